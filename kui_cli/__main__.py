@@ -1,0 +1,3 @@
+from kui_cli.app import main
+
+main()

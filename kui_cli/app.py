@@ -1,0 +1,125 @@
+"""The root of the `kui` command: global options, error handling and the sub-apps.
+
+Only typer is imported at module level: `kui --help` must stay as fast as a bare Typer app.
+Every heavy library is imported inside the command that needs it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from kui_cli import __version__
+from kui_cli.commands import db as db_commands
+from kui_cli.commands import demo, init, youth
+from kui_cli.errors import KuiError
+from kui_cli.state import State, default_user, normalise_db_url, parse_date
+
+
+class KuiGroup(TyperGroup):
+    """Turns every known failure into one `Error:` line on stderr and exit code 1.
+
+    Set `KUI_DEBUG=1` to see the traceback of an unexpected failure.
+    """
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KuiError as exc:
+            _fail(str(exc))
+        except Exception as exc:
+            if type(exc).__module__.startswith(("typer", "click")) or os.environ.get("KUI_DEBUG"):
+                raise
+            _fail(_describe(exc))
+
+
+def _describe(exc: Exception) -> str:
+    """One readable line for failures that did not come from a rule (database, file system)."""
+    from kui_cli.db import describe_database_error
+
+    described = describe_database_error(exc)
+    if described:
+        return described
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or exc}: {exc.filename or ''}".strip(": ")
+    return f"unexpected {type(exc).__name__}: {exc} (set KUI_DEBUG=1 for details)"
+
+
+def _fail(message: str) -> None:
+    first_line = message.strip().splitlines()[0] if message.strip() else "failed"
+    print(f"Error: {first_line}", file=sys.stderr)
+    raise typer.Exit(1)
+
+
+app = typer.Typer(
+    cls=KuiGroup,
+    name="kui",
+    help="kui: one entry, one plan, one contact person for young people under 25 (KUI).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"kui {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar="KUI_DB",
+            help="SQLite file or SQLAlchemy URL (postgresql+psycopg://...).",
+        ),
+    ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option("--user", envvar="KUI_USER", help="Initials of who is acting (audited)."),
+    ] = None,
+    today: Annotated[
+        str | None,
+        typer.Option(
+            "--today",
+            envvar="KUI_TODAY",
+            help="Reference date YYYY-MM-DD for ages, deadlines and recorded dates.",
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """kui: the municipal youth effort (Den kommunale ungeindsats) in a terminal.
+
+    Example:
+        kui --db kui.db --user AB youth list --kui
+    """
+    import datetime as dt
+
+    try:
+        ref = parse_date(today, "--today") if today else dt.date.today()
+    except KuiError as exc:
+        _fail(str(exc))
+    ctx.obj = State(db_url=normalise_db_url(db), user=(user or default_user()).strip(), today=ref)
+
+
+app.command("init")(init.init)
+app.command("demo")(demo.demo)
+app.add_typer(youth.app, name="youth")
+app.add_typer(db_commands.app, name="db")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

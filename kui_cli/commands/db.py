@@ -1,0 +1,62 @@
+"""`kui db`: schema upgrades, integrity checks and backups."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kui_cli import invocation, render
+
+app = typer.Typer(help="The database: upgrade, check, backup.")
+
+
+@app.command("upgrade")
+def upgrade(ctx: typer.Context) -> None:
+    """Run the schema migrations up to this version of kui.
+
+    Example:
+        kui db upgrade
+    """
+    from kui_cli import db
+
+    before, after = db.upgrade(invocation.state(ctx).db_url)
+    render.message(f"Schema {before or 'empty'} -> {after}.")
+
+
+@app.command("check")
+def check(ctx: typer.Context) -> None:
+    """Check the database's integrity (SQLite integrity and foreign keys, schema version).
+
+    Example:
+        kui db check
+    """
+    from kui_cli import db
+    from kui_cli.domain import maintenance
+
+    with db.session_scope(invocation.state(ctx).db_url) as session:
+        problems = maintenance.integrity_problems(session)
+    if problems:
+        for problem in problems:
+            print(problem)
+        raise typer.Exit(1)
+    render.message("Database OK.")
+
+
+@app.command("backup")
+def backup(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Where to write the copy (created with mode 0600).")],
+) -> None:
+    """Copy a SQLite database consistently while others keep working (online backup API).
+
+    For PostgreSQL use pg_dump (see the README).
+
+    Example:
+        kui db backup /srv/backup/kui-2026-11-22.db
+    """
+    from kui_cli.domain import maintenance
+
+    maintenance.backup(invocation.state(ctx).db_url, file)
+    render.message(f"Backup written to {file}.")

@@ -1,0 +1,49 @@
+"""`kui demo`: a synthetic municipality to try kui on."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from kui_cli import invocation, render
+from kui_cli.invocation import FormatOption
+from kui_cli.render import Format
+
+
+def demo(
+    ctx: typer.Context,
+    youths: Annotated[
+        int | None,
+        typer.Option(help="Number of youths (default: Sønderborg's 12,845 of April 2019)."),
+    ] = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Build (or rebuild) a demo database with synthetic youths and print a summary.
+
+    The composition reproduces Sønderborg's published figures of April 2019 (seed 002). A database
+    that is not a demo database is never touched.
+
+    Example:
+        kui --db demo.db demo
+    """
+    from kui_cli import db
+    from kui_cli.domain import demo as demos
+    from kui_cli.domain import profile, settings
+
+    url = invocation.state(ctx).db_url
+    engine = db.get_engine(url, create=True)
+    if db.current_revision(engine) is not None:
+        with invocation.session(ctx) as (session, _actor):
+            demos.ensure_demo_database(session)
+    db.upgrade(url)
+    with invocation.session(ctx) as (session, actor):
+        settings.ensure_subject_secret(session)
+        if settings.get(session, profile.PROFILE_KEY) is None:
+            profile.save(session, profile.read_profile(profile.DEFAULT_PROFILE))
+        count = demos.build(session, actor, youths)
+        rows = demos.summary(session, actor.today, profile.current(session).upper_age)
+    render.message(f"Demo database {db.redact(url)}: {count} synthetic youths on {actor.today}.")
+    render.listing(
+        rows, fmt, title="Youths by age group and status (seed 002: Sønderborg, April 2019)"
+    )

@@ -1,0 +1,37 @@
+"""`kui init`: create or upgrade the database and load a municipality profile."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from kui_cli import invocation, render
+
+
+def init(
+    ctx: typer.Context,
+    profile: Annotated[
+        str,
+        typer.Option(
+            help="Municipality profile: soenderborg, ishoej, rebild, lejre, or a .toml file."
+        ),
+    ] = "soenderborg",
+) -> None:
+    """Create or upgrade the database and load a municipality profile (safe to re-run).
+
+    Example:
+        kui --db kui.db init --profile soenderborg
+    """
+    from kui_cli import db
+    from kui_cli.domain import profile as profiles
+    from kui_cli.domain import settings
+
+    loaded = profiles.read_profile(profile)
+    url = invocation.state(ctx).db_url
+    before, after = db.upgrade(url)
+    with invocation.session(ctx) as (session, _actor):
+        settings.ensure_subject_secret(session)
+        profiles.save(session, loaded)
+    done = "created" if before is None else ("upgraded" if before != after else "up to date")
+    render.message(f"Database {db.redact(url)} {done} (schema {after}); profile {loaded.slug}.")

@@ -1,0 +1,190 @@
+"""`kui youth`: the youth registry (unge)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kui_cli import invocation, render
+from kui_cli.invocation import FormatOption
+from kui_cli.render import Format
+from kui_cli.state import parse_date
+
+app = typer.Typer(help="Young people (unge): register, import, list, show, update.")
+guardian_app = typer.Typer(help="Custody holders (forældremyndighedsindehavere) of a minor.")
+app.add_typer(guardian_app, name="guardian")
+
+Reveal = Annotated[bool, typer.Option("--reveal", help="Show the full CPR number (audited).")]
+YouthRef = Annotated[str, typer.Argument(help="The youth's id or CPR number.", show_default=False)]
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    cpr: Annotated[str, typer.Option(help="CPR number, DDMMYY-SSSS.", show_default=False)],
+    name: Annotated[str, typer.Option(help="Full name.", show_default=False)],
+    status: Annotated[str, typer.Option(help="Activity status code (see CLI.md).")] = "none",
+    since: Annotated[str | None, typer.Option(help="Status since YYYY-MM-DD.")] = None,
+    need: Annotated[str, typer.Option(help="Need: A none, B single, C multi-discipline.")] = "A",
+    school: Annotated[str | None, typer.Option(help="School or education place.")] = None,
+    grade: Annotated[int | None, typer.Option(help="Grade (klassetrin).")] = None,
+    phone: Annotated[str | None, typer.Option(help="The youth's phone.")] = None,
+    email: Annotated[str | None, typer.Option(help="The youth's e-mail.")] = None,
+) -> None:
+    """Register a young person (ung).
+
+    Example:
+        kui youth add --cpr 010108-1234 --name "Ida Jensen" --status primary-school --grade 9
+    """
+    from kui_cli.domain import youths
+
+    new = youths.NewYouth(
+        cpr=cpr,
+        name=name,
+        status=status,
+        since=parse_date(since, "--since") if since else None,
+        need=need,
+        school=school,
+        grade=grade,
+        phone=phone,
+        email=email,
+    )
+    with invocation.session(ctx) as (session, actor):
+        youth = youths.register(session, actor, new)
+    render.message(f"Registered youth {youth.id}.")
+    print(youth.id)
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="CSV file with header cpr,name[,status,need,...].")],
+) -> None:
+    """Import youths from a CSV file: all rows or none.
+
+    Columns: cpr, name, and optionally status, since, need, school, grade, phone, email.
+    Every bad row is reported with its line number; nothing is imported unless all are good.
+
+    Example:
+        kui youth import data/samples/youths.csv
+    """
+    from kui_cli.domain import importer
+
+    try:
+        with invocation.session(ctx) as (session, actor), render.progress("Validating") as tick:
+            imported = importer.import_csv(session, actor, file, progress=tick)
+    except importer.ImportRejected as exc:
+        for bad in exc.bad:
+            print(f"{file}: line {bad.line}: {bad.reason}", file=sys.stderr)
+        raise
+    render.message(f"Imported {imported} youths from {file}.")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    group: Annotated[int | None, typer.Option(help="Age group 1-4.")] = None,
+    need: Annotated[str | None, typer.Option(help="Need A, B or C.")] = None,
+    status: Annotated[str | None, typer.Option(help="Status code.")] = None,
+    kui: Annotated[bool, typer.Option("--kui", help="Only KUI youths (the one rule).")] = False,
+    search: Annotated[str | None, typer.Option(help="Part of the name, or CPR digits.")] = None,
+    reveal: Reveal = False,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """List youths, filtered (every listing is audited with its filter and row count).
+
+    Example:
+        kui youth list --group 2 --need C --format json
+    """
+    from kui_cli.domain import profile, youths
+
+    flt = youths.YouthFilter(group=group, need=need, status=status, kui=kui, search=search)
+    with invocation.session(ctx) as (session, actor):
+        rows = youths.listing(session, actor, profile.current(session), flt, reveal=reveal)
+    render.listing(rows, fmt, columns=youths.LIST_COLUMNS)
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context, youth: YouthRef, reveal: Reveal = False, fmt: FormatOption = Format.table
+) -> None:
+    """Show one youth: overview, contact details, custody holders and history (audited).
+
+    Example:
+        kui youth show 42
+    """
+    from kui_cli.domain import profile, youths
+
+    with invocation.session(ctx) as (session, actor):
+        record = youths.details(session, actor, profile.current(session), youth, reveal=reveal)
+    render.record(record, fmt, title=f"Youth {record['id']}")
+
+
+@app.command("update")
+def update(
+    ctx: typer.Context,
+    youth: YouthRef,
+    reason: Annotated[
+        str, typer.Option(help="Why the data changes (required).", show_default=False)
+    ],
+    status: Annotated[str | None, typer.Option(help="New status code.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Status since YYYY-MM-DD (default --today).")
+    ] = None,
+    hours: Annotated[float | None, typer.Option(help="Weekly hours, with --status job.")] = None,
+    need: Annotated[str | None, typer.Option(help="New need A, B or C.")] = None,
+    name: Annotated[str | None, typer.Option(help="Corrected name.")] = None,
+    applied: Annotated[
+        str | None, typer.Option(help="Application: vocational, gymnasium or other.")
+    ] = None,
+    completed_on: Annotated[
+        str | None, typer.Option(help="Date a youth education was completed.")
+    ] = None,
+    phone: Annotated[str | None, typer.Option(help="New phone.")] = None,
+    email: Annotated[str | None, typer.Option(help="New e-mail.")] = None,
+) -> None:
+    """Change a youth's status, need, name or details; every change is logged with the reason.
+
+    Example:
+        kui youth update 42 --status none --since 2026-04-01 --reason "Dropped out of EUD"
+    """
+    from kui_cli.domain import youths
+
+    upd = youths.YouthUpdate(
+        reason=reason,
+        status=status,
+        since=parse_date(since, "--since") if since else None,
+        hours=hours,
+        need=need,
+        name=name,
+        applied=applied,
+        completed_on=parse_date(completed_on, "--completed-on") if completed_on else None,
+        phone=phone,
+        email=email,
+    )
+    with invocation.session(ctx) as (session, actor):
+        changed = youths.update(session, actor, youth, upd)
+    render.message(f"Updated youth {changed.id}.")
+
+
+@guardian_app.command("add")
+def guardian_add(
+    ctx: typer.Context,
+    youth: YouthRef,
+    name: Annotated[str, typer.Option(help="The custody holder's name.", show_default=False)],
+    phone: Annotated[str | None, typer.Option(help="Phone.")] = None,
+    email: Annotated[str | None, typer.Option(help="E-mail.")] = None,
+) -> None:
+    """Add a custody holder of a minor: until 18 the plan is revised together with them.
+
+    Example:
+        kui youth guardian add 42 --name "Mette Jensen" --phone 12345678
+    """
+    from kui_cli.domain import youths
+
+    with invocation.session(ctx) as (session, actor):
+        guardian = youths.add_guardian(session, actor, youth, name, phone, email)
+    render.message(f"Added custody holder {guardian.name}.")

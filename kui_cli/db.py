@@ -1,0 +1,181 @@
+"""The one place that opens databases: engines, sessions, migrations and the schema check.
+
+SQLite gets WAL, foreign keys and a busy timeout on every connection, and its file is created
+with mode 0600 (it holds CPR numbers). Any other SQLAlchemy URL is used as given.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlmodel import Session
+
+from kui_cli.errors import KuiError
+from kui_cli.migrations import HEAD_REVISION
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL, or None for other databases and in-memory SQLite."""
+    if not url.startswith("sqlite"):
+        return None
+    path = url.split(":///", 1)[1] if ":///" in url else ""
+    return Path(path) if path and path != ":memory:" else None
+
+
+def _create_private_file(path: Path) -> None:
+    """Create the SQLite file with mode 0600 before SQLite does, so it is never world-readable."""
+    if path.exists():
+        return
+    if not path.parent.exists():
+        raise KuiError(f"cannot create the database: folder {path.parent} does not exist")
+    os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
+def _on_sqlite_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    # The driver's implicit transactions would defeat BEGIN IMMEDIATE: SQLAlchemy's BEGIN is ours.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+def _on_sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
+    # Take the write lock at the start so two writers queue on the busy timeout instead of
+    # failing with "database is locked" when a read transaction tries to upgrade.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+_ENGINES: dict[str, Engine] = {}
+
+
+def get_engine(url: str, create: bool = False) -> Engine:
+    """One engine per URL and process. `create` allows a missing SQLite file to be made."""
+    if url not in _ENGINES:
+        _ENGINES[url] = _make_engine(url, create)
+    return _ENGINES[url]
+
+
+def _make_engine(url: str, create: bool) -> Engine:
+    path = sqlite_path(url)
+    if path is not None:
+        if create:
+            _create_private_file(path)
+        elif not path.exists():
+            raise KuiError(f"no database at {path}: run `kui init` first")
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        event.listen(engine, "connect", _on_sqlite_connect)
+        event.listen(engine, "begin", _on_sqlite_begin)
+        return engine
+    try:
+        return create_engine(url, pool_pre_ping=False)
+    except (ImportError, SQLAlchemyError, ValueError) as exc:
+        raise KuiError(f"cannot use database URL {redact(url)}: {exc}") from None
+
+
+def redact(url: str) -> str:
+    """A URL fit for an error message: the password is never printed."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparsable URL>"
+
+
+@contextmanager
+def session_scope(url: str, *, check_schema: bool = True) -> Iterator[Session]:
+    """A session whose work is committed together or not at all."""
+    engine = get_engine(url)
+    if check_schema:
+        ensure_current(engine)
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision recorded by Alembic, read with plain SQL so Alembic is not imported."""
+    with engine.connect() as conn:
+        try:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except (OperationalError, DBAPIError) as exc:
+            if _is_connection_failure(exc):
+                raise
+            return None
+
+
+def ensure_current(engine: Engine) -> None:
+    """Refuse to work on a database that is not at this version's schema."""
+    revision = current_revision(engine)
+    if revision == HEAD_REVISION:
+        return
+    if revision is None:
+        raise KuiError("the database is not initialised: run `kui init`")
+    raise KuiError(
+        f"the database schema is at {revision}, kui needs {HEAD_REVISION}: run `kui db upgrade`"
+    )
+
+
+def upgrade(url: str) -> tuple[str | None, str]:
+    """Run the migrations up to head; returns the revision before and after."""
+    from alembic import command
+    from alembic.config import Config
+
+    engine = get_engine(url, create=True)
+    before = current_revision(engine)
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    return before, HEAD_REVISION
+
+
+def _is_connection_failure(exc: Exception) -> bool:
+    message = str(exc).lower()
+    return any(
+        word in message
+        for word in ("connection refused", "could not connect", "unable to open", "timeout expired")
+    )
+
+
+def describe_database_error(exc: BaseException) -> str | None:
+    """One line for a database failure, or None when it is not one."""
+    if isinstance(exc, IntegrityError):
+        return f"the database refused the change: {_first_line(exc.orig)}"
+    if isinstance(exc, OperationalError):
+        text_ = _first_line(exc.orig)
+        if "readonly" in text_.replace(" ", "") or "read-only" in text_:
+            return f"the database is read-only: {text_}"
+        if "disk" in text_ and "full" in text_:
+            return f"the disk is full: {text_}"
+        if "locked" in text_:
+            return f"the database is busy (locked by another process): {text_}"
+        return f"cannot use the database: {text_}"
+    if isinstance(exc, SQLAlchemyError):
+        return f"database error: {_first_line(exc)}"
+    return None
+
+
+def _first_line(value: object) -> str:
+    return str(value).strip().splitlines()[0] if str(value).strip() else type(value).__name__
+
+
+def dispose_engines() -> None:
+    """Close every pooled connection (tests and long-lived callers that switch databases)."""
+    while _ENGINES:
+        _ENGINES.popitem()[1].dispose()

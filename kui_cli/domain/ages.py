@@ -1,0 +1,46 @@
+"""Age and age group, always derived on the reference date, never stored.
+
+A youth born on 29 February becomes a year older on 1 March in other years (the tuple comparison
+below does that by itself), and SQL filters use the same rule through `born_on_or_before`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dateutil.relativedelta import relativedelta
+
+PRIMARY_SCHOOL = "primary-school"
+DEFAULT_UPPER_AGE = 30
+
+
+def age_on(born: dt.date, today: dt.date) -> int:
+    """Completed years on `today`."""
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def age_group(born: dt.date, status: str, today: dt.date, upper_age: int) -> int | None:
+    """KUI's groups: 1 primary school, 2 under 18, 3 18-24, 4 from 25 up to the upper age."""
+    age = age_on(born, today)
+    if age >= upper_age:
+        return None
+    if status == PRIMARY_SCHOOL:
+        return 1
+    if age < 18:
+        return 2
+    if age < 25:
+        return 3
+    return 4
+
+
+def latest_birth_date_for_age(age: int, today: dt.date) -> dt.date:
+    """Youths born on or before this date are at least `age` years old on `today`."""
+    return today - relativedelta(years=age)
+
+
+def birthday(born: dt.date, age: int) -> dt.date:
+    """The day a youth turns `age` (29 February becomes 1 March in other years)."""
+    try:
+        return born.replace(year=born.year + age)
+    except ValueError:
+        return dt.date(born.year + age, 3, 1)

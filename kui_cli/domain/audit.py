@@ -1,0 +1,97 @@
+"""The audit trail: every read or write of personal data, in one place.
+
+A youth is named by `subject_key`, a keyed hash (HMAC-SHA256) of the CPR with a secret kept in the
+database: stable, revealing nothing without the secret, and still meaningful after the youth is
+deleted. Each entry's `hash` covers its own fields and the previous entry's hash, so an edit or a
+removal breaks the chain (`kui audit verify`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlmodel import Session
+
+from kui_cli.models import AuditLog
+
+GENESIS = "0" * 64
+KEY_LENGTH = 24
+
+
+def subject_key(secret: bytes, cpr: str) -> str:
+    """The pseudonymous key of a CPR number; also the monthly export's `export_key`."""
+    return hmac.new(secret, cpr.encode("ascii"), hashlib.sha256).hexdigest()[:KEY_LENGTH]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting and through which command: what every audit entry and change row needs."""
+
+    user: str
+    command: str
+    today: dt.date
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    *,
+    subject: str | None = None,
+    filters: dict[str, Any] | None = None,
+    rows: int | None = None,
+) -> AuditLog:
+    """Append one entry. `action` is a verb such as read, list, create, update, print, export."""
+    _lock_chain(session)
+    previous = session.execute(select(AuditLog.hash).order_by(AuditLog.id.desc()).limit(1)).scalar()
+    entry = AuditLog(
+        at=dt.datetime.now(dt.UTC),
+        user=actor.user,
+        action=action,
+        command=actor.command,
+        subject_key=subject,
+        filter=json.dumps(filters, ensure_ascii=False, sort_keys=True, default=str)
+        if filters
+        else None,
+        rows=rows,
+        prev_hash=previous or GENESIS,
+        hash="",
+    )
+    entry.hash = entry_hash(entry)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def entry_hash(entry: AuditLog) -> str:
+    """The chained hash of one entry; the fields are serialised canonically."""
+    payload = json.dumps(
+        [
+            entry.prev_hash,
+            entry.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+            entry.user,
+            entry.action,
+            entry.command,
+            entry.subject_key,
+            entry.filter,
+            entry.rows,
+        ],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _lock_chain(session: Session) -> None:
+    """Serialise appends so two writers never chain to the same predecessor.
+
+    SQLite already holds the write lock (BEGIN IMMEDIATE); PostgreSQL takes a transaction-scoped
+    advisory lock.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(4242)"))

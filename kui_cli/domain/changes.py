@@ -1,0 +1,51 @@
+"""The change log: one row per change to a youth's record or plan (who, when, what, why).
+
+Everything that changes a youth goes through `record`, so the plan owner's inbox, the plan log and
+the youth's history are one list, not several.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from kui_cli.domain.audit import Actor
+from kui_cli.models import ChangeLog
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    youth_id: int,
+    kind: str,
+    what: str,
+    *,
+    old: object = None,
+    new: object = None,
+    why: str | None = None,
+) -> ChangeLog:
+    """Append one change; the effective date is the reference date, the timestamp the real clock."""
+    row = ChangeLog(
+        youth_id=youth_id,
+        at=dt.datetime.now(dt.UTC),
+        by=actor.user,
+        kind=kind,
+        what=what,
+        old_value=None if old is None else str(old),
+        new_value=None if new is None else str(new),
+        why=why,
+        effective_on=actor.today,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def for_youth(session: Session, youth_id: int) -> list[ChangeLog]:
+    """Every change of one youth, oldest first."""
+    query = (
+        select(ChangeLog).where(ChangeLog.youth_id == youth_id).order_by(ChangeLog.at, ChangeLog.id)
+    )
+    return list(session.execute(query).scalars())

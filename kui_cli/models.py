@@ -1,0 +1,267 @@
+"""The tables. Every schema change goes through a migration in `kui_cli/migrations/versions/`.
+
+Conventions: dates that a command records take `--today` (effective dates); `at` timestamps are the
+real clock, timezone-aware UTC (evidence, for the audit and the change log); meeting times are
+naive local wall-clock times in Europe/Copenhagen, as people plan them. A youth is named
+outside this database only by `subject_key`, a keyed hash of the CPR.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Column, DateTime, Index, MetaData, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+# Stable constraint names, so that migrations (batch mode on SQLite) can refer to them.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+
+class Setting(SQLModel, table=True):
+    """Key/value settings: the loaded profile, the audit secret, the demo mark."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class Youth(SQLModel, table=True):
+    """A young person (ung). Age and age group are derived on `--today`, never stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    cpr: str = Field(max_length=10, unique=True)
+    subject_key: str = Field(max_length=32, unique=True)
+    name: str = Field(max_length=200)
+    birth_date: dt.date = Field(index=True)
+    status: str = Field(max_length=32, index=True)
+    status_since: dt.date
+    hours: float | None = None
+    need: str = Field(max_length=1, index=True)
+    school: str | None = Field(default=None, max_length=200)
+    grade: int | None = None
+    phone: str | None = Field(default=None, max_length=40)
+    email: str | None = Field(default=None, max_length=200)
+    registered_on: dt.date
+    applied: str | None = Field(default=None, max_length=16)
+    applied_on: dt.date | None = None
+    completed_on: dt.date | None = None
+
+
+class Guardian(SQLModel, table=True):
+    """A custody holder of a minor: until 18 the plan is revised together with them."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    youth_id: int = Field(foreign_key="youth.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=200)
+    phone: str | None = Field(default=None, max_length=40)
+    email: str | None = Field(default=None, max_length=200)
+
+
+class ChangeLog(SQLModel, table=True):
+    """One row per change to a youth's record or plan: who, when, what (old and new), why."""
+
+    __tablename__ = "change_log"
+    __table_args__ = (Index("ix_change_log_youth_at", "youth_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    youth_id: int = Field(foreign_key="youth.id", ondelete="CASCADE")
+    at: dt.datetime
+    by: str = Field(max_length=40)
+    kind: str = Field(max_length=32)
+    what: str = Field(sa_column=Column(Text, nullable=False))
+    old_value: str | None = Field(default=None, sa_column=Column(Text))
+    new_value: str | None = Field(default=None, sa_column=Column(Text))
+    why: str | None = Field(default=None, sa_column=Column(Text))
+    effective_on: dt.date
+    acknowledged_at: dt.datetime | None = None
+    acknowledged_by: str | None = Field(default=None, max_length=40)
+
+
+class Staff(SQLModel, table=True):
+    """A professional (fagperson): UU counsellor, jobcentre adviser, social worker, leader..."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    initials: str = Field(max_length=20, unique=True)
+    name: str = Field(max_length=200)
+    role: str = Field(max_length=16)
+    department: str = Field(max_length=200)
+    capacity: int | None = None
+    phone: str | None = Field(default=None, max_length=40)
+    email: str | None = Field(default=None, max_length=200)
+    active: bool = True
+    added_on: dt.date
+
+
+class CoordinatorAssignment(SQLModel, table=True):
+    """A coordinator proposal or assignment; active when consent is accepted and not ended."""
+
+    __tablename__ = "coordinator_assignment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    youth_id: int = Field(foreign_key="youth.id", index=True, ondelete="CASCADE")
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    consent: str = Field(max_length=16)
+    consent_by: str | None = Field(default=None, max_length=16)
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    proposed_on: dt.date
+    start_on: dt.date | None = None
+    end_on: dt.date | None = None
+    end_reason: str | None = Field(default=None, sa_column=Column(Text))
+    recorded_by: str = Field(max_length=40)
+
+
+class Goal(SQLModel, table=True):
+    """A goal (mål) or sub-goal (delmål) of the plan, in the young person's own words."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    youth_id: int = Field(foreign_key="youth.id", index=True, ondelete="CASCADE")
+    parent_id: int | None = Field(default=None, foreign_key="goal.id", ondelete="CASCADE")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    due: dt.date | None = None
+    created_on: dt.date
+    created_by: str = Field(max_length=40)
+
+
+class Effort(SQLModel, table=True):
+    """An effort (indsats) of one department under one legislation, with one responsible person."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    youth_id: int = Field(foreign_key="youth.id", index=True, ondelete="CASCADE")
+    title: str = Field(max_length=300)
+    department: str = Field(max_length=200)
+    legislation: str = Field(max_length=16)
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    start_on: dt.date
+    end_on: dt.date | None = None
+    end_reason: str | None = Field(default=None, sa_column=Column(Text))
+    created_by: str = Field(max_length=40)
+
+
+class DutyEpisode(SQLModel, table=True):
+    """A 15-17-year-old out of activity: the education obligation's deadlines and steps."""
+
+    __tablename__ = "duty_episode"
+
+    id: int | None = Field(default=None, primary_key=True)
+    youth_id: int = Field(foreign_key="youth.id", index=True, ondelete="CASCADE")
+    out_since: dt.date
+    contact_deadline: dt.date
+    offer_deadline: dt.date
+    contacted_on: dt.date | None = None
+    offered_on: dt.date | None = None
+    activity: str | None = Field(default=None, sa_column=Column(Text))
+    fgu_result: str | None = Field(default=None, sa_column=Column(Text))
+    fgu_on: dt.date | None = None
+    exempt_reason: str | None = Field(default=None, sa_column=Column(Text))
+    closed_on: dt.date | None = Field(default=None, index=True)
+    close_reason: str | None = Field(default=None, max_length=64)
+
+
+class Assessment(SQLModel, table=True):
+    """An education readiness assessment (uddannelsesparathedsvurdering) in 8th or 9th grade."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    youth_id: int = Field(foreign_key="youth.id", index=True, ondelete="CASCADE")
+    grade: int
+    result: str = Field(max_length=16)
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    assessed_on: dt.date
+    assessed_by: str = Field(max_length=40)
+
+
+class Team(SQLModel, table=True):
+    """A KUI team or forum (team-2, leader-sparring...), loaded from the municipality profile."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=200)
+    place: str | None = Field(default=None, max_length=200)
+    target: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    rules: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+
+
+class TeamMember(SQLModel, table=True):
+    """A fixed or ad hoc member of a team."""
+
+    __tablename__ = "team_member"
+    __table_args__ = (UniqueConstraint("team_id", "staff_id", name="uq_team_member_team_staff"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True, ondelete="CASCADE")
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    ad_hoc: bool = False
+
+
+class MeetingSeries(SQLModel, table=True):
+    """A recurring meeting of a team as an RFC 5545 rule."""
+
+    __tablename__ = "meeting_series"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True, ondelete="CASCADE")
+    rule: str = Field(sa_column=Column(Text, nullable=False))
+    dtstart: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    duration_min: int = 90
+    place: str | None = Field(default=None, max_length=200)
+
+
+class Meeting(SQLModel, table=True):
+    """One meeting; `occurrence` is its slot in the series, so generation is idempotent."""
+
+    __table_args__ = (
+        UniqueConstraint("series_id", "occurrence", name="uq_meeting_series_occurrence"),
+        Index("ix_meeting_team_starts", "team_id", "starts_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", ondelete="CASCADE")
+    series_id: int | None = Field(default=None, foreign_key="meeting_series.id")
+    occurrence: dt.datetime | None = Field(default=None, sa_column=Column(DateTime))
+    starts_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    ends_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    place: str | None = Field(default=None, max_length=200)
+    status: str = Field(default="planned", max_length=16)
+    note: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class Referral(SQLModel, table=True):
+    """A referral (indstilling) of a youth to a team's meeting, and the team's decision."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    youth_id: int = Field(foreign_key="youth.id", index=True, ondelete="CASCADE")
+    team_id: int = Field(foreign_key="team.id", index=True)
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id", index=True)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    referred_by: str = Field(max_length=40)
+    referred_on: dt.date
+    leader_id: int | None = Field(default=None, foreign_key="staff.id")
+    consulted: bool = False
+    outcome: str | None = Field(default=None, sa_column=Column(Text))
+    decided_on: dt.date | None = None
+    decided_by: str | None = Field(default=None, max_length=40)
+
+
+class AuditLog(SQLModel, table=True):
+    """Every read or write of personal data. Names a youth only by `subject_key`.
+
+    Append-only; `hash` chains each entry to the previous one so an edit or removal shows.
+    """
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(index=True)
+    user: str = Field(max_length=40, index=True)
+    action: str = Field(max_length=16)
+    command: str = Field(max_length=100)
+    subject_key: str | None = Field(default=None, max_length=32, index=True)
+    filter: str | None = Field(default=None, sa_column=Column(Text))
+    rows: int | None = None
+    prev_hash: str = Field(sa_column=Column(String(64), nullable=False))
+    hash: str = Field(sa_column=Column(String(64), nullable=False))

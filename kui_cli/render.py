@@ -1,0 +1,170 @@
+"""Output: one renderer for every listing and every `show`.
+
+`table` is a rich table on a terminal and plain text (tabulate) when piped or with NO_COLOR;
+`json` is the stable interface for scripts; `csv` has a header; `markdown` pastes into documents.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import enum
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TextIO
+
+
+class Format(enum.StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    markdown = "markdown"
+
+
+def plain_output(stream: TextIO | None = None) -> bool:
+    """No colour and no box drawing: when piped, or when the user asked with NO_COLOR."""
+    stream = stream or sys.stdout
+    return bool(os.environ.get("NO_COLOR")) or not stream.isatty()
+
+
+def json_default(value: Any) -> Any:
+    """Dates as YYYY-MM-DD and datetimes as ISO 8601, as the contract says."""
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2, default=json_default)
+
+
+def cell(value: Any) -> str:
+    """A value as text in a table or CSV cell."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list | tuple):
+        return ", ".join(cell(v) for v in value)
+    return str(value)
+
+
+def listing(
+    rows: Iterable[dict[str, Any]],
+    fmt: Format | str = Format.table,
+    *,
+    columns: Sequence[str] | None = None,
+    title: str | None = None,
+    out: TextIO | None = None,
+) -> None:
+    """Print rows (dicts) in the chosen format. `columns` picks and orders the table/CSV columns."""
+    out = out or sys.stdout
+    fmt = Format(fmt)
+    if fmt is Format.json:
+        _json_list(rows, out)
+        return
+    materialised = rows if isinstance(rows, list) else list(rows)
+    cols = list(columns or (materialised[0].keys() if materialised else []))
+    if fmt is Format.csv:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(cols)
+        writer.writerows([cell(r.get(c)) for c in cols] for r in materialised)
+    elif fmt is Format.markdown:
+        out.write(_markdown(materialised, cols, title))
+    else:
+        _table(materialised, cols, title, out)
+
+
+def _json_list(rows: Iterable[dict[str, Any]], out: TextIO) -> None:
+    """Streamed, so a long listing never has to be held as one string."""
+    separator = "[\n  "
+    for row in rows:
+        out.write(separator)
+        out.write(json.dumps(row, ensure_ascii=False, default=json_default))
+        separator = ",\n  "
+    out.write("[]\n" if separator.startswith("[") else "\n]\n")
+
+
+def _markdown(rows: list[dict[str, Any]], cols: list[str], title: str | None) -> str:
+    from tabulate import tabulate
+
+    body = tabulate([[cell(r.get(c)) for c in cols] for r in rows], headers=cols, tablefmt="github")
+    heading = f"## {title}\n\n" if title else ""
+    return f"{heading}{body}\n"
+
+
+def _table(rows: list[dict[str, Any]], cols: list[str], title: str | None, out: TextIO) -> None:
+    if plain_output(out):
+        from tabulate import tabulate
+
+        if title:
+            out.write(f"{title}\n")
+        out.write(tabulate([[cell(r.get(c)) for c in cols] for r in rows], headers=cols) + "\n")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, header_style="bold")
+    for col in cols:
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*(cell(row.get(c)) for c in cols))
+    Console(file=out).print(table)
+
+
+def record(
+    value: dict[str, Any], fmt: Format | str = Format.table, *, title: str | None = None
+) -> None:
+    """Print one object (`show`): JSON as one object, otherwise field/value rows.
+
+    Nested lists (history, guardians) are printed as their own tables below the fields.
+    """
+    fmt = Format(fmt)
+    if fmt is Format.json:
+        sys.stdout.write(to_json(value) + "\n")
+        return
+    scalars = [{"field": k, "value": v} for k, v in value.items() if not _is_table(v)]
+    listing(scalars, fmt, columns=["field", "value"], title=title)
+    for key, nested in value.items():
+        if _is_table(nested) and nested:
+            sys.stdout.write("\n")
+            listing(nested, fmt, title=key)
+
+
+def _is_table(value: Any) -> bool:
+    return isinstance(value, list) and (not value or isinstance(value[0], dict))
+
+
+def message(text: str) -> None:
+    """A confirmation for a person; goes to stderr so stdout stays clean for scripts."""
+    print(text, file=sys.stderr)
+
+
+def warning(text: str) -> None:
+    print(f"Warning: {text}", file=sys.stderr)
+
+
+@contextmanager
+def progress(description: str) -> Iterator[Callable[[], None] | None]:
+    """A progress counter on stderr for long work, when stderr is a terminal; None otherwise."""
+    if plain_output(sys.stderr):
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn("{task.description} {task.completed:,} rows"))
+    with Progress(*columns, TimeElapsedColumn(), console=Console(stderr=True)) as bar:
+        task = bar.add_task(description, total=None)
+        yield lambda: bar.advance(task)

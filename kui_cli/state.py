@@ -1,0 +1,52 @@
+"""The global options, parsed once by the root callback and handed to every command."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from kui_cli.errors import KuiError
+
+
+@dataclass(frozen=True)
+class State:
+    """What every command needs to know about the invocation."""
+
+    db_url: str
+    user: str
+    today: dt.date
+
+
+def default_db_path() -> Path:
+    """The per-user data directory, so a coordinator's database survives a reinstall."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("kui", appauthor=False)) / "kui.db"
+
+
+def normalise_db_url(value: str | None) -> str:
+    """Accept a plain file path as well as an SQLAlchemy URL."""
+    if not value:
+        value = str(default_db_path())
+    if "://" in value:
+        return value
+    return f"sqlite:///{Path(value).expanduser().absolute()}"
+
+
+def parse_date(value: str, what: str = "date") -> dt.date:
+    """Dates on the command line are ISO `YYYY-MM-DD`; anything else is a clear error."""
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except (ValueError, AttributeError):
+        raise KuiError(f"{what} must be a date as YYYY-MM-DD, got {value!r}") from None
+
+
+def default_user() -> str:
+    """The OS login name when `--user`/`KUI_USER` is not given."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return os.environ.get("USER", "unknown")
