@@ -166,7 +166,7 @@ def describe_database_error(exc: BaseException) -> str | None:
         if "locked" in text_:
             return f"the database is busy (locked by another process): {text_}"
         return f"cannot use the database: {text_}"
-    if isinstance(exc, SQLAlchemyError):
+    if isinstance(exc, SQLAlchemyError) or type(exc).__module__.startswith(("sqlite3", "psycopg")):
         return f"database error: {_first_line(exc)}"
     return None
 

@@ -295,12 +295,14 @@ def summary(session: Session, today: dt.date, upper_age: int) -> list[dict[str, 
     for born, status in session.execute(query):
         key = (ages.age_group(born, status, today, upper_age), status)
         counts[key] = counts.get(key, 0) + 1
-    seed = {(b.group, b.status): b.seed_figure for b in SOENDERBORG_2019 if b.seed_figure}
+    as_published = sum(counts.values()) == sum(b.count for b in SOENDERBORG_2019)
+    seed = {(b.group, b.status): b.seed_figure for b in SOENDERBORG_2019 if as_published}
     rows = [
         {"age_group": group, "status": status, "youths": n, "seed_2019": seed.get((group, status))}
         for (group, status), n in sorted(counts.items(), key=lambda kv: (kv[0][0] or 9, kv[0][1]))
     ]
     for group, total in SEED_GROUP_TOTALS.items():
         n = sum(r["youths"] for r in rows if r["age_group"] == group)
-        rows.append({"age_group": group, "status": "(all)", "youths": n, "seed_2019": total})
+        published = total if as_published else None
+        rows.append({"age_group": group, "status": "(all)", "youths": n, "seed_2019": published})
     return rows

@@ -215,10 +215,11 @@ def import_csv(session: Session, actor: Actor, path: Path, progress: Any = None)
     checked = validate_file(path, actor.today, key, progress)
     rows = checked.rows
     before = session.execute(select(func.coalesce(func.max(Youth.id), 0))).scalar() or 0
+    driver_integrity_error = session.connection().dialect.loaded_dbapi.IntegrityError
     try:
         with session.begin_nested():
             insert_rows(session, rows)
-    except IntegrityError:
+    except (IntegrityError, driver_integrity_error):
         taken = duplicates_in_database(session, rows)
         if not taken:
             raise

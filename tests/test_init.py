@@ -1,0 +1,106 @@
+"""`kui init`, profiles and migrations."""
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.config import Config
+from sqlalchemy import create_engine, text
+
+from kui_cli import db
+from kui_cli.domain import profile
+from kui_cli.migrations import HEAD_REVISION
+from kui_cli.models import metadata
+from tests.conftest import KuiRunner, ok
+
+MIGRATIONS = Path(db.__file__).parent / "migrations"
+
+
+def test_head_constant_matches_alembic() -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION
+
+
+def test_empty_database_migrates_to_exactly_the_models(kui: KuiRunner, db_url: str) -> None:
+    ok(kui("init"))
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    engine.dispose()
+    assert diff == []
+
+
+def test_init_twice_keeps_the_data(kui: KuiRunner) -> None:
+    ok(kui("init"))
+    ok(kui("youth", "add", "--cpr", "150310-4321", "--name", "Ida"))
+    result = ok(kui("init", "--profile", "ishoej"))
+    assert "up to date" in result.stderr and "ishoej" in result.stderr
+    assert "Ida" in ok(kui("youth", "list")).stdout
+
+
+def test_db_upgrade_is_idempotent(kui: KuiRunner) -> None:
+    ok(kui("init"))
+    assert "0001 -> 0001" in ok(kui("db", "upgrade")).stderr
+    ok(kui("db", "check"))
+
+
+def test_sqlite_file_is_private(kui: KuiRunner, db_url: str) -> None:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("file modes are SQLite's")
+    ok(kui("init"))
+    path = db.sqlite_path(db_url)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_sqlite_pragmas(kui: KuiRunner, db_url: str) -> None:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("SQLite pragmas")
+    ok(kui("init"))
+    with db.get_engine(db_url).connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == db.BUSY_TIMEOUT_MS
+
+
+@pytest.mark.parametrize("name", ["soenderborg", "ishoej", "rebild", "lejre"])
+def test_shipped_profiles_load(name: str) -> None:
+    loaded = profile.read_profile(name)
+    assert loaded.slug == name
+    assert loaded.upper_age == (30 if name in ("soenderborg", "rebild") else 25)
+
+
+def test_bad_profile_names_the_key(kui: KuiRunner, tmp_path: Path) -> None:
+    cases = {
+        'name = "X"\nupper_agee = 30\n': "unknown key 'upper_agee'",
+        'name = "X"\nupper_age = "thirty"\n': "key 'upper_age' must be int",
+        'name = "X"\n[duty]\noffer_from = "never"\n': "key 'duty.offer_from' must be one of",
+        'name = "X"\n[duty]\nspeed = 1\n': "unknown key 'duty.speed'",
+        "upper_age = 30\n": "key 'name' is required",
+        "name = \n": "not valid TOML",
+    }
+    for text_, message in cases.items():
+        path = tmp_path / "mine.toml"
+        path.write_text(text_, encoding="utf-8")
+        result = kui("init", "--profile", str(path))
+        assert result.exit_code == 1 and message in result.stderr, result.stderr
+    assert kui("init", "--profile", "atlantis").exit_code == 1
+
+
+def test_own_profile_file_is_loaded(kui: KuiRunner, tmp_path: Path) -> None:
+    path = tmp_path / "minkommune.toml"
+    path.write_text('name = "Min Kommune"\nupper_age = 25\n', encoding="utf-8")
+    assert "minkommune" in ok(kui("init", "--profile", str(path))).stderr
+
+
+def test_missing_sqlite_folder_is_a_clear_error(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from kui_cli.app import app
+
+    result = CliRunner().invoke(app, ["--db", str(tmp_path / "no" / "kui.db"), "init"])
+    assert result.exit_code == 1 and "does not exist" in result.stderr
