@@ -1,4 +1,4 @@
-"""Every test gets a fresh database: SQLite always, PostgreSQL too when KUI_TEST_POSTGRES_URL is set.
+"""Every test gets a fresh database: SQLite always, PostgreSQL too with KUI_TEST_POSTGRES_URL.
 
 Tests use fixed dates (`--today`), never the real clock.
 """

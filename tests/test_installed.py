@@ -52,10 +52,10 @@ def test_wheel_runs_from_outside_the_checkout(tmp_path: Path) -> None:
     assert str(ROOT) not in where.stdout
     for profile in ("ishoej", "lejre", "rebild", "soenderborg"):
         done = subprocess.run(
-            kui + ["init", "--profile", profile], cwd=work, env=env, capture_output=True, text=True
+            [*kui, "init", "--profile", profile], cwd=work, env=env, capture_output=True, text=True
         )
         assert done.returncode == 0, done.stderr
     listed = subprocess.run(
-        kui + ["youth", "list", "-f", "json"], cwd=work, env=env, capture_output=True, text=True
+        [*kui, "youth", "list", "-f", "json"], cwd=work, env=env, capture_output=True, text=True
     )
     assert listed.returncode == 0 and listed.stdout.strip() == "[]"

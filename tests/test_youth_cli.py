@@ -1,6 +1,7 @@
 """The youth registry through the CLI: add, list, show, update, formats, masking, errors, audit."""
 
 import csv
+import datetime as dt
 import io
 import json
 
@@ -8,8 +9,6 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import TODAY, KuiRunner, add_youth, cpr_for, ok, snapshot
-
-import datetime as dt
 
 BORN_16 = dt.date(2010, 3, 15)
 
