@@ -1,0 +1,90 @@
+"""Staff (fagpersoner): the professionals who work on youths' cases, found by their initials."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from kui_cli.domain import codes
+from kui_cli.domain.audit import Actor
+from kui_cli.errors import KuiError
+from kui_cli.models import Staff
+
+INITIALS = re.compile(r"^[A-ZÆØÅ][A-ZÆØÅ0-9]{0,9}$")
+
+
+@dataclass
+class NewStaff:
+    initials: str
+    name: str
+    role: str
+    department: str
+    capacity: int | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+def normalise_initials(text: str) -> str:
+    """Initials are case-insensitive: stored and compared in upper case."""
+    initials = (text or "").strip().upper()
+    if not INITIALS.match(initials):
+        raise KuiError(f"initials must be 1-10 letters or digits, starting with a letter: {text!r}")
+    return initials
+
+
+def add(session: Session, actor: Actor, new: NewStaff) -> Staff:
+    """Register a staff member; initials are unique whatever their case."""
+    initials = normalise_initials(new.initials)
+    if session.execute(select(Staff.id).where(Staff.initials == initials)).first():
+        raise KuiError(f"staff member {initials} exists already")
+    if not new.name.strip() or not new.department.strip():
+        raise KuiError("name and department are required")
+    if new.capacity is not None and new.capacity < 0:
+        raise KuiError("--capacity must be 0 or more")
+    member = Staff(
+        initials=initials,
+        name=new.name.strip(),
+        role=codes.checked(new.role.strip().lower(), codes.ROLES, "role"),
+        department=new.department.strip(),
+        capacity=new.capacity,
+        phone=(new.phone or "").strip() or None,
+        email=(new.email or "").strip() or None,
+        added_on=actor.today,
+    )
+    session.add(member)
+    session.flush()
+    return member
+
+
+def find(session: Session, reference: str) -> Staff:
+    """A staff member by initials (any case) or id."""
+    ref = (reference or "").strip()
+    if ref.isdigit():
+        member = session.get(Staff, int(ref))
+    else:
+        query = select(Staff).where(func.upper(Staff.initials) == ref.upper())
+        member = session.execute(query).scalar()
+    if member is None:
+        raise KuiError(f"unknown staff member {reference!r}")
+    return member
+
+
+def all_staff(session: Session) -> list[Staff]:
+    return list(session.execute(select(Staff).order_by(Staff.initials)).scalars())
+
+
+def as_record(member: Staff) -> dict[str, object]:
+    return {
+        "id": member.id,
+        "initials": member.initials,
+        "name": member.name,
+        "role": member.role,
+        "department": member.department,
+        "capacity": member.capacity,
+        "phone": member.phone,
+        "email": member.email,
+        "active": member.active,
+    }
