@@ -1,5 +1,8 @@
 """The change log: one row per change to a youth's record or plan (who, when, what, why).
 
+For status changes `old_value`/`new_value` are status codes and `effective_on` is the day the new
+status applies (`--since`), so the status on any past date can be rebuilt.
+
 Everything that changes a youth goes through `record`, so the plan owner's inbox, the plan log and
 the youth's history are one list, not several.
 """
@@ -25,8 +28,13 @@ def record(
     old: object = None,
     new: object = None,
     why: str | None = None,
+    effective_on: dt.date | None = None,
 ) -> ChangeLog:
-    """Append one change; the effective date is the reference date, the timestamp the real clock."""
+    """Append one change; the timestamp is the real clock (evidence).
+
+    The effective date is the reference date unless the change takes effect on another day (a
+    status `--since`): reports rebuild the status on a past date from these rows.
+    """
     row = ChangeLog(
         youth_id=youth_id,
         at=dt.datetime.now(dt.UTC),
@@ -36,7 +44,7 @@ def record(
         old_value=None if old is None else str(old),
         new_value=None if new is None else str(new),
         why=why,
-        effective_on=actor.today,
+        effective_on=effective_on or actor.today,
     )
     session.add(row)
     session.flush()

@@ -319,10 +319,13 @@ def _apply_status(session: Session, actor: Actor, youth: Youth, upd: YouthUpdate
         raise KuiError(f"--since {since} is before the birth date")
     if upd.hours is not None and (status != "job" or not 0 <= upd.hours <= 80):
         raise KuiError("--hours is the weekly hours of a job: 0-80, with --status job")
-    old = f"{youth.status} since {youth.status_since}"
+    old = youth.status
     youth.status, youth.status_since, youth.hours = status, since, upd.hours
-    new = f"{status} since {since}" + (f" ({upd.hours:g} h/week)" if upd.hours is not None else "")
-    changes.record(session, actor, youth.id, "status", f"status: {new}", old=old, new=new, why=why)
+    hours = f" ({upd.hours:g} h/week)" if upd.hours is not None else ""
+    what = f"status: {status}{hours} since {since} (was {old})"
+    changes.record(
+        session, actor, youth.id, "status", what, old=old, new=status, why=why, effective_on=since
+    )
     return True
 
 
