@@ -74,11 +74,20 @@ def consent_by_for(consent: str, given: str | None, minor: bool) -> str | None:
 def open_assignments(
     session: Session, youth_id: int, today: dt.date
 ) -> list[CoordinatorAssignment]:
-    """The youth's active and pending assignments (at most one of each)."""
-    query = select(CoordinatorAssignment).where(
-        CoordinatorAssignment.youth_id == youth_id, owners.open_assignment(today)
-    )
-    return list(session.execute(query.order_by(CoordinatorAssignment.id)).scalars())
+    """The youth's active and pending assignments (at most one of each).
+
+    A decision dated after `today` would make the history overlap, so a back-dated change
+    (`--today` before it) is refused.
+    """
+    query = select(CoordinatorAssignment).where(CoordinatorAssignment.youth_id == youth_id)
+    rows = list(session.execute(query.order_by(CoordinatorAssignment.id)).scalars())
+    dates = [d for r in rows for d in (r.proposed_on, r.start_on, r.end_on) if d is not None]
+    if dates and max(dates) > today:
+        raise KuiError(
+            f"youth {youth_id} has a coordinator decision dated {max(dates)}: "
+            f"a change cannot be dated {today}, before it"
+        )
+    return [r for r in rows if state(r, today) in ("active", "pending")]
 
 
 def _close(row: CoordinatorAssignment, today: dt.date, reason: str) -> None:
