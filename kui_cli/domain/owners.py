@@ -179,21 +179,31 @@ def people_on_cases(
 ) -> dict[int, list[OnCase]]:
     """Coordinator (active or proposed) and effort responsibles per youth, oldest task first."""
     found: dict[int, list[OnCase]] = defaultdict(list)
+    # Columns, not entities: a listing of thousands of youths must not build thousands of
+    # ORM objects; the few staff members are entities, shared through the identity map.
+    a = Assignment
     for start in range(0, len(youth_ids), BATCH):
         ids = youth_ids[start : start + BATCH]
-        assignments = select(Assignment, Staff).join(Staff, Staff.id == Assignment.staff_id)
-        assignments = assignments.where(Assignment.youth_id.in_(ids), open_assignment(today))
-        for row, member in session.execute(assignments.order_by(Assignment.id)):
-            active = row.consent == "accepted"
-            since = row.start_on if active and row.start_on else row.proposed_on
-            kind = COORDINATOR if active else PENDING
-            found[row.youth_id].append(OnCase(member, kind, kind, since, row.end_on, row.id))
-        efforts = select(Effort, Staff).join(Staff, Staff.id == Effort.staff_id)
-        efforts = efforts.where(Effort.youth_id.in_(ids), active_effort(today))
-        for effort, member in session.execute(efforts.order_by(Effort.start_on, Effort.id)):
-            found[effort.youth_id].append(
-                OnCase(member, EFFORT, effort.title, effort.start_on, effort.end_on, effort.id)
-            )
+        assignments = (
+            select(a.id, a.youth_id, a.consent, a.start_on, a.proposed_on, a.end_on, Staff)
+            .join(Staff, Staff.id == a.staff_id)
+            .where(a.youth_id.in_(ids), open_assignment(today))
+            .order_by(a.id)
+        )
+        for ref, youth_id, consent, start_on, proposed_on, end_on, member in session.execute(
+            assignments
+        ):
+            kind = COORDINATOR if consent == "accepted" else PENDING
+            since = start_on if kind == COORDINATOR and start_on else proposed_on
+            found[youth_id].append(OnCase(member, kind, kind, since, end_on, ref))
+        efforts = (
+            select(Effort.id, Effort.youth_id, Effort.title, Effort.start_on, Effort.end_on, Staff)
+            .join(Staff, Staff.id == Effort.staff_id)
+            .where(Effort.youth_id.in_(ids), active_effort(today))
+            .order_by(Effort.start_on, Effort.id)
+        )
+        for ref, youth_id, title, start_on, end_on, member in session.execute(efforts):
+            found[youth_id].append(OnCase(member, EFFORT, title, start_on, end_on, ref))
     return found
 
 
