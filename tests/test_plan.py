@@ -252,7 +252,7 @@ def test_ack_by_id_and_all(team: KuiRunner, db_url: str) -> None:
     ok(team("plan", "ack", "--all", user="ab"))
     assert inbox(team) == []
     log = {r["id"]: r for r in as_json(team, "plan", "log", str(ida))}
-    assert log[first]["acknowledged_by"] == "ab" and log[first]["acknowledged_at"]
+    assert log[first]["acknowledged_by"] == "AB" and log[first]["acknowledged_at"]
     assert "Acknowledged: 0" in ok(team("plan", "ack", "--all", user="AB")).stderr
 
 

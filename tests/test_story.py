@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.casework import BIRTHDAY_18, BORN_16, add_staff, as_json, shown
+from tests.casework import BIRTHDAY_18, BORN_16, add_effort, add_staff, as_json, shown
 from tests.conftest import KuiRunner, add_youth, ok
 
 
@@ -73,25 +73,7 @@ def test_one_contact_person_and_one_plan(ready: KuiRunner) -> None:
 
     # On the 18th birthday the plan owner becomes the jobcentre adviser on the case, and the
     # coordinator stays.
-    ok(
-        ready(
-            "plan",
-            "effort",
-            "add",
-            str(ida),
-            "--title",
-            "Afklaring af job og uddannelse",
-            "--department",
-            "Jobcenter Unge",
-            "--legislation",
-            "lab",
-            "--responsible",
-            "EF",
-            "--reason",
-            "Overgang til voksensystemet forberedes",
-            user="EF",
-        )
-    )
+    add_effort(ready, ida, "EF", title="Afklaring af job og uddannelse", legislation="lab")
     day_before = shown(ready, ida, today="2028-03-14")
     assert (day_before["coordinator"], day_before["plan_owner"]) == ("AB", "AB")
     birthday = shown(ready, ida, today=BIRTHDAY_18)

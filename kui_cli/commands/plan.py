@@ -85,7 +85,7 @@ def effort_add(
 
     Example:
         kui plan effort add 42 --title "Mentor" --department Jobcenter --legislation lab
-            --responsible EF --reason "Aftalt på teammøde"
+        --responsible EF --reason "Aftalt på teammøde"
     """
     from kui_cli.domain import plans
 

@@ -134,7 +134,7 @@ def acknowledge(
         ]
     now = dt.datetime.now(dt.UTC)
     for row in chosen:
-        row.acknowledged_at, row.acknowledged_by = now, actor.user
+        row.acknowledged_at, row.acknowledged_by = now, member.initials
     session.flush()
     subjects = session.execute(
         select(Youth.subject_key).where(Youth.id.in_({row.youth_id for row in chosen}))

@@ -15,6 +15,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlmodel import Session
@@ -93,21 +94,23 @@ def has_plan_owner(today: dt.date) -> ColumnElement[bool]:
     either of them has that role.
     """
     role = case((Youth.birth_date > ages.latest_birth_date_for_age(18, today), UU), else_=JOBCENTER)
-    by_coordinator = exists().where(
-        Assignment.youth_id == Youth.id,
-        active_assignment(today),
-        Staff.id == Assignment.staff_id,
+    return or_(
+        _on_case_with_role(Assignment, active_assignment(today), role),
+        _on_case_with_role(Effort, active_effort(today), role),
+    )
+
+
+def _on_case_with_role(
+    table: type[Assignment] | type[Effort], current: ColumnElement[bool], role: Any
+) -> ColumnElement[bool]:
+    """SQL on `youth`: a current row of `table` whose staff member is active with `role`."""
+    return exists().where(
+        table.youth_id == Youth.id,
+        current,
+        Staff.id == table.staff_id,
         Staff.active.is_(True),
         Staff.role == role,
     )
-    by_effort = exists().where(
-        Effort.youth_id == Youth.id,
-        active_effort(today),
-        Staff.id == Effort.staff_id,
-        Staff.active.is_(True),
-        Staff.role == role,
-    )
-    return or_(by_coordinator, by_effort)
 
 
 @dataclass(frozen=True)
