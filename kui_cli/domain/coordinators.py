@@ -209,9 +209,7 @@ def capacity_warnings(session: Session, member: Staff, today: dt.date) -> list[s
 
 def end(session: Session, actor: Actor, youth_ref: str, reason: str) -> tuple[Youth, str]:
     """End the youth's coordinator, or withdraw the proposal when there is no coordinator."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise KuiError("--reason is required: say why the coordinator ends")
+    reason = changes.required_reason(reason, "the coordinator ends")
     youth = youths.find(session, youth_ref)
     rows = open_assignments(session, youth.id, actor.today)
     row = next((r for r in rows if r.consent == "accepted"), rows[0] if rows else None)
