@@ -1,8 +1,10 @@
 """`kui staff`: initials unique whatever their case, roles checked."""
 
+import datetime as dt
 import json
 
-from tests.conftest import KuiRunner, ok
+from tests.casework import assign
+from tests.conftest import KuiRunner, add_youth, ok
 
 AB = (
     "staff",
@@ -33,3 +35,31 @@ def test_initials_are_unique_case_insensitively(ready: KuiRunner) -> None:
 def test_unknown_role_lists_the_codes(ready: KuiRunner) -> None:
     result = ready(*[("wizard" if a == "uu" else a) for a in AB])
     assert result.exit_code == 1 and "uu, jobcenter" in result.stderr
+
+
+def test_caseload_counts_active_and_pending_assignments(ready: KuiRunner) -> None:
+    ok(ready(*AB, "--capacity", "2"))
+    first = add_youth(ready, dt.date(2010, 3, 15), "Ida")
+    second = add_youth(ready, dt.date(2010, 4, 15), "Bo")
+    third = add_youth(ready, dt.date(2010, 5, 15), "Alma")
+    ok(assign(ready, first, "AB"))
+    ok(assign(ready, second, "AB", "pending"))
+    ok(assign(ready, third, "AB", "declined"))
+    [row] = json.loads(ok(ready("staff", "list", "-f", "json")).stdout)
+    assert (row["caseload"], row["capacity"], row["over_capacity"]) == (2, 2, False)
+    ok(ready("coordinator", "end", str(first), "--reason", "Færdig", today="2027-01-01"))
+    [row] = json.loads(ok(ready("staff", "list", "-f", "json", today="2027-01-01")).stdout)
+    assert row["caseload"] == 1
+
+
+def test_deactivate_and_activate(ready: KuiRunner) -> None:
+    ok(ready(*AB))
+    assert "no longer active" in ok(ready("staff", "deactivate", "ab")).stderr
+    [row] = json.loads(ok(ready("staff", "list", "-f", "json")).stdout)
+    assert row["active"] is False
+    again = ready("staff", "deactivate", "AB")
+    assert again.exit_code == 1 and "inactive already" in again.stderr
+    ok(ready("staff", "activate", "AB"))
+    assert json.loads(ok(ready("staff", "list", "-f", "json")).stdout)[0]["active"] is True
+    unknown = ready("staff", "deactivate", "QQ")
+    assert unknown.exit_code == 1 and "unknown staff member" in unknown.stderr

@@ -46,15 +46,53 @@ def add(
     render.message(f"Added staff member {member.initials}.")
 
 
+StaffRef = Annotated[str, typer.Argument(help="Initials or id.", show_default=False)]
+
+
 @app.command("list")
 def list_(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
-    """List the staff members.
+    """List the staff members with their caseload against capacity.
+
+    The caseload counts active and pending coordinator assignments (a proposal awaiting
+    consent takes a place too).
 
     Example:
         kui staff list --format json
     """
     from kui_cli.domain import staff
 
-    with invocation.session(ctx) as (session, _actor):
-        rows = [staff.as_record(m) for m in staff.all_staff(session)]
-    render.listing(rows, fmt)
+    with invocation.session(ctx) as (session, actor):
+        rows = staff.listing(session, actor.today)
+    render.listing(rows, fmt, columns=staff.LIST_COLUMNS)
+
+
+@app.command("deactivate")
+def deactivate(ctx: typer.Context, member: StaffRef) -> None:
+    """Mark a staff member as no longer active (left, on leave): they cannot be assigned as
+    coordinator or made responsible for an effort, and own no plan. What they still hold is
+    named in a warning so it can be handed over.
+
+    Example:
+        kui staff deactivate AB
+    """
+    from kui_cli.domain import staff
+
+    with invocation.session(ctx) as (session, actor):
+        changed, warning = staff.set_active(session, actor, member, active=False)
+    if warning:
+        render.warning(warning)
+    render.message(f"{changed.initials} is no longer active.")
+
+
+@app.command("activate")
+def activate(ctx: typer.Context, member: StaffRef) -> None:
+    """Mark a staff member as active again.
+
+    Example:
+        kui staff activate AB
+    """
+    from kui_cli.domain import staff
+
+    with invocation.session(ctx) as (session, actor):
+        changed, _ = staff.set_active(session, actor, member, active=True)
+    render.message(f"{changed.initials} is active.")

@@ -90,6 +90,15 @@ def list_(
     need: Annotated[str | None, typer.Option(help="Need A, B or C.")] = None,
     status: Annotated[str | None, typer.Option(help="Status code.")] = None,
     kui: Annotated[bool, typer.Option("--kui", help="Only KUI youths (the one rule).")] = False,
+    coordinator: Annotated[
+        str | None, typer.Option(help="Only youths with this active coordinator (initials).")
+    ] = None,
+    no_coordinator: Annotated[
+        bool, typer.Option("--no-coordinator", help="Only youths without an active coordinator.")
+    ] = False,
+    no_plan_owner: Annotated[
+        bool, typer.Option("--no-plan-owner", help="Only youths whose plan has no owner.")
+    ] = False,
     search: Annotated[str | None, typer.Option(help="Part of the name, or CPR digits.")] = None,
     reveal: Reveal = False,
     fmt: FormatOption = Format.table,
@@ -101,7 +110,16 @@ def list_(
     """
     from kui_cli.domain import profile, youths
 
-    flt = youths.YouthFilter(group=group, need=need, status=status, kui=kui, search=search)
+    flt = youths.YouthFilter(
+        group=group,
+        need=need,
+        status=status,
+        kui=kui,
+        search=search,
+        coordinator=coordinator,
+        no_coordinator=no_coordinator,
+        no_plan_owner=no_plan_owner,
+    )
     with invocation.session(ctx) as (session, actor):
         rows = youths.listing(session, actor, profile.current(session), flt, reveal=reveal)
     render.listing(rows, fmt, columns=youths.LIST_COLUMNS)
@@ -111,7 +129,8 @@ def list_(
 def show(
     ctx: typer.Context, youth: YouthRef, reveal: Reveal = False, fmt: FormatOption = Format.table
 ) -> None:
-    """Show one youth: overview, contact details, custody holders and history (audited).
+    """Show one youth: overview, the professionals on the case, contact details, custody holders
+    and history (audited).
 
     Example:
         kui youth show 42

@@ -15,7 +15,16 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from kui_cli.domain.audit import Actor
+from kui_cli.errors import KuiError
 from kui_cli.models import ChangeLog
+
+
+def required_reason(reason: str | None, what: str = "the change") -> str:
+    """The `--reason` of a change, which is never optional: the plan owner must learn why."""
+    why = (reason or "").strip()
+    if not why:
+        raise KuiError(f"--reason is required: say why {what}")
+    return why
 
 
 def record(
@@ -57,3 +66,15 @@ def for_youth(session: Session, youth_id: int) -> list[ChangeLog]:
         select(ChangeLog).where(ChangeLog.youth_id == youth_id).order_by(ChangeLog.at, ChangeLog.id)
     )
     return list(session.execute(query).scalars())
+
+
+def acknowledgement_delay(row: ChangeLog) -> dt.timedelta | None:
+    """How long the plan owner took to acknowledge a change (None while it is open)."""
+    if row.acknowledged_at is None:
+        return None
+    return _aware(row.acknowledged_at) - _aware(row.at)
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    """Timestamps are stored as UTC; SQLite may hand them back without the zone."""
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from kui_cli.domain import codes
+from kui_cli.domain import codes, owners
 from kui_cli.domain.audit import Actor
 from kui_cli.errors import KuiError
-from kui_cli.models import Staff
+from kui_cli.models import CoordinatorAssignment, Effort, Staff
 
 INITIALS = re.compile(r"^[A-ZÆØÅ][A-ZÆØÅ0-9]{0,9}$")
 
@@ -76,15 +77,67 @@ def all_staff(session: Session) -> list[Staff]:
     return list(session.execute(select(Staff).order_by(Staff.initials)).scalars())
 
 
-def as_record(member: Staff) -> dict[str, object]:
+LIST_COLUMNS = [
+    "id",
+    "initials",
+    "name",
+    "role",
+    "department",
+    "caseload",
+    "capacity",
+    "over_capacity",
+    "phone",
+    "email",
+    "active",
+]
+
+
+def listing(session: Session, today: dt.date) -> list[dict[str, object]]:
+    """Every staff member with their caseload (active and pending coordinator assignments)
+    against their capacity; the counts come from one grouped query."""
+    loads = owners.caseloads(session, today)
+    return [as_record(m, loads.get(m.id or 0, 0)) for m in all_staff(session)]
+
+
+def as_record(member: Staff, caseload: int | None = None) -> dict[str, object]:
     return {
         "id": member.id,
         "initials": member.initials,
         "name": member.name,
         "role": member.role,
         "department": member.department,
+        "caseload": caseload,
         "capacity": member.capacity,
+        "over_capacity": None
+        if caseload is None or member.capacity is None
+        else caseload > member.capacity,
         "phone": member.phone,
         "email": member.email,
         "active": member.active,
     }
+
+
+def set_active(session: Session, actor: Actor, reference: str, active: bool) -> tuple[Staff, str]:
+    """(De)activate a staff member. An inactive one cannot be assigned and owns no plan; what
+    they still hold is named so a leader can hand it over (`coordinator assign`, efforts)."""
+    member = find(session, reference)
+    if member.active == active:
+        raise KuiError(f"{member.initials} is {'active' if active else 'inactive'} already")
+    member.active = active
+    session.flush()
+    if active:
+        return member, ""
+    youths = session.execute(
+        select(func.count(func.distinct(CoordinatorAssignment.youth_id))).where(
+            CoordinatorAssignment.staff_id == member.id, owners.open_assignment(actor.today)
+        )
+    ).scalar()
+    efforts = session.execute(
+        select(func.count()).where(Effort.staff_id == member.id, owners.active_effort(actor.today))
+    ).scalar()
+    if not youths and not efforts:
+        return member, ""
+    return member, (
+        f"{member.initials} is still coordinator (active or proposed) for {youths} youths and "
+        f"responsible for {efforts} active efforts: hand them over"
+    )

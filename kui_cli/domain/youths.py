@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlmodel import Session
 
-from kui_cli.domain import ages, audit, changes, codes, cpr, settings
+from kui_cli.domain import ages, audit, changes, codes, cpr, owners, settings
+from kui_cli.domain import staff as staff_domain
 from kui_cli.domain.audit import Actor
 from kui_cli.domain.kui import kui_youth_condition
 from kui_cli.domain.profile import Profile
@@ -57,6 +58,10 @@ class YouthFilter:
     status: str | None = None
     kui: bool = False
     search: str | None = None
+    # coordinator and plan owner (issue 4): the active coordinator, as in the JSON field
+    coordinator: str | None = None
+    no_coordinator: bool = False
+    no_plan_owner: bool = False
     extra: list[ColumnElement[bool]] = field(default_factory=list)
 
     def audit_form(self) -> dict[str, Any]:
@@ -67,6 +72,9 @@ class YouthFilter:
             "status": self.status,
             "kui": self.kui or None,
             "search": _mask_digits(self.search) if self.search else None,
+            "coordinator": self.coordinator,
+            "no_coordinator": self.no_coordinator or None,
+            "no_plan_owner": self.no_plan_owner or None,
         }
         return {key: value for key, value in values.items() if value is not None}
 
@@ -177,6 +185,10 @@ def conditions(flt: YouthFilter, today: dt.date, profile: Profile) -> list[Colum
         where.append(Youth.status == codes.status(flt.status))
     if flt.kui:
         where.append(kui_youth_condition(today))
+    if flt.no_coordinator:
+        where.append(~owners.has_coordinator(today))
+    if flt.no_plan_owner:
+        where.append(~owners.has_plan_owner(today))
     if flt.search:
         term = flt.search.strip()
         digits = term.replace("-", "")
@@ -190,16 +202,34 @@ def conditions(flt: YouthFilter, today: dt.date, profile: Profile) -> list[Colum
 def listing(
     session: Session, actor: Actor, profile: Profile, flt: YouthFilter, *, reveal: bool = False
 ) -> list[dict[str, Any]]:
-    """The youths that match the filter, as records; the listing is audited with its row count."""
-    query = select(Youth).where(*conditions(flt, actor.today, profile)).order_by(Youth.id)
-    youths = list(session.execute(query).scalars())
-    records = [as_record(y, actor.today, profile, reveal=reveal) for y in youths]
+    """The youths that match the filter, as records; the listing is audited with its row count.
+
+    Coordinator and plan owner come from two more queries for all listed youths, never per youth.
+    """
+    where = conditions(flt, actor.today, profile)
+    if flt.coordinator:
+        if flt.no_coordinator:
+            raise KuiError("--coordinator and --no-coordinator exclude each other")
+        member = staff_domain.find(session, flt.coordinator)
+        where.append(owners.has_coordinator(actor.today, member.id))
+    youths = list(session.execute(select(Youth).where(*where).order_by(Youth.id)).scalars())
+    cases = owners.cases(session, youths, actor.today)
+    records = [
+        as_record(y, actor.today, profile, reveal=reveal, case=cases.get(y.id)) for y in youths
+    ]
     audit.record(session, actor, "list", filters=flt.audit_form(), rows=len(records))
     return records
 
 
-def as_record(youth: Youth, today: dt.date, profile: Profile, *, reveal: bool) -> dict[str, Any]:
-    """A youth as the JSON contract of CLI.md describes it."""
+def as_record(
+    youth: Youth,
+    today: dt.date,
+    profile: Profile,
+    *,
+    reveal: bool,
+    case: owners.Case | None = None,
+) -> dict[str, Any]:
+    """A youth as the JSON contract of CLI.md describes it; `case` from `owners.cases`."""
     return {
         "id": youth.id,
         "cpr": cpr.formatted(youth.cpr) if reveal else cpr.masked(youth.cpr),
@@ -210,9 +240,9 @@ def as_record(youth: Youth, today: dt.date, profile: Profile, *, reveal: bool) -
         "status": youth.status,
         "status_since": youth.status_since,
         "need": youth.need,
-        "coordinator": None,
+        "coordinator": case.coordinator.initials if case and case.coordinator else None,
         "team": None,
-        "plan_owner": None,
+        "plan_owner": case.owner.staff.initials if case and case.owner else None,
         "registered_on": youth.registered_on,
     }
 
@@ -222,7 +252,8 @@ def details(
 ) -> dict[str, Any]:
     """The one-page overview of `youth show`: the record, contact details, guardians, history."""
     youth = find(session, reference)
-    record = as_record(youth, actor.today, profile, reveal=reveal)
+    case = owners.case_of(session, youth, actor.today)
+    record = as_record(youth, actor.today, profile, reveal=reveal, case=case)
     record.update(
         hours=youth.hours,
         school=youth.school,
@@ -235,6 +266,7 @@ def details(
             {"name": g.name, "phone": g.phone, "email": g.email}
             for g in guardians_of(session, youth.id)
         ],
+        professionals=owners.professionals(case),
         history=[
             {"at": c.at, "by": c.by, "what": c.what, "why": c.why}
             for c in changes.for_youth(session, youth.id)

@@ -1,0 +1,98 @@
+"""`kui coordinator`: the one contact person (uddannelseskoordinator / ungeguide / tovholder)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from kui_cli import invocation, render
+from kui_cli.commands.youth import YouthRef
+from kui_cli.invocation import FormatOption
+from kui_cli.render import Format
+
+app = typer.Typer(
+    help="Coordinator (uddannelseskoordinator, ungeguide, tovholder): one per youth, voluntary."
+)
+
+
+@app.command("assign")
+def assign(
+    ctx: typer.Context,
+    youth: YouthRef,
+    member: Annotated[
+        str, typer.Argument(metavar="STAFF", help="Initials or id.", show_default=False)
+    ],
+    consent: Annotated[
+        str,
+        typer.Option(
+            help="accepted (coordinator from today), pending (proposed, awaiting consent) or "
+            "declined (the youth declines the arrangement: no coordinator, decision recorded).",
+            show_default=False,
+        ),
+    ],
+    consent_by: Annotated[
+        str | None,
+        typer.Option(
+            help="Who decided (samtykke): youth, guardian or both. A minor's default is both; "
+            "from 18 the youth alone."
+        ),
+    ] = None,
+    note: Annotated[str | None, typer.Option(help="Note; also the change log's why.")] = None,
+) -> None:
+    """Assign, propose or record a declined coordinator for a youth.
+
+    The arrangement is voluntary: the youth (with the custody holders of a minor) may decline
+    it but not choose the person. Accepting ends the current coordinator in the same step;
+    declining ends any coordinator or proposal. A staff member over capacity gets a warning;
+    an inactive one is refused. The coordinator stays when the youth turns 18.
+
+    Example:
+        kui coordinator assign 42 AB --consent accepted --consent-by both
+    """
+    from kui_cli.domain import coordinators
+
+    with invocation.session(ctx) as (session, actor):
+        done = coordinators.assign(session, actor, youth, member, consent, consent_by, note)
+    for warning in done.warnings:
+        render.warning(warning)
+    ended = f" (ended: {', '.join(done.ended)})" if done.ended else ""
+    text = {
+        "accepted": f"{done.staff.initials} is now the coordinator of youth {done.youth.id}",
+        "pending": f"{done.staff.initials} is proposed as coordinator of youth {done.youth.id}",
+        "declined": f"Recorded: youth {done.youth.id} declined a coordinator",
+    }[done.assignment.consent]
+    by = done.assignment.consent_by
+    render.message(f"{text}{f' (consent by {by})' if by else ''}{ended}.")
+
+
+@app.command("end")
+def end(
+    ctx: typer.Context,
+    youth: YouthRef,
+    reason: Annotated[str, typer.Option(help="Why it ends (required).", show_default=False)],
+) -> None:
+    """End the youth's coordinator (or withdraw a pending proposal).
+
+    Example:
+        kui coordinator end 42 --reason "Started at EUD, no longer needs a coordinator"
+    """
+    from kui_cli.domain import coordinators
+
+    with invocation.session(ctx) as (session, actor):
+        ended, what = coordinators.end(session, actor, youth, reason)
+    render.message(f"Youth {ended.id}: {what}.")
+
+
+@app.command("history")
+def history(ctx: typer.Context, youth: YouthRef, fmt: FormatOption = Format.table) -> None:
+    """Every coordinator proposal, decision and assignment of a youth (audited).
+
+    Example:
+        kui coordinator history 42 --format json
+    """
+    from kui_cli.domain import coordinators
+
+    with invocation.session(ctx) as (session, actor):
+        rows = coordinators.history(session, actor, youth)
+    render.listing(rows, fmt, columns=coordinators.HISTORY_COLUMNS)

@@ -1,0 +1,216 @@
+"""`kui plan`: the one plan (uddannelsesplan / Min Plan), its change log and the owner's inbox."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kui_cli import invocation, render
+from kui_cli.commands.youth import YouthRef
+from kui_cli.invocation import FormatOption
+from kui_cli.render import Format
+from kui_cli.state import parse_date
+
+app = typer.Typer(help="The one plan: goals, efforts, change log, the plan owner's inbox.")
+goal_app = typer.Typer(help="Goals and sub-goals (mål, delmål) in the young person's own words.")
+effort_app = typer.Typer(help="Efforts (indsatser) of every department, under their legislation.")
+app.add_typer(goal_app, name="goal")
+app.add_typer(effort_app, name="effort")
+
+Reason = Annotated[
+    str,
+    typer.Option(help="Why the plan changes (required; the owner sees it).", show_default=False),
+]
+
+
+@app.command("show")
+def show(ctx: typer.Context, youth: YouthRef, fmt: FormatOption = Format.table) -> None:
+    """Show the plan: goals, efforts, the team around the youth, the coordinator, the plan owner
+    (or why there is none) and the changes the owner has not acknowledged (audited).
+
+    Example:
+        kui plan show 42
+    """
+    from kui_cli.domain import plans, profile
+
+    with invocation.session(ctx) as (session, actor):
+        plan = plans.show(session, actor, profile.current(session), youth)
+    render.record(plan, fmt, title=f"Plan of youth {plan['youth_id']}")
+
+
+@goal_app.command("add")
+def goal_add(
+    ctx: typer.Context,
+    youth: YouthRef,
+    text: Annotated[str, typer.Argument(help="The goal in the young person's words.")],
+    reason: Reason,
+    parent: Annotated[int | None, typer.Option(help="Goal id: add a sub-goal (delmål).")] = None,
+    due: Annotated[str | None, typer.Option(help="Due date YYYY-MM-DD.")] = None,
+) -> None:
+    """Add a goal or sub-goal to the plan; prints the new goal's id.
+
+    Example:
+        kui plan goal add 42 "Jeg vil være tømrer" --reason "Samtale med Ida"
+    """
+    from kui_cli.domain import plans
+
+    due_on = parse_date(due, "--due") if due else None
+    with invocation.session(ctx) as (session, actor):
+        goal = plans.add_goal(session, actor, youth, text, reason=reason, parent=parent, due=due_on)
+    render.message(f"Added goal {goal.id}.")
+    print(goal.id)
+
+
+@effort_app.command("add")
+def effort_add(
+    ctx: typer.Context,
+    youth: YouthRef,
+    title: Annotated[str, typer.Option(help="What the effort is.", show_default=False)],
+    department: Annotated[str, typer.Option(help="Department (afdeling).", show_default=False)],
+    legislation: Annotated[
+        str, typer.Option(help="serviceloven, kui, lab or other.", show_default=False)
+    ],
+    responsible: Annotated[
+        str, typer.Option(help="Responsible staff member (initials).", show_default=False)
+    ],
+    reason: Reason,
+    start: Annotated[str | None, typer.Option(help="Start YYYY-MM-DD (default --today).")] = None,
+    end: Annotated[
+        str | None, typer.Option(help="Planned end YYYY-MM-DD (the first day without it).")
+    ] = None,
+) -> None:
+    """Add an effort (indsats); its responsible staff member joins the case. Prints the id.
+
+    Example:
+        kui plan effort add 42 --title "Mentor" --department Jobcenter --legislation lab
+        --responsible EF --reason "Aftalt på teammøde"
+    """
+    from kui_cli.domain import plans
+
+    new = plans.NewEffort(
+        title=title,
+        department=department,
+        legislation=legislation,
+        responsible=responsible,
+        reason=reason,
+        start=parse_date(start, "--start") if start else None,
+        end=parse_date(end, "--end") if end else None,
+    )
+    with invocation.session(ctx) as (session, actor):
+        effort = plans.add_effort(session, actor, youth, new)
+    render.message(f"Added effort {effort.id}.")
+    print(effort.id)
+
+
+@effort_app.command("end")
+def effort_end(
+    ctx: typer.Context,
+    effort: Annotated[int, typer.Argument(help="The effort's id.", show_default=False)],
+    reason: Reason,
+) -> None:
+    """End an effort today (--today).
+
+    Example:
+        kui plan effort end 7 --reason "Forløbet er afsluttet"
+    """
+    from kui_cli.domain import plans
+
+    with invocation.session(ctx) as (session, actor):
+        ended = plans.end_effort(session, actor, effort, reason)
+    render.message(f"Ended effort {ended.id}.")
+
+
+@app.command("log")
+def log(ctx: typer.Context, youth: YouthRef, fmt: FormatOption = Format.table) -> None:
+    """Every change of the youth's plan and record: when, who, what (old, new), why, and when
+    the plan owner acknowledged it (audited).
+
+    Example:
+        kui plan log 42 --format json
+    """
+    from kui_cli.domain import plans
+
+    with invocation.session(ctx) as (session, actor):
+        rows = plans.log(session, actor, youth)
+    render.listing(rows, fmt, columns=plans.LOG_COLUMNS)
+
+
+@app.command("inbox")
+def inbox(
+    ctx: typer.Context,
+    owner: Annotated[
+        str | None, typer.Option(help="Plan owner (initials); default the acting --user.")
+    ] = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Changes that others made to the plans you own and you have not acknowledged, grouped by
+    youth, oldest first (json: one flat list in that order).
+
+    Example:
+        kui --user AB plan inbox --format json
+    """
+    from kui_cli.domain import inbox as inbox_domain
+
+    with invocation.session(ctx) as (session, actor):
+        member, rows = inbox_domain.inbox(session, actor, owner)
+        names = inbox_domain.youth_names(session, rows)
+    records = [inbox_domain.as_record(row) for row in rows]
+    if fmt in (Format.json, Format.csv) or not records:
+        render.listing(records, fmt, columns=inbox_domain.COLUMNS)
+    else:
+        for youth_id in dict.fromkeys(r["youth_id"] for r in records):
+            group = [r for r in records if r["youth_id"] == youth_id]
+            render.listing(group, fmt, columns=inbox_domain.COLUMNS, title=names.get(youth_id))
+    render.message(f"Open changes for {member.initials}: {len(records)}.")
+
+
+@app.command("ack")
+def ack(
+    ctx: typer.Context,
+    changes: Annotated[
+        list[int] | None, typer.Argument(metavar="CHANGE...", help="Change ids from the inbox.")
+    ] = None,
+    everything: Annotated[
+        bool, typer.Option("--all", help="Acknowledge everything in your inbox.")
+    ] = False,
+) -> None:
+    """Acknowledge changes in your inbox: you have seen them (the time is recorded).
+
+    Example:
+        kui --user AB plan ack 12 13
+    """
+    from kui_cli.domain import inbox as inbox_domain
+
+    with invocation.session(ctx) as (session, actor):
+        done = inbox_domain.acknowledge(session, actor, list(changes or []), everything)
+    render.message(f"Acknowledged: {len(done)}.")
+
+
+@app.command("print")
+def print_(
+    ctx: typer.Context,
+    youth: YouthRef,
+    out: Annotated[
+        Path | None, typer.Option(help="Write to FILE.html or FILE.md (mode 0600).")
+    ] = None,
+) -> None:
+    """The young person's own copy of the plan in plain Danish (and a copy for the custody
+    holders of a minor); markdown on stdout unless --out. Printing is audited.
+
+    Example:
+        kui plan print 42 --out ida-plan.html
+    """
+    from kui_cli.domain import plan_print, profile
+    from kui_cli.files import write_private
+
+    fmt = plan_print.format_for(out)
+    with invocation.session(ctx) as (session, actor):
+        text = plan_print.print_plan(session, actor, profile.current(session), youth, fmt)
+        if out is not None:
+            write_private(out, text)
+    if out is None:
+        print(text, end="")
+    else:
+        render.message(f"Wrote {out}.")

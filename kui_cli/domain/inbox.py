@@ -1,0 +1,156 @@
+"""The plan owner's inbox: every change that others made to the plans they own.
+
+Rebild's evaluation found that changes never reached the person responsible for the plan. Here a
+change stays in the owner's inbox until they acknowledge it; the time from change to
+acknowledgement is kept (`acknowledged_at - at`) for a later report. A change counts from the day
+the owner became responsible (its effective date, `--today`), so a new owner does not inherit
+their predecessor's backlog; the whole history stays in `plan log`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlmodel import Session
+
+from kui_cli.domain import audit, owners
+from kui_cli.domain import staff as staff_domain
+from kui_cli.domain.audit import Actor
+from kui_cli.errors import KuiError
+from kui_cli.models import ChangeLog, CoordinatorAssignment, Effort, Staff, Youth
+
+COLUMNS = ["id", "youth_id", "at", "by", "what", "why"]
+
+
+def owned_plans(session: Session, member: Staff, today: dt.date) -> dict[int, dt.date]:
+    """The youths whose plan `member` owns on `today`, with the day they became responsible.
+
+    Only youths where the member is on the case (coordinator or effort) can be theirs; the owner
+    rule then decides among the people on each of those cases.
+    """
+    by_coordinator = select(CoordinatorAssignment.youth_id).where(
+        CoordinatorAssignment.staff_id == member.id, owners.active_assignment(today)
+    )
+    by_effort = select(Effort.youth_id).where(
+        Effort.staff_id == member.id, owners.active_effort(today)
+    )
+    candidates = select(Youth).where(or_(Youth.id.in_(by_coordinator), Youth.id.in_(by_effort)))
+    found = owners.cases(session, session.execute(candidates).scalars(), today)
+    return {
+        youth_id: case.owner.since
+        for youth_id, case in found.items()
+        if case.owner is not None and case.owner.staff.id == member.id
+    }
+
+
+def open_changes(session: Session, member: Staff, since: dict[int, dt.date]) -> list[ChangeLog]:
+    """Unacknowledged changes by others to these plans since the given days.
+
+    Grouped by youth, the youth with the oldest open change first; oldest first within a youth.
+    """
+    if not since:
+        return []
+    by_day: dict[dt.date, list[int]] = defaultdict(list)
+    for youth_id, day in since.items():
+        by_day[day].append(youth_id)
+    windows = [
+        and_(ChangeLog.youth_id.in_(ids), ChangeLog.effective_on >= day)
+        for day, ids in by_day.items()
+    ]
+    query = (
+        select(ChangeLog)
+        .where(
+            or_(*windows),
+            ChangeLog.acknowledged_at.is_(None),
+            func.upper(ChangeLog.by) != member.initials.upper(),
+        )
+        .order_by(ChangeLog.at, ChangeLog.id)
+    )
+    groups: dict[int, list[ChangeLog]] = {}
+    for row in session.execute(query).scalars():
+        groups.setdefault(row.youth_id, []).append(row)
+    return [row for rows in groups.values() for row in rows]
+
+
+def as_record(row: ChangeLog) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "youth_id": row.youth_id,
+        "at": row.at,
+        "by": row.by,
+        "what": row.what,
+        "why": row.why,
+    }
+
+
+def owner_for(session: Session, actor: Actor, reference: str | None) -> Staff:
+    """The owner whose inbox is meant: `--owner`, or the acting user as a staff member."""
+    if reference:
+        return staff_domain.find(session, reference)
+    try:
+        return staff_domain.find(session, actor.user)
+    except KuiError:
+        raise KuiError(
+            f"the acting user {actor.user!r} is not a staff member: give --owner STAFF"
+        ) from None
+
+
+def inbox(
+    session: Session, actor: Actor, owner_ref: str | None = None
+) -> tuple[Staff, list[ChangeLog]]:
+    """The owner's open changes; the listing is audited with its row count."""
+    member = owner_for(session, actor, owner_ref)
+    rows = open_changes(session, member, owned_plans(session, member, actor.today))
+    audit.record(session, actor, "list", filters={"inbox": member.initials}, rows=len(rows))
+    return member, rows
+
+
+def youth_names(session: Session, rows: list[ChangeLog]) -> dict[int, str]:
+    """The names of the youths of the listed changes, for headings (one query)."""
+    ids = {row.youth_id for row in rows}
+    if not ids:
+        return {}
+    return dict(session.execute(select(Youth.id, Youth.name).where(Youth.id.in_(ids))).all())
+
+
+def acknowledge(
+    session: Session, actor: Actor, change_ids: list[int], everything: bool
+) -> list[ChangeLog]:
+    """Mark changes in the acting user's inbox as seen, with the time; only the plan owner may,
+    or the change would leave their inbox unseen."""
+    if everything == bool(change_ids):
+        raise KuiError("give the CHANGE ids to acknowledge, or --all (not both)")
+    member = owner_for(session, actor, None)
+    open_rows = open_changes(session, member, owned_plans(session, member, actor.today))
+    if everything:
+        chosen = open_rows
+    else:
+        waiting = {row.id: row for row in open_rows}
+        chosen = [
+            waiting.get(change_id) or _refusal(session, change_id) for change_id in change_ids
+        ]
+    now = dt.datetime.now(dt.UTC)
+    for row in chosen:
+        row.acknowledged_at, row.acknowledged_by = now, member.initials
+    session.flush()
+    subjects = session.execute(
+        select(Youth.subject_key).where(Youth.id.in_({row.youth_id for row in chosen}))
+    ).scalars()
+    for key in sorted(subjects):
+        audit.record(session, actor, "acknowledge", subject=key)
+    return chosen
+
+
+def _refusal(session: Session, change_id: int) -> ChangeLog:
+    row = session.get(ChangeLog, change_id)
+    if row is None:
+        raise KuiError(f"no change with id {change_id}")
+    if row.acknowledged_at is not None:
+        raise KuiError(f"change {change_id} was acknowledged already by {row.acknowledged_by}")
+    raise KuiError(
+        f"change {change_id} is not in your inbox: only the owner of youth {row.youth_id}'s plan "
+        "acknowledges changes that others made"
+    )

@@ -1,0 +1,250 @@
+"""Who is on a youth's case and who owns the one plan, derived on the reference date.
+
+Nothing here is stored: the coordinator comes from `coordinator_assignment`, the other
+professionals from the responsible staff of the active efforts, and the plan owner follows from
+them and the youth's age (Sønderborg: under 18 the UU counsellor owns the education plan, from 18
+the jobcentre adviser owns "Min Plan"; a coordinator of another role does not own the plan).
+
+The SQL conditions keep listings to one query; the batch loaders below read the case of any
+number of youths in two queries, so `youth list` never asks once per youth.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
+from sqlmodel import Session
+
+from kui_cli.domain import ages
+from kui_cli.models import CoordinatorAssignment, Effort, Staff, Youth
+
+UU, JOBCENTER = "uu", "jobcenter"
+COORDINATOR, PENDING, EFFORT = "coordinator", "pending", "effort"
+BATCH = 2000  # ids per IN (...): well below SQLite's and PostgreSQL's parameter limits
+
+Assignment = CoordinatorAssignment
+
+
+def active_assignment(today: dt.date) -> ColumnElement[bool]:
+    """An assignment with consent that has started and not ended on `today`."""
+    return and_(
+        Assignment.consent == "accepted",
+        Assignment.start_on <= today,
+        or_(Assignment.end_on.is_(None), Assignment.end_on > today),
+    )
+
+
+def pending_assignment(today: dt.date) -> ColumnElement[bool]:
+    """A proposal that awaits the youth's consent: it counts against capacity, owns nothing."""
+    return and_(
+        Assignment.consent == "pending",
+        Assignment.proposed_on <= today,
+        or_(Assignment.end_on.is_(None), Assignment.end_on > today),
+    )
+
+
+def open_assignment(today: dt.date) -> ColumnElement[bool]:
+    """Active or pending: what fills a coordinator's caseload and makes a KUI youth."""
+    return or_(active_assignment(today), pending_assignment(today))
+
+
+def active_effort(today: dt.date) -> ColumnElement[bool]:
+    """An effort that has started and not ended: `end_on` is the first day without it."""
+    return and_(Effort.start_on <= today, or_(Effort.end_on.is_(None), Effort.end_on > today))
+
+
+def has_open_coordinator(today: dt.date) -> ColumnElement[bool]:
+    """SQL on `youth`: an active or pending coordinator (part of the KUI-youth rule)."""
+    return exists().where(Assignment.youth_id == Youth.id, open_assignment(today))
+
+
+def has_coordinator(today: dt.date, staff_id: int | None = None) -> ColumnElement[bool]:
+    """SQL on `youth`: an active coordinator (a given one when `staff_id` is set)."""
+    where = [Assignment.youth_id == Youth.id, active_assignment(today)]
+    if staff_id is not None:
+        where.append(Assignment.staff_id == staff_id)
+    return exists().where(*where)
+
+
+def caseloads(session: Session, today: dt.date) -> dict[int, int]:
+    """Active plus pending assignments per staff id, in one query."""
+    query = (
+        select(Assignment.staff_id, func.count())
+        .where(open_assignment(today))
+        .group_by(Assignment.staff_id)
+    )
+    return {staff_id: n for staff_id, n in session.execute(query)}
+
+
+def owner_role(age: int) -> str:
+    """The role that owns the plan at this age: UU under 18, the jobcentre from 18."""
+    return UU if age < 18 else JOBCENTER
+
+
+def has_plan_owner(today: dt.date) -> ColumnElement[bool]:
+    """SQL on `youth`: an active staff member of the owning role is on the case.
+
+    The same rule as `plan_owner`: the coordinator owns the plan when their role fits, otherwise
+    a responsible of an active effort with the right role does, so an owner exists exactly when
+    either of them has that role.
+    """
+    role = case((Youth.birth_date > ages.latest_birth_date_for_age(18, today), UU), else_=JOBCENTER)
+    return or_(
+        _on_case_with_role(Assignment, active_assignment(today), role),
+        _on_case_with_role(Effort, active_effort(today), role),
+    )
+
+
+def _on_case_with_role(
+    table: type[Assignment] | type[Effort], current: ColumnElement[bool], role: Any
+) -> ColumnElement[bool]:
+    """SQL on `youth`: a current row of `table` whose staff member is active with `role`."""
+    return exists().where(
+        table.youth_id == Youth.id,
+        current,
+        Staff.id == table.staff_id,
+        Staff.active.is_(True),
+        Staff.role == role,
+    )
+
+
+@dataclass(frozen=True)
+class OnCase:
+    """One professional's task on a youth's case: coordinator, proposed coordinator, or effort."""
+
+    staff: Staff
+    kind: str
+    task: str
+    since: dt.date
+    until: dt.date | None = None
+    ref: int | None = None
+
+
+@dataclass(frozen=True)
+class Owner:
+    """The plan owner and the day they became responsible (for the inbox)."""
+
+    staff: Staff
+    since: dt.date
+
+
+@dataclass(frozen=True)
+class Case:
+    """A youth's case on the reference date: the people on it and the derived owner."""
+
+    people: tuple[OnCase, ...]
+    owner: Owner | None
+
+    @property
+    def coordinator(self) -> Staff | None:
+        return next((p.staff for p in self.people if p.kind == COORDINATOR), None)
+
+    @property
+    def pending(self) -> Staff | None:
+        return next((p.staff for p in self.people if p.kind == PENDING), None)
+
+
+def plan_owner(born: dt.date, today: dt.date, people: Sequence[OnCase]) -> Owner | None:
+    """The coordinator when their role fits the age, else the longest-serving active staff
+    member of that role responsible for an active effort; None when nobody fits.
+
+    `since` is when they have been on the case with that role while it fitted the age (a
+    jobcentre adviser owns the plan from the 18th birthday at the earliest).
+    """
+    role = owner_role(ages.age_on(born, today))
+    fitting = [p for p in people if p.kind != PENDING and p.staff.active and p.staff.role == role]
+    if not fitting:
+        return None
+    coordinator = [p for p in fitting if p.kind == COORDINATOR]
+    chosen = (coordinator or sorted(fitting, key=lambda p: (p.since, p.ref or 0)))[0].staff
+    started = min(p.since for p in fitting if p.staff.id == chosen.id)
+    fits_from = ages.birthday(born, 18) if role == JOBCENTER else born
+    return Owner(chosen, max(started, fits_from))
+
+
+def cases(session: Session, youths: Iterable[Youth], today: dt.date) -> dict[int, Case]:
+    """The case of every given youth, in two queries per batch of ids."""
+    born = {y.id: y.birth_date for y in youths if y.id is not None}
+    people = people_on_cases(session, list(born), today)
+    return {
+        yid: Case(tuple(people[yid]), plan_owner(birth, today, people[yid]))
+        for yid, birth in born.items()
+    }
+
+
+def people_on_cases(
+    session: Session, youth_ids: Sequence[int], today: dt.date
+) -> dict[int, list[OnCase]]:
+    """Coordinator (active or proposed) and effort responsibles per youth, oldest task first."""
+    found: dict[int, list[OnCase]] = defaultdict(list)
+    # Columns, not entities: a listing of thousands of youths must not build thousands of
+    # ORM objects; the few staff members are entities, shared through the identity map.
+    a = Assignment
+    for start in range(0, len(youth_ids), BATCH):
+        ids = youth_ids[start : start + BATCH]
+        assignments = (
+            select(a.id, a.youth_id, a.consent, a.start_on, a.proposed_on, a.end_on, Staff)
+            .join(Staff, Staff.id == a.staff_id)
+            .where(a.youth_id.in_(ids), open_assignment(today))
+            .order_by(a.id)
+        )
+        for ref, youth_id, consent, start_on, proposed_on, end_on, member in session.execute(
+            assignments
+        ):
+            kind = COORDINATOR if consent == "accepted" else PENDING
+            since = start_on if kind == COORDINATOR and start_on else proposed_on
+            found[youth_id].append(OnCase(member, kind, kind, since, end_on, ref))
+        efforts = (
+            select(Effort.id, Effort.youth_id, Effort.title, Effort.start_on, Effort.end_on, Staff)
+            .join(Staff, Staff.id == Effort.staff_id)
+            .where(Effort.youth_id.in_(ids), active_effort(today))
+            .order_by(Effort.start_on, Effort.id)
+        )
+        for ref, youth_id, title, start_on, end_on, member in session.execute(efforts):
+            found[youth_id].append(OnCase(member, EFFORT, title, start_on, end_on, ref))
+    return found
+
+
+def case_of(session: Session, youth: Youth, today: dt.date) -> Case:
+    """The case of one youth."""
+    assert youth.id is not None
+    return cases(session, [youth], today)[youth.id]
+
+
+def professionals(case_: Case) -> list[dict[str, object]]:
+    """The team around the youth (Lejre's dialogteam): everyone on the case with their task."""
+    owner_id = case_.owner.staff.id if case_.owner else None
+    task_names = {COORDINATOR: "coordinator", PENDING: "proposed coordinator (awaiting consent)"}
+    return [
+        {
+            "initials": p.staff.initials,
+            "name": p.staff.name,
+            "role": p.staff.role,
+            "department": p.staff.department,
+            "phone": p.staff.phone,
+            "email": p.staff.email,
+            "task": task_names.get(p.kind, p.task),
+            "since": p.since,
+            "until": p.until,
+            "plan_owner": p.staff.id == owner_id and p.kind != PENDING,
+        }
+        for p in case_.people
+    ]
+
+
+def no_owner_reason(age: int) -> str:
+    """Why a plan has no owner, and what would give it one."""
+    if owner_role(age) == UU:
+        return (
+            "no plan owner: under 18 the plan belongs to a UU counsellor (role uu) who is the "
+            "coordinator or responsible for an active effort"
+        )
+    return (
+        "no plan owner: from 18 the plan belongs to a jobcentre adviser (role jobcenter) who is "
+        "the coordinator or responsible for an active effort"
+    )

@@ -1,0 +1,271 @@
+"""The one plan: the young person's goals and sub-goals, and every department's efforts.
+
+Goals are the young person's own wishes, in their words (Lejre's dialogplan); efforts (indsatser)
+belong to one department under one legislation with one responsible staff member, so the plan
+gathers what used to live in several systems. Every change goes into the change log with its
+reason, which feeds the plan owner's inbox.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from kui_cli.domain import ages, audit, changes, codes, inbox, owners, youths
+from kui_cli.domain import staff as staff_domain
+from kui_cli.domain.audit import Actor
+from kui_cli.domain.profile import Profile
+from kui_cli.errors import KuiError
+from kui_cli.models import Effort, Goal, Staff, Youth
+
+LOG_COLUMNS = [
+    "id",
+    "at",
+    "effective_on",
+    "by",
+    "kind",
+    "what",
+    "old",
+    "new",
+    "why",
+    "acknowledged_at",
+    "acknowledged_by",
+]
+
+
+def add_goal(
+    session: Session,
+    actor: Actor,
+    youth_ref: str,
+    text: str,
+    *,
+    reason: str,
+    parent: int | None = None,
+    due: dt.date | None = None,
+) -> Goal:
+    """Add a goal, or a sub-goal under `parent`, in the young person's own words."""
+    why = changes.required_reason(reason, "the plan changes")
+    words = (text or "").strip()
+    if not words:
+        raise KuiError("the goal's text is required, in the young person's own words")
+    youth = youths.find(session, youth_ref)
+    if parent is not None:
+        above = session.get(Goal, parent)
+        if above is None or above.youth_id != youth.id:
+            raise KuiError(f"youth {youth.id} has no goal {parent}")
+    goal = Goal(
+        youth_id=youth.id,
+        parent_id=parent,
+        text=words,
+        due=due,
+        created_on=actor.today,
+        created_by=actor.user,
+    )
+    session.add(goal)
+    session.flush()
+    label = f"sub-goal {goal.id} of goal {parent}" if parent is not None else f"goal {goal.id}"
+    what = f"{label} added: {words}" + (f" (due {due})" if due else "")
+    changes.record(session, actor, youth.id, "goal", what, new=words, why=why)
+    audit.record(session, actor, "update", subject=youth.subject_key)
+    return goal
+
+
+@dataclass
+class NewEffort:
+    """An effort as `plan effort add` gives it; validated by `add_effort`."""
+
+    title: str
+    department: str
+    legislation: str
+    responsible: str
+    reason: str
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+
+def add_effort(session: Session, actor: Actor, youth_ref: str, new: NewEffort) -> Effort:
+    """Add an effort with its responsible staff member, who is then on the youth's case."""
+    why = changes.required_reason(new.reason, "the plan changes")
+    title, department = new.title.strip(), new.department.strip()
+    if not title or not department:
+        raise KuiError("--title and --department are required")
+    legislation = codes.checked(new.legislation.strip().lower(), codes.LEGISLATIONS, "legislation")
+    youth = youths.find(session, youth_ref)
+    member = staff_domain.find(session, new.responsible)
+    if not member.active:
+        raise KuiError(f"staff member {member.initials} is not active")
+    start = new.start or actor.today
+    if new.end is not None and new.end <= start:
+        raise KuiError(f"--end {new.end} must be after the start {start}")
+    effort = Effort(
+        youth_id=youth.id,
+        title=title,
+        department=department,
+        legislation=legislation,
+        staff_id=member.id,
+        start_on=start,
+        end_on=new.end,
+        created_by=actor.user,
+    )
+    session.add(effort)
+    session.flush()
+    ends = f", ends {new.end}" if new.end else ""
+    what = (
+        f"effort {effort.id} added: {title} ({legislation}, {department}; "
+        f"responsible {member.initials}; from {start}{ends})"
+    )
+    changes.record(session, actor, youth.id, "effort", what, new=title, why=why)
+    audit.record(session, actor, "update", subject=youth.subject_key)
+    return effort
+
+
+def end_effort(session: Session, actor: Actor, effort_id: int, reason: str) -> Effort:
+    """End an effort today; its responsible leaves the case unless they hold another task."""
+    why = changes.required_reason(reason, "the effort ends")
+    effort = session.get(Effort, effort_id)
+    if effort is None:
+        raise KuiError(f"no effort with id {effort_id}")
+    today = actor.today
+    if effort.end_on is not None and effort.end_on <= today:
+        raise KuiError(f"effort {effort_id} ended on {effort.end_on}")
+    if today < effort.start_on:
+        raise KuiError(f"effort {effort_id} starts on {effort.start_on}: it cannot end before")
+    old = effort.end_on
+    effort.end_on, effort.end_reason = today, why
+    youth = session.get(Youth, effort.youth_id)
+    assert youth is not None
+    what = f"effort {effort.id} ended: {effort.title}"
+    changes.record(session, actor, youth.id, "effort", what, old=old, new=today, why=why)
+    audit.record(session, actor, "update", subject=youth.subject_key)
+    return effort
+
+
+def goals_of(session: Session, youth_id: int) -> list[dict[str, Any]]:
+    """The goals, each followed by its sub-goals (depth first), with their level."""
+    rows = list(
+        session.execute(select(Goal).where(Goal.youth_id == youth_id).order_by(Goal.id)).scalars()
+    )
+    children: dict[int | None, list[Goal]] = {}
+    for goal in rows:
+        children.setdefault(goal.parent_id, []).append(goal)
+    ordered: list[dict[str, Any]] = []
+
+    def walk(parent: int | None, level: int) -> None:
+        for goal in children.get(parent, []):
+            ordered.append(
+                {
+                    "id": goal.id,
+                    "parent": goal.parent_id,
+                    "level": level,
+                    "text": goal.text,
+                    "due": goal.due,
+                    "created_on": goal.created_on,
+                    "created_by": goal.created_by,
+                }
+            )
+            walk(goal.id, level + 1)
+
+    walk(None, 0)
+    return ordered
+
+
+def effort_state(effort: Effort, today: dt.date) -> str:
+    if effort.end_on is not None and effort.end_on <= today:
+        return "ended"
+    return "active" if effort.start_on <= today else "planned"
+
+
+def efforts_of(session: Session, youth_id: int, today: dt.date) -> list[dict[str, Any]]:
+    """Every effort of the plan, active and planned first, with its responsible staff member."""
+    query = (
+        select(Effort, Staff)
+        .join(Staff, Staff.id == Effort.staff_id)
+        .where(Effort.youth_id == youth_id)
+        .order_by(Effort.start_on, Effort.id)
+    )
+    rows = [
+        {
+            "id": effort.id,
+            "title": effort.title,
+            "department": effort.department,
+            "legislation": effort.legislation,
+            "responsible": member.initials,
+            "responsible_name": member.name,
+            "responsible_role": member.role,
+            "state": effort_state(effort, today),
+            "start_on": effort.start_on,
+            "end_on": effort.end_on,
+            "end_reason": effort.end_reason,
+        }
+        for effort, member in session.execute(query)
+    ]
+    return sorted(rows, key=lambda r: r["state"] == "ended")
+
+
+def overview(session: Session, youth: Youth, today: dt.date, profile: Profile) -> dict[str, Any]:
+    """The whole plan of one youth as data: what `plan show` and `plan print` present."""
+    assert youth.id is not None
+    case = owners.case_of(session, youth, today)
+    owner = case.owner
+    age = ages.age_on(youth.birth_date, today)
+    open_rows = inbox.open_changes(session, owner.staff, {youth.id: owner.since}) if owner else []
+    coordinator = next((p for p in case.people if p.kind == owners.COORDINATOR), None)
+    return {
+        "youth_id": youth.id,
+        "name": youth.name,
+        "age": age,
+        "age_group": ages.age_group(youth.birth_date, youth.status, today, profile.upper_age),
+        "status": youth.status,
+        "need": youth.need,
+        "coordinator": coordinator.staff.initials if coordinator else None,
+        "coordinator_since": coordinator.since if coordinator else None,
+        "pending_coordinator": case.pending.initials if case.pending else None,
+        "plan_owner": owner.staff.initials if owner else None,
+        "plan_owner_name": owner.staff.name if owner else None,
+        "plan_owner_since": owner.since if owner else None,
+        "plan_owner_note": None if owner else owners.no_owner_reason(age),
+        "goals": goals_of(session, youth.id),
+        "efforts": efforts_of(session, youth.id, today),
+        "professionals": owners.professionals(case),
+        "open_changes": [inbox.as_record(row) for row in open_rows],
+    }
+
+
+def coordinator_title(profile: Profile) -> str:
+    """The municipality's word for the coordinator (uddannelseskoordinator, ungeguide...)."""
+    return str(profile.data.get("coordinator_title") or owners.COORDINATOR)
+
+
+def show(session: Session, actor: Actor, profile: Profile, youth_ref: str) -> dict[str, Any]:
+    """`plan show`: the plan, the coordinator, the owner and the owner's open changes (audited)."""
+    youth = youths.find(session, youth_ref)
+    plan = overview(session, youth, actor.today, profile)
+    audit.record(session, actor, "read", subject=youth.subject_key)
+    return plan
+
+
+def log(session: Session, actor: Actor, youth_ref: str) -> list[dict[str, Any]]:
+    """Every change of the youth, oldest first: when, who, what (old and new), why (audited)."""
+    youth = youths.find(session, youth_ref)
+    rows = [
+        {
+            "id": row.id,
+            "at": row.at,
+            "effective_on": row.effective_on,
+            "by": row.by,
+            "kind": row.kind,
+            "what": row.what,
+            "old": row.old_value,
+            "new": row.new_value,
+            "why": row.why,
+            "acknowledged_at": row.acknowledged_at,
+            "acknowledged_by": row.acknowledged_by,
+        }
+        for row in changes.for_youth(session, youth.id)
+    ]
+    audit.record(session, actor, "read", subject=youth.subject_key)
+    return rows

@@ -1,0 +1,168 @@
+"""`kui plan print`: the young person's own copy in plain Danish, private files, audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from kui_cli.domain import plan_print
+from kui_cli.errors import KuiError
+from tests.casework import BORN_16, add_effort, add_staff, assign
+from tests.conftest import KuiRunner, add_youth, cpr_for, ok, snapshot
+
+ADULT = dt.date(2004, 6, 1)
+
+
+@pytest.fixture
+def plan(ready: KuiRunner) -> tuple[KuiRunner, int]:
+    """Ida (16) with a coordinator, goals, an effort, a custody holder; Bo is someone else."""
+    add_staff(ready, "AB", "uu", "--phone", "24 68 10 12", "--email", "ab@kommune.dk")
+    add_staff(ready, "CD", "social")
+    ida = add_youth(ready, BORN_16, "Ida Jensen")
+    bo = add_youth(ready, dt.date(2010, 5, 5), "Bo Secret")
+    ok(assign(ready, ida, "AB"))
+    ok(assign(ready, bo, "AB"))
+    ok(ready("youth", "guardian", "add", str(ida), "--name", "Mette Jensen"))
+    ok(
+        ready(
+            "plan",
+            "goal",
+            "add",
+            str(ida),
+            "Jeg vil være tømrer",
+            "--due",
+            "2027-08-01",
+            "--reason",
+            "internal reason text",
+        )
+    )
+    ok(
+        ready(
+            "plan",
+            "goal",
+            "add",
+            str(ida),
+            "Møde op hver dag",
+            "--parent",
+            "1",
+            "--reason",
+            "internal reason text",
+        )
+    )
+    ok(ready("plan", "goal", "add", str(bo), "Bos hemmelige mål", "--reason", "r"))
+    add_effort(ready, ida, "CD", "--end", "2027-06-30", title="Støtte-kontaktperson")
+    return ready, ida
+
+
+def test_the_youths_copy_in_plain_danish(plan: tuple[KuiRunner, int]) -> None:
+    kui, ida = plan
+    copy = ok(kui("plan", "print", str(ida))).stdout
+    assert copy.startswith("# Din plan\n")
+    assert "Ida Jensen. Udskrevet 22. november 2026." in copy
+    assert "- Jeg vil være tømrer (inden 1. august 2027)\n  - Møde op hver dag" in copy
+    assert "Person AB er din uddannelseskoordinator." in copy
+    assert "Telefon: 24 68 10 12" in copy and "E-mail: ab@kommune.dk" in copy
+    assert (
+        "Person CD (socialrådgiver, Familieafdelingen): Støtte-kontaktperson, "
+        "fra 22. november 2026, slutter 30. juni 2027." in copy
+    )
+
+
+def test_no_cpr_codes_change_log_or_other_youths(plan: tuple[KuiRunner, int]) -> None:
+    kui, ida = plan
+    copy = ok(kui("plan", "print", str(ida))).stdout
+    for forbidden in (
+        cpr_for(BORN_16),
+        "150310",
+        "internal reason text",
+        "serviceloven",
+        "social ",
+        " uu",
+        "Bo Secret",
+        "Bos hemmelige",
+        "accepted",
+    ):
+        assert forbidden not in copy, forbidden
+
+
+def test_a_minor_gets_a_copy_for_the_custody_holders(plan: tuple[KuiRunner, int]) -> None:
+    kui, ida = plan
+    copy = ok(kui("plan", "print", str(ida))).stdout
+    youth_part, guardians_part = copy.split("\n---\n")
+    assert "Kopi" not in youth_part
+    assert "# Ida Jensens plan: kopi til forældremyndighedsindehaverne" in guardians_part
+    assert "Til Mette Jensen." in guardians_part
+    assert "Indtil Ida fylder 18 år den 15. marts 2028" in guardians_part
+    assert "## Idas mål" in guardians_part and "Person AB er Idas uddannelseskoordinator." in (
+        guardians_part
+    )
+    adult = ok(kui("plan", "print", str(ida), today="2028-03-15")).stdout
+    assert "---" not in adult and "Kopi" not in adult
+
+
+def test_html_file_is_private_and_whole(plan: tuple[KuiRunner, int], tmp_path: Path) -> None:
+    kui, ida = plan
+    out = tmp_path / "ida.html"
+    out.write_text("old, world-readable")
+    os.chmod(out, 0o644)
+    ok(kui("plan", "print", str(ida), "--out", str(out)))
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and '<html lang="da">' in page
+    assert page.count("<section>") == 2 and "page-break-before" in page
+    assert (
+        "<li>Jeg vil være tømrer (inden 1. august 2027)<ul><li>Møde op hver dag</li></ul>" in page
+    )
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".ida")) == []
+    md = tmp_path / "ida.md"
+    ok(kui("plan", "print", str(ida), "--out", str(md)))
+    assert md.read_text(encoding="utf-8").startswith("# Din plan")
+
+
+def test_html_escapes_what_people_wrote(ready: KuiRunner, tmp_path: Path) -> None:
+    ida = add_youth(ready, ADULT, "Ida <b>Jensen</b>")
+    out = tmp_path / "x.html"
+    assert f"Wrote {out}" in ok(ready("plan", "print", str(ida), "--out", str(out))).stderr
+    html = out.read_text(encoding="utf-8")
+    assert "<b>" not in html and "Ida &lt;b&gt;Jensen&lt;/b&gt;" in html
+
+
+def test_printing_is_audited_and_bad_out_changes_nothing(
+    plan: tuple[KuiRunner, int], db_url: str, tmp_path: Path
+) -> None:
+    kui, ida = plan
+    before = snapshot(db_url)
+    for name in ("ida.txt", "ida"):
+        result = kui("plan", "print", str(ida), "--out", str(tmp_path / name))
+        assert result.exit_code == 1 and "--out must end in .html or .md" in result.stderr
+    missing = kui("plan", "print", str(ida), "--out", str(tmp_path / "nope" / "ida.html"))
+    assert missing.exit_code == 1 and missing.stderr.startswith("Error:")
+    assert snapshot(db_url) == before
+    ok(kui("plan", "print", str(ida)))
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        last = conn.execute(text("SELECT action, command FROM audit_log ORDER BY id DESC")).first()
+    engine.dispose()
+    assert tuple(last) == ("print", "kui plan print")
+
+
+def test_without_contact_person_or_efforts(ready: KuiRunner) -> None:
+    carl = add_youth(ready, ADULT, "Carl Hansen")
+    copy = ok(ready("plan", "print", str(carl))).stdout
+    assert "Du har ikke en fast kontaktperson endnu." in copy
+    assert "Der står ingen mål i planen endnu." in copy
+    assert "Der er ingen indsatser i gang for dig lige nu." in copy
+
+
+def test_danish_words() -> None:
+    assert plan_print.danish_date(dt.date(2027, 2, 1)) == "1. februar 2027"
+    assert [plan_print.genitive(n) for n in ("Ida", "Mads", "Felix")] == ["Idas", "Mads'", "Felix'"]
+    assert plan_print.format_for(None) == "markdown"
+    assert plan_print.format_for(Path("a.HTML")) == "html"
+    with pytest.raises(KuiError):
+        plan_print.format_for(Path("a.pdf"))
