@@ -1,7 +1,8 @@
 """Who is a "KUI youth": the one rule every command uses.
 
 Rebild's evaluation found no common definition; this is it, in one place: a youth with need B or
-C. Later rules (coordinator, open deadlines, referrals) are added here as further alternatives.
+C, or an open education-obligation episode (a 15-17-year-old out of activity). Later rules
+(coordinator, referrals) are added here as further alternatives.
 """
 
 from __future__ import annotations
@@ -10,9 +11,13 @@ import datetime as dt
 
 from sqlalchemy import ColumnElement, or_
 
+from kui_cli.domain import duty
 from kui_cli.models import Youth
 
 
 def kui_youth_condition(today: dt.date) -> ColumnElement[bool]:
     """An SQL condition on `youth` that is true for the KUI youths on `today`."""
-    return or_(Youth.need.in_(("B", "C")))
+    return or_(
+        Youth.need.in_(("B", "C")),
+        duty.open_episode_exists(today),  # an open education-obligation episode (issue 5)
+    )

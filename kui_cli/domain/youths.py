@@ -9,7 +9,17 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlmodel import Session
 
-from kui_cli.domain import ages, audit, changes, codes, cpr, settings
+from kui_cli.domain import (
+    ages,
+    assessments,
+    audit,
+    changes,
+    codes,
+    cpr,
+    duty,
+    settings,
+    transitions,
+)
 from kui_cli.domain.audit import Actor
 from kui_cli.domain.kui import kui_youth_condition
 from kui_cli.domain.profile import Profile
@@ -127,6 +137,7 @@ def register(session: Session, actor: Actor, new: NewYouth) -> Youth:
         f"registered with status {youth.status}, need {youth.need}",
         new=youth.status,
     )
+    duty.status_changed(session, actor, youth)  # the law's clock (issue 5)
     audit.record(session, actor, "create", subject=key)
     return youth
 
@@ -240,6 +251,10 @@ def details(
             for c in changes.for_youth(session, youth.id)
         ],
     )
+    # The law's clock (issue 5): open deadlines, next transition, readiness assessments.
+    record.update(duty.show_fields(session, youth, actor.today))
+    record.update(transitions.show_fields(youth, actor.today, profile.upper_age))
+    record["assessments"] = assessments.for_youth(session, youth.id)
     audit.record(session, actor, "read", subject=youth.subject_key)
     return record
 
@@ -323,6 +338,7 @@ def _apply_status(session: Session, actor: Actor, youth: Youth, upd: YouthUpdate
     youth.status, youth.status_since, youth.hours = status, since, upd.hours
     new = f"{status} since {since}" + (f" ({upd.hours:g} h/week)" if upd.hours is not None else "")
     changes.record(session, actor, youth.id, "status", f"status: {new}", old=old, new=new, why=why)
+    duty.status_changed(session, actor, youth, why)  # the law's clock (issue 5)
     return True
 
 
