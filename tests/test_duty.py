@@ -153,17 +153,28 @@ def test_import_opens_episodes_in_bulk(ready: KuiRunner, db_url: str, tmp_path: 
         f"{cpr_for(BORN_16)},Ida Jensen,none,2026-04-28\n"
         f"{cpr_for(BORN_19, '4002')},Bo Lund,none,2026-04-28\n"
         f"{cpr_for(dt.date(2010, 7, 1), '4003')},Carl Hansen,job,2026-04-28\n"
-        f"{cpr_for(dt.date(2010, 8, 1), '4004')},Dina Olsen,gymnasium,\n",
+        f"{cpr_for(dt.date(2010, 8, 1), '4004')},Dina Olsen,gymnasium,\n"
+        f"{cpr_for(dt.date(2008, 5, 1), '4005')},Erik Holm,none,2026-04-28\n",  # 18 on 05-01
         encoding="utf-8",
     )
     ok(ready("youth", "import", str(path), today="2026-06-01"))
     [row] = check(ready, "2026-06-01")
     assert row["name"] == "Ida Jensen"
     assert (row["contact_deadline"], row["offer_deadline"]) == ("2026-05-05", "2026-05-28")
-    history = rows_of(db_url, "SELECT what FROM change_log WHERE kind = 'duty'")
-    assert [h["what"] for h in history] == [
+    closed = rows_of(db_url, "SELECT closed_on, close_reason FROM duty_episode ORDER BY id")
+    assert [(str(c["closed_on"]), c["close_reason"]) for c in closed] == [
+        ("None", None),
+        ("2026-05-01", "turned-18"),
+    ]
+    history = rows_of(db_url, "SELECT what FROM change_log WHERE kind = 'duty' ORDER BY id")
+    opened = (
         "education obligation (uddannelsespligt): out of activity since 2026-04-28; "
         "contact by 2026-05-05, new activity offered by 2026-05-28"
+    )
+    assert [h["what"] for h in history] == [
+        opened,
+        opened,
+        "education obligation ended: turned 18 on 2026-05-01",
     ]
 
 
@@ -192,31 +203,18 @@ def test_the_18th_birthday_closes_lazily_and_a_write_records_it(
     ready: KuiRunner, db_url: str
 ) -> None:
     youth_id = str(drop_out(ready, BORN_17, "2026-11-02"))
-    kui_ids = lambda today: [  # noqa: E731
-        r["id"]
-        for r in json.loads(ok(ready("youth", "list", "--kui", "-f", "json", today=today)).stdout)
-    ]
+
+    def kui_ids(today: str) -> list[int]:
+        listed = ok(ready("youth", "list", "--kui", "-f", "json", today=today)).stdout
+        return [r["id"] for r in json.loads(listed)]
+
     assert len(check(ready, "2026-11-30")) == 1 and kui_ids("2026-11-30") == [int(youth_id)]
     assert check(ready, "2026-12-01") == [] and kui_ids("2026-12-01") == []
-    shown = json.loads(
-        ok(ready("youth", "show", youth_id, "-f", "json", today="2026-12-01")).stdout
-    )
-    assert shown["deadlines"] == [] and shown["duty_out_since"] is None
+    shown = ok(ready("youth", "show", youth_id, "-f", "json", today="2026-12-01")).stdout
+    assert json.loads(shown)["deadlines"] == [] and json.loads(shown)["duty_out_since"] is None
     assert rows_of(db_url, "SELECT closed_on FROM duty_episode")[0]["closed_on"] is None
-    ok(
-        ready(
-            "youth",
-            "update",
-            youth_id,
-            "--status",
-            "job",
-            "--hours",
-            "8",
-            "--reason",
-            "x",
-            today="2026-12-09",
-        )
-    )
+    small_job = ("--status", "job", "--hours", "8", "--reason", "x")
+    ok(ready("youth", "update", youth_id, *small_job, today="2026-12-09"))
     [episode] = rows_of(db_url, "SELECT closed_on, close_reason FROM duty_episode")
     assert str(episode["closed_on"]) == "2026-12-01" and episode["close_reason"] == "turned-18"
     whats = [h["what"] for h in shown_history(ready, youth_id)]

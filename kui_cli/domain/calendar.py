@@ -107,8 +107,14 @@ def working_days(extra_closing_days: tuple[str, ...] = ()) -> WorkingDays:
 
 
 def nth_working_day_after(day: dt.date, n: int, extra_closing_days: Iterable[str] = ()) -> dt.date:
-    """The Nth working day after `day`: the one question the law's deadlines ask."""
-    return working_days(tuple(extra_closing_days)).nth_working_day_after(day, n)
+    """The Nth working day after `day`: the one question the law's deadlines ask. Cached: a bulk
+    import asks it for the same few hundred drop-out dates again and again."""
+    return _nth_working_day_after(day, n, tuple(extra_closing_days))
+
+
+@lru_cache(maxsize=4096)
+def _nth_working_day_after(day: dt.date, n: int, extra_closing_days: tuple[str, ...]) -> dt.date:
+    return working_days(extra_closing_days).nth_working_day_after(day, n)
 
 
 def _danish_holidays(extra: ClosingDays) -> Any:

@@ -230,16 +230,21 @@ def new_episode(
     return values
 
 
-def opened_text(values: dict[str, Any]) -> str:
-    return (
+def turned_18_text(birthday: dt.date) -> str:
+    return f"education obligation ended: turned 18 on {birthday}"
+
+
+def opening_history(values: dict[str, Any], status: str) -> list[tuple[str, str]]:
+    """The change-log rows (what, new value) of a new episode, as `new_episode` gave it."""
+    opened = (
         f"education obligation (uddannelsespligt): out of activity since {values['out_since']}; "
         f"contact by {values['contact_deadline']}, new activity offered by "
         f"{values['offer_deadline']}"
     )
-
-
-def turned_18_text(born: dt.date) -> str:
-    return f"education obligation ended: turned 18 on {ends_on(born)}"
+    history = [(opened, status)]
+    if values["closed_on"] is not None:
+        history.append((turned_18_text(values["closed_on"]), TURNED_18))
+    return history
 
 
 def status_changed(session: Session, actor: Actor, youth: Youth, why: str | None = None) -> None:
@@ -252,10 +257,8 @@ def status_changed(session: Session, actor: Actor, youth: Youth, why: str | None
         assert youth.id is not None
         values = new_episode(youth.id, youth.birth_date, youth.status_since, actor.today, law)
         session.add(DutyEpisode(**values))
-        what = opened_text(values)
-        changes.record(session, actor, youth.id, KIND, what, new=youth.status, why=why)
-        if values["closed_on"] is not None:
-            changes.record(session, actor, youth.id, KIND, turned_18_text(youth.birth_date))
+        for what, new in opening_history(values, youth.status):
+            changes.record(session, actor, youth.id, KIND, what, new=new, why=why)
     elif episode is not None and not out:
         reason = EXEMPTED if youth.status == "exempted" else ACTIVITY
         on = max(youth.status_since, episode.out_since)
@@ -268,8 +271,8 @@ def settle(session: Session, actor: Actor, youth: Youth) -> DutyEpisode | None:
     18th birthday (the lazy close) and None is returned."""
     episode = stored_open(session, youth.id)
     if episode is not None and ends_on(youth.birth_date) <= actor.today:
-        born = youth.birth_date
-        _close(session, actor, episode, ends_on(born), TURNED_18, turned_18_text(born))
+        birthday = ends_on(youth.birth_date)
+        _close(session, actor, episode, birthday, TURNED_18, turned_18_text(birthday))
         return None
     return episode
 
@@ -312,11 +315,12 @@ def open_for_new_youths(session: Session, actor: Actor, after_id: int) -> int:
             "at": now,
             "by": actor.user,
             "kind": KIND,
-            "what": opened_text(e),
-            "new_value": "none",
+            "what": what,
+            "new_value": new,
             "effective_on": actor.today,
         }
         for e in episodes
+        for what, new in opening_history(e, "none")
     ]
     session.execute(insert(DutyEpisode), episodes)
     session.execute(insert(ChangeLog), history)
