@@ -314,6 +314,8 @@ def update(session: Session, actor: Actor, reference: str, upd: YouthUpdate) -> 
     youth = find(session, reference)
     why = upd.reason.strip()
     made = _apply_status(session, actor, youth, upd, why)
+    if made:  # a status change opens, keeps or closes the education obligation (issue 5)
+        duty.status_changed(session, actor, youth, why)
     made |= _apply_simple_fields(session, actor, youth, upd, why)
     if not made:
         raise KuiError("nothing to change: give --status, --need, --name or another field")
@@ -338,7 +340,6 @@ def _apply_status(session: Session, actor: Actor, youth: Youth, upd: YouthUpdate
     youth.status, youth.status_since, youth.hours = status, since, upd.hours
     new = f"{status} since {since}" + (f" ({upd.hours:g} h/week)" if upd.hours is not None else "")
     changes.record(session, actor, youth.id, "status", f"status: {new}", old=old, new=new, why=why)
-    duty.status_changed(session, actor, youth, why)  # the law's clock (issue 5)
     return True
 
 
