@@ -14,7 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from kui_cli import __version__
-from kui_cli.commands import coordinator, demo, init, plan, staff, youth
+from kui_cli.commands import coordinator, demo, duty, init, plan, staff, transitions, youth
 from kui_cli.commands import db as db_commands
 from kui_cli.errors import KuiError
 from kui_cli.state import State, default_user, normalise_db_url, parse_date
@@ -121,6 +121,8 @@ app.add_typer(staff.app, name="staff")
 app.add_typer(coordinator.app, name="coordinator")
 app.add_typer(plan.app, name="plan")
 app.add_typer(db_commands.app, name="db")
+app.add_typer(duty.app, name="duty")
+app.command("transitions")(transitions.transitions)
 
 
 def main() -> None:

@@ -217,10 +217,11 @@ def test_the_coordinator_follows_the_youth_across_18(team: KuiRunner) -> None:
 
 
 def test_an_active_or_pending_coordinator_makes_a_kui_youth(team: KuiRunner) -> None:
-    ida = add_youth(team, BORN_16, "Ida")
-    bo = add_youth(team, dt.date(2010, 4, 1), "Bo")
-    add_youth(team, dt.date(2010, 5, 1), "Alma")
-    declined = add_youth(team, dt.date(2010, 6, 1), "Dina")
+    in_school = ("--status", "gymnasium")  # not out of activity: no education-obligation episode
+    ida = add_youth(team, BORN_16, "Ida", *in_school)
+    bo = add_youth(team, dt.date(2010, 4, 1), "Bo", *in_school)
+    add_youth(team, dt.date(2010, 5, 1), "Alma", *in_school)
+    declined = add_youth(team, dt.date(2010, 6, 1), "Dina", *in_school)
     ok(assign(team, ida, "AB"))
     ok(assign(team, bo, "GH", "pending"))
     ok(assign(team, declined, "GH", "declined"))

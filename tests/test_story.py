@@ -14,7 +14,7 @@ def test_one_contact_person_and_one_plan(ready: KuiRunner) -> None:
     add_staff(ready, "EF", "jobcenter")
 
     # UU counsellor AB registers a 16-year-old and is assigned as coordinator with consent.
-    ida = add_youth(ready, BORN_16, "Ida Jensen")
+    ida = add_youth(ready, BORN_16, "Ida Jensen", "--status", "vocational")
     assert shown(ready, ida)["age"] == 16
     ok(ready("coordinator", "assign", str(ida), "AB", "--consent", "accepted", user="AB"))
     assert shown(ready, ida)["coordinator"] == "AB"

@@ -24,14 +24,17 @@ def init(
         kui --db kui.db init --profile soenderborg
     """
     from kui_cli import db
+    from kui_cli.domain import duty, settings
     from kui_cli.domain import profile as profiles
-    from kui_cli.domain import settings
 
     loaded = profiles.read_profile(profile)
     url = invocation.state(ctx).db_url
     before, after = db.upgrade(url)
-    with invocation.session(ctx) as (session, _actor):
+    with invocation.session(ctx) as (session, actor):
         settings.ensure_subject_secret(session)
         profiles.save(session, loaded)
+        moved = duty.recompute_deadlines(session, actor, loaded)  # the law's clock (issue 5)
     done = "created" if before is None else ("upgraded" if before != after else "up to date")
     render.message(f"Database {db.redact(url)} {done} (schema {after}); profile {loaded.slug}.")
+    if moved:
+        render.message(f"Recomputed the deadlines of {moved} open education-obligation episodes.")

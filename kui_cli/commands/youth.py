@@ -189,6 +189,32 @@ def update(
     render.message(f"Updated youth {changed.id}.")
 
 
+@app.command("assess")
+def assess(
+    ctx: typer.Context,
+    youth: YouthRef,
+    grade: Annotated[int, typer.Option(help="Grade: 8 or 9.", show_default=False)],
+    result: Annotated[
+        str, typer.Option(help="ready or not-ready (ikke-uddannelsesparat).", show_default=False)
+    ],
+    note: Annotated[str | None, typer.Option(help="A note on the assessment.")] = None,
+) -> None:
+    """Record an education readiness assessment (uddannelsesparathedsvurdering).
+
+    A not-ready result raises need A to B (at least a single-discipline effort from UU), logged.
+
+    Example:
+        kui youth assess 42 --grade 8 --result not-ready --note "Preliminary, December"
+    """
+    from kui_cli.domain import assessments, youths
+
+    with invocation.session(ctx) as (session, actor):
+        found = youths.find(session, youth)
+        assessments.assess(session, actor, found, grade, result, note)
+        need = found.need
+    render.message(f"Assessment recorded; need is {need}.")
+
+
 @guardian_app.command("add")
 def guardian_add(
     ctx: typer.Context,

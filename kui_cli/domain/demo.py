@@ -11,13 +11,13 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlmodel import Session
 
-from kui_cli.domain import ages, audit, importer, settings
+from kui_cli.domain import ages, assessments, audit, duty, importer, settings
 from kui_cli.domain.audit import Actor
 from kui_cli.errors import KuiError
-from kui_cli.models import SQLModel, Youth
+from kui_cli.models import DutyEpisode, SQLModel, Youth
 
 SEED = 2019
 
@@ -284,6 +284,7 @@ def build(session: Session, actor: Actor, youths: int | None) -> int:
     rows = generate(actor.today, youths, settings.subject_secret(session))
     importer.insert_rows(session, rows)
     importer.record_registrations(session, actor, 0, "registered by kui demo (synthetic)")
+    law_clock(session, actor)
     audit.record(session, actor, "import", filters={"demo": True}, rows=len(rows))
     return len(rows)
 
@@ -306,3 +307,34 @@ def summary(session: Session, today: dt.date, upper_age: int) -> list[dict[str, 
         published = total if as_published else None
         rows.append({"age_group": group, "status": "(all)", "youths": n, "seed_2019": published})
     return rows
+
+
+# --- the law's clock (issue 5) ---
+DEMO_ACTIVITY = "FGU, basisforløb"
+
+
+def law_clock(session: Session, actor: Actor) -> None:
+    """Education-obligation episodes for the demo's 15-17-year-olds out of activity, most of them
+    handled in time (contact after 2 days, an offer after 21) and every fifth not at all; and the
+    readiness assessments of the 8th and 9th graders."""
+    duty.open_for_new_youths(session, actor, 0)
+    query = select(DutyEpisode.id, DutyEpisode.out_since).where(DutyEpisode.closed_on.is_(None))
+    steps = []
+    for index, (episode_id, out) in enumerate(session.execute(query.order_by(DutyEpisode.id))):
+        if index % 5 == 0:
+            continue
+        offered = out + dt.timedelta(days=21)
+        done = offered <= actor.today
+        steps.append(
+            {
+                "episode": episode_id,
+                "contacted_on": min(out + dt.timedelta(days=2), actor.today),
+                "offered_on": offered if done else None,
+                "activity": DEMO_ACTIVITY if done else None,
+            }
+        )
+    if steps:
+        table = DutyEpisode.__table__
+        statement = update(table).where(table.c.id == bindparam("episode"))
+        session.connection().execute(statement, steps)
+    assessments.assess_demo_pupils(session, actor)

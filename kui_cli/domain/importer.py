@@ -21,7 +21,7 @@ from sqlalchemy import func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from kui_cli.domain import audit, codes, cpr, settings
+from kui_cli.domain import audit, codes, cpr, duty, settings
 from kui_cli.domain.audit import Actor
 from kui_cli.errors import KuiError
 from kui_cli.models import ChangeLog, Youth
@@ -227,6 +227,7 @@ def import_csv(session: Session, actor: Actor, path: Path, progress: Any = None)
         bad = [BadRow(line_of[n], f"CPR {cpr.masked(n)} is already registered") for n in taken]
         raise ImportRejected(sorted(bad, key=lambda b: b.line)) from None
     record_registrations(session, actor, before, f"registered by import of {path.name}")
+    duty.open_for_new_youths(session, actor, before)  # education obligation (issue 5)
     audit.record(session, actor, "import", filters={"file": path.name}, rows=len(rows))
     return len(rows)
 

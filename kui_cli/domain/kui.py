@@ -1,8 +1,9 @@
 """Who is a "KUI youth": the one rule every command uses.
 
 Rebild's evaluation found no common definition; this is it, in one place: a youth with need B or
-C, or with an active or pending coordinator. Later rules (open deadlines, referrals) are added
-here as further alternatives.
+C, with an active or pending coordinator, or with an open education-obligation episode (a
+15-17-year-old out of activity). Later rules (referrals) are added here as further
+alternatives.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import datetime as dt
 
 from sqlalchemy import ColumnElement, or_
 
-from kui_cli.domain import owners
+from kui_cli.domain import duty, owners
 from kui_cli.models import Youth
 
 
@@ -20,4 +21,5 @@ def kui_youth_condition(today: dt.date) -> ColumnElement[bool]:
     return or_(
         Youth.need.in_(("B", "C")),
         owners.has_open_coordinator(today),
+        duty.open_episode_exists(today),
     )

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from kui_cli.domain import settings
+from kui_cli.domain import calendar, settings
 from kui_cli.errors import KuiError
 
 DEFAULT_PROFILE = "soenderborg"
@@ -121,7 +121,34 @@ def validate(raw: dict[str, Any], source: str = "profile") -> dict[str, Any]:
     data["slug"] = data.get("slug") or Path(source).stem
     if not 18 < data["upper_age"] <= 35:
         raise KuiError(f"{source}: key 'upper_age' must be between 19 and 35")
+    _check_law_settings(data, source)
     return data
+
+
+# The law's clock (issue 5): the working-day calendar and the education obligation's settings.
+LAW_RANGES = {
+    "duty.contact_working_days": (1, 60),
+    "duty.offer_calendar_days": (1, 365),
+    "duty.job_hours_threshold": (0, 80),
+}
+MAX_YEARLY_CLOSING_DAYS = 50
+
+
+def _check_law_settings(data: dict[str, Any], source: str) -> None:
+    """Closing days must parse (MM-DD or YYYY-MM-DD) and leave working days; numbers in range."""
+    try:
+        closing = calendar.closing_days(data["calendar"]["extra_closing_days"])
+    except KuiError as exc:
+        raise KuiError(f"{source}: key 'calendar.extra_closing_days': {exc}") from None
+    if len(closing.yearly) > MAX_YEARLY_CLOSING_DAYS:
+        raise KuiError(
+            f"{source}: key 'calendar.extra_closing_days' has more than "
+            f"{MAX_YEARLY_CLOSING_DAYS} yearly closing days"
+        )
+    for path, (low, high) in LAW_RANGES.items():
+        section, key = path.split(".")
+        if not low <= data[section][key] <= high:
+            raise KuiError(f"{source}: key '{path}' must be between {low} and {high}")
 
 
 def _validate_section(raw: dict[str, Any], spec: dict[str, Any], source: str, prefix: str) -> dict:

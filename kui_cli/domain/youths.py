@@ -9,7 +9,18 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlmodel import Session
 
-from kui_cli.domain import ages, audit, changes, codes, cpr, owners, settings
+from kui_cli.domain import (
+    ages,
+    assessments,
+    audit,
+    changes,
+    codes,
+    cpr,
+    duty,
+    owners,
+    settings,
+    transitions,
+)
 from kui_cli.domain import staff as staff_domain
 from kui_cli.domain.audit import Actor
 from kui_cli.domain.kui import kui_youth_condition
@@ -135,6 +146,7 @@ def register(session: Session, actor: Actor, new: NewYouth) -> Youth:
         f"registered with status {youth.status}, need {youth.need}",
         new=youth.status,
     )
+    duty.status_changed(session, actor, youth)  # the law's clock (issue 5)
     audit.record(session, actor, "create", subject=key)
     return youth
 
@@ -272,6 +284,10 @@ def details(
             for c in changes.for_youth(session, youth.id)
         ],
     )
+    # The law's clock (issue 5): open deadlines, next transition, readiness assessments.
+    record.update(duty.show_fields(session, youth, actor.today))
+    record.update(transitions.show_fields(youth, actor.today, profile.upper_age))
+    record["assessments"] = assessments.for_youth(session, youth.id)
     audit.record(session, actor, "read", subject=youth.subject_key)
     return record
 
@@ -331,6 +347,8 @@ def update(session: Session, actor: Actor, reference: str, upd: YouthUpdate) -> 
     youth = find(session, reference)
     why = upd.reason.strip()
     made = _apply_status(session, actor, youth, upd, why)
+    if made:  # a status change opens, keeps or closes the education obligation (issue 5)
+        duty.status_changed(session, actor, youth, why)
     made |= _apply_simple_fields(session, actor, youth, upd, why)
     if not made:
         raise KuiError("nothing to change: give --status, --need, --name or another field")

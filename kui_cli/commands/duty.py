@@ -1,0 +1,136 @@
+"""`kui duty`: the education obligation (uddannelsespligt) of 15-17-year-olds out of activity."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from kui_cli import invocation, render
+from kui_cli.invocation import FormatOption
+from kui_cli.render import Format
+from kui_cli.state import parse_date
+
+app = typer.Typer(
+    help="Education obligation (uddannelsespligt, 15-17): contact and offer deadlines, steps."
+)
+
+YouthRef = Annotated[str, typer.Argument(help="The youth's id or CPR number.", show_default=False)]
+On = Annotated[str | None, typer.Option("--on", help="Date YYYY-MM-DD (default --today).")]
+
+
+@app.command("check")
+def check(
+    ctx: typer.Context,
+    fail_on_overdue: Annotated[
+        bool,
+        typer.Option("--fail-on-overdue", help="Exit 1 when a deadline is overdue (for scripts)."),
+    ] = False,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """List every open episode (15-17-year-olds out of activity): deadlines and what is overdue.
+
+    Sorted by the nearest deadline. A report: exit code 0, also when something is overdue,
+    unless --fail-on-overdue is given (then exit 1 after the full report, with a line on stderr).
+
+    Example:
+        kui --today 2026-04-20 duty check --fail-on-overdue --format json
+    """
+    from kui_cli.domain import duty
+
+    with invocation.session(ctx) as (session, actor):
+        rows = duty.check(session, actor)
+    render.listing(rows, fmt, columns=duty.CHECK_COLUMNS)
+    late = sum(1 for row in rows if row["overdue"])
+    if fail_on_overdue and late:
+        render.message(f"Overdue: {late} youths have a deadline past (uddannelsespligt).")
+        raise typer.Exit(1)
+
+
+@app.command("contact")
+def contact(ctx: typer.Context, youth: YouthRef, on: On = None) -> None:
+    """Record the contact with a youth out of activity (due within 5 working days).
+
+    Example:
+        kui duty contact 42 --on 2026-04-08
+    """
+    from kui_cli.domain import duty, youths
+
+    with invocation.session(ctx) as (session, actor):
+        episode = duty.record_contact(
+            session, actor, youths.find(session, youth), parse_date(on, "--on") if on else None
+        )
+    render.message(
+        f"Contact recorded on {episode.contacted_on}; offer due {episode.offer_deadline}."
+    )
+
+
+@app.command("offer")
+def offer(
+    ctx: typer.Context,
+    youth: YouthRef,
+    activity: Annotated[
+        str, typer.Option(help="The activity offered (e.g. FGU, EUD).", show_default=False)
+    ],
+    on: On = None,
+) -> None:
+    """Record the new activity offered (due within 30 calendar days); records the contact too.
+
+    Example:
+        kui duty offer 42 --activity "FGU Sønderborg, basis" --on 2026-04-20
+    """
+    from kui_cli.domain import duty, youths
+
+    with invocation.session(ctx) as (session, actor):
+        episode = duty.record_offer(
+            session,
+            actor,
+            youths.find(session, youth),
+            activity,
+            parse_date(on, "--on") if on else None,
+        )
+    render.message(f"Offer recorded on {episode.offered_on}.")
+
+
+@app.command("fgu-assessment")
+def fgu_assessment(
+    ctx: typer.Context,
+    youth: YouthRef,
+    result: Annotated[
+        str, typer.Option(help="Outcome of the assessment (free text).", show_default=False)
+    ],
+) -> None:
+    """Record the FGU target-group assessment (målgruppevurdering) of a youth out of activity.
+
+    Example:
+        kui duty fgu-assessment 42 --result "i målgruppen for FGU"
+    """
+    from kui_cli.domain import duty, youths
+
+    with invocation.session(ctx) as (session, actor):
+        duty.record_fgu_assessment(session, actor, youths.find(session, youth), result)
+    render.message("FGU target-group assessment recorded.")
+
+
+@app.command("exempt")
+def exempt(
+    ctx: typer.Context,
+    youth: YouthRef,
+    reason: Annotated[
+        str,
+        typer.Option(
+            help="Illness, disability or serious social problems (fritagelse).",
+            show_default=False,
+        ),
+    ],
+) -> None:
+    """Exempt a youth from the education obligation; closes the open episode.
+
+    Example:
+        kui duty exempt 42 --reason "Long-term illness, documented by the GP"
+    """
+    from kui_cli.domain import duty, youths
+
+    with invocation.session(ctx) as (session, actor):
+        episode = duty.exempt(session, actor, youths.find(session, youth), reason)
+    render.message(f"Exempted from the education obligation on {episode.closed_on}.")

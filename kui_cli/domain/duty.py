@@ -1,0 +1,459 @@
+"""The education obligation (uddannelsespligt, § 2 a): a 15-17-year-old out of activity.
+
+An *episode* is one period out of activity, with the law's deadlines stored on it:
+- It opens when a status change (registration, import, `youth update`) leaves a youth who is 15-17
+  on the status date out of activity: status `none`, or `job` with fewer weekly hours than the
+  profile's `duty.job_hours_threshold` (a job without recorded hours counts as an activity). While
+  the youth stays out of activity the open episode is kept: the clock runs from the first drop-out.
+- Its deadlines are computed once and stored, so reading them needs no holiday calendar: contact by
+  the Nth working day after the drop-out (`duty.contact_working_days`), a new activity offered N
+  calendar days (`duty.offer_calendar_days`) after the drop-out or, with `duty.offer_from =
+  "contact"`, after the contact; until the contact is recorded that offer deadline is provisional
+  (the contact deadline + N days). `kui init` recomputes the deadlines of open episodes when the
+  profile's calendar or duty settings change.
+- It closes on a status that is an activity ("activity", on the status date), on `duty exempt`
+  ("exempted") and on the 18th birthday ("turned-18", on the birthday).
+
+The 18th birthday closes an episode lazily but deterministically: every reader (`duty check`,
+`youth show`, the KUI-youth rule) treats the episode of a youth who is 18 on `--today` as closed,
+and the next write about that youth (a status change) records it, with the birthday as `closed_on`
+and a change-log row. So what is stored never depends on when it was written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import ColumnElement, and_, exists, insert, select
+from sqlmodel import Session
+
+from kui_cli.domain import ages, audit, calendar, changes, profile
+from kui_cli.domain.audit import Actor
+from kui_cli.domain.profile import Profile
+from kui_cli.errors import KuiError
+from kui_cli.models import ChangeLog, DutyEpisode, Youth
+
+KIND = "duty"
+FIRST_AGE, END_AGE = 15, 18
+ACTIVITY, EXEMPTED, TURNED_18 = "activity", "exempted", "turned-18"
+CHECK_COLUMNS = [
+    "youth_id",
+    "name",
+    "out_since",
+    "contact_deadline",
+    "offer_deadline",
+    "contacted_on",
+    "offered_on",
+    "overdue",
+]
+
+
+@dataclass(frozen=True)
+class DutyRules:
+    """The profile's settings for the education obligation, and the deadlines they give."""
+
+    contact_working_days: int = 5
+    offer_calendar_days: int = 30
+    offer_from: str = "out"
+    job_hours_threshold: float = 20.0
+    extra_closing_days: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, prof: Profile) -> DutyRules:
+        return cls(
+            contact_working_days=prof.value("duty.contact_working_days"),
+            offer_calendar_days=prof.value("duty.offer_calendar_days"),
+            offer_from=prof.value("duty.offer_from"),
+            job_hours_threshold=prof.value("duty.job_hours_threshold"),
+            extra_closing_days=tuple(prof.value("calendar.extra_closing_days")),
+        )
+
+    def is_out_of_activity(self, status: str, hours: float | None) -> bool:
+        """No activity, or a job below the hours that count as labour-market attachment."""
+        if status == "none":
+            return True
+        return status == "job" and hours is not None and hours < self.job_hours_threshold
+
+    def contact_deadline(self, out_since: dt.date) -> dt.date:
+        """Contact within N working days after the drop-out."""
+        return calendar.nth_working_day_after(
+            out_since, self.contact_working_days, self.extra_closing_days
+        )
+
+    def offer_deadline(
+        self, out_since: dt.date, contact_deadline: dt.date, contacted_on: dt.date | None
+    ) -> dt.date:
+        """A new activity within N calendar days (no shift off a holiday) of the drop-out or the
+        contact; before the contact, the latest date it can be (from the contact deadline)."""
+        start = out_since
+        if self.offer_from == "contact":
+            start = contacted_on or contact_deadline
+        return start + dt.timedelta(days=self.offer_calendar_days)
+
+
+def rules(session: Session) -> DutyRules:
+    return DutyRules.of(profile.current(session))
+
+
+def is_obliged(born: dt.date, on: dt.date) -> bool:
+    """The obligation applies to a youth aged 15-17 on the day they drop out."""
+    return FIRST_AGE <= ages.age_on(born, on) < END_AGE
+
+
+def ends_on(born: dt.date) -> dt.date:
+    """The 18th birthday, when the obligation ends."""
+    return ages.birthday(born, END_AGE)
+
+
+class Steps(Protocol):
+    """What `overdue` reads: an episode, or a row with the same columns."""
+
+    contact_deadline: dt.date
+    offer_deadline: dt.date
+    contacted_on: dt.date | None
+    offered_on: dt.date | None
+
+
+def overdue(episode: Steps, today: dt.date) -> list[str]:
+    """The steps not recorded by their deadline, on `today` (the deadline day itself is in time)."""
+    late = []
+    if episode.contacted_on is None and today > episode.contact_deadline:
+        late.append("contact")
+    if episode.offered_on is None and today > episode.offer_deadline:
+        late.append("offer")
+    return late
+
+
+def next_deadline(episode: Steps) -> dt.date:
+    """The nearest deadline of a step not yet recorded (date.max when both are recorded)."""
+    pending = [
+        due
+        for due, done in (
+            (episode.contact_deadline, episode.contacted_on),
+            (episode.offer_deadline, episode.offered_on),
+        )
+        if done is None
+    ]
+    return min(pending, default=dt.date.max)
+
+
+# --- what readers see: an episode is open while stored open and the youth is under 18 ---
+
+
+def under_18(today: dt.date) -> ColumnElement[bool]:
+    return Youth.birth_date > ages.latest_birth_date_for_age(END_AGE, today)
+
+
+def open_conditions(today: dt.date) -> list[ColumnElement[bool]]:
+    """SQL for the episodes open on `today`, over `duty_episode` joined to `youth`."""
+    return [DutyEpisode.closed_on.is_(None), under_18(today)]
+
+
+def open_episode_exists(today: dt.date) -> ColumnElement[bool]:
+    """SQL on `youth`: the youth has an education-obligation episode open on `today`."""
+    stored_open = (
+        exists()
+        .where(DutyEpisode.youth_id == Youth.id, DutyEpisode.closed_on.is_(None))
+        .correlate(Youth)
+    )
+    return and_(under_18(today), stored_open)
+
+
+def check(session: Session, actor: Actor) -> list[dict[str, Any]]:
+    """`duty check`: every open episode with its deadlines and what is overdue, nearest first."""
+    query = (
+        select(
+            DutyEpisode.youth_id,
+            Youth.name,
+            DutyEpisode.out_since,
+            DutyEpisode.contact_deadline,
+            DutyEpisode.offer_deadline,
+            DutyEpisode.contacted_on,
+            DutyEpisode.offered_on,
+        )
+        .join(Youth, Youth.id == DutyEpisode.youth_id)
+        .where(*open_conditions(actor.today))
+    )
+    found = sorted(session.execute(query), key=lambda r: (next_deadline(r), r.youth_id))
+    rows = [dict(r._mapping, overdue=overdue(r, actor.today)) for r in found]
+    audit.record(session, actor, "list", filters={"duty": "open episodes"}, rows=len(rows))
+    return rows
+
+
+def show_fields(session: Session, youth: Youth, today: dt.date) -> dict[str, Any]:
+    """For `youth show`: since when the youth is out of activity, and the open deadlines."""
+    episode = stored_open(session, youth.id) if ends_on(youth.birth_date) > today else None
+    if episode is None:
+        return {"duty_out_since": None, "deadlines": []}
+    late = overdue(episode, today)
+    steps = [
+        ("contact", episode.contact_deadline, episode.contacted_on),
+        ("offer", episode.offer_deadline, episode.offered_on),
+    ]
+    deadlines = [
+        {"deadline": step, "due": due, "done_on": done, "overdue": step in late}
+        for step, due, done in steps
+    ]
+    return {"duty_out_since": episode.out_since, "deadlines": deadlines}
+
+
+# --- opening and closing ---
+
+
+def stored_open(session: Session, youth_id: int | None) -> DutyEpisode | None:
+    """The youth's episode that is not recorded as closed (there is at most one)."""
+    query = (
+        select(DutyEpisode)
+        .where(DutyEpisode.youth_id == youth_id, DutyEpisode.closed_on.is_(None))
+        .order_by(DutyEpisode.id.desc())
+    )
+    return session.execute(query).scalars().first()
+
+
+def new_episode(
+    youth_id: int, born: dt.date, out_since: dt.date, today: dt.date, law: DutyRules
+) -> dict[str, Any]:
+    """The column values of a new episode; already closed when the youth is 18 on `today`."""
+    contact = law.contact_deadline(out_since)
+    values: dict[str, Any] = {
+        "youth_id": youth_id,
+        "out_since": out_since,
+        "contact_deadline": contact,
+        "offer_deadline": law.offer_deadline(out_since, contact, None),
+        "closed_on": None,
+        "close_reason": None,
+    }
+    if ends_on(born) <= today:
+        values.update(closed_on=ends_on(born), close_reason=TURNED_18)
+    return values
+
+
+def turned_18_text(birthday: dt.date) -> str:
+    return f"education obligation ended: turned 18 on {birthday}"
+
+
+def opening_history(values: dict[str, Any], status: str) -> list[tuple[str, str]]:
+    """The change-log rows (what, new value) of a new episode, as `new_episode` gave it."""
+    opened = (
+        f"education obligation (uddannelsespligt): out of activity since {values['out_since']}; "
+        f"contact by {values['contact_deadline']}, new activity offered by "
+        f"{values['offer_deadline']}"
+    )
+    history = [(opened, status)]
+    if values["closed_on"] is not None:
+        history.append((turned_18_text(values["closed_on"]), TURNED_18))
+    return history
+
+
+def status_changed(session: Session, actor: Actor, youth: Youth, why: str | None = None) -> None:
+    """After a registration or status change: open, keep or close the youth's episode; `why`
+    (the status change's reason) goes with the episode's change-log row."""
+    law = rules(session)
+    episode = settle(session, actor, youth)
+    out = law.is_out_of_activity(youth.status, youth.hours)
+    if episode is None and out and is_obliged(youth.birth_date, youth.status_since):
+        assert youth.id is not None
+        values = new_episode(youth.id, youth.birth_date, youth.status_since, actor.today, law)
+        session.add(DutyEpisode(**values))
+        for what, new in opening_history(values, youth.status):
+            changes.record(session, actor, youth.id, KIND, what, new=new, why=why)
+    elif episode is not None and not out:
+        reason = EXEMPTED if youth.status == "exempted" else ACTIVITY
+        on = max(youth.status_since, episode.out_since)
+        what = f"education obligation: episode closed, {youth.status} since {on}"
+        _close(session, actor, episode, on, reason, what, why=why)
+
+
+def settle(session: Session, actor: Actor, youth: Youth) -> DutyEpisode | None:
+    """The youth's open episode; one whose youth is 18 on `--today` is recorded as closed on the
+    18th birthday (the lazy close) and None is returned."""
+    episode = stored_open(session, youth.id)
+    if episode is not None and ends_on(youth.birth_date) <= actor.today:
+        birthday = ends_on(youth.birth_date)
+        _close(session, actor, episode, birthday, TURNED_18, turned_18_text(birthday))
+        return None
+    return episode
+
+
+def _close(
+    session: Session,
+    actor: Actor,
+    episode: DutyEpisode,
+    on: dt.date,
+    reason: str,
+    what: str,
+    why: str | None = None,
+) -> None:
+    episode.closed_on, episode.close_reason = on, reason
+    session.add(episode)
+    changes.record(session, actor, episode.youth_id, KIND, what, new=reason, why=why)
+
+
+def open_for_new_youths(session: Session, actor: Actor, after_id: int) -> int:
+    """Bulk (import, demo): open the episodes of the youths registered after `after_id` with
+    status `none` (an import has no hours, so a job is an activity). Two executemany inserts,
+    no ORM objects; returns the number opened."""
+    law = rules(session)
+    query = select(Youth.id, Youth.birth_date, Youth.status_since).where(
+        Youth.id > after_id,
+        Youth.status == "none",
+        Youth.birth_date <= ages.latest_birth_date_for_age(FIRST_AGE, actor.today),
+    )
+    episodes = [
+        new_episode(youth_id, born, since, actor.today, law)
+        for youth_id, born, since in session.execute(query)
+        if is_obliged(born, since)
+    ]
+    if not episodes:
+        return 0
+    now = dt.datetime.now(dt.UTC)
+    history = [
+        {
+            "youth_id": e["youth_id"],
+            "at": now,
+            "by": actor.user,
+            "kind": KIND,
+            "what": what,
+            "new_value": new,
+            "effective_on": actor.today,
+        }
+        for e in episodes
+        for what, new in opening_history(e, "none")
+    ]
+    session.execute(insert(DutyEpisode), episodes)
+    session.execute(insert(ChangeLog), history)
+    return len(episodes)
+
+
+def recompute_deadlines(session: Session, actor: Actor, prof: Profile) -> int:
+    """Deadlines of open episodes under a (re)loaded profile; returns how many moved."""
+    law = DutyRules.of(prof)
+    moved = 0
+    for episode in session.execute(
+        select(DutyEpisode).where(DutyEpisode.closed_on.is_(None))
+    ).scalars():
+        contact = law.contact_deadline(episode.out_since)
+        offer = law.offer_deadline(episode.out_since, contact, episode.contacted_on)
+        if (contact, offer) != (episode.contact_deadline, episode.offer_deadline):
+            episode.contact_deadline, episode.offer_deadline = contact, offer
+            moved += 1
+    if moved:
+        session.flush()
+        audit.record(session, actor, "update", filters={"recomputed": "duty deadlines"}, rows=moved)
+    return moved
+
+
+# --- the steps: contact, offer, FGU assessment, exemption ---
+
+
+def _episode_for_step(session: Session, youth: Youth, today: dt.date) -> DutyEpisode:
+    episode = stored_open(session, youth.id)
+    if episode is None:
+        raise KuiError(
+            f"youth {youth.id} has no open education-obligation episode (uddannelsespligt): "
+            "one opens when a 15-17-year-old gets status none"
+        )
+    if ends_on(youth.birth_date) <= today:
+        raise KuiError(
+            f"youth {youth.id} turned 18 on {ends_on(youth.birth_date)}: "
+            "the education obligation has ended"
+        )
+    return episode
+
+
+def _step_date(on: dt.date | None, episode: DutyEpisode, today: dt.date) -> dt.date:
+    day = on or today
+    if day < episode.out_since:
+        raise KuiError(f"--on {day} is before the drop-out on {episode.out_since}")
+    if day > today:
+        raise KuiError(f"--on {day} is after --today {today}: record what has happened")
+    return day
+
+
+def _in_time(day: dt.date, due: dt.date) -> str:
+    return f"deadline {due}, " + ("in time" if day <= due else f"{(day - due).days} days late")
+
+
+def _contact(
+    session: Session, actor: Actor, episode: DutyEpisode, day: dt.date, law: DutyRules
+) -> None:
+    episode.contacted_on = day
+    episode.offer_deadline = law.offer_deadline(
+        episode.out_since, episode.contact_deadline, episode.contacted_on
+    )
+    what = f"education obligation: contact on {day} ({_in_time(day, episode.contact_deadline)})"
+    if law.offer_from == "contact":
+        what += f"; new activity offered by {episode.offer_deadline}"
+    session.add(episode)
+    changes.record(session, actor, episode.youth_id, KIND, what, new=day)
+
+
+def record_contact(
+    session: Session, actor: Actor, youth: Youth, on: dt.date | None = None
+) -> DutyEpisode:
+    """`duty contact`: the municipality has been in contact with the young person."""
+    episode = _episode_for_step(session, youth, actor.today)
+    if episode.contacted_on is not None:
+        raise KuiError(
+            f"contact with youth {youth.id} is already recorded on {episode.contacted_on}"
+        )
+    _contact(session, actor, episode, _step_date(on, episode, actor.today), rules(session))
+    audit.record(session, actor, "update", subject=youth.subject_key)
+    return episode
+
+
+def record_offer(
+    session: Session, actor: Actor, youth: Youth, activity: str, on: dt.date | None = None
+) -> DutyEpisode:
+    """`duty offer`: a new activity offered. An offer is made to the young person, so it also
+    records the contact on the same day when none is recorded yet."""
+    text = (activity or "").strip()
+    if not text:
+        raise KuiError("--activity is required: say which activity was offered")
+    episode = _episode_for_step(session, youth, actor.today)
+    if episode.offered_on is not None:
+        raise KuiError(f"an offer to youth {youth.id} is already recorded on {episode.offered_on}")
+    day = _step_date(on, episode, actor.today)
+    if episode.contacted_on is None:
+        _contact(session, actor, episode, day, rules(session))
+    episode.offered_on, episode.activity = day, text
+    session.add(episode)
+    what = (
+        f"education obligation: offered {text} on {day} ({_in_time(day, episode.offer_deadline)})"
+    )
+    changes.record(session, actor, youth.id, KIND, what, new=text)
+    audit.record(session, actor, "update", subject=youth.subject_key)
+    return episode
+
+
+def record_fgu_assessment(session: Session, actor: Actor, youth: Youth, result: str) -> DutyEpisode:
+    """`duty fgu-assessment`: the FGU target-group assessment (målgruppevurdering) every
+    15-17-year-old out of activity must get."""
+    text = (result or "").strip()
+    if not text:
+        raise KuiError("--result is required: the outcome of the FGU target-group assessment")
+    episode = _episode_for_step(session, youth, actor.today)
+    old = episode.fgu_result
+    episode.fgu_result, episode.fgu_on = text, actor.today
+    session.add(episode)
+    what = f"education obligation: FGU target-group assessment (målgruppevurdering): {text}"
+    changes.record(session, actor, youth.id, KIND, what, old=old, new=text)
+    audit.record(session, actor, "update", subject=youth.subject_key)
+    return episode
+
+
+def exempt(session: Session, actor: Actor, youth: Youth, reason: str) -> DutyEpisode:
+    """`duty exempt`: exemption for illness, disability or serious social problems closes the
+    episode on `--today`. The status is left as recorded (`youth update --status exempted`)."""
+    text = (reason or "").strip()
+    if not text:
+        raise KuiError("--reason is required: illness, disability or serious social problems")
+    episode = _episode_for_step(session, youth, actor.today)
+    episode.exempt_reason = text
+    _close(
+        session, actor, episode, actor.today, EXEMPTED, f"education obligation: exempted ({text})"
+    )
+    audit.record(session, actor, "update", subject=youth.subject_key)
+    return episode

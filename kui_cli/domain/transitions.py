@@ -1,0 +1,129 @@
+"""Transitions: the birthdays where young people are lost "between two chairs".
+
+- 18 (`turns-18`): the education obligation and the parents' part end, the plan owner moves from
+  UU to the jobcentre, team 2 hands over to team 3;
+- 25 (`turns-25`): the education plan ends;
+- the profile's upper age (`leaves-kui`): the youth leaves KUI. Where the upper age is 25 that
+  birthday is one row, `leaves-kui`; below 25 there is no `turns-25`.
+
+`between` is the one computation: the `transitions` report, the agenda's handover items and the
+monthly export all call it, for any set of youths (SQL conditions) and any date window.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlmodel import Session
+
+from kui_cli.domain import ages, audit
+from kui_cli.domain.audit import Actor
+from kui_cli.domain.profile import Profile
+from kui_cli.errors import KuiError
+from kui_cli.models import Youth
+
+TURNS_18, TURNS_25, LEAVES_KUI = "turns-18", "turns-25", "leaves-kui"
+COLUMNS = ["youth_id", "name", "date", "age", "kind", "from_team", "to_team"]
+MAX_WINDOW_DAYS = 3660
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One birthday that changes group, plan owner or team; JSON as CLI.md's `transitions`."""
+
+    youth_id: int
+    name: str
+    date: dt.date
+    age: int
+    kind: str
+    from_team: str | None = None
+    to_team: str | None = None
+
+    def as_record(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+TeamResolver = Callable[[Session, list[Transition]], list[Transition]]
+
+
+def milestones(upper_age: int) -> list[tuple[int, str]]:
+    """(age, kind) of the birthdays that matter under a profile's upper age, youngest first."""
+    found = [(age, kind) for age, kind in ((18, TURNS_18), (25, TURNS_25)) if age < upper_age]
+    return [*found, (upper_age, LEAVES_KUI)]
+
+
+def birth_range(age: int, start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
+    """(after, upto): youths born after `after` and on or before `upto` turn `age` in the window
+    start..end (both included), by the same rule as `ages.age_on`."""
+    after = ages.latest_birth_date_for_age(age, start - dt.timedelta(days=1))
+    return after, ages.latest_birth_date_for_age(age, end)
+
+
+def team_change(session: Session, found: list[Transition]) -> list[Transition]:
+    """The one place where `from_team` and `to_team` are filled (the team of the youth's group
+    before and on the birthday). Teams arrive with the agenda issue; until then both stay null."""
+    return found
+
+
+def between(
+    session: Session,
+    start: dt.date,
+    end: dt.date,
+    upper_age: int,
+    *,
+    where: Sequence[ColumnElement[bool]] = (),
+    teams: TeamResolver | None = None,
+) -> list[Transition]:
+    """Every transition from `start` to `end` (both included) of the youths matching `where`,
+    ordered by date, then youth id. One query on the indexed birth date; `teams` fills the team
+    columns (default: `team_change`)."""
+    if end < start:
+        return []
+    wanted = milestones(upper_age)
+    ranges = []
+    for age, _kind in wanted:
+        after, upto = birth_range(age, start, end)
+        ranges.append(and_(Youth.birth_date > after, Youth.birth_date <= upto))
+    query = select(Youth.id, Youth.name, Youth.birth_date).where(or_(*ranges), *where)
+    found = [
+        Transition(youth_id, name, day, age, kind)
+        for youth_id, name, born in session.execute(query)
+        for age, kind in wanted
+        if start <= (day := ages.birthday(born, age)) <= end
+    ]
+    found.sort(key=lambda t: (t.date, t.youth_id, t.age))
+    return (teams or team_change)(session, found)
+
+
+def listing(
+    session: Session, actor: Actor, prof: Profile, within: int | None = None
+) -> list[dict[str, Any]]:
+    """`transitions [--within DAYS]`: from `--today` to DAYS later (default: the profile's
+    `agenda.handover_days`); audited as a listing."""
+    days = prof.value("agenda.handover_days") if within is None else within
+    if not 0 <= days <= MAX_WINDOW_DAYS:
+        raise KuiError(f"--within must be 0-{MAX_WINDOW_DAYS} days, got {days}")
+    found = between(session, actor.today, actor.today + dt.timedelta(days=days), prof.upper_age)
+    audit.record(session, actor, "list", filters={"within": days}, rows=len(found))
+    return [t.as_record() for t in found]
+
+
+def next_for(born: dt.date, today: dt.date, upper_age: int) -> tuple[dt.date, str] | None:
+    """The youth's next transition on or after `today`, or None past the upper age."""
+    upcoming = [
+        (day, kind)
+        for age, kind in milestones(upper_age)
+        if (day := ages.birthday(born, age)) >= today
+    ]
+    return min(upcoming, default=None)
+
+
+def show_fields(youth: Youth, today: dt.date, upper_age: int) -> dict[str, Any]:
+    """For `youth show`: the next transition and its date."""
+    upcoming = next_for(youth.birth_date, today, upper_age)
+    kind, day = (upcoming[1], upcoming[0]) if upcoming else (None, None)
+    return {"next_transition": kind, "next_transition_on": day}
