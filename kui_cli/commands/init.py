@@ -25,13 +25,20 @@ def init(
     """
     from kui_cli import db
     from kui_cli.domain import profile as profiles
-    from kui_cli.domain import settings
+    from kui_cli.domain import settings, teams
 
     loaded = profiles.read_profile(profile)
     url = invocation.state(ctx).db_url
     before, after = db.upgrade(url)
-    with invocation.session(ctx) as (session, _actor):
+    with invocation.session(ctx) as (session, actor):
         settings.ensure_subject_secret(session)
         profiles.save(session, loaded)
+        loaded_teams = teams.load_profile(session, loaded, actor.today)
     done = "created" if before is None else ("upgraded" if before != after else "up to date")
     render.message(f"Database {db.redact(url)} {done} (schema {after}); profile {loaded.slug}.")
+    render.message(
+        f"Teams: {loaded_teams.created} created, {loaded_teams.updated} updated, "
+        f"{loaded_teams.removed} removed."
+    )
+    for slug in loaded_teams.kept:
+        render.warning(f"team {slug} is not in the profile but youths were referred to it: kept")

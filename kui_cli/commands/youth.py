@@ -91,6 +91,9 @@ def list_(
     status: Annotated[str | None, typer.Option(help="Status code.")] = None,
     kui: Annotated[bool, typer.Option("--kui", help="Only KUI youths (the one rule).")] = False,
     search: Annotated[str | None, typer.Option(help="Part of the name, or CPR digits.")] = None,
+    team: Annotated[
+        str | None, typer.Option(help="Team slug: open referral's or last decision's team.")
+    ] = None,
     reveal: Reveal = False,
     fmt: FormatOption = Format.table,
 ) -> None:
@@ -99,10 +102,12 @@ def list_(
     Example:
         kui youth list --group 2 --need C --format json
     """
-    from kui_cli.domain import profile, youths
+    from kui_cli.domain import profile, teams, youths
 
     flt = youths.YouthFilter(group=group, need=need, status=status, kui=kui, search=search)
     with invocation.session(ctx) as (session, actor):
+        if team:
+            flt.team = teams.find(session, team).slug
         rows = youths.listing(session, actor, profile.current(session), flt, reveal=reveal)
     render.listing(rows, fmt, columns=youths.LIST_COLUMNS)
 

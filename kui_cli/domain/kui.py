@@ -1,18 +1,20 @@
 """Who is a "KUI youth": the one rule every command uses.
 
 Rebild's evaluation found no common definition; this is it, in one place: a youth with need B or
-C. Later rules (coordinator, open deadlines, referrals) are added here as further alternatives.
+C, or referred to a team and awaiting its decision. Later rules (coordinator, open deadlines) are
+added here as further alternatives.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, exists, or_
 
-from kui_cli.models import Youth
+from kui_cli.models import Referral, Youth
 
 
 def kui_youth_condition(today: dt.date) -> ColumnElement[bool]:
     """An SQL condition on `youth` that is true for the KUI youths on `today`."""
-    return or_(Youth.need.in_(("B", "C")))
+    open_referral = exists().where(Referral.youth_id == Youth.id, Referral.decided_on.is_(None))
+    return or_(Youth.need.in_(("B", "C")), open_referral)

@@ -14,7 +14,7 @@ from kui_cli.domain.audit import Actor
 from kui_cli.domain.kui import kui_youth_condition
 from kui_cli.domain.profile import Profile
 from kui_cli.errors import KuiError
-from kui_cli.models import Guardian, Youth
+from kui_cli.models import Guardian, Referral, Team, Youth
 
 LIST_COLUMNS = [
     "id",
@@ -57,6 +57,7 @@ class YouthFilter:
     status: str | None = None
     kui: bool = False
     search: str | None = None
+    team: str | None = None
     extra: list[ColumnElement[bool]] = field(default_factory=list)
 
     def audit_form(self) -> dict[str, Any]:
@@ -67,6 +68,7 @@ class YouthFilter:
             "status": self.status,
             "kui": self.kui or None,
             "search": _mask_digits(self.search) if self.search else None,
+            "team": self.team,
         }
         return {key: value for key, value in values.items() if value is not None}
 
@@ -184,6 +186,9 @@ def conditions(flt: YouthFilter, today: dt.date, profile: Profile) -> list[Colum
             where.append(Youth.cpr.startswith(digits))
         else:
             where.append(func.lower(Youth.name).contains(term.lower()))
+    if flt.team:
+        team_id = select(Team.id).where(Team.slug == flt.team).scalar_subquery()
+        where.append(current_team_id() == team_id)
     return where
 
 
@@ -193,12 +198,17 @@ def listing(
     """The youths that match the filter, as records; the listing is audited with its row count."""
     query = select(Youth).where(*conditions(flt, actor.today, profile)).order_by(Youth.id)
     youths = list(session.execute(query).scalars())
-    records = [as_record(y, actor.today, profile, reveal=reveal) for y in youths]
+    team_of = team_slugs(session, [y.id for y in youths if y.id is not None])
+    records = [
+        as_record(y, actor.today, profile, reveal=reveal, team=team_of.get(y.id)) for y in youths
+    ]
     audit.record(session, actor, "list", filters=flt.audit_form(), rows=len(records))
     return records
 
 
-def as_record(youth: Youth, today: dt.date, profile: Profile, *, reveal: bool) -> dict[str, Any]:
+def as_record(
+    youth: Youth, today: dt.date, profile: Profile, *, reveal: bool, team: str | None = None
+) -> dict[str, Any]:
     """A youth as the JSON contract of CLI.md describes it."""
     return {
         "id": youth.id,
@@ -211,7 +221,7 @@ def as_record(youth: Youth, today: dt.date, profile: Profile, *, reveal: bool) -
         "status_since": youth.status_since,
         "need": youth.need,
         "coordinator": None,
-        "team": None,
+        "team": team,
         "plan_owner": None,
         "registered_on": youth.registered_on,
     }
@@ -222,7 +232,8 @@ def details(
 ) -> dict[str, Any]:
     """The one-page overview of `youth show`: the record, contact details, guardians, history."""
     youth = find(session, reference)
-    record = as_record(youth, actor.today, profile, reveal=reveal)
+    team = team_slugs(session, [youth.id]).get(youth.id) if youth.id is not None else None
+    record = as_record(youth, actor.today, profile, reveal=reveal, team=team)
     record.update(
         hours=youth.hours,
         school=youth.school,
@@ -359,3 +370,40 @@ def _apply_simple_fields(
 def count(session: Session, *where: ColumnElement[bool]) -> int:
     """How many youths match; for summaries that need no rows."""
     return session.execute(select(func.count()).select_from(Youth).where(*where)).scalar() or 0
+
+
+# --- A youth's team (issue 6): the team of the open referral, else of the last decision. ---
+
+
+def current_team_id() -> Any:
+    """SQL on `youth`: the id of the youth's team, or NULL (for `youth list --team`)."""
+    open_referral = (
+        select(Referral.team_id)
+        .where(Referral.youth_id == Youth.id, Referral.decided_on.is_(None))
+        .order_by(Referral.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    last_decision = (
+        select(Referral.team_id)
+        .where(Referral.youth_id == Youth.id, Referral.decided_on.is_not(None))
+        .order_by(Referral.decided_on.desc(), Referral.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(open_referral, last_decision)
+
+
+def team_slugs(session: Session, youth_ids: list[int]) -> dict[int, str]:
+    """The team slug of each youth that has one, in a few batched queries (no N+1)."""
+    found: dict[int, str] = {}
+    for start in range(0, len(youth_ids), 900):
+        query = (
+            select(Referral.youth_id, Team.slug)
+            .join(Team, Team.id == Referral.team_id)
+            .where(Referral.youth_id.in_(youth_ids[start : start + 900]))
+            .order_by(Referral.decided_on.is_(None), Referral.decided_on, Referral.id)
+        )
+        for youth_id, slug in session.execute(query):
+            found[youth_id] = slug  # the open referral, else the last decision, comes last
+    return found
