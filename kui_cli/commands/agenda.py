@@ -139,7 +139,9 @@ def _print(doc: dict[str, Any], fmt: AgendaFormat, *, minutes: bool) -> None:
     elif fmt is AgendaFormat.html:
         print(render_agenda.to_html(doc, minutes), end="")
     else:
-        columns = COLUMNS + (["outcome"] if minutes else [])
+        named = any("name" in item for item in doc["items"])
+        columns = COLUMNS[:4] + (["name"] if named else []) + COLUMNS[4:]
+        columns += ["outcome"] if minutes else []
         title = render_agenda.table_title(doc, minutes)
         render.listing(doc["items"], "table", columns=columns, title=title)
 

@@ -95,14 +95,14 @@ def _insert_absent(session: Session, rows: list[dict[str, Any]]) -> int:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
     else:  # pragma: no cover - other databases: check first (serialised by the transaction)
         return _insert_missing(session, rows)
+    table = Meeting.__table__  # type: ignore[attr-defined]
     statement = (
-        dialect_insert(Meeting)
+        dialect_insert(table)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["series_id", "occurrence"])
+        .returning(table.c.id)
     )
-    inserted = session.execute(statement).rowcount
-    session.flush()
-    return max(inserted or 0, 0)
+    return len(session.execute(statement).all())
 
 
 def _insert_missing(session: Session, rows: list[dict[str, Any]]) -> int:  # pragma: no cover

@@ -170,7 +170,8 @@ def _apply_series(
         series = MeetingSeries(team_id=team.id, rule="", dtstart=dt.datetime.min)
         session.add(series)
     series.rule = spec["rule"]
-    series.dtstart = recurrence.parse_start(spec["start"], "start")
+    start = recurrence.parse_start(spec["start"], "start")
+    series.dtstart = recurrence.first(recurrence.parse(spec["rule"], start), start) or start
     series.duration_min = spec["duration"]
     series.place = spec["place"]
     session.flush()
@@ -195,6 +196,7 @@ def prune(session: Session, series: MeetingSeries, today: dt.date) -> None:
     )
     if not future:
         return
+    team_place = session.execute(select(Team.place).where(Team.id == series.team_id)).scalar()
     last = max(m.occurrence or m.starts_at for m in future).date()
     valid = set(recurrence.between(recurrence_, today, last))
     referred = set(
@@ -206,7 +208,7 @@ def prune(session: Session, series: MeetingSeries, today: dt.date) -> None:
         if meeting.occurrence in valid:
             meeting.starts_at = meeting.occurrence
             meeting.ends_at = meeting.occurrence + dt.timedelta(minutes=series.duration_min)
-            meeting.place = series.place
+            meeting.place = series.place or team_place
         elif meeting.id not in referred:
             session.delete(meeting)
     session.flush()
