@@ -147,3 +147,42 @@ def test_members_fixed_by_role_or_ad_hoc(ready: KuiRunner, db_url: str) -> None:
     listed = json.loads(ok(ready("team", "list", "-f", "json")).stdout)
     assert [r["members"] for r in listed if r["slug"] == "team-2"] == [["AB", "MK"]]
     assert "team-2" in ok(ready("team", "list")).stdout
+
+
+def test_target_rule_is_the_same_in_python_and_sql(ready: KuiRunner, db_url: str) -> None:
+    from sqlalchemy import select
+
+    from kui_cli import db
+    from kui_cli.domain import teams
+    from kui_cli.models import Youth
+
+    people = [
+        (dt.date(2012, 5, 1), "primary-school"),
+        (dt.date(2010, 3, 15), "none"),
+        (dt.date(2010, 3, 16), "gymnasium"),
+        (dt.date(2009, 1, 1), "fgu"),  # 17, turns 18 on 2027-01-01
+        (dt.date(2004, 1, 1), "benefit-activity-ready"),
+        (dt.date(1999, 1, 1), "resource-programme"),
+        (dt.date(1990, 1, 1), "none"),  # outside KUI
+    ]
+    for n, (born, status) in enumerate(people):
+        add_youth(ready, born, f"Ung {n}", "--status", status)
+    today = dt.date(2026, 11, 22)
+    with db.session_scope(db_url) as session:
+        loaded = profile.current(session)
+        everyone = list(session.execute(select(Youth)).scalars())
+        for team in teams.all_teams(session):
+            target = teams.Target.of(team)
+            in_sql = set(
+                session.execute(
+                    select(Youth.id).where(target.condition(today, loaded.upper_age))
+                ).scalars()
+            )
+            in_python = {y.id for y in everyone if target.matches(y, today, loaded.upper_age)}
+            assert in_sql == in_python, team.slug
+        turning_18 = next(y for y in everyone if y.birth_date == dt.date(2009, 1, 1))
+        before = teams.team_for(session, turning_18, today, loaded.upper_age)
+        after = teams.team_for(session, turning_18, dt.date(2027, 1, 1), loaded.upper_age)
+        assert (before.slug, after.slug) == ("team-2", "team-3")  # type: ignore[union-attr]
+        pupil = next(y for y in everyone if y.status == "primary-school")
+        assert teams.team_for(session, pupil, today, loaded.upper_age).slug == "team-1"  # type: ignore[union-attr]

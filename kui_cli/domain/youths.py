@@ -395,15 +395,18 @@ def current_team_id() -> Any:
 
 
 def team_slugs(session: Session, youth_ids: list[int]) -> dict[int, str]:
-    """The team slug of each youth that has one, in a few batched queries (no N+1)."""
+    """The team slug of each youth that has one, in one query (no N+1): by id for a few youths,
+    over all referrals (a far smaller table than `youth`) for a long listing."""
+    query = (
+        select(Referral.youth_id, Team.slug)
+        .join(Team, Team.id == Referral.team_id)
+        .order_by(Referral.decided_on.is_(None), Referral.decided_on, Referral.id)
+    )
+    if len(youth_ids) <= 500:
+        query = query.where(Referral.youth_id.in_(youth_ids))
+    wanted = set(youth_ids)
     found: dict[int, str] = {}
-    for start in range(0, len(youth_ids), 900):
-        query = (
-            select(Referral.youth_id, Team.slug)
-            .join(Team, Team.id == Referral.team_id)
-            .where(Referral.youth_id.in_(youth_ids[start : start + 900]))
-            .order_by(Referral.decided_on.is_(None), Referral.decided_on, Referral.id)
-        )
-        for youth_id, slug in session.execute(query):
+    for youth_id, slug in session.execute(query):
+        if youth_id in wanted:
             found[youth_id] = slug  # the open referral, else the last decision, comes last
     return found
