@@ -125,6 +125,23 @@ def test_switching_profile_removes_unreferenced_teams(kui: KuiRunner) -> None:
     assert "team team-2 is not in the profile" in result.stderr
     slugs = [r["slug"] for r in json.loads(ok(kui("team", "list", "-f", "json")).stdout)]
     assert slugs == ["team-2", "cafe", "leader-sparring", "steering-group"]
+    ok(kui("meeting", "generate", "--until", "2027-06-30"))
+    kept = json.loads(ok(kui("meeting", "list", "--team", "team-2", "-f", "json")).stdout)
+    assert [m["starts_at"] for m in kept] == ["2026-11-25T09:00:00"]  # the youth's meeting only
+
+
+def test_a_team_without_a_schedule_needs_one_first(kui: KuiRunner) -> None:
+    ok(kui("init", "--profile", "rebild"))
+    youth = add_youth(kui, dt.date(2010, 3, 15))
+    refused = kui("agenda", "add", str(youth), "--team", "samarbejdsforum", "--reason", "x")
+    assert refused.exit_code == 1 and "kui meeting schedule" in refused.stderr
+    ok(kui("meeting", "schedule", "samarbejdsforum", "--rule", "FREQ=MONTHLY;BYDAY=1MO",
+           "--start", "2026-12-01T13:00"))  # fmt: skip
+    ok(kui("agenda", "add", str(youth), "--team", "samarbejdsforum", "--reason", "x"))
+    shown = json.loads(ok(kui("agenda", "show", "--team", "samarbejdsforum", "--next", "-f",
+                              "json")).stdout)  # fmt: skip
+    assert shown["meeting"]["starts_at"] == "2026-12-07T13:00:00"
+    assert shown["items"][0]["youth_id"] == youth
 
 
 def test_members_fixed_by_role_or_ad_hoc(ready: KuiRunner, db_url: str) -> None:
@@ -186,3 +203,17 @@ def test_target_rule_is_the_same_in_python_and_sql(ready: KuiRunner, db_url: str
         assert (before.slug, after.slug) == ("team-2", "team-3")  # type: ignore[union-attr]
         pupil = next(y for y in everyone if y.status == "primary-school")
         assert teams.team_for(session, pupil, today, loaded.upper_age).slug == "team-1"  # type: ignore[union-attr]
+
+
+def test_a_series_removed_before_its_first_meeting(kui: KuiRunner, tmp_path: Path) -> None:
+    path = tmp_path / "min.toml"
+    path.write_text(TEAM.replace("2026-01-05", "2027-01-04"), encoding="utf-8")
+    ok(kui("init", "--profile", str(path)))
+    ok(kui("meeting", "generate", "--until", "2027-02-28"))
+    path.write_text(TEAM.split("[[teams.meetings]]")[0], encoding="utf-8")
+    ok(kui("init", "--profile", str(path)))
+    ok(kui("meeting", "generate", "--until", "2027-02-28"))  # the ended rule has no meetings left
+    assert json.loads(ok(kui("meeting", "list", "-f", "json")).stdout) == []
+    series = json.loads(ok(kui("team", "show", "team-a", "-f", "json")).stdout)["series"]
+    assert series[0]["rule"].endswith("UNTIL=20261121T235959")
+    ok(kui("meeting", "ics", "team-a"))

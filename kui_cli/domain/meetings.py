@@ -65,7 +65,7 @@ def generate(
         query = query.where(MeetingSeries.team_id.in_(team_ids))
     rows: list[dict[str, Any]] = []
     for series, team_place in session.execute(query.order_by(MeetingSeries.id)).all():
-        parsed = recurrence.parse(series.rule, series.dtstart)
+        parsed = recurrence.load(series.rule, series.dtstart)
         start = max(today, series.dtstart.date())
         length = dt.timedelta(minutes=series.duration_min)
         rows += [
@@ -151,16 +151,6 @@ def next_meeting(session: Session, team: Team, today: dt.date) -> Meeting:
     raise KuiError(
         f"{team.slug} has no meeting from {today} on: schedule one with `kui meeting schedule`"
     )
-
-
-def previous_meetings(session: Session, meeting: Meeting) -> list[Meeting]:
-    """The team's earlier meetings (any status), newest first."""
-    query = (
-        select(Meeting)
-        .where(Meeting.team_id == meeting.team_id, Meeting.starts_at < meeting.starts_at)
-        .order_by(Meeting.starts_at.desc())
-    )
-    return list(session.execute(query).scalars())
 
 
 def following_meeting(session: Session, meeting: Meeting) -> Meeting | None:
@@ -260,7 +250,7 @@ def organisers_of(
             series = session.get(MeetingSeries, meeting.series_id)
             assert series is not None
             series_cache[meeting.series_id] = (
-                recurrence.parse(series.rule, series.dtstart),
+                recurrence.load(series.rule, series.dtstart),
                 series.dtstart,
             )
         parsed, start = series_cache[meeting.series_id]

@@ -49,6 +49,11 @@ def parse(text: str, start: dt.datetime) -> rrule:
     return parsed
 
 
+def load(text: str, start: dt.datetime) -> rrule:
+    """A stored rule, checked when it was given: an ended series may have no meetings left."""
+    return rrulestr(normalised(text), dtstart=start.replace(tzinfo=None), forceset=False)
+
+
 def first(recurrence: rrule, start: dt.datetime) -> dt.datetime | None:
     """The first meeting of a series (RFC 5545's DTSTART need not match the rule; ours do)."""
     return recurrence.after(start.replace(tzinfo=None), inc=True)

@@ -136,6 +136,7 @@ def load_profile(session: Session, profile: Profile, today: dt.date) -> LoadResu
     for slug, team in existing.items():
         if _has_referrals(session, team):
             kept.append(slug)
+            _end_series(session, team, today)
         else:
             _remove(session, team)
             result.removed += 1
@@ -155,8 +156,7 @@ def _apply_spec(session: Session, team: Team, spec: dict[str, Any], today: dt.da
     for stale_id in owned[len(spec["meetings"]) :]:
         stale = session.get(MeetingSeries, stale_id)
         if stale is not None:
-            stale.rule = recurrence.ended(stale.rule, today - dt.timedelta(days=1))
-            prune(session, stale, today)
+            _end(session, stale, today)
     rules = {key: spec[key] for key in ("members", "fixed_items", "organisers", "referrals")}
     team.rules = json.dumps({**rules, "profile_series": series_ids}, ensure_ascii=False)
     session.flush()
@@ -184,7 +184,7 @@ def prune(session: Session, series: MeetingSeries, today: dt.date) -> None:
     """Fit the future planned meetings to a changed series: drop what no longer recurs (unless a
     youth is on its agenda), update times and place of the rest. Moved/cancelled stay as they are.
     """
-    recurrence_ = recurrence.parse(series.rule, series.dtstart)
+    recurrence_ = recurrence.load(series.rule, series.dtstart)
     future = list(
         session.execute(
             select(Meeting).where(
@@ -212,6 +212,19 @@ def prune(session: Session, series: MeetingSeries, today: dt.date) -> None:
         elif meeting.id not in referred:
             session.delete(meeting)
     session.flush()
+
+
+def _end_series(session: Session, team: Team, today: dt.date) -> None:
+    """A team kept only for its history meets no more."""
+    query = select(MeetingSeries).where(MeetingSeries.team_id == team.id)
+    for series in list(session.execute(query).scalars()):
+        _end(session, series, today)
+
+
+def _end(session: Session, series: MeetingSeries, today: dt.date) -> None:
+    """End a series yesterday (UNTIL) and drop its future meetings that no youth is on."""
+    series.rule = recurrence.ended(series.rule, today - dt.timedelta(days=1))
+    prune(session, series, today)
 
 
 def _has_referrals(session: Session, team: Team) -> bool:
