@@ -3,16 +3,14 @@
 Both are made from one list of sections, so they always say the same. They get the document of
 `domain.agendas.build` (youths already reduced to initials, age and id) and only format it: dates
 in Danish with the ISO week ("torsdag 3. december 2026, uge 49"), local wall-clock times. Every
-text is escaped in HTML. `write_atomic` puts a file in place by rename, so a reader (or the mail
-job after cron) never sees half a file.
+text is escaped in HTML. `write_if_changed` puts a file in place by rename (`files`), so a reader
+(or the mail job after cron) never sees half a file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -204,25 +202,12 @@ def table_title(doc: dict[str, Any], minutes: bool = False) -> str:
     return f"{d.title}, {d.when}"
 
 
-def write_atomic(path: Path, content: str | bytes) -> bool:
-    """Write through a temporary file in the same folder and rename it into place.
+def write_if_changed(path: Path, text: str) -> bool:
+    """Write atomically and privately (`files.write_private`: temporary file, then rename), unless
+    the file already holds exactly this text: a cron re-run touches nothing. True when written."""
+    from kui_cli.files import write_private
 
-    Returns False, touching nothing, when the file already has this content (cron re-runs).
-    The file is private to its owner (0600), as it names youths by initials.
-    """
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    if path.exists() and path.read_bytes() == data:
+    if path.exists() and path.read_bytes() == text.encode("utf-8"):
         return False
-    descriptor, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_private(path, text)
     return True

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from kui_cli import render_agenda
+from kui_cli import files, render_agenda
 from kui_cli.domain import agendas, referrals
 from tests.conftest import KuiRunner, add_youth, cpr_for, ok, snapshot
 
@@ -349,7 +349,7 @@ def test_cron_files_appear_atomically_and_idempotently(
         replaced.append((Path(target).name, Path(target).exists(), Path(source).read_bytes()))
         real_replace(source, target)
 
-    monkeypatch.setattr(render_agenda.os, "replace", watching_replace)
+    monkeypatch.setattr(files.os, "replace", watching_replace)
     ok(ready("agenda", "generate", "--days", "14", "--out", str(tmp_path)))
     names = sorted(p.name for p in tmp_path.iterdir())
     assert all(re.match(r"^2026-1[12]-\d\d_team-[123]_\d+\.(md|html)$", n) for n in names), names
@@ -378,9 +378,9 @@ def test_a_failed_write_leaves_no_file(tmp_path: Path, monkeypatch: pytest.Monke
     def broken_fsync(_fd: int) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(render_agenda.os, "fsync", broken_fsync)
+    monkeypatch.setattr(files.os, "fsync", broken_fsync)
     with pytest.raises(OSError):
-        render_agenda.write_atomic(target, "new content")
+        render_agenda.write_if_changed(target, "new content")
     assert target.read_text(encoding="utf-8") == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["agenda.md"]
 

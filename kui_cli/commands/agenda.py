@@ -204,5 +204,5 @@ def generate(
             for stale in out.glob(f"*_{meeting['team']}_{meeting['id']}{suffix}"):
                 if stale.name != stem + suffix:  # the meeting was moved to another day
                     stale.unlink()
-            written += render_agenda.write_atomic(out / (stem + suffix), text)
+            written += render_agenda.write_if_changed(out / (stem + suffix), text)
     render.message(f"{len(docs)} agendas in {out}: {written} files written, the rest unchanged.")

@@ -154,13 +154,13 @@ def ics(
     Example:
         kui meeting ics team-2 --out team-2.ics
     """
-    from kui_cli import render_agenda
+    from kui_cli import files
     from kui_cli.domain import meetings
 
     with invocation.session(ctx) as (session, _actor):
-        data = meetings.ics(session, team)
+        data = meetings.ics(session, team).decode("utf-8")
     if out is None:
-        sys.stdout.write(data.decode("utf-8"))
+        sys.stdout.write(data)
         return
-    render_agenda.write_atomic(out, data)
+    files.write_private(out, data)
     render.message(f"Wrote {out}.")
