@@ -14,7 +14,19 @@ import typer
 from typer.core import TyperGroup
 
 from kui_cli import __version__
-from kui_cli.commands import coordinator, demo, duty, init, plan, staff, transitions, youth
+from kui_cli.commands import (
+    agenda,
+    coordinator,
+    demo,
+    duty,
+    init,
+    meeting,
+    plan,
+    staff,
+    team,
+    transitions,
+    youth,
+)
 from kui_cli.commands import db as db_commands
 from kui_cli.errors import KuiError
 from kui_cli.state import State, default_user, normalise_db_url, parse_date
@@ -123,6 +135,9 @@ app.add_typer(plan.app, name="plan")
 app.add_typer(db_commands.app, name="db")
 app.add_typer(duty.app, name="duty")
 app.command("transitions")(transitions.transitions)
+app.add_typer(team.app, name="team")
+app.add_typer(meeting.app, name="meeting")
+app.add_typer(agenda.app, name="agenda")
 
 
 def main() -> None:

@@ -21,15 +21,17 @@ def demo(
 ) -> None:
     """Build (or rebuild) a demo database with synthetic youths and print a summary.
 
-    The composition reproduces Sønderborg's published figures of April 2019 (seed 002). A database
-    that is not a demo database is never touched.
+    The composition reproduces Sønderborg's published figures of April 2019 (seed 002). The
+    Sønderborg teams get synthetic members, the next quarter's meetings and a few referrals, and
+    team 2's next agenda is printed after the summary. A database that is not a demo database is
+    never touched.
 
     Example:
         kui --db demo.db demo
     """
-    from kui_cli import db
+    from kui_cli import db, render_agenda
+    from kui_cli.domain import agendas, profile, settings
     from kui_cli.domain import demo as demos
-    from kui_cli.domain import profile, settings
 
     url = invocation.state(ctx).db_url
     engine = db.get_engine(url, create=True)
@@ -39,11 +41,16 @@ def demo(
     db.upgrade(url)
     with invocation.session(ctx) as (session, actor):
         settings.ensure_subject_secret(session)
-        if settings.get(session, profile.PROFILE_KEY) is None:
-            profile.save(session, profile.read_profile(profile.DEFAULT_PROFILE))
+        soenderborg = profile.read_profile(profile.DEFAULT_PROFILE)
+        profile.save(session, soenderborg)
         count = demos.build(session, actor, youths)
-        rows = demos.summary(session, actor.today, profile.current(session).upper_age)
+        rows = demos.summary(session, actor.today, soenderborg.upper_age)
+        referred = demos.build_teams(session, actor, soenderborg)
+        agenda = agendas.for_team(session, actor, soenderborg, "team-2", agendas.Options())
     render.message(f"Demo database {db.redact(url)}: {count} synthetic youths on {actor.today}.")
     render.listing(
         rows, fmt, title="Youths by age group and status (seed 002: Sønderborg, April 2019)"
     )
+    render.message(f"Teams of the Sønderborg profile with meetings and {referred} referrals.")
+    if fmt is not Format.json:  # the summary stays one JSON document for scripts
+        print("\n" + render_agenda.markdown(agenda), end="")

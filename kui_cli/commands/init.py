@@ -24,7 +24,7 @@ def init(
         kui --db kui.db init --profile soenderborg
     """
     from kui_cli import db
-    from kui_cli.domain import duty, settings
+    from kui_cli.domain import duty, settings, teams
     from kui_cli.domain import profile as profiles
 
     loaded = profiles.read_profile(profile)
@@ -34,7 +34,14 @@ def init(
         settings.ensure_subject_secret(session)
         profiles.save(session, loaded)
         moved = duty.recompute_deadlines(session, actor, loaded)  # the law's clock (issue 5)
+        loaded_teams = teams.load_profile(session, loaded, actor.today)
     done = "created" if before is None else ("upgraded" if before != after else "up to date")
     render.message(f"Database {db.redact(url)} {done} (schema {after}); profile {loaded.slug}.")
     if moved:
         render.message(f"Recomputed the deadlines of {moved} open education-obligation episodes.")
+    render.message(
+        f"Teams: {loaded_teams.created} created, {loaded_teams.updated} updated, "
+        f"{loaded_teams.removed} removed."
+    )
+    for slug in loaded_teams.kept:
+        render.warning(f"team {slug} is not in the profile but youths were referred to it: kept")

@@ -100,6 +100,9 @@ def list_(
         bool, typer.Option("--no-plan-owner", help="Only youths whose plan has no owner.")
     ] = False,
     search: Annotated[str | None, typer.Option(help="Part of the name, or CPR digits.")] = None,
+    team: Annotated[
+        str | None, typer.Option(help="Team slug: open referral's or last decision's team.")
+    ] = None,
     reveal: Reveal = False,
     fmt: FormatOption = Format.table,
 ) -> None:
@@ -108,7 +111,7 @@ def list_(
     Example:
         kui youth list --group 2 --need C --format json
     """
-    from kui_cli.domain import profile, youths
+    from kui_cli.domain import profile, teams, youths
 
     flt = youths.YouthFilter(
         group=group,
@@ -121,6 +124,8 @@ def list_(
         no_plan_owner=no_plan_owner,
     )
     with invocation.session(ctx) as (session, actor):
+        if team:
+            flt.team = teams.find(session, team).slug
         rows = youths.listing(session, actor, profile.current(session), flt, reveal=reveal)
     render.listing(rows, fmt, columns=youths.LIST_COLUMNS)
 

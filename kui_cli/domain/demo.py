@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from kui_cli.domain import ages, assessments, audit, duty, importer, settings
 from kui_cli.domain.audit import Actor
+from kui_cli.domain.profile import Profile
 from kui_cli.errors import KuiError
 from kui_cli.models import DutyEpisode, SQLModel, Youth
 
@@ -338,3 +339,65 @@ def law_clock(session: Session, actor: Actor) -> None:
         statement = update(table).where(table.c.id == bindparam("episode"))
         session.connection().execute(statement, steps)
     assessments.assess_demo_pupils(session, actor)
+
+
+# --- Teams, meetings and referrals (issue 6): the Sønderborg teams at work. ---
+
+DEMO_STAFF = [
+    ("AH", "Anne Holm", "uu", "Ungdommens Uddannelsesvejledning"),
+    ("BK", "Bent Kristensen", "jobcenter", "Jobcentret, Ungeafdelingen"),
+    ("CM", "Camilla Madsen", "social", "Ungerådgivningen"),
+    ("DP", "Dorte Poulsen", "ppr", "PPR"),
+    ("EL", "Eva Lund", "health", "Sundhedsplejen"),
+    ("FS", "Frank Schmidt", "social", "Handicap og Psykiatri, myndighed"),
+    ("GN", "Gitte Nielsen", "leader", "Ungecenteret"),
+]
+DEMO_MEMBERS = {
+    "team-1": ["CM", "AH", "DP", "EL"],
+    "team-2": ["CM", "AH", "DP", "BK"],
+    "team-3": ["BK", "AH", "FS"],
+}
+DEMO_REASONS = {
+    "team-1": [
+        "Højt skolefravær; bekymring for overgangen efter 9. klasse",
+        "Ikke uddannelsesparat; familien beder om sparring",
+    ],
+    "team-2": [
+        "Stoppet på erhvervsuddannelsen; ingen aktivitet",
+        "Ingen aktivitet; behov for indsats fra flere enheder",
+        "Plan for overgangen til 18 år",
+    ],
+    "team-3": [
+        "Aktivitetsparat; sag i både jobcenter og Handicap og Psykiatri",
+        "Ingen aktivitet; hvem koordinerer indsatsen?",
+    ],
+}
+REFERRALS_PER_TEAM = 4
+
+
+def build_teams(session: Session, actor: Actor, profile: Profile) -> int:
+    """Load the profile's teams with synthetic members, generate the meetings of the next
+    quarter, and refer a few need-C youths of each team's target group; returns the referrals."""
+    from kui_cli.domain import meetings, referrals, staff, teams
+
+    teams.load_profile(session, profile, actor.today)
+    for initials, name, role, department in DEMO_STAFF:
+        staff.add(session, actor, staff.NewStaff(initials, name, role, department))
+    for slug, members in DEMO_MEMBERS.items():
+        for initials in members:
+            teams.add_member(session, slug, initials, ad_hoc=False)
+    meetings.generate(session, actor.today + dt.timedelta(days=90), actor.today)
+    rng = random.Random(SEED)
+    made = 0
+    for slug in DEMO_MEMBERS:
+        team = teams.find(session, slug)
+        condition = teams.Target.of(team).condition(actor.today, profile.upper_age)
+        query = select(Youth.id).where(condition, Youth.need == "C").order_by(Youth.id)
+        candidates = list(session.execute(query).scalars())
+        for youth_id in rng.sample(candidates, min(REFERRALS_PER_TEAM, len(candidates))):
+            reason = rng.choice(DEMO_REASONS[slug])
+            referrals.add(
+                session, actor, profile, referrals.NewReferral(str(youth_id), slug, reason)
+            )
+            made += 1
+    return made

@@ -8,7 +8,9 @@ database as JSON, so every later command reads the same settings without the fil
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
@@ -17,7 +19,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from kui_cli.domain import calendar, settings
+from kui_cli.domain import calendar, codes, recurrence, settings
 from kui_cli.errors import KuiError
 
 DEFAULT_PROFILE = "soenderborg"
@@ -122,6 +124,7 @@ def validate(raw: dict[str, Any], source: str = "profile") -> dict[str, Any]:
     if not 18 < data["upper_age"] <= 35:
         raise KuiError(f"{source}: key 'upper_age' must be between 19 and 35")
     _check_law_settings(data, source)
+    data["teams"] = _validated_teams(data["teams"], source)
     return data
 
 
@@ -180,6 +183,110 @@ def _checked(value: Any, kind: type, source: str, path: str) -> Any:
     if path in CHOICES and value not in CHOICES[path]:
         raise KuiError(f"{source}: key '{path}' must be one of {', '.join(CHOICES[path])}")
     return value
+
+
+# --- Teams and meeting rules (issue 6): `[[teams]]`, `[teams.target]`, `[[teams.meetings]]`. ---
+TEAM_SPEC: dict[str, Any] = {
+    "slug": (str, None),
+    "name": (str, None),
+    "place": (str, None),
+    "target": {"age_groups": (list, []), "needs": (list, []), "statuses": (list, [])},
+    "members": (list, []),
+    "fixed_items": (list, []),
+    "organisers": (list, []),
+    "referrals": {"allowed": (bool, True), "leader": (bool, False), "consulted": (bool, False)},
+    "meetings": (list, []),
+}
+MEMBER_SPEC: dict[str, Any] = {"role": (str, None), "title": (str, None)}
+MEETING_SPEC: dict[str, Any] = {
+    "rule": (str, None),
+    "start": (str, None),
+    "duration": (int, 90),
+    "place": (str, None),
+}
+TEAM_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+def _validated_teams(raw: list[Any], source: str) -> list[dict[str, Any]]:
+    """Every team table, with every key checked and named in the error (`teams[1].meetings[0]`)."""
+    teams = [_validated_team(team, source, f"teams[{i}]") for i, team in enumerate(raw)]
+    slugs = [team["slug"] for team in teams]
+    duplicate = next((slug for slug in slugs if slugs.count(slug) > 1), None)
+    if duplicate:
+        raise KuiError(f"{source}: team slug {duplicate!r} is used twice")
+    return teams
+
+
+def _validated_team(raw: Any, source: str, path: str) -> dict[str, Any]:
+    team = _validate_section(_table(raw, source, path), TEAM_SPEC, source, prefix=f"{path}.")
+    for key in ("slug", "name"):
+        if not team[key]:
+            raise KuiError(f"{source}: key '{path}.{key}' is required")
+    if not TEAM_SLUG.match(team["slug"]):
+        raise KuiError(f"{source}: key '{path}.slug' must be lower-case letters, digits and -")
+    target = team["target"]
+    _each(target["age_groups"], int, source, f"{path}.target.age_groups", (1, 2, 3, 4))
+    _each(target["needs"], str, source, f"{path}.target.needs", tuple(codes.NEEDS))
+    _each(target["statuses"], str, source, f"{path}.target.statuses", tuple(codes.STATUSES))
+    _each(team["fixed_items"], str, source, f"{path}.fixed_items")
+    _each(team["organisers"], str, source, f"{path}.organisers")
+    team["members"] = [
+        _validated_member(member, source, f"{path}.members[{i}]")
+        for i, member in enumerate(team["members"])
+    ]
+    team["meetings"] = [
+        _validated_meeting(meeting, source, f"{path}.meetings[{i}]")
+        for i, meeting in enumerate(team["meetings"])
+    ]
+    return team
+
+
+def _validated_member(raw: Any, source: str, path: str) -> dict[str, Any]:
+    member = _validate_section(_table(raw, source, path), MEMBER_SPEC, source, prefix=f"{path}.")
+    if member["role"] not in codes.ROLES:
+        raise KuiError(f"{source}: key '{path}.role' must be one of {', '.join(codes.ROLES)}")
+    member["title"] = member["title"] or codes.ROLES[member["role"]]
+    return member
+
+
+def _validated_meeting(raw: Any, source: str, path: str) -> dict[str, Any]:
+    table = dict(_table(raw, source, path))
+    if isinstance(table.get("start"), dt.datetime):  # a TOML local date-time
+        table["start"] = table["start"].isoformat(timespec="minutes")
+    meeting = _validate_section(table, MEETING_SPEC, source, prefix=f"{path}.")
+    for key in ("rule", "start"):
+        if not meeting[key]:
+            raise KuiError(f"{source}: key '{path}.{key}' is required")
+    if not 5 <= meeting["duration"] <= 24 * 60:
+        raise KuiError(f"{source}: key '{path}.duration' must be 5-1440 minutes")
+    try:
+        start = recurrence.parse_start(meeting["start"], "start")
+        recurrence.parse(meeting["rule"], start)
+    except KuiError as exc:
+        raise KuiError(f"{source}: key '{path}': {exc}") from None
+    meeting["rule"] = recurrence.normalised(meeting["rule"])
+    meeting["start"] = start.isoformat(timespec="minutes")
+    return meeting
+
+
+def _table(raw: Any, source: str, path: str) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise KuiError(f"{source}: key '{path}' must be a table")
+    return raw
+
+
+def _each(values: list[Any], kind: type, source: str, path: str, allowed: tuple = ()) -> None:
+    for value in values:
+        if (
+            not isinstance(value, kind)
+            or isinstance(value, bool)
+            or (allowed and value not in allowed)
+        ):
+            choice = f"one of {', '.join(map(str, allowed))}" if allowed else kind.__name__
+            raise KuiError(f"{source}: key '{path}' must list {choice}, got {value!r}")
+
+
+# --- end of teams ---
 
 
 def save(session: Session, profile: Profile) -> None:

@@ -26,7 +26,7 @@ from kui_cli.domain.audit import Actor
 from kui_cli.domain.kui import kui_youth_condition
 from kui_cli.domain.profile import Profile
 from kui_cli.errors import KuiError
-from kui_cli.models import Guardian, Youth
+from kui_cli.models import Guardian, Referral, Team, Youth
 
 LIST_COLUMNS = [
     "id",
@@ -73,6 +73,7 @@ class YouthFilter:
     coordinator: str | None = None
     no_coordinator: bool = False
     no_plan_owner: bool = False
+    team: str | None = None
     extra: list[ColumnElement[bool]] = field(default_factory=list)
 
     def audit_form(self) -> dict[str, Any]:
@@ -86,6 +87,7 @@ class YouthFilter:
             "coordinator": self.coordinator,
             "no_coordinator": self.no_coordinator or None,
             "no_plan_owner": self.no_plan_owner or None,
+            "team": self.team,
         }
         return {key: value for key, value in values.items() if value is not None}
 
@@ -208,6 +210,9 @@ def conditions(flt: YouthFilter, today: dt.date, profile: Profile) -> list[Colum
             where.append(Youth.cpr.startswith(digits))
         else:
             where.append(func.lower(Youth.name).contains(term.lower()))
+    if flt.team:
+        team_id = select(Team.id).where(Team.slug == flt.team).scalar_subquery()
+        where.append(current_team_id() == team_id)
     return where
 
 
@@ -225,9 +230,13 @@ def listing(
         member = staff_domain.find(session, flt.coordinator)
         where.append(owners.has_coordinator(actor.today, member.id))
     youths = list(session.execute(select(Youth).where(*where).order_by(Youth.id)).scalars())
+    team_of = team_slugs(session, [y.id for y in youths if y.id is not None])
     cases = owners.cases(session, youths, actor.today)
     records = [
-        as_record(y, actor.today, profile, reveal=reveal, case=cases.get(y.id)) for y in youths
+        as_record(
+            y, actor.today, profile, reveal=reveal, case=cases.get(y.id), team=team_of.get(y.id)
+        )
+        for y in youths
     ]
     audit.record(session, actor, "list", filters=flt.audit_form(), rows=len(records))
     return records
@@ -240,6 +249,7 @@ def as_record(
     *,
     reveal: bool,
     case: owners.Case | None = None,
+    team: str | None = None,
 ) -> dict[str, Any]:
     """A youth as the JSON contract of CLI.md describes it; `case` from `owners.cases`."""
     return {
@@ -253,7 +263,7 @@ def as_record(
         "status_since": youth.status_since,
         "need": youth.need,
         "coordinator": case.coordinator.initials if case and case.coordinator else None,
-        "team": None,
+        "team": team,
         "plan_owner": case.owner.staff.initials if case and case.owner else None,
         "registered_on": youth.registered_on,
     }
@@ -265,7 +275,8 @@ def details(
     """The one-page overview of `youth show`: the record, contact details, guardians, history."""
     youth = find(session, reference)
     case = owners.case_of(session, youth, actor.today)
-    record = as_record(youth, actor.today, profile, reveal=reveal, case=case)
+    team = team_slugs(session, [youth.id]).get(youth.id) if youth.id is not None else None
+    record = as_record(youth, actor.today, profile, reveal=reveal, case=case, team=team)
     record.update(
         hours=youth.hours,
         school=youth.school,
@@ -412,3 +423,43 @@ def _apply_simple_fields(
 def count(session: Session, *where: ColumnElement[bool]) -> int:
     """How many youths match; for summaries that need no rows."""
     return session.execute(select(func.count()).select_from(Youth).where(*where)).scalar() or 0
+
+
+# --- A youth's team (issue 6): the team of the open referral, else of the last decision. ---
+
+
+def current_team_id() -> Any:
+    """SQL on `youth`: the id of the youth's team, or NULL (for `youth list --team`)."""
+    open_referral = (
+        select(Referral.team_id)
+        .where(Referral.youth_id == Youth.id, Referral.decided_on.is_(None))
+        .order_by(Referral.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    last_decision = (
+        select(Referral.team_id)
+        .where(Referral.youth_id == Youth.id, Referral.decided_on.is_not(None))
+        .order_by(Referral.decided_on.desc(), Referral.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(open_referral, last_decision)
+
+
+def team_slugs(session: Session, youth_ids: list[int]) -> dict[int, str]:
+    """The team slug of each youth that has one, in one query (no N+1): by id for a few youths,
+    over all referrals (a far smaller table than `youth`) for a long listing."""
+    query = (
+        select(Referral.youth_id, Team.slug)
+        .join(Team, Team.id == Referral.team_id)
+        .order_by(Referral.decided_on.is_(None), Referral.decided_on, Referral.id)
+    )
+    if len(youth_ids) <= 500:
+        query = query.where(Referral.youth_id.in_(youth_ids))
+    wanted = set(youth_ids)
+    found: dict[int, str] = {}
+    for youth_id, slug in session.execute(query):
+        if youth_id in wanted:
+            found[youth_id] = slug  # the open referral, else the last decision, comes last
+    return found

@@ -1,0 +1,208 @@
+"""`kui agenda`: referrals (indstillinger), agendas, decisions and minutes (referater).
+
+What is printed for circulation is in Danish and names youths by initials, age and id: never by
+CPR number, and by full name only in the chair's own copy (`--names`, audited).
+"""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from kui_cli import invocation, render
+
+app = typer.Typer(help="Agendas (dagsordener): refer youths, show, decide, minutes, cron.")
+
+
+class AgendaFormat(enum.StrEnum):
+    table = "table"
+    markdown = "markdown"
+    html = "html"
+    json = "json"
+
+
+AgendaFormatOption = Annotated[
+    AgendaFormat,
+    typer.Option("--format", "-f", help="Output: table, markdown, html (Danish) or json."),
+]
+Names = Annotated[bool, typer.Option("--names", help="Full names: the chair's own copy (audited).")]
+COLUMNS = ["id", "kind", "youth_id", "initials", "age", "text"]
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    youth: Annotated[str, typer.Argument(help="The youth's id or CPR.", show_default=False)],
+    team: Annotated[str, typer.Option(help="The team's slug, e.g. team-2.", show_default=False)],
+    reason: Annotated[
+        str, typer.Option(help="Why the team should discuss the youth.", show_default=False)
+    ],
+    meeting: Annotated[
+        int | None, typer.Option(help="This meeting instead of the team's next.")
+    ] = None,
+    leader: Annotated[
+        str | None, typer.Option(help="The leader putting the case on (Ishøj ledersparring).")
+    ] = None,
+    consulted: Annotated[
+        bool,
+        typer.Option("--consulted", help="Discussed with colleagues and your own leader first."),
+    ] = False,
+) -> None:
+    """Refer a youth to a team (indstilling): they go on the team's next meeting.
+
+    The next meeting is the first one not cancelled and not past on --today. A youth outside the
+    team's target group is refused; so is a referral without the profile's preconditions (Ishøj's
+    leader sparring: --leader with role leader, and --consulted).
+
+    Example:
+        kui agenda add 42 --team team-2 --reason "Stopped at EUD, needs more than UU"
+        kui agenda add 42 --team leader-sparring --reason "Bevillingsbehov" --leader LK --consulted
+    """
+    from kui_cli.domain import profile, referrals
+
+    new = referrals.NewReferral(youth, team, reason, meeting, leader, consulted)
+    with invocation.session(ctx) as (session, actor):
+        referral = referrals.add(session, actor, profile.current(session), new)
+    render.message(f"Referred to {team}: item {referral.id} on meeting {referral.meeting_id}.")
+    print(referral.id)
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    meeting: Annotated[int | None, typer.Option(help="The meeting's id.")] = None,
+    team: Annotated[str | None, typer.Option(help="The team's slug (with --next).")] = None,
+    next_: Annotated[bool, typer.Option("--next", help="The team's next meeting.")] = False,
+    names: Names = False,
+    fmt: AgendaFormatOption = AgendaFormat.table,
+) -> None:
+    """Show a meeting's agenda (dagsorden): fixed items, referrals, carried-over items.
+
+    Markdown and html are the Danish versions for circulation; json is for scripts.
+
+    Example:
+        kui agenda show --team team-2 --next --format markdown
+        kui agenda show --meeting 42 --format html > dagsorden.html
+    """
+    _print(_document(ctx, meeting, team, next_, names, minutes=False), fmt, minutes=False)
+
+
+@app.command("minutes")
+def minutes(
+    ctx: typer.Context,
+    meeting: Annotated[int, typer.Argument(help="The meeting's id.", show_default=False)],
+    names: Names = False,
+    fmt: AgendaFormatOption = AgendaFormat.table,
+) -> None:
+    """Print a meeting's minutes (referat): the agenda with the team's decisions.
+
+    The same privacy rules as the agenda: initials, age and id; full names only with --names.
+
+    Example:
+        kui agenda minutes 42 --format markdown
+    """
+    _print(_document(ctx, meeting, None, False, names, minutes=True), fmt, minutes=True)
+
+
+def _document(
+    ctx: typer.Context,
+    meeting: int | None,
+    team: str | None,
+    next_: bool,
+    names: bool,
+    minutes: bool,
+) -> dict[str, Any]:
+    from kui_cli.domain import agendas, meetings, profile
+    from kui_cli.errors import KuiError
+
+    if (meeting is None) == (team is None) or (team is not None) != next_:
+        raise KuiError("give either --meeting ID or --team TEAM --next")
+    options = agendas.Options(names=names, minutes=minutes)
+    with invocation.session(ctx) as (session, actor):
+        loaded = profile.current(session)
+        if team is not None:
+            return agendas.for_team(session, actor, loaded, team, options)
+        found = meetings.find(session, meeting)  # type: ignore[arg-type]
+        return agendas.build(session, actor, loaded, found, options)
+
+
+def _print(doc: dict[str, Any], fmt: AgendaFormat, *, minutes: bool) -> None:
+    from kui_cli import render_agenda
+
+    if fmt is AgendaFormat.json:
+        print(render.to_json(doc))
+    elif fmt is AgendaFormat.markdown:
+        print(render_agenda.markdown(doc, minutes), end="")
+    elif fmt is AgendaFormat.html:
+        print(render_agenda.to_html(doc, minutes), end="")
+    else:
+        named = any("name" in item for item in doc["items"])
+        columns = COLUMNS[:4] + (["name"] if named else []) + COLUMNS[4:]
+        columns += ["outcome"] if minutes else []
+        title = render_agenda.table_title(doc, minutes)
+        render.listing(doc["items"], "table", columns=columns, title=title)
+
+
+@app.command("decide")
+def decide(
+    ctx: typer.Context,
+    item: Annotated[int, typer.Argument(help="The item's id (indstilling nr.).")],
+    outcome: Annotated[str, typer.Option(help="What the team decided.", show_default=False)],
+    need: Annotated[
+        str | None, typer.Option(help="Set the youth's need A, B or C (logged as a change).")
+    ] = None,
+) -> None:
+    """Record the team's decision on an item (referral or carried over), at or after the meeting.
+
+    A need given here changes the youth's record through the same rules and change log as
+    `kui youth update`.
+
+    Example:
+        kui agenda decide 17 --outcome "Flerfaglig indsats; UU-vejleder koordinerer" --need C
+    """
+    from kui_cli.domain import referrals
+
+    decision = referrals.Decision(outcome=outcome, need=need)
+    with invocation.session(ctx) as (session, actor):
+        referrals.decide(session, actor, item, decision)
+    render.message(f"Recorded the decision on item {item}.")
+
+
+@app.command("generate")
+def generate(
+    ctx: typer.Context,
+    days: Annotated[int, typer.Option(help="Meetings in the next N days.")] = 14,
+    out: Annotated[Path, typer.Option(help="Folder for the agenda files.")] = Path("."),
+) -> None:
+    """Cron: generate the meetings, then write each agenda of the next N days as .md and .html.
+
+    Files are named DATE_TEAM_ID.md/.html and replaced atomically (temporary file + rename); a file
+    whose content has not changed is left untouched, so re-running is harmless.
+
+    Example:
+        kui agenda generate --days 14 --out /srv/kui/dagsordener
+    """
+    from kui_cli import render_agenda
+    from kui_cli.domain import agendas, profile
+    from kui_cli.errors import KuiError
+
+    if not out.is_dir():
+        raise KuiError(f"folder {out} does not exist")
+    with invocation.session(ctx) as (session, actor):
+        docs = agendas.upcoming(session, actor, profile.current(session), days)
+    written = 0
+    for doc in docs:
+        meeting = doc["meeting"]
+        stem = f"{meeting['starts_at']:%Y-%m-%d}_{meeting['team']}_{meeting['id']}"
+        for suffix, text in (
+            (".md", render_agenda.markdown(doc)),
+            (".html", render_agenda.to_html(doc)),
+        ):
+            for stale in out.glob(f"*_{meeting['team']}_{meeting['id']}{suffix}"):
+                if stale.name != stem + suffix:  # the meeting was moved to another day
+                    stale.unlink()
+            written += render_agenda.write_if_changed(out / (stem + suffix), text)
+    render.message(f"{len(docs)} agendas in {out}: {written} files written, the rest unchanged.")

@@ -1,0 +1,166 @@
+"""`kui meeting`: meeting series (RFC 5545 rules), generation, cancel/move, calendar export."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kui_cli import invocation, render
+from kui_cli.invocation import FormatOption
+from kui_cli.render import Format
+from kui_cli.state import parse_date
+
+app = typer.Typer(help="Meetings (møder): schedule, generate, list, cancel, move, ics.")
+
+MeetingRef = Annotated[int, typer.Argument(help="The meeting's id.", show_default=False)]
+TeamRef = Annotated[str, typer.Argument(help="The team's slug, e.g. team-2.", show_default=False)]
+COLUMNS = ["id", "team", "starts_at", "ends_at", "place", "status", "organiser", "note"]
+
+
+@app.command("schedule")
+def schedule(
+    ctx: typer.Context,
+    team: TeamRef,
+    rule: Annotated[
+        str, typer.Option(help="RFC 5545 RRULE, e.g. FREQ=WEEKLY;INTERVAL=2;BYDAY=WE.")
+    ],
+    start: Annotated[
+        str, typer.Option(help="First meeting, local time YYYY-MM-DDTHH:MM.", show_default=False)
+    ],
+    duration: Annotated[int, typer.Option(help="Length in minutes.")] = 90,
+    place: Annotated[str | None, typer.Option(help="Place (default: the team's).")] = None,
+) -> None:
+    """Add a meeting series (mødefrekvens) to a team and generate its coming meetings.
+
+    Times are local wall-clock time in Europe/Copenhagen.
+
+    Example:
+        kui meeting schedule team-2 --rule "FREQ=WEEKLY;INTERVAL=2;BYDAY=WE" \\
+            --start 2026-12-02T09:00
+    """
+    import datetime as dt
+
+    from kui_cli.domain import meetings, recurrence
+
+    begin = recurrence.parse_start(start)
+    with invocation.session(ctx) as (session, actor):
+        series = meetings.schedule(session, team, rule, begin, duration, place)
+        horizon = actor.today + dt.timedelta(days=meetings.DEFAULT_HORIZON_DAYS)
+        made = meetings.generate(session, horizon, actor.today, [series.team_id])
+    render.message(f"Scheduled series {series.id} for {team}; {made} meetings up to {horizon}.")
+    print(series.id)
+
+
+@app.command("generate")
+def generate(
+    ctx: typer.Context,
+    until: Annotated[
+        str | None, typer.Option(help="Horizon YYYY-MM-DD (default: 90 days ahead).")
+    ] = None,
+) -> None:
+    """Create every series' meetings up to the horizon; idempotent, safe from cron.
+
+    Running it again, or from two processes at once, creates each meeting once; a cancelled or
+    moved meeting is never created again.
+
+    Example:
+        kui meeting generate --until 2027-06-30
+    """
+    import datetime as dt
+
+    from kui_cli.domain import meetings
+
+    with invocation.session(ctx) as (session, actor):
+        default = actor.today + dt.timedelta(days=meetings.DEFAULT_HORIZON_DAYS)
+        horizon = parse_date(until, "--until") if until else default
+        made = meetings.generate(session, horizon, actor.today)
+    render.message(f"{made} new meetings up to {horizon}.")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    team: Annotated[str | None, typer.Option(help="Only this team's meetings.")] = None,
+    from_: Annotated[
+        str | None, typer.Option("--from", help="From YYYY-MM-DD (default: --today).")
+    ] = None,
+    to: Annotated[str | None, typer.Option(help="To YYYY-MM-DD, included.")] = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """List meetings in time order (local wall-clock time, Europe/Copenhagen).
+
+    Example:
+        kui meeting list --team team-2 --from 2026-12-01 --to 2027-02-28 --format json
+    """
+    from kui_cli.domain import meetings
+
+    with invocation.session(ctx) as (session, actor):
+        start = parse_date(from_, "--from") if from_ else actor.today
+        end = parse_date(to, "--to") if to else None
+        rows = meetings.listing(session, team, start, end)
+    render.listing(rows, fmt, columns=COLUMNS)
+
+
+@app.command("cancel")
+def cancel(
+    ctx: typer.Context,
+    meeting: MeetingRef,
+    reason: Annotated[str, typer.Option(help="Why (shown on the agenda).", show_default=False)],
+) -> None:
+    """Cancel one meeting (aflys); the series goes on and regeneration will not recreate it.
+
+    Example:
+        kui meeting cancel 42 --reason "Juleferie"
+    """
+    from kui_cli.domain import meetings
+
+    with invocation.session(ctx) as (session, actor):
+        meetings.cancel(session, meeting, reason, actor.today)
+    render.message(f"Cancelled meeting {meeting}.")
+
+
+@app.command("move")
+def move(
+    ctx: typer.Context,
+    meeting: MeetingRef,
+    to: Annotated[
+        str, typer.Option(help="New start, local time YYYY-MM-DDTHH:MM.", show_default=False)
+    ],
+) -> None:
+    """Move one meeting to another time (same length); the series goes on unchanged.
+
+    Example:
+        kui meeting move 42 --to 2026-12-10T13:00
+    """
+    from kui_cli.domain import meetings, recurrence
+
+    when = recurrence.parse_start(to, "--to")
+    with invocation.session(ctx) as (session, actor):
+        meetings.move(session, meeting, when, actor.today)
+    render.message(f"Moved meeting {meeting} to {when:%Y-%m-%d %H:%M}.")
+
+
+@app.command("ics")
+def ics(
+    ctx: typer.Context,
+    team: TeamRef,
+    out: Annotated[Path | None, typer.Option(help="Write to this file (default: stdout).")] = None,
+) -> None:
+    """Export a team's meeting series as an iCalendar (.ics) file, TZID Europe/Copenhagen.
+
+    Example:
+        kui meeting ics team-2 --out team-2.ics
+    """
+    from kui_cli import files
+    from kui_cli.domain import meetings
+
+    with invocation.session(ctx) as (session, _actor):
+        data = meetings.ics(session, team).decode("utf-8")
+    if out is None:
+        sys.stdout.write(data)
+        return
+    files.write_private(out, data)
+    render.message(f"Wrote {out}.")

@@ -1,0 +1,67 @@
+"""`kui team`: the municipality's teams (team 1-3, café, leader sparring) and their members."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from kui_cli import invocation, render
+from kui_cli.invocation import FormatOption
+from kui_cli.render import Format
+
+app = typer.Typer(help="Teams (teams, fora) of the profile: list, show, add members.")
+member_app = typer.Typer(help="Team members (faste og ad hoc-medlemmer).")
+app.add_typer(member_app, name="member")
+
+TeamRef = Annotated[str, typer.Argument(help="The team's slug, e.g. team-2.", show_default=False)]
+
+
+@app.command("list")
+def list_(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
+    """List the teams with their target group, schedule, members and next meeting.
+
+    Example:
+        kui team list --format json
+    """
+    from kui_cli.domain import teams
+
+    with invocation.session(ctx) as (session, actor):
+        rows = teams.listing(session, actor.today)
+    render.listing(rows, fmt)
+
+
+@app.command("show")
+def show(ctx: typer.Context, team: TeamRef, fmt: FormatOption = Format.table) -> None:
+    """Show one team: target group, fixed roles and who covers them, members, meeting series.
+
+    Example:
+        kui team show team-2
+    """
+    from kui_cli.domain import teams
+
+    with invocation.session(ctx) as (session, _actor):
+        record = teams.details(session, team)
+    render.record(record, fmt, title=f"Team {record['slug']}")
+
+
+@member_app.command("add")
+def member_add(
+    ctx: typer.Context,
+    team: TeamRef,
+    staff: Annotated[str, typer.Argument(help="Staff initials or id.", show_default=False)],
+    ad_hoc: Annotated[
+        bool, typer.Option("--ad-hoc", help="An ad hoc member (any role), not a fixed one.")
+    ] = False,
+) -> None:
+    """Add a staff member to a team: fixed (one of the team's roles) or ad hoc.
+
+    Example:
+        kui team member add team-2 AB
+        kui team member add team-2 MK --ad-hoc
+    """
+    from kui_cli.domain import teams
+
+    with invocation.session(ctx) as (session, _actor):
+        teams.add_member(session, team, staff, ad_hoc)
+    render.message(f"Added {staff.upper()} to {team} ({'ad hoc' if ad_hoc else 'fixed'}).")

@@ -1,0 +1,250 @@
+"""The agenda (dagsorden) and minutes (referat) of a meeting, built from the database.
+
+Each kind of item comes from one small provider function; `PROVIDERS` lists them in the order
+the agenda prints them (CLI.md): fixed, referral, handover, overdue, unacknowledged, carried-over.
+A provider gets the context and the items made so far (the unacknowledged plan changes are those
+of the youths already on the agenda) and returns its items, naming youths by id only. The youths
+are then looked up once for all items: initials and age on the meeting day, the full name only
+for the chair's own copy (`--names`), never the CPR number. Every youth shown is audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlmodel import Session
+
+from kui_cli.domain import ages, audit, meetings, teams
+from kui_cli.domain.audit import Actor
+from kui_cli.domain.profile import Profile
+from kui_cli.domain.referrals import scrub
+from kui_cli.errors import KuiError
+from kui_cli.models import Meeting, Referral, Staff, Team, Youth
+
+KINDS = ("fixed", "referral", "handover", "overdue", "unacknowledged", "carried-over")
+
+
+@dataclass
+class Item:
+    """One agenda item. `id` is the referral id for the items `agenda decide` takes."""
+
+    kind: str
+    text: str
+    id: int | None = None
+    youth_id: int | None = None
+    referred_by: str | None = None
+    referred_on: dt.date | None = None
+    leader: str | None = None
+    from_meeting: dt.date | None = None
+    outcome: str | None = None
+    decided_on: dt.date | None = None
+
+
+@dataclass
+class Context:
+    """What a provider may use: the meeting, its team, the profile and the reference date."""
+
+    session: Session
+    meeting: Meeting
+    team: Team
+    profile: Profile
+    today: dt.date
+    rules: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def day(self) -> dt.date:
+        return self.meeting.starts_at.date()
+
+    def target_condition(self) -> Any:
+        """SQL on `youth`: the team's target group on the meeting day (for automatic items)."""
+        return teams.Target.of(self.team).condition(self.day, self.profile.upper_age)
+
+
+Provider = Callable[[Context, list[Item]], list[Item]]
+
+
+def fixed_items(ctx: Context, so_far: list[Item]) -> list[Item]:
+    """The profile's fixed items, e.g. Ishøj café's "Nyt fra Centrene"."""
+    return [Item(kind="fixed", text=text) for text in ctx.rules.get("fixed_items", [])]
+
+
+def referral_items(ctx: Context, so_far: list[Item]) -> list[Item]:
+    """Youths referred to this meeting, with reason, referrer and (Ishøj) the leader."""
+    query = _referrals().where(Referral.meeting_id == ctx.meeting.id).order_by(Referral.id)
+    return [_referral_item("referral", row) for row in ctx.session.execute(query).all()]
+
+
+def carried_over_items(ctx: Context, so_far: list[Item]) -> list[Item]:
+    """Referrals of earlier meetings that had no decision before this meeting."""
+    query = (
+        _referrals()
+        .where(
+            Referral.team_id == ctx.team.id,
+            Meeting.starts_at < ctx.meeting.starts_at,
+            or_(Referral.decided_on.is_(None), Referral.decided_on >= ctx.day),
+        )
+        .order_by(Meeting.starts_at, Referral.id)
+    )
+    return [_referral_item("carried-over", row) for row in ctx.session.execute(query).all()]
+
+
+# The agenda's items in print order. After merging issues 4 and 5 the lead inserts three providers
+# between `referral_items` and `carried_over_items`, in this order:
+#   handover_items       (youths of ctx.target_condition() turning 18 within
+#                         ctx.profile.value("agenda.handover_days"); from `transitions`, issue 5)
+#   overdue_items        (youths of the team's group with an overdue education-obligation
+#                         deadline in duty_episode, issue 5)
+#   unacknowledged_items (plan changes not acknowledged for the youths in `so_far`, issue 4)
+PROVIDERS: list[Provider] = [fixed_items, referral_items, carried_over_items]
+
+
+def _referrals() -> Any:
+    return (
+        select(Referral, Meeting.starts_at, Staff.initials)
+        .join(Meeting, Meeting.id == Referral.meeting_id)
+        .outerjoin(Staff, Staff.id == Referral.leader_id)
+    )
+
+
+def _referral_item(kind: str, row: Any) -> Item:
+    referral, meeting_start, leader = row
+    return Item(
+        kind=kind,
+        text=referral.reason,
+        id=referral.id,
+        youth_id=referral.youth_id,
+        referred_by=referral.referred_by,
+        referred_on=referral.referred_on,
+        leader=leader,
+        from_meeting=meeting_start.date() if kind == "carried-over" else None,
+        outcome=referral.outcome,
+        decided_on=referral.decided_on,
+    )
+
+
+# --- the document ---
+
+
+@dataclass(frozen=True)
+class Options:
+    """How a document is made: minutes add the decisions; names only for the chair's copy."""
+
+    names: bool = False
+    minutes: bool = False
+    action: str = "read"
+
+
+def build(
+    session: Session, actor: Actor, profile: Profile, meeting: Meeting, options: Options
+) -> dict[str, Any]:
+    """`{"meeting": {...}, "items": [...]}`: the agenda (or minutes) of one meeting, audited."""
+    team = session.get(Team, meeting.team_id)
+    assert team is not None
+    ctx = Context(session, meeting, team, profile, actor.today, teams.rules_of(team))
+    items: list[Item] = []
+    for provider in PROVIDERS:
+        items += provider(ctx, items)
+    decided_until = _decisions_until(session, meeting) if options.minutes else None
+    youth_of = _youths(session, {i.youth_id for i in items if i.youth_id is not None})
+    rows = [_row(item, youth_of, ctx.day, options, decided_until) for item in items]
+    for youth in youth_of.values():
+        filters = {"meeting": meeting.id, "names": options.names}
+        audit.record(session, actor, options.action, subject=youth.subject_key, filters=filters)
+    return {"meeting": _meeting_record(session, meeting, team), "items": rows}
+
+
+def _decisions_until(session: Session, meeting: Meeting) -> dt.date | None:
+    """Decisions recorded from this meeting's day until the team's next meeting belong to it."""
+    following = meetings.following_meeting(session, meeting)
+    return following.starts_at.date() if following else None
+
+
+def _youths(session: Session, ids: set[int]) -> dict[int, Youth]:
+    if not ids:
+        return {}
+    found = session.execute(select(Youth).where(Youth.id.in_(ids))).scalars()
+    return {youth.id: youth for youth in found if youth.id is not None}
+
+
+def initials(name: str) -> str:
+    """Initials, "Ida Marie Jensen-Holm" -> "IMJH": enough for the team, not a name to circulate."""
+    return "".join(part[0].upper() for part in re.split(r"[\s\-]+", name.strip()) if part)
+
+
+def _row(
+    item: Item,
+    youth_of: dict[int, Youth],
+    day: dt.date,
+    options: Options,
+    decided_until: dt.date | None,
+) -> dict[str, Any]:
+    youth = youth_of.get(item.youth_id) if item.youth_id is not None else None
+    row: dict[str, Any] = {
+        "id": item.id,
+        "kind": item.kind,
+        "text": scrub(item.text),
+        "youth_id": item.youth_id,
+        "initials": initials(youth.name) if youth else None,
+        "age": ages.age_on(youth.birth_date, day) if youth else None,
+    }
+    if options.names:
+        row["name"] = youth.name if youth else None
+    row.update(
+        referred_by=item.referred_by,
+        referred_on=item.referred_on,
+        leader=item.leader,
+        from_meeting=item.from_meeting,
+    )
+    if options.minutes and item.id is not None:
+        decided_here = item.decided_on is not None and item.decided_on >= day
+        if decided_here and decided_until is not None:
+            decided_here = item.decided_on < decided_until  # type: ignore[operator]
+        row["outcome"] = scrub(item.outcome) if decided_here else None
+        row["decided_on"] = item.decided_on if decided_here else None
+    return row
+
+
+def _meeting_record(session: Session, meeting: Meeting, team: Team) -> dict[str, Any]:
+    record = meetings.records(session, [meeting])[0]
+    assert team.id is not None
+    members = teams.members_of(session, [team.id])[team.id]
+    roles = teams.rules_of(team).get("members", [])
+    record.update(
+        team_name=team.name,
+        participants=[f"{m.name} ({m.initials})" for m, ad_hoc in members if not ad_hoc]
+        or [role["title"] for role in roles],
+    )
+    return record
+
+
+def for_team(
+    session: Session, actor: Actor, profile: Profile, slug: str, options: Options
+) -> dict[str, Any]:
+    """The agenda of the team's next meeting (generated on demand)."""
+    meeting = meetings.next_meeting(session, teams.find(session, slug), actor.today)
+    return build(session, actor, profile, meeting, options)
+
+
+def upcoming(session: Session, actor: Actor, profile: Profile, days: int) -> list[dict[str, Any]]:
+    """The cron job: generate the meetings, then the agenda of every meeting in the next N days."""
+    if not 0 <= days <= 366:
+        raise KuiError("--days must be 0-366")
+    horizon = actor.today + dt.timedelta(days=max(days, meetings.DEFAULT_HORIZON_DAYS))
+    meetings.generate(session, horizon, actor.today)
+    until = dt.datetime.combine(actor.today + dt.timedelta(days=days), dt.time.max)
+    query = (
+        select(Meeting)
+        .where(
+            Meeting.starts_at >= dt.datetime.combine(actor.today, dt.time.min),
+            Meeting.starts_at <= until,
+        )
+        .order_by(Meeting.starts_at, Meeting.id)
+    )
+    found = list(session.execute(query).scalars())
+    options = Options(action="print")
+    return [build(session, actor, profile, meeting, options) for meeting in found]

@@ -1,0 +1,94 @@
+"""Meeting schedules as RFC 5545 recurrence rules (dateutil.rrule), on local wall-clock time.
+
+A rule is kept as its text (`FREQ=WEEKLY;INTERVAL=2;BYDAY=WE`) beside a naive start in
+Europe/Copenhagen local time: the times people plan ("10:00 every other Thursday") stay 10:00
+across daylight saving time. "The Thursday of every odd ISO week" is
+`FREQ=YEARLY;BYWEEKNO=1,3,...,53;BYDAY=TH;WKST=MO`: a Thursday always lies in its own ISO year, and
+a year without week 53 simply has no such Thursday, so 2026 (53 weeks) gives 31 December and
+7 January 2027 in consecutive weeks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from dateutil.rrule import DAILY, rrule, rrulestr
+
+from kui_cli.errors import KuiError
+
+TIMEZONE = "Europe/Copenhagen"
+ODD_ISO_WEEKS = ",".join(str(week) for week in range(1, 54, 2))
+
+
+def normalised(text: str) -> str:
+    """The rule text as stored: upper case, no `RRULE:` prefix, no spaces."""
+    rule = re.sub(r"\s+", "", text or "").upper().removeprefix("RRULE:")
+    return rule
+
+
+def parse(text: str, start: dt.datetime) -> rrule:
+    """The recurrence of `text` from `start`, or a KuiError saying what is wrong with it."""
+    rule = normalised(text)
+    if not rule:
+        raise KuiError("a meeting rule is required, e.g. FREQ=WEEKLY;INTERVAL=2;BYDAY=WE")
+    if "DTSTART" in rule:
+        raise KuiError(f"rule {rule!r}: give the start with --start, not DTSTART in the rule")
+    if re.search(r"UNTIL=[0-9T]+Z", rule):
+        raise KuiError(f"rule {rule!r}: UNTIL is local time here, write it without the Z")
+    try:
+        parsed = rrulestr(rule, dtstart=start.replace(tzinfo=None), forceset=False)
+    except (ValueError, TypeError, KeyError, IndexError) as exc:
+        raise KuiError(f"invalid meeting rule {rule!r}: {exc}") from None
+    if not isinstance(parsed, rrule):
+        raise KuiError(f"invalid meeting rule {rule!r}: give one RRULE")
+    if parsed._freq > DAILY:  # HOURLY, MINUTELY, SECONDLY: not a meeting schedule
+        raise KuiError(f"rule {rule!r}: meetings recur at most daily")
+    if first(parsed, start) is None:
+        raise KuiError(f"rule {rule!r} gives no meeting from {start:%Y-%m-%d %H:%M}")
+    return parsed
+
+
+def load(text: str, start: dt.datetime) -> rrule:
+    """A stored rule, checked when it was given: an ended series may have no meetings left."""
+    return rrulestr(normalised(text), dtstart=start.replace(tzinfo=None), forceset=False)
+
+
+def first(recurrence: rrule, start: dt.datetime) -> dt.datetime | None:
+    """The first meeting of a series (RFC 5545's DTSTART need not match the rule; ours do)."""
+    return recurrence.after(start.replace(tzinfo=None), inc=True)
+
+
+def between(recurrence: rrule, start: dt.date, end: dt.date) -> list[dt.datetime]:
+    """Every occurrence on the days from `start` to `end`, both included."""
+    low = dt.datetime.combine(start, dt.time.min)
+    high = dt.datetime.combine(end, dt.time.max)
+    return list(recurrence.between(low, high, inc=True))
+
+
+def index_of(recurrence: rrule, start: dt.datetime, occurrence: dt.datetime) -> int:
+    """The 0-based number of an occurrence in its series (for rotating organisers)."""
+    return len(recurrence.between(start.replace(tzinfo=None), occurrence, inc=True)) - 1
+
+
+def ended(text: str, last_day: dt.date) -> str:
+    """The same rule ending on `last_day` (UNTIL replaces any COUNT or earlier UNTIL)."""
+    parts = [p for p in normalised(text).split(";") if not p.startswith(("UNTIL=", "COUNT="))]
+    return ";".join([*parts, f"UNTIL={last_day:%Y%m%d}T235959"])
+
+
+def parse_start(text: str, what: str = "--start") -> dt.datetime:
+    """A local date-time as `YYYY-MM-DDTHH:MM` (or with a space); an aware one is converted."""
+    try:
+        if len((text or "").strip()) <= len("YYYY-MM-DD"):
+            raise ValueError("no time")
+        value = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise KuiError(
+            f"{what} must be a date and time as YYYY-MM-DDTHH:MM, got {text!r}"
+        ) from None
+    if value.tzinfo is not None:
+        from zoneinfo import ZoneInfo
+
+        value = value.astimezone(ZoneInfo(TIMEZONE)).replace(tzinfo=None)
+    return value.replace(second=0, microsecond=0)

@@ -1,0 +1,204 @@
+"""Referrals (indstillinger) of youths to a team's meeting, and the team's decisions.
+
+A referral lands on the team's next meeting that is not past on `--today` (or on a chosen one).
+The team's target group and the profile's preconditions (Ishøj's leader sparring: only a leader
+puts a case on, after the worker has consulted colleagues and their own leader) are checked here.
+A referral stays open until the team decides; an open referral makes the youth a KUI youth.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from kui_cli.domain import ages, audit, changes, codes, meetings, staff, teams, youths
+from kui_cli.domain.audit import Actor
+from kui_cli.domain.profile import Profile
+from kui_cli.errors import KuiError
+from kui_cli.models import Meeting, Referral, Team, Youth
+
+CPR_IN_TEXT = re.compile(r"(?<!\d)\d{6}[- ]?\d{4}(?!\d)")
+CPR_REMOVED = "[CPR fjernet]"
+
+
+def refuse_cpr(text: str, what: str) -> str:
+    """Free text that goes on an agenda must not carry a CPR number: refer to the youth by id."""
+    if CPR_IN_TEXT.search(text or ""):
+        raise KuiError(f"{what} contains what looks like a CPR number: refer to the youth by id")
+    return text
+
+
+def scrub(text: str | None) -> str | None:
+    """The last line of defence for printed agendas: any CPR-like number is blanked out."""
+    return CPR_IN_TEXT.sub(CPR_REMOVED, text) if text else text
+
+
+@dataclass
+class NewReferral:
+    youth: str
+    team: str
+    reason: str
+    meeting_id: int | None = None
+    leader: str | None = None
+    consulted: bool = False
+
+
+def add(session: Session, actor: Actor, profile: Profile, new: NewReferral) -> Referral:
+    """Put a youth on a team's agenda, with the reason and who referred them."""
+    youth = youths.find(session, new.youth)
+    team = teams.find(session, new.team)
+    reason = refuse_cpr((new.reason or "").strip(), "--reason")
+    if not reason:
+        raise KuiError("--reason is required: say why the team should discuss the youth")
+    rules = teams.rules_of(team).get("referrals", {})
+    if not rules.get("allowed", True):
+        raise KuiError(f"{team.slug} ({team.name}) takes no referrals of youths")
+    target = teams.Target.of(team)
+    if not target.matches(youth, actor.today, profile.upper_age):
+        raise KuiError(_outside(youth, team, target, actor.today, profile.upper_age))
+    leader_id = _preconditions(session, team, rules, new)
+    _refuse_duplicate(session, youth, team)
+    meeting = _meeting_for(session, team, new.meeting_id, actor.today)
+    referral = Referral(
+        youth_id=youth.id,
+        team_id=team.id,
+        meeting_id=meeting.id,
+        reason=reason,
+        referred_by=actor.user,
+        referred_on=actor.today,
+        leader_id=leader_id,
+        consulted=new.consulted,
+    )
+    session.add(referral)
+    session.flush()
+    assert youth.id is not None
+    on = f"{meeting.starts_at:%Y-%m-%d %H:%M}"
+    what = f"referred to {team.name} (meeting {meeting.id} on {on})"
+    changes.record(session, actor, youth.id, "referral", what, new=team.slug, why=reason)
+    audit.record(session, actor, "update", subject=youth.subject_key)
+    return referral
+
+
+def _outside(youth: Youth, team: Team, target: teams.Target, today: dt.date, upper: int) -> str:
+    group = ages.age_group(youth.birth_date, youth.status, today, upper)
+    has = f"age group {group if group is not None else 'none (outside KUI)'}, need {youth.need}"
+    return (
+        f"youth {youth.id} is outside {team.slug}'s target group ({target.describe()}): "
+        f"{has}, status {youth.status}"
+    )
+
+
+def _preconditions(session: Session, team: Team, rules: dict, new: NewReferral) -> int | None:
+    """Ishøj's leader sparring: `--leader` (a staff member with role leader) and `--consulted`."""
+    missing = []
+    if rules.get("leader") and not new.leader:
+        missing.append("--leader STAFF (the leader who puts the case on)")
+    if rules.get("consulted") and not new.consulted:
+        missing.append("--consulted (discussed with colleagues and with your own leader)")
+    if missing:
+        raise KuiError(f"{team.slug} takes a case only with " + " and ".join(missing))
+    if not new.leader:
+        return None
+    leader = staff.find(session, new.leader)
+    if leader.role != "leader":
+        raise KuiError(f"--leader {leader.initials} has role {leader.role}, not leader")
+    return leader.id
+
+
+def _refuse_duplicate(session: Session, youth: Youth, team: Team) -> None:
+    query = select(Referral.id, Referral.meeting_id).where(
+        Referral.youth_id == youth.id, Referral.team_id == team.id, Referral.decided_on.is_(None)
+    )
+    found = session.execute(query).first()
+    if found:
+        raise KuiError(
+            f"youth {youth.id} is already referred to {team.slug} "
+            f"(item {found.id}, meeting {found.meeting_id}) and awaits a decision"
+        )
+
+
+def _meeting_for(session: Session, team: Team, meeting_id: int | None, today: dt.date) -> Meeting:
+    if meeting_id is None:
+        return meetings.next_meeting(session, team, today)
+    meeting = meetings.find(session, meeting_id)
+    if meeting.team_id != team.id:
+        raise KuiError(f"meeting {meeting.id} is not a meeting of {team.slug}")
+    if meeting.status == "cancelled":
+        raise KuiError(f"meeting {meeting.id} is cancelled")
+    if meeting.starts_at.date() < today:
+        raise KuiError(f"meeting {meeting.id} was on {meeting.starts_at:%Y-%m-%d}: it is past")
+    return meeting
+
+
+def find(session: Session, item_id: int | str) -> Referral:
+    referral = session.get(Referral, int(item_id)) if str(item_id).isdigit() else None
+    if referral is None:
+        raise KuiError(f"no agenda item {item_id} (give the id of a referral or carried-over item)")
+    return referral
+
+
+# --- decisions ---
+
+
+@dataclass
+class Decision:
+    """What the team decided on an item. The lead adds `coordinator` and `consent` (issue 4)."""
+
+    outcome: str
+    need: str | None = None
+
+
+# One small function per consequence of a decision; each applies it through the rules that own
+# it and returns a line for the minutes (or None). Issue 4's coordinator assignment is appended
+# here as one more effect.
+DecisionEffect = Callable[[Session, Actor, Referral, Youth, Decision], str | None]
+
+
+def _need_effect(
+    session: Session, actor: Actor, referral: Referral, youth: Youth, decision: Decision
+) -> str | None:
+    """A need set by the team goes through `youths.update`: change log and audit as always."""
+    if decision.need is None:
+        return None
+    need = codes.need(decision.need)
+    if need == youth.need:
+        return f"Behov fastholdt: {need} ({codes.NEEDS[need]})"
+    old = youth.need
+    why = f"teamets beslutning (punkt {referral.id})"
+    youths.update(session, actor, str(youth.id), youths.YouthUpdate(reason=why, need=need))
+    return f"Behov ændret fra {old} til {need} ({codes.NEEDS[need]})"
+
+
+DECISION_EFFECTS: list[DecisionEffect] = [_need_effect]
+
+
+def decide(session: Session, actor: Actor, item_id: int | str, decision: Decision) -> Referral:
+    """Record the team's decision on a referral (or a carried-over one) at or after its meeting."""
+    referral = find(session, item_id)
+    if referral.decided_on is not None:
+        raise KuiError(f"item {referral.id} was decided on {referral.decided_on} already")
+    meeting = session.get(Meeting, referral.meeting_id) if referral.meeting_id else None
+    if meeting is not None and meeting.starts_at.date() > actor.today:
+        raise KuiError(
+            f"item {referral.id} is on the meeting of {meeting.starts_at:%Y-%m-%d}: "
+            "decide it at or after the meeting"
+        )
+    outcome = refuse_cpr((decision.outcome or "").strip(), "--outcome")
+    if not outcome:
+        raise KuiError("--outcome is required: write what the team decided")
+    youth = session.get(Youth, referral.youth_id)
+    team = session.get(Team, referral.team_id)
+    assert youth is not None and youth.id is not None and team is not None
+    notes = [effect(session, actor, referral, youth, decision) for effect in DECISION_EFFECTS]
+    referral.outcome = "\n".join([outcome, *(note for note in notes if note)])
+    referral.decided_on, referral.decided_by = actor.today, actor.user
+    what = f"{team.name} decided on item {referral.id}: {outcome}"
+    changes.record(session, actor, youth.id, "decision", what, new=team.slug, why=referral.reason)
+    audit.record(session, actor, "update", subject=youth.subject_key)
+    session.flush()
+    return referral
