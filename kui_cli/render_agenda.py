@@ -15,21 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
-MONTHS = (
-    "januar",
-    "februar",
-    "marts",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
+from kui_cli import danish
+
 KIND_LABELS = {
     "referral": "Indstilling",
     "handover": "Overgang fra 17 til 18 år",
@@ -37,18 +24,6 @@ KIND_LABELS = {
     "unacknowledged": "Planændringer, ikke kvitteret",
     "carried-over": "Overført",
 }
-
-
-def danish_date(day: dt.date, weekday: bool = True) -> str:
-    """Danish date: "torsdag 3. december 2026", or "3. december 2026" without the weekday."""
-    date = f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
-    return f"{WEEKDAYS[day.weekday()]} {date}" if weekday else date
-
-
-def danish_when(starts: dt.datetime, ends: dt.datetime) -> str:
-    """Danish date, ISO week and time: "torsdag 3. december 2026, uge 49, kl. 10.00-11.00"."""
-    week = starts.isocalendar().week
-    return f"{danish_date(starts.date())}, uge {week}, kl. {starts:%H.%M}-{ends:%H.%M}"
 
 
 @dataclass
@@ -91,7 +66,7 @@ def document(doc: dict[str, Any], minutes: bool) -> Document:
     )
     return Document(
         title=f"{'Referat' if minutes else 'Dagsorden'}: {meeting['team_name']}",
-        when=danish_when(starts, ends),
+        when=danish.when(starts, ends),
         header=header,
         sections=sections,
         footer=footer,
@@ -116,11 +91,11 @@ def _section(number: int, item: dict[str, Any], minutes: bool) -> Section:
     lines = []
     if item["kind"] in ("referral", "carried-over"):
         if item.get("from_meeting"):
-            lines.append(f"Fra mødet {danish_date(_date(item['from_meeting']))}.")
+            lines.append(f"Fra mødet {danish.date(_date(item['from_meeting']), weekday=True)}.")
         lines.append(f"Begrundelse: {item['text']}")
         referred = f"Indstillet af {item['referred_by']}"
         if item.get("referred_on"):
-            referred += f" den {danish_date(_date(item['referred_on']), weekday=False)}"
+            referred += f" den {danish.date(_date(item['referred_on']))}"
         if item.get("leader"):
             referred += f"; leder: {item['leader']}"
         lines.append(f"{referred}. Indstilling nr. {item['id']}.")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from kui_cli import files, render_agenda
+from kui_cli import danish, files, render_agenda
 from kui_cli.domain import agendas, referrals
 from tests.conftest import KuiRunner, add_youth, cpr_for, ok, snapshot
 
@@ -392,12 +392,10 @@ def test_cron_refuses_a_missing_folder(ready: KuiRunner, tmp_path: Path) -> None
 
 
 def test_danish_dates_and_initials() -> None:
-    when = render_agenda.danish_when(dt.datetime(2026, 12, 3, 10), dt.datetime(2026, 12, 3, 11))
+    when = danish.when(dt.datetime(2026, 12, 3, 10), dt.datetime(2026, 12, 3, 11))
     assert when == "torsdag 3. december 2026, uge 49, kl. 10.00-11.00"
-    assert render_agenda.danish_date(dt.date(2027, 1, 1)) == "fredag 1. januar 2027"
-    new_year = render_agenda.danish_when(
-        dt.datetime(2026, 12, 31, 10), dt.datetime(2026, 12, 31, 11)
-    )
+    assert danish.date(dt.date(2027, 1, 1), weekday=True) == "fredag 1. januar 2027"
+    new_year = danish.when(dt.datetime(2026, 12, 31, 10), dt.datetime(2026, 12, 31, 11))
     assert new_year.endswith("2026, uge 53, kl. 10.00-11.00")
     assert agendas.initials("Ida Marie Jensen-Holm") == "IMJH"
     assert agendas.initials("  søren   ærø ") == "SÆ"

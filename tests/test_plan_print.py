@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from kui_cli import danish
 from kui_cli.domain import plan_print
 from kui_cli.errors import KuiError
 from tests.casework import BORN_16, add_effort, add_staff, assign
@@ -160,7 +161,7 @@ def test_without_contact_person_or_efforts(ready: KuiRunner) -> None:
 
 
 def test_danish_words() -> None:
-    assert plan_print.danish_date(dt.date(2027, 2, 1)) == "1. februar 2027"
+    assert danish.date(dt.date(2027, 2, 1)) == "1. februar 2027"
     assert [plan_print.genitive(n) for n in ("Ida", "Mads", "Felix")] == ["Idas", "Mads'", "Felix'"]
     assert plan_print.format_for(None) == "markdown"
     assert plan_print.format_for(Path("a.HTML")) == "html"

@@ -17,25 +17,12 @@ from typing import Any
 
 from sqlmodel import Session
 
+from kui_cli import danish
 from kui_cli.domain import ages, audit, codes, plans, youths
 from kui_cli.domain.audit import Actor
 from kui_cli.domain.profile import Profile
 from kui_cli.errors import KuiError
 
-MONTHS = [
-    "januar",
-    "februar",
-    "marts",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "december",
-]
 FORMATS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown"}
 
 Block = tuple[str, Any]  # ("h1"|"h2"|"p", text) or ("ul", [(level, text), ...])
@@ -49,11 +36,6 @@ def format_for(path: Path | None) -> str:
     if fmt is None:
         raise KuiError(f"--out must end in .html or .md, got {path.name!r}")
     return fmt
-
-
-def danish_date(day: dt.date) -> str:
-    """22. november 2026."""
-    return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
 
 
 def genitive(name: str) -> str:
@@ -94,7 +76,7 @@ def print_plan(session: Session, actor: Actor, profile: Profile, youth_ref: str,
     if ages.age_on(youth.birth_date, actor.today) < 18:
         guardians = [g.name for g in youths.guardians_of(session, youth.id)]
         gen = genitive(first)
-        turns_18 = danish_date(ages.birthday(youth.birth_date, 18))
+        turns_18 = danish.date(ages.birthday(youth.birth_date, 18))
         intro = (
             f"Dette er en kopi af {gen} plan. Indtil {first} fylder 18 år den {turns_18}, "
             "bliver planen lavet og revideret sammen med jer."
@@ -108,7 +90,7 @@ def print_plan(session: Session, actor: Actor, profile: Profile, youth_ref: str,
 def _document(
     plan: dict[str, Any], title: str, today: dt.date, voice: Voice, guardians: list[str]
 ) -> list[Block]:
-    printed = f"Udskrevet {danish_date(today)}."
+    printed = f"Udskrevet {danish.date(today)}."
     if voice is YOUTH_VOICE:
         blocks: list[Block] = [("h1", "Din plan"), ("p", f"{plan['name']}. {printed}")]
     else:
@@ -135,7 +117,7 @@ def _goals(plan: dict[str, Any], voice: Voice) -> list[Block]:
     if not plan["goals"]:
         return [*blocks, ("p", "Der står ingen mål i planen endnu.")]
     items = [
-        (g["level"], g["text"] + (f" (inden {danish_date(g['due'])})" if g["due"] else ""))
+        (g["level"], g["text"] + (f" (inden {danish.date(g['due'])})" if g["due"] else ""))
         for g in plan["goals"]
     ]
     return [*blocks, ("ul", items)]
@@ -178,11 +160,11 @@ def _efforts(plan: dict[str, Any], voice: Voice) -> list[Block]:
         if effort["state"] == "ended":
             continue
         role = codes.ROLES.get(effort["responsible_role"], "fagperson")
-        when = ("fra " if effort["state"] == "active" else "starter ") + danish_date(
+        when = ("fra " if effort["state"] == "active" else "starter ") + danish.date(
             effort["start_on"]
         )
         if effort["end_on"]:
-            when += f", slutter {danish_date(effort['end_on'])}"
+            when += f", slutter {danish.date(effort['end_on'])}"
         who = f"{effort['responsible_name']} ({role}, {effort['department']})"
         items.append((0, f"{who}: {effort['title']}, {when}."))
     if not items:
