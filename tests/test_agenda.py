@@ -244,7 +244,7 @@ def test_decide_records_need_and_minutes(ready: KuiRunner, db_url: str) -> None:
 
 
 def test_undecided_item_is_carried_over_in_the_minutes(ready: KuiRunner) -> None:
-    youth = add_youth(ready, BORN_16)
+    youth = add_youth(ready, BORN_16, "Ida Jensen", "--status", "fgu")  # no obligation deadlines
     item = refer(ready, youth, "team-2")
     first = agenda(ready, "--team", "team-2", "--next")["meeting"]["id"]
     ok(ready("agenda", "decide", str(item), "--outcome", "Indsats aftalt", today="2026-12-09"))

@@ -2,8 +2,6 @@
 
 import datetime as dt
 import json
-from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -12,7 +10,6 @@ from sqlalchemy import create_engine, text
 
 from kui_cli import db
 from kui_cli.domain import ages, transitions
-from kui_cli.domain.transitions import Transition
 from kui_cli.models import Youth
 from tests.conftest import KuiRunner, add_youth, ok, snapshot
 
@@ -32,8 +29,8 @@ def test_born_2008_12_01_turns_18_within_30_days(ready: KuiRunner) -> None:
             "date": "2026-12-01",
             "age": 18,
             "kind": "turns-18",
-            "from_team": None,
-            "to_team": None,
+            "from_team": "team-2",
+            "to_team": "team-3",
         }
     ]
     assert listed(ready, "--within", "8") == []
@@ -87,21 +84,20 @@ def test_youth_show_names_the_next_transition(ready: KuiRunner) -> None:
     assert json.loads(later)["next_transition_on"] == "2033-12-01"
 
 
-def test_between_takes_a_set_of_youths_a_window_and_a_team_resolver(
-    ready: KuiRunner, db_url: str, tmp_path: Path
+def test_between_takes_a_set_of_youths_and_a_window_and_fills_the_teams(
+    ready: KuiRunner, db_url: str
 ) -> None:
-    first = add_youth(ready, D(2008, 12, 1), "Ida")
+    first = add_youth(ready, D(2008, 12, 1), "Ida")  # status none: team 2's group, then team 3's
     add_youth(ready, D(2008, 12, 2), "Bo")
-
-    def teams(_session: object, found: list[Transition]) -> list[Transition]:
-        return [replace(t, from_team="team-2", to_team="team-3") for t in found]
+    in_school = add_youth(ready, D(2008, 12, 3), "Carl", "--status", "gymnasium")
 
     with db.session_scope(db_url) as session:
         found = transitions.between(
-            session, D(2026, 12, 1), D(2026, 12, 31), 30, where=[Youth.id == first], teams=teams
+            session, D(2026, 12, 1), D(2026, 12, 31), 30, where=[Youth.id.in_([first, in_school])]
         )
         assert [(t.youth_id, t.from_team, t.to_team) for t in found] == [
-            (first, "team-2", "team-3")
+            (first, "team-2", "team-3"),
+            (in_school, None, None),
         ]
         assert transitions.between(session, D(2026, 12, 2), D(2026, 12, 1), 30) == []
 

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from kui_cli import invocation, render
+from kui_cli.errors import KuiError
 
 app = typer.Typer(help="Agendas (dagsordener): refer youths, show, decide, minutes, cron.")
 
@@ -116,7 +117,6 @@ def _document(
     minutes: bool,
 ) -> dict[str, Any]:
     from kui_cli.domain import agendas, meetings, profile
-    from kui_cli.errors import KuiError
 
     if (meeting is None) == (team is None) or (team is not None) != next_:
         raise KuiError("give either --meeting ID or --team TEAM --next")
@@ -154,18 +154,30 @@ def decide(
     need: Annotated[
         str | None, typer.Option(help="Set the youth's need A, B or C (logged as a change).")
     ] = None,
+    coordinator: Annotated[
+        str | None,
+        typer.Option(help="Assign a coordinator (uddannelseskoordinator / ungeguide / tovholder)."),
+    ] = None,
+    consent: Annotated[
+        str, typer.Option(help="The youth's consent: accepted, declined or pending.")
+    ] = "pending",
 ) -> None:
     """Record the team's decision on an item (referral or carried over), at or after the meeting.
 
-    A need given here changes the youth's record through the same rules and change log as
-    `kui youth update`.
+    A need or a coordinator given here goes through the same rules and change log as `kui youth
+    update` and `kui coordinator assign`; the consent defaults to pending, since the young person
+    is asked after the meeting.
 
     Example:
-        kui agenda decide 17 --outcome "Flerfaglig indsats; UU-vejleder koordinerer" --need C
+        kui agenda decide 17 --outcome "Flerfaglig indsats" --need C --coordinator AB
     """
     from kui_cli.domain import referrals
 
-    decision = referrals.Decision(outcome=outcome, need=need)
+    if consent != "pending" and coordinator is None:
+        raise KuiError("--consent goes with --coordinator")
+    decision = referrals.Decision(
+        outcome=outcome, need=need, coordinator=coordinator, consent=consent
+    )
     with invocation.session(ctx) as (session, actor):
         referrals.decide(session, actor, item, decision)
     render.message(f"Recorded the decision on item {item}.")
@@ -187,7 +199,6 @@ def generate(
     """
     from kui_cli import render_agenda
     from kui_cli.domain import agendas, profile
-    from kui_cli.errors import KuiError
 
     if not out.is_dir():
         raise KuiError(f"folder {out} does not exist")

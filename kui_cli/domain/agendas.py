@@ -19,12 +19,13 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlmodel import Session
 
-from kui_cli.domain import ages, audit, meetings, teams
+from kui_cli import danish
+from kui_cli.domain import ages, audit, duty, inbox, meetings, owners, teams, transitions
 from kui_cli.domain.audit import Actor
 from kui_cli.domain.profile import Profile
 from kui_cli.domain.referrals import scrub
 from kui_cli.errors import KuiError
-from kui_cli.models import Meeting, Referral, Staff, Team, Youth
+from kui_cli.models import DutyEpisode, Meeting, Referral, Staff, Team, Youth
 
 KINDS = ("fixed", "referral", "handover", "overdue", "unacknowledged", "carried-over")
 
@@ -93,14 +94,97 @@ def carried_over_items(ctx: Context, so_far: list[Item]) -> list[Item]:
     return [_referral_item("carried-over", row) for row in ctx.session.execute(query).all()]
 
 
-# The agenda's items in print order. After merging issues 4 and 5 the lead inserts three providers
-# between `referral_items` and `carried_over_items`, in this order:
-#   handover_items       (youths of ctx.target_condition() turning 18 within
-#                         ctx.profile.value("agenda.handover_days"); from `transitions`, issue 5)
-#   overdue_items        (youths of the team's group with an overdue education-obligation
-#                         deadline in duty_episode, issue 5)
-#   unacknowledged_items (plan changes not acknowledged for the youths in `so_far`, issue 4)
-PROVIDERS: list[Provider] = [fixed_items, referral_items, carried_over_items]
+def handover_items(ctx: Context, so_far: list[Item]) -> list[Item]:
+    """Youths of the team's group who turn 18 within the profile's horizon: the team 2 to team 3
+    handover is planned before the birthday, so nobody is lost between two chairs."""
+    horizon = dt.timedelta(days=ctx.profile.value("agenda.handover_days"))
+    found = transitions.between(
+        ctx.session,
+        ctx.day,
+        ctx.day + horizon,
+        ctx.profile.upper_age,
+        where=[ctx.target_condition()],
+    )
+    return [
+        Item(kind="handover", text=_handover_text(t), youth_id=t.youth_id)
+        for t in found
+        if t.kind == transitions.TURNS_18
+    ]
+
+
+def _handover_text(found: transitions.Transition) -> str:
+    text = (
+        f"Fylder 18 år {danish.date(found.date)}: uddannelsespligten og forældrenes del ophører, "
+        "planansvaret går fra UU til jobcentret"
+    )
+    if found.to_team and found.to_team != found.from_team:
+        text += f"; overdrages fra {found.from_team or 'intet team'} til {found.to_team}"
+    return text + "."
+
+
+def overdue_items(ctx: Context, so_far: list[Item]) -> list[Item]:
+    """Youths of the team's group with an education-obligation deadline that has passed (judged on
+    the meeting day, or today for a meeting still to come: what is late now, not a forecast)."""
+    day = min(ctx.day, ctx.today)
+    query = (
+        select(DutyEpisode)
+        .join(Youth, Youth.id == DutyEpisode.youth_id)
+        .where(*duty.open_conditions(day), ctx.target_condition())
+        .order_by(DutyEpisode.contact_deadline, DutyEpisode.id)
+    )
+    items = []
+    for episode in ctx.session.execute(query).scalars():
+        late = duty.overdue(episode, day)
+        if late:
+            items.append(
+                Item(kind="overdue", text=_overdue_text(episode, late), youth_id=episode.youth_id)
+            )
+    return items
+
+
+def _overdue_text(episode: DutyEpisode, late: list[str]) -> str:
+    steps = {
+        "contact": f"kontakt senest {danish.date(episode.contact_deadline)}",
+        "offer": f"tilbud om ny aktivitet senest {danish.date(episode.offer_deadline)}",
+    }
+    missed = " og ".join(steps[step] for step in late)
+    return (
+        f"Uden aktivitet siden {danish.date(episode.out_since)}; fristen er overskredet: {missed}."
+    )
+
+
+def unacknowledged_items(ctx: Context, so_far: list[Item]) -> list[Item]:
+    """For the youths already on the agenda: plan changes their plan owner has not acknowledged
+    (the owner's inbox, issue 4), so the team sees that the plan owner is behind."""
+    ids = sorted({item.youth_id for item in so_far if item.youth_id is not None})
+    if not ids:
+        return []
+    youths = ctx.session.execute(select(Youth).where(Youth.id.in_(ids))).scalars()
+    items = []
+    for youth_id, case in sorted(owners.cases(ctx.session, youths, ctx.today).items()):
+        if case.owner is None:
+            continue
+        since = {youth_id: case.owner.since}
+        open_ = inbox.open_changes(ctx.session, case.owner.staff, since)
+        if open_:
+            text = (
+                f"{len(open_)} ændring(er) i planen er ikke kvitteret af planansvarlig "
+                f"{case.owner.staff.initials}; den ældste er fra "
+                f"{danish.date(open_[0].effective_on)}."
+            )
+            items.append(Item(kind="unacknowledged", text=text, youth_id=youth_id))
+    return items
+
+
+# The agenda's items in print order (CLI.md).
+PROVIDERS: list[Provider] = [
+    fixed_items,
+    referral_items,
+    handover_items,
+    overdue_items,
+    unacknowledged_items,
+    carried_over_items,
+]
 
 
 def _referrals() -> Any:

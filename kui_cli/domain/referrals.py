@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlmodel import Session
 
-from kui_cli.domain import ages, audit, changes, codes, meetings, staff, teams, youths
+from kui_cli.domain import ages, audit, changes, codes, coordinators, meetings, staff, teams, youths
 from kui_cli.domain.audit import Actor
 from kui_cli.domain.profile import Profile
 from kui_cli.errors import KuiError
@@ -147,15 +147,17 @@ def find(session: Session, item_id: int | str) -> Referral:
 
 @dataclass
 class Decision:
-    """What the team decided on an item. The lead adds `coordinator` and `consent` (issue 4)."""
+    """What the team decided on an item; a coordinator's consent defaults to pending (the young
+    person is asked after the meeting: the arrangement is voluntary)."""
 
     outcome: str
     need: str | None = None
+    coordinator: str | None = None
+    consent: str = "pending"
 
 
 # One small function per consequence of a decision; each applies it through the rules that own
-# it and returns a line for the minutes (or None). Issue 4's coordinator assignment is appended
-# here as one more effect.
+# it and returns a line for the minutes (or None).
 DecisionEffect = Callable[[Session, Actor, Referral, Youth, Decision], str | None]
 
 
@@ -174,7 +176,29 @@ def _need_effect(
     return f"Behov ændret fra {old} til {need} ({codes.NEEDS[need]})"
 
 
-DECISION_EFFECTS: list[DecisionEffect] = [_need_effect]
+CONSENT_TEXT = {
+    "accepted": "den unge har sagt ja",
+    "pending": "den unge spørges efter mødet",
+    "declined": "den unge har takket nej; ingen koordinator",
+}
+
+
+def _coordinator_effect(
+    session: Session, actor: Actor, referral: Referral, youth: Youth, decision: Decision
+) -> str | None:
+    """A coordinator chosen by the team goes through the coordinator rules (consent, capacity,
+    one at a time) and their change log."""
+    if decision.coordinator is None:
+        return None
+    note = f"teamets beslutning (punkt {referral.id})"
+    done = coordinators.assign(
+        session, actor, str(youth.id), decision.coordinator, decision.consent, note=note
+    )
+    consent = done.assignment.consent
+    return f"Koordinator: {done.staff.initials} ({CONSENT_TEXT[consent]})"
+
+
+DECISION_EFFECTS: list[DecisionEffect] = [_need_effect, _coordinator_effect]
 
 
 def decide(session: Session, actor: Actor, item_id: int | str, decision: Decision) -> Referral:

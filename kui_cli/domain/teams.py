@@ -95,12 +95,17 @@ def team_for(session: Session, youth: Youth, on: dt.date, upper_age: int) -> Tea
 
     For the 18th-birthday handover: `team_for(youth, today)` is team 2, on the birthday team 3.
     """
-    for team in all_teams(session):
-        if rules_of(team).get("referrals", {}).get("allowed", True) and Target.of(team).matches(
-            youth, on, upper_age
-        ):
-            return team
-    return None
+    return team_among(referral_teams(session), youth, on, upper_age)
+
+
+def referral_teams(session: Session) -> list[Team]:
+    """The teams that take referrals, in profile order."""
+    return [t for t in all_teams(session) if rules_of(t).get("referrals", {}).get("allowed", True)]
+
+
+def team_among(candidates: list[Team], youth: Youth, on: dt.date, upper_age: int) -> Team | None:
+    """The first of `candidates` whose target group the youth is in on `on`."""
+    return next((t for t in candidates if Target.of(t).matches(youth, on, upper_age)), None)
 
 
 # --- loading the profile (kui init) ---

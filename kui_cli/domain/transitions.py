@@ -13,8 +13,8 @@ monthly export all call it, for any set of youths (SQL conditions) and any date 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select
@@ -29,6 +29,7 @@ from kui_cli.models import Youth
 TURNS_18, TURNS_25, LEAVES_KUI = "turns-18", "turns-25", "leaves-kui"
 COLUMNS = ["youth_id", "name", "date", "age", "kind", "from_team", "to_team"]
 MAX_WINDOW_DAYS = 3660
+BATCH = 5000
 
 
 @dataclass(frozen=True)
@@ -47,9 +48,6 @@ class Transition:
         return asdict(self)
 
 
-TeamResolver = Callable[[Session, list[Transition]], list[Transition]]
-
-
 def milestones(upper_age: int) -> list[tuple[int, str]]:
     """(age, kind) of the birthdays that matter under a profile's upper age, youngest first."""
     found = [(age, kind) for age, kind in ((18, TURNS_18), (25, TURNS_25)) if age < upper_age]
@@ -63,10 +61,33 @@ def birth_range(age: int, start: dt.date, end: dt.date) -> tuple[dt.date, dt.dat
     return after, ages.latest_birth_date_for_age(age, end)
 
 
-def team_change(session: Session, found: list[Transition]) -> list[Transition]:
-    """The one place where `from_team` and `to_team` are filled (the team of the youth's group
-    before and on the birthday). Teams arrive with the agenda issue; until then both stay null."""
-    return found
+def team_change(session: Session, found: list[Transition], upper_age: int) -> list[Transition]:
+    """Fill `from_team` and `to_team`: the team whose target group the youth is in the day before
+    the birthday and on it (team 2 to team 3 at 18); null where no team takes the youth."""
+    # teams -> youths -> transitions: imported here, where it is needed, to break the cycle.
+    from kui_cli.domain import teams
+
+    candidates = teams.referral_teams(session)
+    if not found or not candidates:
+        return found
+    ids = sorted({t.youth_id for t in found})
+    youth_of: dict[int, Youth] = {}
+    for start in range(0, len(ids), BATCH):
+        query = select(Youth).where(Youth.id.in_(ids[start : start + BATCH]))
+        youth_of.update((y.id, y) for y in session.execute(query).scalars() if y.id is not None)
+
+    def slug(youth: Youth, day: dt.date) -> str | None:
+        team = teams.team_among(candidates, youth, day, upper_age)
+        return team.slug if team else None
+
+    return [
+        replace(
+            t,
+            from_team=slug(youth_of[t.youth_id], t.date - dt.timedelta(days=1)),
+            to_team=slug(youth_of[t.youth_id], t.date),
+        )
+        for t in found
+    ]
 
 
 def between(
@@ -76,11 +97,10 @@ def between(
     upper_age: int,
     *,
     where: Sequence[ColumnElement[bool]] = (),
-    teams: TeamResolver | None = None,
 ) -> list[Transition]:
     """Every transition from `start` to `end` (both included) of the youths matching `where`,
-    ordered by date, then youth id. One query on the indexed birth date; `teams` fills the team
-    columns (default: `team_change`)."""
+    ordered by date, then youth id, with the teams before and after. One query on the indexed
+    birth date."""
     if end < start:
         return []
     wanted = milestones(upper_age)
@@ -96,7 +116,7 @@ def between(
         if start <= (day := ages.birthday(born, age)) <= end
     ]
     found.sort(key=lambda t: (t.date, t.youth_id, t.age))
-    return (teams or team_change)(session, found)
+    return team_change(session, found, upper_age)
 
 
 def listing(
