@@ -1,18 +1,55 @@
 """Who is a "KUI youth": the one rule every command uses.
 
 Rebild's evaluation found no common definition; this is it, in one place: a youth with need B or
-C. Later rules (coordinator, open deadlines, referrals) are added here as further alternatives.
+C, or with a coordinator (active or proposed), an open education-obligation episode or an open
+referral to a team. `kui_youth_during` applies the rule over a period (a youth counts when any of
+it holds on some day of the period, as the monthly export needs); `kui_youth_condition` is the
+same rule on one day.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, and_, exists, func, or_
 
-from kui_cli.models import Youth
+from kui_cli.models import CoordinatorAssignment, DutyEpisode, Referral, Youth
 
 
 def kui_youth_condition(today: dt.date) -> ColumnElement[bool]:
     """An SQL condition on `youth` that is true for the KUI youths on `today`."""
-    return or_(Youth.need.in_(("B", "C")))
+    return kui_youth_during(today, today)
+
+
+def kui_youth_during(start: dt.date, end: dt.date) -> ColumnElement[bool]:
+    """An SQL condition on `youth` that is true for the youths in KUI on some day start..end."""
+    assignment = CoordinatorAssignment
+    return or_(
+        Youth.need.in_(("B", "C")),
+        exists().where(
+            assignment.youth_id == Youth.id,
+            assignment.consent.in_(("accepted", "pending")),
+            open_during(
+                func.coalesce(assignment.start_on, assignment.proposed_on),
+                assignment.end_on,
+                start,
+                end,
+            ),
+        ),
+        exists().where(
+            DutyEpisode.youth_id == Youth.id,
+            open_during(DutyEpisode.out_since, DutyEpisode.closed_on, start, end),
+        ),
+        exists().where(
+            Referral.youth_id == Youth.id,
+            open_during(Referral.referred_on, Referral.decided_on, start, end),
+        ),
+    )
+
+
+def open_during(
+    opened: ColumnElement[dt.date], closed: ColumnElement[dt.date], start: dt.date, end: dt.date
+) -> ColumnElement[bool]:
+    """Open on some day start..end: opened by `end`, and not closed (null) or closed after
+    `start`. On its closing day a thing no longer counts as open, as with `end_on` today."""
+    return and_(opened <= end, or_(closed.is_(None), closed > start))
