@@ -56,6 +56,7 @@ def monthly_rows(
     moves the youth on (`turns-18`, `turns-25`, `leaves-kui`), if any.
     """
     as_of = period.as_of
+    measures.without_jit(session)
     met, missed = measures.deadlines(period.start, period.end, period.today)
     query = (
         select(

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, Select, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlmodel import Session
 
 from kui_cli.models import ChangeLog, Youth
@@ -34,7 +34,13 @@ NEED_KINDS = ("need",)
 def value_at(
     kinds: tuple[str, ...], current: ColumnElement[str], on: dt.date
 ) -> ColumnElement[str]:
-    """An SQL expression on `youth`: the value the changes of `kinds` give on `on`."""
+    """An SQL expression on `youth`: the value the changes of `kinds` give on `on`.
+
+    Only a youth with a change (not the registration) taking effect after `on` can have had
+    another value then: the others have their current value, found without a lookup per youth
+    (the set of changed youths is computed once per query), which keeps reports over the whole
+    register fast.
+    """
     rows = (ChangeLog.youth_id == Youth.id, ChangeLog.kind.in_(kinds))
     latest = (
         select(ChangeLog.new_value)
@@ -50,7 +56,12 @@ def value_at(
         .limit(1)
         .scalar_subquery()
     )
-    return func.coalesce(latest, before_any, current)
+    changes = tuple(kind for kind in kinds if kind != "registered")
+    changed_since = select(ChangeLog.youth_id).where(
+        ChangeLog.kind.in_(changes), ChangeLog.effective_on > on
+    )
+    rebuilt = func.coalesce(latest, before_any, current)
+    return case((Youth.id.in_(changed_since), rebuilt), else_=current)
 
 
 def status_at(on: dt.date) -> ColumnElement[str]:
@@ -72,9 +83,7 @@ def status_on(session: Session, youths: Iterable[int] | Select, on: dt.date) -> 
 
 def known_on(on: dt.date) -> ColumnElement[bool]:
     """An SQL condition on `youth`: the register has a status for the youth on `on`."""
-    status_by_then = exists().where(
-        ChangeLog.youth_id == Youth.id,
-        ChangeLog.kind.in_(STATUS_KINDS),
-        ChangeLog.effective_on <= on,
+    status_by_then = select(ChangeLog.youth_id).where(
+        ChangeLog.kind.in_(STATUS_KINDS), ChangeLog.effective_on <= on
     )
-    return or_(Youth.registered_on <= on, Youth.status_since <= on, status_by_then)
+    return or_(Youth.registered_on <= on, Youth.status_since <= on, Youth.id.in_(status_by_then))
