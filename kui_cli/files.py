@@ -83,6 +83,12 @@ def write_rows(
             write_json(rows, out)
 
 
+def write_private(path: Path, text: str) -> None:
+    """Write `text` to `path` (replacing it) with mode 0600, atomically."""
+    with private_file(path, force=True) as temporary:
+        temporary.write_text(text, encoding="utf-8")
+
+
 class Counted:
     """Passes rows through and counts them (the audit log records how many left)."""
 

@@ -52,8 +52,7 @@ def overview(
     with invocation.session(ctx) as (session, actor):
         data = reports.overview(session, actor, profile.current(session), period)
     if html:
-        with files.private_file(html, force=True) as target:
-            target.write_text(charts.overview_page(data), encoding="utf-8")
+        files.write_private(html, charts.overview_page(data))
         render.message(f"Wrote {html}.")
     _print_overview(data, fmt)
 
@@ -85,7 +84,10 @@ def _print_overview(data: dict[str, Any], fmt: ReportFormat) -> None:
     for index, (title, rows) in enumerate(sections):
         if index:
             print()
-        render.listing(rows, fmt.value, title=title)
+        if rows:
+            render.listing(rows, fmt.value, title=title)
+        else:
+            print(f"{title}: none")
 
 
 @app.command("applications")

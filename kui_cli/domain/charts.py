@@ -72,6 +72,8 @@ def number_da(value: Any, unit: str = "") -> str:
 
 def bar_chart(title: str, bars: Sequence[tuple[str, float, bool]], unit: str = "") -> str:
     """Horizontal bars (label, value, highlighted), scaled to the largest value."""
+    if not bars:
+        return '<p class="note">Ingen at vise.</p>'
     height = ROW * len(bars) + 10
     largest = max((value for _, value, _ in bars), default=0) or 1
     parts = [
@@ -173,7 +175,8 @@ def overview_page(data: dict[str, Any]) -> str:
             [(_short_month(p["month"]), p["youths"]) for p in data["out_of_activity_trend"]],
         ),
         '<p class="note">Ingen aktivitet, uddannelseshjælp, ressourceforløb, jobafklaringsforløb,'
-        " fritaget, og job under timegrænsen; alle unge i KUI-alderen.</p>",
+        " fritaget, og job under timegrænsen; alle unge i KUI-alderen. Status på tidligere datoer"
+        " er genskabt fra ændringsloggen.</p>",
     ]
     return (
         '<!doctype html>\n<html lang="da">\n<head>\n<meta charset="utf-8">\n'

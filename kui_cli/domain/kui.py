@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_
+from sqlalchemy import ColumnElement, and_, exists, or_
 
 from kui_cli.models import CoordinatorAssignment, DutyEpisode, Referral, Youth
 
@@ -23,17 +23,12 @@ def kui_youth_condition(today: dt.date) -> ColumnElement[bool]:
 
 def kui_youth_during(start: dt.date, end: dt.date) -> ColumnElement[bool]:
     """An SQL condition on `youth` that is true for the youths in KUI on some day start..end."""
-    assignment = CoordinatorAssignment
     return or_(
         Youth.need.in_(("B", "C")),
         exists().where(
-            assignment.youth_id == Youth.id,
-            assignment.consent.in_(("accepted", "pending")),
-            open_during(
-                func.coalesce(assignment.start_on, assignment.proposed_on),
-                assignment.end_on,
-                start,
-                end,
+            CoordinatorAssignment.youth_id == Youth.id,
+            or_(
+                assignment_during("accepted", start, end), assignment_during("pending", start, end)
             ),
         ),
         exists().where(
@@ -45,6 +40,14 @@ def kui_youth_during(start: dt.date, end: dt.date) -> ColumnElement[bool]:
             open_during(Referral.referred_on, Referral.decided_on, start, end),
         ),
     )
+
+
+def assignment_during(consent: str, start: dt.date, end: dt.date) -> ColumnElement[bool]:
+    """A coordinator assignment with this consent open on some day start..end: an accepted one
+    from its start, a pending one (proposed, awaiting consent) from its proposal."""
+    assignment = CoordinatorAssignment
+    opened = assignment.start_on if consent == "accepted" else assignment.proposed_on
+    return and_(assignment.consent == consent, open_during(opened, assignment.end_on, start, end))
 
 
 def open_during(

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select, text
 from sqlmodel import Session
 
 from kui_cli.domain import ages, history
-from kui_cli.domain.kui import open_during
+from kui_cli.domain.kui import assignment_during, open_during
 from kui_cli.models import (
     ChangeLog,
     CoordinatorAssignment,
@@ -30,7 +30,6 @@ from kui_cli.models import (
 NOT_PLAN_CHANGES = ("registered", "name", "phone", "email")
 
 assignment = CoordinatorAssignment
-assignment_start = func.coalesce(assignment.start_on, assignment.proposed_on)
 
 
 def without_jit(session: Session) -> None:
@@ -62,9 +61,7 @@ def aged(youngest: int, oldest: int, on: dt.date) -> ColumnElement[bool]:
 
 def coordinator_on(on: dt.date, consent: str = "accepted") -> ColumnElement[bool]:
     """A coordinator assignment with this consent that is open on `on`."""
-    return and_(
-        assignment.consent == consent, open_during(assignment_start, assignment.end_on, on, on)
-    )
+    return assignment_during(consent, on, on)
 
 
 def coordinator_initials(on: dt.date) -> ColumnElement[str]:
@@ -73,7 +70,7 @@ def coordinator_initials(on: dt.date) -> ColumnElement[str]:
         select(Staff.initials)
         .join(assignment, assignment.staff_id == Staff.id)
         .where(assignment.youth_id == Youth.id, coordinator_on(on))
-        .order_by(assignment_start.desc(), assignment.id.desc())
+        .order_by(assignment.start_on.desc(), assignment.id.desc())
         .limit(1)
         .scalar_subquery()
     )
