@@ -35,6 +35,10 @@ YOUTHS: dict[str, tuple[dt.date, str, str, str]] = {
     "Lars": (D(2010, 8, 8), "2026-11-18", "none", "B"),
 }
 SINCE = {"Freja": "2025-06-01"}
+# The plan owners on 2026-10-31 as `kui_cli.domain.plan_owners.owners` derives them: none until
+# the plan's owner rule is wired in there; with it, {"Bo": "AB"} (under 18 the UU coordinator;
+# Ida's UU coordinator does not own the plan of a 30-year-old, Emil's is only proposed).
+PLAN_OWNERS: dict[str, str] = {}
 
 # (youth, options, --today): the youths' stories after registration, through `youth update`.
 UPDATES: list[tuple[str, tuple[str, ...], str]] = [
