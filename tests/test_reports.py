@@ -18,6 +18,7 @@ from kui_cli.domain import history, months, reports
 from kui_cli.domain import profile as profiles
 from kui_cli.domain.audit import Actor
 from kui_cli.domain.profile import read_profile
+from kui_cli.errors import KuiError
 from kui_cli.models import ChangeLog, Youth
 from tests import municipality
 from tests.conftest import KuiRunner, add_youth, ok, snapshot
@@ -280,6 +281,9 @@ def test_applications_below_10_percent_vocational_require_an_action_plan(
     assert [s["percent"] for s in data["shares"]] == [9, 91, 0]
     assert "action plan" in result.stderr and "10 %" in result.stderr
     assert ready("report", "applications", "--year", "2027").exit_code == 1
+    none = ok(ready("report", "applications", "--year", "2025", "-f", "json"))
+    assert "no applications recorded in 2025" in none.stderr
+    assert [s["percent"] for s in json.loads(none.stdout)["shares"]] == [None, None, None]
 
 
 @given(st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=6))
@@ -361,3 +365,23 @@ def test_demo_overview_prints_the_seed_figures(kui: KuiRunner, db_url: str) -> N
     table = ok(kui("report", "overview", today=demo_day)).stdout
     for figure in ("1905", "1451", "5795", "3694", "274", "153", "106", "28"):
         assert re.search(rf"\b{figure}\b", table), figure
+
+
+@given(st.dates(min_value=D(2000, 1, 1), max_value=D(2040, 12, 31)), st.integers(0, 400))
+def test_a_month_is_its_calendar_month_and_so_far_until_it_ends(day: dt.date, later: int) -> None:
+    today = day + dt.timedelta(days=later)
+    period = months.parse_month(f"{day:%Y-%m}", today)
+    assert period.start == day.replace(day=1) and period.end.month == day.month
+    assert (period.end + dt.timedelta(days=1)).day == 1
+    assert period.so_far == (today <= period.end)
+    assert period.as_of == min(today, period.end)
+    assert months.last_months(period, 12)[-1] == period
+    assert len({p.month for p in months.last_months(period, 12)}) == 12
+
+
+@given(st.text(max_size=10))
+def test_anything_but_a_month_is_refused(text_: str) -> None:
+    if re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text_.strip()):
+        return
+    with pytest.raises(KuiError, match="YYYY-MM"):
+        months.parse_month(text_, D(2026, 11, 22))

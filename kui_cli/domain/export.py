@@ -49,7 +49,8 @@ def monthly_rows(
     profile: Profile,
     owners_of: PlanOwners = plan_owners.owners,
 ) -> Iterator[dict[str, Any]]:
-    """The export's rows, in youth order, as the database yields them.
+    """The export's rows, in youth order, as the database yields them: every youth in KUI on
+    some day of the month (the one rule, `kui_youth_during`) who is in the register by its end.
 
     Need, status, age group, coordinator and team are as of the month's last day (or `today` while
     the month runs); counts are over the month; `transitions` is the birthday in the month that
