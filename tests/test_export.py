@@ -227,7 +227,7 @@ def test_the_file_is_not_overwritten_without_force(
     [
         (("--month", "2026-12"), "--month 2026-12 has not begun yet"),
         (("--month", "2026-1"), "YYYY-MM"),
-        (("--month", "2026-10", "-f", "xlsx"), "xlsx needs a file"),
+        (("--month", "2026-11", "-f", "xlsx"), "xlsx needs a file"),
         (("--month", "2026-10", "--out", "/nonexistent/x.csv"), "does not exist"),
     ],
 )

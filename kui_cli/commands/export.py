@@ -46,8 +46,6 @@ def monthly(
     from kui_cli.domain import audit, export, months, profile
 
     period = months.parse_month(month, invocation.state(ctx).today)
-    if period.so_far:
-        render.warning(f"{period.month} is not over: exported so far, up to {period.as_of}.")
     sheet = f"{period.month} so far" if period.so_far else period.month
     with files.destination(out, force=force) as target, invocation.session(ctx) as (session, actor):
         rows = files.Counted(export.monthly_rows(session, period, profile.current(session)))
@@ -55,3 +53,5 @@ def monthly(
         audit.record(session, actor, "export", filters={"month": period.month}, rows=rows.count)
     if out:
         render.message(f"Exported {rows.count} youths for {period.month} to {out}.")
+    if period.so_far:
+        render.warning(f"{period.month} is not over: exported so far, up to {period.as_of}.")
