@@ -19,9 +19,11 @@ from kui_cli.commands import (
     coordinator,
     demo,
     duty,
+    export,
     init,
     meeting,
     plan,
+    report,
     staff,
     team,
     transitions,
@@ -138,6 +140,8 @@ app.command("transitions")(transitions.transitions)
 app.add_typer(team.app, name="team")
 app.add_typer(meeting.app, name="meeting")
 app.add_typer(agenda.app, name="agenda")
+app.add_typer(export.app, name="export")
+app.add_typer(report.app, name="report")
 
 
 def main() -> None:

@@ -1,27 +1,160 @@
-"""Files that kui writes for people (the youth's plan, agendas, exports): private and whole."""
+"""Files that kui writes for people and scripts: private, atomic, never overwritten unasked.
+
+A file appears whole or not at all (written to a temporary file beside it, then renamed), with
+mode 0600 because an export is personal data even when pseudonymised. The export's three formats
+are written row by row as the rows come, so a large municipality needs no more memory than a
+small one.
+"""
 
 from __future__ import annotations
 
-import contextlib
+import csv
+import datetime as dt
 import os
+import sys
 import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import Any, TextIO
+
+from kui_cli import render
+from kui_cli.errors import KuiError
+
+
+def check_target(path: Path, *, force: bool) -> None:
+    """Refuse early: an existing file without --force, or a folder that does not exist."""
+    if path.is_dir():
+        raise KuiError(f"{path} is a folder: give a file name")
+    if path.exists() and not force:
+        raise KuiError(f"{path} exists already: use --force to overwrite it")
+    if not path.parent.is_dir():
+        raise KuiError(f"cannot write {path}: folder {path.parent} does not exist")
+
+
+@contextmanager
+def private_file(path: Path, *, force: bool = False) -> Iterator[Path]:
+    """A temporary path (mode 0600) that becomes `path` when the block succeeds.
+
+    On failure the temporary file is removed and `path` is untouched.
+    """
+    check_target(path, force=force)
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        yield temporary
+        with temporary.open("rb") as written:
+            os.fsync(written.fileno())
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+@contextmanager
+def destination(path: Path | None, *, force: bool = False) -> Iterator[Path | None]:
+    """`private_file(path)`, or None for standard output when no path is given."""
+    if path is None:
+        yield None
+        return
+    with private_file(path, force=force) as temporary:
+        yield temporary
+
+
+def write_rows(
+    rows: Iterable[dict[str, Any]],
+    fmt: str,
+    columns: Sequence[str],
+    target: Path | None,
+    sheet: str = "kui",
+) -> None:
+    """Rows as csv, json or xlsx, to `target` or (csv, json) standard output."""
+    if fmt == "xlsx":
+        if target is None:
+            raise KuiError("xlsx needs a file: give --out FILE")
+        write_xlsx(rows, columns, target, sheet)
+        return
+    with (
+        target.open("w", encoding="utf-8", newline="") if target else nullcontext(sys.stdout) as out
+    ):
+        if fmt == "csv":
+            write_csv(rows, columns, out)
+        else:
+            write_json(rows, out)
 
 
 def write_private(path: Path, text: str) -> None:
-    """Write `text` with mode 0600, atomically: a temporary file in the same folder, flushed to
-    disk, then renamed over the target, so a reader never sees half a file and no one else can
-    read personal data in it, not even for a moment."""
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    """Write `text` to `path` (replacing it) with mode 0600, atomically."""
+    with private_file(path, force=True) as temporary:
+        temporary.write_text(text, encoding="utf-8")
+
+
+class Counted:
+    """Passes rows through and counts them (the audit log records how many left)."""
+
+    def __init__(self, rows: Iterable[dict[str, Any]]) -> None:
+        self.rows = rows
+        self.count = 0
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for row in self.rows:
+            self.count += 1
+            yield row
+
+
+def write_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str], out: TextIO) -> None:
+    """A header, then one line per row as it comes; cells as `render.cell` writes them."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([render.cell(row.get(c)) for c in columns])
+
+
+def write_json(rows: Iterable[dict[str, Any]], out: TextIO) -> None:
+    """A JSON list, streamed (the renderer's JSON listing writes one row at a time)."""
+    render.listing(rows, render.Format.json, out=out)
+
+
+def write_xlsx(
+    rows: Iterable[dict[str, Any]], columns: Sequence[str], path: Path, sheet: str
+) -> None:
+    """An Excel sheet: a bold, frozen header row; numbers, booleans and dates as typed cells.
+
+    xlsxwriter's constant-memory mode flushes each row to disk as it is written; its scratch
+    files go beside the target, not into a shared temporary folder.
+    """
+    import xlsxwriter
+
+    options = {
+        "constant_memory": True,
+        "tmpdir": str(path.parent),
+        "default_date_format": "yyyy-mm-dd",
+    }
+    workbook = xlsxwriter.Workbook(str(path), options)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+        bold = workbook.add_format({"bold": True})
+        worksheet = workbook.add_worksheet(sheet)
+        worksheet.freeze_panes(1, 0)
+        worksheet.set_column(0, 0, 26)
+        worksheet.set_column(1, len(columns) - 1, 13)
+        worksheet.write_row(0, 0, list(columns), bold)
+        last = 0
+        for last, row in enumerate(rows, start=1):
+            for col, name in enumerate(columns):
+                _write_cell(worksheet, last, col, row.get(name))
+        worksheet.autofilter(0, 0, last, len(columns) - 1)
+    finally:
+        workbook.close()
+
+
+def _write_cell(worksheet: Any, row: int, col: int, value: Any) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool):
+        worksheet.write_boolean(row, col, value)
+    elif isinstance(value, int | float):
+        worksheet.write_number(row, col, value)
+    elif isinstance(value, dt.date):
+        worksheet.write_datetime(row, col, value)
+    else:
+        worksheet.write_string(row, col, str(value))

@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlmodel import Session
 
 from kui_cli.domain import ages
+from kui_cli.domain.periods import open_during
 from kui_cli.models import CoordinatorAssignment, Effort, Staff, Youth
 
 UU, JOBCENTER = "uu", "jobcenter"
@@ -30,37 +31,36 @@ BATCH = 2000  # ids per IN (...): well below SQLite's and PostgreSQL's parameter
 Assignment = CoordinatorAssignment
 
 
+def assignment_during(consent: str, start: dt.date, end: dt.date) -> ColumnElement[bool]:
+    """An assignment with this consent open on some day start..end: an accepted one from its
+    start, a pending one (proposed, awaiting consent) from its proposal."""
+    opened = Assignment.start_on if consent == "accepted" else Assignment.proposed_on
+    return and_(Assignment.consent == consent, open_during(opened, Assignment.end_on, start, end))
+
+
 def active_assignment(today: dt.date) -> ColumnElement[bool]:
     """An assignment with consent that has started and not ended on `today`."""
-    return and_(
-        Assignment.consent == "accepted",
-        Assignment.start_on <= today,
-        or_(Assignment.end_on.is_(None), Assignment.end_on > today),
-    )
+    return assignment_during("accepted", today, today)
 
 
 def pending_assignment(today: dt.date) -> ColumnElement[bool]:
     """A proposal that awaits the youth's consent: it counts against capacity, owns nothing."""
-    return and_(
-        Assignment.consent == "pending",
-        Assignment.proposed_on <= today,
-        or_(Assignment.end_on.is_(None), Assignment.end_on > today),
-    )
+    return assignment_during("pending", today, today)
+
+
+def open_assignment_during(start: dt.date, end: dt.date) -> ColumnElement[bool]:
+    """Active or pending on some day start..end: what makes a KUI youth over a period."""
+    return or_(assignment_during("accepted", start, end), assignment_during("pending", start, end))
 
 
 def open_assignment(today: dt.date) -> ColumnElement[bool]:
     """Active or pending: what fills a coordinator's caseload and makes a KUI youth."""
-    return or_(active_assignment(today), pending_assignment(today))
+    return open_assignment_during(today, today)
 
 
 def active_effort(today: dt.date) -> ColumnElement[bool]:
     """An effort that has started and not ended: `end_on` is the first day without it."""
     return and_(Effort.start_on <= today, or_(Effort.end_on.is_(None), Effort.end_on > today))
-
-
-def has_open_coordinator(today: dt.date) -> ColumnElement[bool]:
-    """SQL on `youth`: an active or pending coordinator (part of the KUI-youth rule)."""
-    return exists().where(Assignment.youth_id == Youth.id, open_assignment(today))
 
 
 def has_coordinator(today: dt.date, staff_id: int | None = None) -> ColumnElement[bool]:

@@ -1,0 +1,57 @@
+"""`kui export`: management's pseudonymised monthly export (for a cron line)."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kui_cli import invocation, render
+
+app = typer.Typer(help="Exports for management: pseudonymised, no CPR and no names.")
+
+
+class ExportFormat(enum.StrEnum):
+    csv = "csv"
+    json = "json"
+    xlsx = "xlsx"
+
+
+@app.command("monthly")
+def monthly(
+    ctx: typer.Context,
+    month: Annotated[str, typer.Option(help="The month, YYYY-MM.", show_default=False)],
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="csv (with a header), json or xlsx.")
+    ] = ExportFormat.csv,
+    out: Annotated[
+        Path | None, typer.Option(help="Write to FILE (mode 0600); default stdout.")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing FILE.")] = False,
+) -> None:
+    """One pseudonymised row per youth in KUI during the month (audited).
+
+    Columns: export_key (the same for a youth every month; no CPR, no name), birth_year,
+    age_group, need, status (at month end), coordinator, team, plan_owner, plan_changes,
+    unacknowledged, deadlines_met, deadlines_missed (education obligation, uddannelsespligt),
+    transitions, and as_of, so_far: a month that is not over is exported "so far", up to --today,
+    and flagged. The file is written atomically and never overwritten without --force.
+
+    Example:
+        kui export monthly --month 2026-10 --format xlsx --out kui-2026-10.xlsx
+    """
+    from kui_cli import files
+    from kui_cli.domain import audit, export, months, profile
+
+    period = months.parse_month(month, invocation.state(ctx).today)
+    sheet = f"{period.month} so far" if period.so_far else period.month
+    with files.destination(out, force=force) as target, invocation.session(ctx) as (session, actor):
+        rows = files.Counted(export.monthly_rows(session, period, profile.current(session)))
+        files.write_rows(rows, fmt.value, export.COLUMNS, target, sheet)
+        audit.record(session, actor, "export", filters={"month": period.month}, rows=rows.count)
+    if out:
+        render.message(f"Exported {rows.count} youths for {period.month} to {out}.")
+    if period.so_far:
+        render.warning(f"{period.month} is not over: exported so far, up to {period.as_of}.")

@@ -1,0 +1,144 @@
+"""The per-youth measures that the monthly export and the overview share, as SQL on `youth`.
+
+Who is coordinator on a day, which team a youth belongs to, what counts as a plan change and
+whether it is acknowledged, and which education-obligation deadlines were met or missed: each is
+defined once here, so the export's rows add up to the overview's totals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Mapping, Sequence
+
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, text
+from sqlmodel import Session
+
+from kui_cli.domain import ages, history, owners
+from kui_cli.domain.periods import open_during
+from kui_cli.models import (
+    ChangeLog,
+    CoordinatorAssignment,
+    DutyEpisode,
+    Referral,
+    Staff,
+    Team,
+    Youth,
+)
+
+# Changes that do not touch the plan: the registration itself and contact details.
+NOT_PLAN_CHANGES = ("registered", "name", "phone", "email")
+
+assignment = CoordinatorAssignment
+
+
+def without_jit(session: Session) -> None:
+    """PostgreSQL estimates the per-youth subqueries as very costly and compiles each report
+    query with JIT, which takes longer than running it (1 s against 0.1 s at 200,000 youths):
+    switch JIT off for this transaction only."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
+
+
+def plan_change() -> ColumnElement[bool]:
+    """A change-log row that the plan owner must see."""
+    return ChangeLog.kind.not_in(NOT_PLAN_CHANGES)
+
+
+def in_kui_ages(on: dt.date, upper_age: int) -> ColumnElement[bool]:
+    """In the register on `on` and younger than the profile's upper age then."""
+    return aged(0, upper_age - 1, on)
+
+
+def aged(youngest: int, oldest: int, on: dt.date) -> ColumnElement[bool]:
+    """In the register on `on` and aged `youngest` to `oldest` years (both included) then."""
+    return and_(
+        Youth.birth_date <= ages.latest_birth_date_for_age(youngest, on),
+        Youth.birth_date > ages.latest_birth_date_for_age(oldest + 1, on),
+        history.known_on(on),
+    )
+
+
+def coordinator_initials(on: dt.date) -> ColumnElement[str]:
+    """The initials of the youth's active coordinator on `on` (the latest started), or null."""
+    return (
+        select(Staff.initials)
+        .join(assignment, assignment.staff_id == Staff.id)
+        .where(assignment.youth_id == Youth.id, owners.active_assignment(on))
+        .order_by(assignment.start_on.desc(), assignment.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def team_slug(on: dt.date) -> ColumnElement[str]:
+    """The team of the youth's open referral on `on`, else of the last decision by then."""
+    teams = select(Team.slug).join(Referral, Referral.team_id == Team.id)
+    open_referral = (
+        teams.where(
+            Referral.youth_id == Youth.id,
+            open_during(Referral.referred_on, Referral.decided_on, on, on),
+        )
+        .order_by(Referral.referred_on.desc(), Referral.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    last_decision = (
+        teams.where(Referral.youth_id == Youth.id, Referral.decided_on <= on)
+        .order_by(Referral.decided_on.desc(), Referral.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(open_referral, last_decision)
+
+
+def plan_changes(start: dt.date, end: dt.date) -> ColumnElement[int]:
+    """How many plan changes of the youth took effect start..end."""
+    return (
+        select(func.count())
+        .where(ChangeLog.youth_id == Youth.id, plan_change(), ChangeLog.effective_on >= start)
+        .where(ChangeLog.effective_on <= end)
+        .scalar_subquery()
+    )
+
+
+def unacknowledged(
+    session: Session, youth_ids: Sequence[int], on: dt.date, owners: Mapping[int, str]
+) -> Counter[int]:
+    """Per youth, the plan changes in effect by `on` that were not acknowledged by the end of
+    that day; the owner's own changes do not count (the inbox lists changes by others)."""
+    cutoff = dt.datetime.combine(on + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    query = (
+        select(ChangeLog.youth_id, ChangeLog.by, func.count())
+        .where(ChangeLog.youth_id.in_(youth_ids), plan_change(), ChangeLog.effective_on <= on)
+        .where(or_(ChangeLog.acknowledged_at.is_(None), ChangeLog.acknowledged_at >= cutoff))
+        .group_by(ChangeLog.youth_id, ChangeLog.by)
+    )
+    counts: Counter[int] = Counter()
+    for youth_id, by, n in session.execute(query):
+        if by.upper() != (owners.get(youth_id) or "").upper():
+            counts[youth_id] += n
+    return counts
+
+
+def deadlines(
+    start: dt.date, end: dt.date, today: dt.date
+) -> tuple[ColumnElement[int], ColumnElement[int]]:
+    """Per duty episode: how many of its deadlines (contact, offer) falling start..end were met,
+    and how many missed. Met: done on or before the deadline. Missed: the deadline day is over
+    (before `today`) and the step came late or not at all, unless the episode closed first
+    (the youth went back to an activity, turned 18 or was exempted)."""
+    met: list[ColumnElement[int]] = []
+    missed: list[ColumnElement[int]] = []
+    episode = DutyEpisode
+    steps = (
+        (episode.contact_deadline, episode.contacted_on),
+        (episode.offer_deadline, episode.offered_on),
+    )
+    for due, done in steps:
+        falls = and_(due >= start, due <= end)
+        not_closed_first = or_(episode.closed_on.is_(None), episode.closed_on > due)
+        late = or_(done > due, and_(done.is_(None), not_closed_first))
+        met.append(case((and_(falls, done <= due), 1), else_=0))
+        missed.append(case((and_(falls, due < today, late), 1), else_=0))
+    return met[0] + met[1], missed[0] + missed[1]

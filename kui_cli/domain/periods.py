@@ -1,0 +1,18 @@
+"""Open intervals of dates: an assignment, an episode or a referral that is open on some day.
+
+`opened` is the first day a thing applies; `closed` the first day it no longer does (null while
+open), so on its closing day a thing no longer counts, the same rule as an effort's `end_on`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ColumnElement, and_, or_
+
+
+def open_during(
+    opened: ColumnElement[dt.date], closed: ColumnElement[dt.date], start: dt.date, end: dt.date
+) -> ColumnElement[bool]:
+    """SQL: open on some day start..end (both included)."""
+    return and_(opened <= end, or_(closed.is_(None), closed > start))

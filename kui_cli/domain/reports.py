@@ -1,0 +1,405 @@
+"""Management's figures: the monthly overview, the application shares and the 2030 targets.
+
+Everything is counted in the database (GROUP BY, sums of conditions); only the few values behind a
+median are read out. Statuses and needs on a past date are rebuilt from the change log
+(`history`), ages and age groups use the same rule as everywhere else (`ages`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
+from sqlmodel import Session
+
+from kui_cli.domain import ages, audit, codes, history, measures, months, owners, plan_owners
+from kui_cli.domain.audit import Actor
+from kui_cli.domain.kui import kui_youth_during
+from kui_cli.domain.months import Period
+from kui_cli.domain.periods import open_during
+from kui_cli.domain.plan_owners import PlanOwners
+from kui_cli.domain.profile import Profile
+from kui_cli.errors import KuiError
+from kui_cli.models import (
+    ChangeLog,
+    CoordinatorAssignment,
+    DutyEpisode,
+    Referral,
+    Staff,
+    Team,
+    Youth,
+)
+
+GROUPS = (1, 2, 3, 4)
+TREND_MONTHS = 12
+# Not in education or job (NEET): the 2030 target's statuses; `job` below the hours threshold too.
+NEET_STATUSES = (
+    "none",
+    "benefit-education-ready",
+    "benefit-activity-ready",
+    "resource-programme",
+    "job-clarification",
+    "exempted",
+)
+DEFAULT_JOB_HOURS = 20.0
+# The national targets, measured on 1 October: (milestone 2025, target 2030), in percent.
+COMPLETED_TARGETS = (85.0, 90.0)
+NEET_TARGETS = (5.0, 3.5)
+VOCATIONAL_MINIMUM = 10.0
+
+
+def job_hours_threshold(profile: Profile) -> float:
+    """Weekly hours below which a job is not an activity (the profile's, 18 or 20; default 20)."""
+    try:
+        return float(profile.value("duty.job_hours_threshold"))
+    except (KeyError, TypeError, ValueError):
+        return DEFAULT_JOB_HOURS
+
+
+def neet_on(on: dt.date, hours_threshold: float) -> ColumnElement[bool]:
+    """Not in education or job on `on`. A job counts below the hours threshold; the hours are
+    known only for the current job (a youth whose status on `on` and today is `job`)."""
+    status = history.status_at(on)
+    short_job = and_(status == "job", Youth.status == "job", Youth.hours < hours_threshold)
+    return or_(status.in_(NEET_STATUSES), short_job)
+
+
+def percent(part: int, whole: int, digits: int = 1) -> float | None:
+    return round(100 * part / whole, digits) if whole else None
+
+
+def median(values: Sequence[float], digits: int = 1) -> float | None:
+    return round(statistics.median(values), digits) if values else None
+
+
+# ---------------------------------------------------------------------------------------------
+# The overview
+
+
+def overview(
+    session: Session,
+    actor: Actor,
+    profile: Profile,
+    period: Period,
+    owners_of: PlanOwners = plan_owners.owners,
+) -> dict[str, Any]:
+    """Every figure of the monthly overview, as the JSON contract of `report overview`."""
+    measures.without_jit(session)
+    as_of = period.as_of
+    kui_youths, without_owner = _kui_youths(session, period, owners_of)
+    result: dict[str, Any] = {
+        "month": period.month,
+        "from": period.start,
+        "to": as_of,
+        "so_far": period.so_far,
+        "municipality": profile.data.get("name"),
+        "upper_age": profile.upper_age,
+        **register_counts(session, as_of, profile.upper_age),
+        "kui_youths": kui_youths,
+        "need_c_without_coordinator": _need_c_without_coordinator(session, as_of, profile),
+        "without_plan_owner": without_owner,
+        "caseloads": caseloads(session, as_of),
+        "deadlines": deadline_figures(session, period),
+        "plan_changes": plan_change_figures(session, period),
+        "referrals": referrals_per_team(session, period),
+        "out_of_activity_trend": neet_trend(session, period, profile),
+    }
+    audit.record(session, actor, "report", filters={"report": "overview", "month": period.month})
+    return result
+
+
+def register_counts(session: Session, on: dt.date, upper_age: int) -> dict[str, Any]:
+    """Youths in KUI ages on `on` by age group, and by need and by status within the groups."""
+    inner = (
+        select(
+            Youth.birth_date.label("born"),
+            history.status_at(on).label("status"),
+            history.need_at(on).label("need"),
+        )
+        .where(measures.in_kui_ages(on, upper_age))
+        .subquery()
+    )
+    query = select(inner.c.born, inner.c.status, inner.c.need, func.count()).group_by(
+        inner.c.born, inner.c.status, inner.c.need
+    )
+    by_need: Counter[tuple[str, int]] = Counter()
+    by_status: Counter[tuple[str, int]] = Counter()
+    for born, status, need, n in session.execute(query):
+        group = ages.age_group(born, status, on, upper_age)
+        if group is not None:
+            by_need[need, group] += n
+            by_status[status, group] += n
+    return {
+        "age_groups": [
+            {"age_group": g, "youths": sum(n for (_, group), n in by_need.items() if group == g)}
+            for g in GROUPS
+        ],
+        "needs": [_across_groups("need", code, by_need) for code in codes.NEEDS],
+        "statuses": [_across_groups("status", code, by_status) for code in codes.STATUSES],
+    }
+
+
+def _across_groups(key: str, code: str, counts: Counter[tuple[str, int]]) -> dict[str, Any]:
+    row: dict[str, Any] = {key: code}
+    row.update({f"group_{g}": counts[code, g] for g in GROUPS})
+    row["total"] = sum(counts[code, g] for g in GROUPS)
+    return row
+
+
+def _kui_youths(session: Session, period: Period, owners_of: PlanOwners) -> tuple[int, int]:
+    """KUI youths during the month, and how many of them have no plan owner at its end."""
+    query = (
+        select(Youth.id)
+        .where(kui_youth_during(period.start, period.as_of), history.known_on(period.as_of))
+        .execution_options(yield_per=5000)
+    )
+    total = without = 0
+    for batch in session.execute(query).partitions():
+        ids = [row[0] for row in batch]
+        owners = owners_of(session, ids, period.as_of)
+        total += len(ids)
+        without += sum(1 for youth_id in ids if not owners.get(youth_id))
+    return total, without
+
+
+def _need_c_without_coordinator(session: Session, on: dt.date, profile: Profile) -> int:
+    has_coordinator = exists().where(
+        CoordinatorAssignment.youth_id == Youth.id, owners.active_assignment(on)
+    )
+    query = select(func.count()).where(
+        measures.in_kui_ages(on, profile.upper_age),
+        history.need_at(on) == "C",
+        ~has_coordinator,
+    )
+    return session.execute(query).scalar() or 0
+
+
+def caseloads(session: Session, on: dt.date) -> list[dict[str, Any]]:
+    """Each coordinator's youths on `on` (active, and pending that count against capacity)."""
+    active = func.sum(case((owners.active_assignment(on), 1), else_=0))
+    pending = func.sum(case((owners.pending_assignment(on), 1), else_=0))
+    query = (
+        select(Staff.initials, Staff.role, Staff.capacity, active, pending)
+        .outerjoin(CoordinatorAssignment, CoordinatorAssignment.staff_id == Staff.id)
+        .group_by(Staff.id, Staff.initials, Staff.role, Staff.capacity)
+        .order_by(Staff.initials)
+    )
+    rows = []
+    for initials, role, capacity, n_active, n_pending in session.execute(query):
+        load = (n_active or 0) + (n_pending or 0)
+        if capacity is None and not load:
+            continue
+        rows.append(
+            {
+                "coordinator": initials,
+                "role": role,
+                "active": n_active or 0,
+                "pending": n_pending or 0,
+                "capacity": capacity,
+                "load_percent": percent(load, capacity, 0) if capacity else None,
+                "over_capacity": capacity is not None and load > capacity,
+            }
+        )
+    return rows
+
+
+def deadline_figures(session: Session, period: Period) -> dict[str, Any]:
+    """Education-obligation deadlines falling in the month, met or missed, and the median
+    calendar days from dropping out to the contact, for contacts made in the month."""
+    met, missed = measures.deadlines(period.start, period.end, period.today)
+    n_met, n_missed = session.execute(
+        select(func.coalesce(func.sum(met), 0), func.coalesce(func.sum(missed), 0))
+    ).one()
+    contacted = DutyEpisode.contacted_on
+    query = select(DutyEpisode.out_since, contacted).where(
+        contacted >= period.start, contacted <= period.as_of
+    )
+    days = [(done - out).days for out, done in session.execute(query)]
+    return {
+        "met": int(n_met),
+        "missed": int(n_missed),
+        "met_percent": percent(int(n_met), int(n_met) + int(n_missed)),
+        "contacts": len(days),
+        "median_days_to_contact": median(days),
+    }
+
+
+def plan_change_figures(session: Session, period: Period) -> dict[str, Any]:
+    """Plan changes that took effect in the month; of these, how many the owner acknowledged,
+    and the median days from the change to the acknowledgement."""
+    query = select(ChangeLog.at, ChangeLog.acknowledged_at).where(
+        measures.plan_change(),
+        ChangeLog.effective_on >= period.start,
+        ChangeLog.effective_on <= period.as_of,
+    )
+    changes = 0
+    waits: list[float] = []
+    for at, acknowledged in session.execute(query):
+        changes += 1
+        if acknowledged is not None:
+            waits.append((_aware(acknowledged) - _aware(at)).total_seconds() / 86400)
+    return {
+        "changes": changes,
+        "acknowledged": len(waits),
+        "median_days_to_acknowledge": median(waits),
+    }
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    """Timestamps are stored in UTC; a driver that drops the zone gets it back."""
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def referrals_per_team(session: Session, period: Period) -> list[dict[str, Any]]:
+    """Per team: referrals received and handled (decided) in the month, and open at its end."""
+
+    def within(column: Any) -> Any:
+        return func.sum(case((and_(column >= period.start, column <= period.as_of), 1), else_=0))
+
+    still_open = open_during(Referral.referred_on, Referral.decided_on, period.as_of, period.as_of)
+    query = (
+        select(
+            Team.slug,
+            within(Referral.referred_on),
+            within(Referral.decided_on),
+            func.sum(case((still_open, 1), else_=0)),
+        )
+        .outerjoin(Referral, Referral.team_id == Team.id)
+        .group_by(Team.id, Team.slug)
+        .order_by(Team.slug)
+    )
+    return [
+        {"team": slug, "received": received or 0, "handled": handled or 0, "open": opened or 0}
+        for slug, received, handled, opened in session.execute(query)
+    ]
+
+
+def neet_trend(session: Session, period: Period, profile: Profile) -> list[dict[str, Any]]:
+    """Youths in KUI ages outside education and job at the end of each of the last 12 months."""
+    threshold = job_hours_threshold(profile)
+    rows = []
+    for month in months.last_months(period, TREND_MONTHS):
+        on = month.as_of
+        query = select(func.count()).where(
+            measures.in_kui_ages(on, profile.upper_age), neet_on(on, threshold)
+        )
+        rows.append({"month": month.month, "as_of": on, "youths": session.execute(query).scalar()})
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Application shares (søgetal)
+
+
+APPLICATION_LABELS = {
+    "vocational": "Erhvervsuddannelser",
+    "gymnasium": "Gymnasiale uddannelser",
+    "other": "øvrige (herunder elever til den forberedende grunduddannelse)",
+}
+
+
+def applications(session: Session, actor: Actor, year: int) -> dict[str, Any]:
+    """The shares of the applications recorded in `year` (`youth update --applied`), in whole
+    percent that add up to 100, as the municipality publishes them at the end of May; below 10 %
+    to vocational education the municipality must make an action plan."""
+    if year > actor.today.year:
+        raise KuiError(f"--year {year} has not begun yet (today is {actor.today})")
+    query = (
+        select(Youth.applied, func.count())
+        .where(Youth.applied_on >= dt.date(year, 1, 1), Youth.applied_on <= dt.date(year, 12, 31))
+        .where(Youth.applied.is_not(None))
+        .group_by(Youth.applied)
+    )
+    counts = dict.fromkeys(codes.APPLIED, 0) | dict(session.execute(query).all())
+    total = sum(counts.values())
+    shares = whole_percents(list(counts.values())) if total else [None] * len(counts)
+    vocational = 100 * counts["vocational"] / total if total else None
+    audit.record(session, actor, "report", filters={"report": "applications", "year": year})
+    return {
+        "year": year,
+        "applicants": total,
+        "shares": [
+            {"education": code, "label": APPLICATION_LABELS[code], "applicants": n, "percent": p}
+            for (code, n), p in zip(counts.items(), shares, strict=True)
+        ],
+        "action_plan_required": vocational is not None and vocational < VOCATIONAL_MINIMUM,
+    }
+
+
+def whole_percents(counts: Sequence[int]) -> list[int]:
+    """Whole percents that add up to 100 (largest remainder; ties go to the first)."""
+    total = sum(counts)
+    exact = [100 * n / total for n in counts]
+    result = [int(x) for x in exact]
+    by_remainder = sorted(range(len(counts)), key=lambda i: result[i] - exact[i])
+    for i in by_remainder[: 100 - sum(result)]:
+        result[i] += 1
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# The 2030 targets
+
+
+def measurement_day(year: int | None, today: dt.date) -> dt.date:
+    """1 October of `year` (default: the last 1 October up to today); a future one is refused."""
+    if year is None:
+        year = today.year if today >= dt.date(today.year, 10, 1) else today.year - 1
+    day = dt.date(year, 10, 1)
+    if day > today:
+        raise KuiError(f"1 October {year} has not come yet (today is {today})")
+    return day
+
+
+def targets(session: Session, actor: Actor, profile: Profile, year: int | None) -> dict[str, Any]:
+    """The two national 2030 targets measured on the register as of 1 October."""
+    on = measurement_day(year, actor.today)
+    measures.without_jit(session)
+    completed = or_(Youth.completed_on <= on, history.status_at(on) == "completed")
+    neet = neet_on(on, job_hours_threshold(profile))
+    rows = [
+        _target(session, "completed", measures.aged(25, 25, on), completed, COMPLETED_TARGETS),
+        _target(session, "neet", measures.aged(15, 24, on), neet, NEET_TARGETS, lower=True),
+    ]
+    audit.record(session, actor, "report", filters={"report": "targets", "date": on})
+    return {"date": on, "targets": rows}
+
+
+TARGET_TEXTS = {
+    "completed": "25-årige med en gennemført ungdomsuddannelse",
+    "neet": "15-24-årige uden for uddannelse og job",
+}
+
+
+def _target(
+    session: Session,
+    name: str,
+    population: ColumnElement[bool],
+    counted: ColumnElement[bool],
+    goals: tuple[float, float],
+    lower: bool = False,
+) -> dict[str, Any]:
+    query = select(func.count(), func.coalesce(func.sum(case((counted, 1), else_=0)), 0))
+    youths, count = session.execute(query.where(population)).one()
+    share = percent(int(count), youths)
+
+    def met(goal: float) -> bool | None:
+        if share is None:
+            return None
+        return share <= goal if lower else share >= goal
+
+    return {
+        "target": name,
+        "description": TARGET_TEXTS[name],
+        "youths": youths,
+        "count": int(count),
+        "percent": share,
+        "milestone_2025": goals[0],
+        "met_2025": met(goals[0]),
+        "target_2030": goals[1],
+        "met_2030": met(goals[1]),
+    }

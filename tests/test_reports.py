@@ -1,0 +1,390 @@
+"""`kui report`: the overview, application shares and 2030 targets on hand-computed figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import create_engine, select, text
+from sqlmodel import Session
+
+from kui_cli.domain import history, months, reports
+from kui_cli.domain import profile as profiles
+from kui_cli.domain.audit import Actor
+from kui_cli.domain.profile import read_profile
+from kui_cli.errors import KuiError
+from kui_cli.models import ChangeLog, Youth
+from tests import municipality
+from tests.conftest import KuiRunner, add_youth, ok, snapshot
+
+D = dt.date
+OCTOBER_TREND = [0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 3, 4]
+
+
+@pytest.fixture
+def town(ready: KuiRunner, db_url: str) -> dict[str, int]:
+    return municipality.build(ready, db_url)
+
+
+def overview_json(kui: KuiRunner, *args: str) -> dict:
+    return json.loads(ok(kui("report", "overview", *args, "-f", "json")).stdout)
+
+
+def test_overview_of_a_month_has_the_hand_computed_figures(
+    ready: KuiRunner, town: dict[str, int]
+) -> None:
+    data = overview_json(ready, "--month", "2026-10")
+    assert (data["month"], data["from"], data["to"], data["so_far"]) == (
+        "2026-10",
+        "2026-10-01",
+        "2026-10-31",
+        False,
+    )
+    assert [g["youths"] for g in data["age_groups"]] == [1, 3, 3, 3]
+    needs = {r["need"]: [r[f"group_{g}"] for g in (1, 2, 3, 4)] for r in data["needs"]}
+    assert needs == {"A": [0, 1, 1, 3], "B": [1, 1, 1, 0], "C": [0, 1, 1, 0]}
+    statuses = {r["status"]: r["total"] for r in data["statuses"] if r["total"]}
+    assert statuses == {
+        "primary-school": 1,
+        "none": 2,
+        "vocational": 2,
+        "job": 2,
+        "completed": 1,
+        "benefit-education-ready": 1,
+        "gymnasium": 1,
+    }
+    assert data["kui_youths"] == 8
+    assert data["need_c_without_coordinator"] == 1
+    assert data["without_plan_owner"] == 8 - len(municipality.PLAN_OWNERS)
+    assert data["caseloads"] == [
+        {"coordinator": "AB", "role": "uu", "active": 2, "pending": 0, "capacity": 1,
+         "load_percent": 200.0, "over_capacity": True},
+        {"coordinator": "CD", "role": "jobcenter", "active": 0, "pending": 1, "capacity": 1,
+         "load_percent": 100.0, "over_capacity": False},
+    ]  # fmt: skip
+    assert data["deadlines"] == {
+        "met": 1,
+        "missed": 1,
+        "met_percent": 50.0,
+        "contacts": 2,
+        "median_days_to_contact": 7.5,
+    }
+    assert data["plan_changes"] == {
+        "changes": 12,
+        "acknowledged": 3,
+        "median_days_to_acknowledge": 3.0,
+    }
+    handled = {r["team"]: (r["received"], r["handled"], r["open"]) for r in data["referrals"]}
+    assert handled == {  # every team of the profile, also those without referrals
+        "team-1": (0, 0, 0),
+        "team-2": (1, 1, 0),
+        "team-3": (1, 0, 1),
+        "youth-conference": (0, 0, 0),
+    }
+    trend = data["out_of_activity_trend"]
+    assert [p["month"] for p in trend][0::11] == ["2025-11", "2026-10"]
+    assert [p["youths"] for p in trend] == OCTOBER_TREND
+
+
+def test_overview_so_far_counts_up_to_today(ready: KuiRunner, town: dict[str, int]) -> None:
+    data = overview_json(ready)
+    assert (data["month"], data["to"], data["so_far"]) == ("2026-11", "2026-11-22", True)
+    # Lars is registered in November; Dina left KUI with her episode in October.
+    assert data["kui_youths"] == 8
+    assert data["deadlines"] == {
+        "met": 1,
+        "missed": 1,
+        "met_percent": 50.0,
+        "contacts": 1,
+        "median_days_to_contact": 2.0,
+    }
+    statuses = {r["status"]: r["total"] for r in data["statuses"] if r["total"]}
+    assert statuses["job"] == 3 and statuses["none"] == 3  # Jens in a job; Lars out
+    assert [p["youths"] for p in data["out_of_activity_trend"]][-2:] == [4, 4]
+
+
+def test_plan_owner_hook_counts_the_youths_without_one(
+    ready: KuiRunner, town: dict[str, int], db_url: str
+) -> None:
+    calls = []
+
+    def owners(session: Session, ids: list[int], on: dt.date) -> dict[int, str]:
+        calls.append(on)
+        return {town["Bo"]: "AB", town["Jens"]: "CD"}
+
+    engine = create_engine(db_url)
+    with Session(engine) as session:
+        actor = Actor("AB", "test", dt.date(2026, 11, 22))
+        period = months.parse_month("2026-10", actor.today)
+        data = reports.overview(session, actor, profiles.current(session), period, owners)
+    engine.dispose()
+    assert data["without_plan_owner"] == 6
+    assert calls == [dt.date(2026, 10, 31)]
+
+
+def test_overview_prints_tables_and_markdown(ready: KuiRunner, town: dict[str, int]) -> None:
+    table = ok(ready("report", "overview", "--month", "2026-10")).stdout
+    assert "Youths by age group" in table and "need_c_without_coordinator" in table
+    assert "\x1b[" not in table
+    markdown = ok(ready("report", "overview", "--month", "2026-10", "-f", "markdown")).stdout
+    assert "## Coordinators' caseloads" in markdown and "| AB " in markdown
+
+
+def test_html_report_is_one_page_with_its_svg_charts(
+    ready: KuiRunner, town: dict[str, int], tmp_path: Path, db_url: str
+) -> None:
+    profile = tmp_path / "special.toml"
+    profile.write_text('name = "Test <b>&amp; Kommune"\n', encoding="utf-8")
+    ok(ready("init", "--profile", str(profile)))
+    page_path = tmp_path / "overblik.html"
+    result = ok(ready("report", "overview", "--month", "2026-10", "--html", str(page_path)))
+    assert json.loads(ok(ready("report", "overview", "--month", "2026-10", "-f", "json")).stdout)
+    assert "overblik.html" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".html") == ["overblik.html"]
+    assert page_path.stat().st_mode & 0o777 == 0o600
+    page = page_path.read_text(encoding="utf-8")
+    assert page.startswith("<!doctype html>") and '<html lang="da">' in page
+    for heading in ("Unge fordelt på aldersgruppe", "Behov for indsats", "Indstillinger pr. team"):
+        assert f"<h2>{heading}</h2>" in page
+    assert "overblik for oktober 2026" in page
+    assert "Test &lt;b&gt;&amp;amp; Kommune" in page and "<b>" not in page
+    for forbidden in ("<script", "<link", "<img", "src=", "href=", "@import", "url("):
+        assert forbidden not in page
+    svgs = [ET.fromstring(s) for s in re.findall(r"<svg.*?</svg>", page, flags=re.S)]
+    assert len(svgs) == 6
+    bars = {s.get("aria-label"): s.findall("rect") for s in svgs}
+    assert len(bars["Unge fordelt på aldersgruppe"]) == 4
+    assert [r.find("title").text for r in bars["Unge fordelt på behov"]] == [
+        "ingen indsats: 5",
+        "enkeltfaglig indsats: 3",
+        "flerfaglig indsats: 2",
+    ]
+    caseload = bars["Sager pr. koordinator (aktive og foreslåede)"]
+    assert [r.get("class") for r in caseload] == ["bar over", "bar"]
+    line = next(s for s in svgs if "line-chart" in s.get("class"))
+    points = line.find("polyline").get("points").split()
+    assert len(points) == 12
+    heights = [float(p.split(",")[1]) for p in points]
+    assert heights[0] == heights[1] > heights[2] and heights[-1] == min(heights)
+    assert [c.find("title").text for c in line.findall("circle")][-1] == "okt 26: 4"
+
+
+def test_report_month_is_checked(ready: KuiRunner, db_url: str) -> None:
+    before = snapshot(db_url)
+    for month, message in (
+        ("2026-12", "has not begun"),
+        ("2026-13", "YYYY-MM"),
+        ("2026/10", "YYYY-MM"),
+    ):
+        result = ready("report", "overview", "--month", month)
+        assert result.exit_code == 1 and result.stderr.startswith("Error:"), result.output
+        assert message in result.stderr and len(result.stderr.splitlines()) == 1
+    assert snapshot(db_url) == before
+
+
+def test_targets_on_1_october(ready: KuiRunner, town: dict[str, int]) -> None:
+    data = json.loads(ok(ready("report", "targets", "-f", "json")).stdout)
+    assert data["date"] == "2026-10-01"
+    completed, neet = data["targets"]
+    assert completed == {
+        "target": "completed",
+        "description": "25-årige med en gennemført ungdomsuddannelse",
+        "youths": 3,
+        "count": 2,
+        "percent": 66.7,
+        "milestone_2025": 85.0,
+        "met_2025": False,
+        "target_2030": 90.0,
+        "met_2030": False,
+    }
+    assert (neet["youths"], neet["count"], neet["percent"]) == (6, 2, 33.3)
+    assert (neet["milestone_2025"], neet["target_2030"], neet["met_2025"]) == (5.0, 3.5, False)
+    table = ok(ready("report", "targets")).stdout
+    assert "66.7" in table and "33.3" in table
+
+
+def test_targets_year_defaults_to_the_last_1_october_and_refuses_the_future(
+    ready: KuiRunner,
+) -> None:
+    assert reports.measurement_day(None, dt.date(2026, 9, 30)) == dt.date(2025, 10, 1)
+    assert reports.measurement_day(None, dt.date(2026, 10, 1)) == dt.date(2026, 10, 1)
+    result = ready("report", "targets", "--year", "2027")
+    assert result.exit_code == 1 and "1 October 2027 has not come yet" in result.stderr
+    empty = json.loads(ok(ready("report", "targets", "-f", "json")).stdout)
+    assert [t["percent"] for t in empty["targets"]] == [None, None]
+
+
+def test_a_short_job_is_neet_with_the_profiles_threshold(
+    ready: KuiRunner, town: dict[str, int], tmp_path: Path
+) -> None:
+    profile = tmp_path / "eighteen.toml"
+    profile.write_text('name = "Atten"\n[duty]\njob_hours_threshold = 15\n', encoding="utf-8")
+    ok(ready("init", "--profile", str(profile)))
+    neet = json.loads(ok(ready("report", "targets", "-f", "json")).stdout)["targets"][1]
+    assert neet["count"] == 1  # Emil's 15 hours are no longer under the threshold
+    assert reports.job_hours_threshold(read_profile("soenderborg")) == 20.0
+
+
+def test_applications_as_lejre_publishes_them(
+    ready: KuiRunner, db_url: str, tmp_path: Path
+) -> None:
+    rows = ["cpr,name"] + [
+        f"{(dt.date(2010, 1, 1) + dt.timedelta(days=i)):%d%m%y}-4{i:03d},Elev {i}"
+        for i in range(101)
+    ]
+    (tmp_path / "pupils.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    ok(ready("youth", "import", str(tmp_path / "pupils.csv")))
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        for applied, first, last in (
+            ("vocational", 1, 23),
+            ("gymnasium", 24, 96),
+            ("other", 97, 100),
+        ):
+            conn.execute(
+                text("UPDATE youth SET applied = :a, applied_on = :on WHERE id BETWEEN :f AND :l"),
+                {"a": applied, "on": dt.date(2026, 3, 1), "f": first, "l": last},
+            )
+        conn.execute(
+            text("UPDATE youth SET applied = 'vocational', applied_on = :on WHERE id = 101"),
+            {"on": dt.date(2025, 12, 31)},
+        )
+    engine.dispose()
+    data = json.loads(ok(ready("report", "applications", "--year", "2026", "-f", "json")).stdout)
+    assert data["applicants"] == 100 and data["action_plan_required"] is False
+    assert [(s["education"], s["percent"]) for s in data["shares"]] == [
+        ("vocational", 23),
+        ("gymnasium", 73),
+        ("other", 4),
+    ]
+    markdown = ok(ready("report", "applications", "--year", "2026", "-f", "markdown"))
+    assert (
+        "- 23 % Erhvervsuddannelser\n- 73 % Gymnasiale uddannelser\n- 4 % øvrige" in markdown.stdout
+    )
+    assert "Warning" not in markdown.stderr
+
+
+def test_applications_below_10_percent_vocational_require_an_action_plan(
+    ready: KuiRunner, db_url: str
+) -> None:
+    ids = []
+    for index, applied in enumerate(["vocational"] + ["gymnasium"] * 10):
+        born = dt.date(2011, 1, 1) + dt.timedelta(days=index)
+        ids.append(add_youth(ready, born, "Elev Elevsen"))
+        ok(ready("youth", "update", str(ids[-1]), "--applied", applied, "--reason", "søgning"))
+    result = ok(ready("report", "applications", "--year", "2026", "-f", "json"))
+    data = json.loads(result.stdout)
+    assert data["action_plan_required"] is True
+    assert [s["percent"] for s in data["shares"]] == [9, 91, 0]
+    assert "action plan" in result.stderr and "10 %" in result.stderr
+    assert ready("report", "applications", "--year", "2027").exit_code == 1
+    none = ok(ready("report", "applications", "--year", "2025", "-f", "json"))
+    assert "no applications recorded in 2025" in none.stderr
+    assert [s["percent"] for s in json.loads(none.stdout)["shares"]] == [None, None, None]
+
+
+@given(st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=6))
+def test_whole_percents_add_up_to_100(counts: list[int]) -> None:
+    if not sum(counts):
+        return
+    shares = reports.whole_percents(counts)
+    assert sum(shares) == 100
+    for n, share in zip(counts, shares, strict=True):
+        assert abs(share - 100 * n / sum(counts)) < 1
+
+
+def test_status_on_rebuilds_past_statuses(
+    ready: KuiRunner, town: dict[str, int], db_url: str
+) -> None:
+    lars = town["Lars"]
+    for status, since in (("job", "2026-11-20"), ("fgu", "2026-11-19")):  # then a correction
+        options = ("--status", status, "--since", since, "--reason", "story")
+        ok(ready("youth", "update", str(lars), *options))
+    engine = create_engine(db_url)
+    with Session(engine) as session:
+
+        def status(name: str, day: dt.date) -> str:
+            return history.status_on(session, [town[name]], day)[town[name]]
+
+        jens = [status("Jens", D(2026, m, d)) for m, d in ((9, 30), (10, 31), (11, 22))]
+        assert jens == ["vocational", "benefit-education-ready", "job"]
+        assert status("Dina", D(2026, 10, 12)) == "none"
+        # The later-recorded correction wins from its own day on.
+        assert [status("Lars", D(2026, 11, d)) for d in (18, 19, 21)] == ["none", "fgu", "fgu"]
+        assert status("Freja", D(2020, 1, 1)) == "completed"  # before registration: as registered
+        everyone = history.status_on(session, select(Youth.id), D(2026, 9, 30))
+        assert everyone[town["Bo"]] == "gymnasium" and len(everyone) == len(town)
+        for day in (D(2026, 1, 1), D(2026, 9, 30), D(2026, 10, 12), D(2026, 11, 19)):
+            assert history.status_on(session, town.values(), day) == naive_statuses(session, day)
+    engine.dispose()
+
+
+def naive_statuses(session: Session, day: dt.date) -> dict[int, str]:
+    """The history rule written out plainly in Python, row by row, to check the SQL."""
+    rows = session.execute(
+        select(ChangeLog).where(ChangeLog.kind.in_(("registered", "status"))).order_by(ChangeLog.id)
+    ).scalars()
+    by_youth: dict[int, list[ChangeLog]] = {}
+    for row in rows:
+        by_youth.setdefault(row.youth_id, []).append(row)
+    result = {}
+    for youth in session.execute(select(Youth)).scalars():
+        changes = by_youth.get(youth.id, [])
+        in_effect = [c.new_value for c in changes if c.effective_on <= day]
+        before = [c.old_value or c.new_value for c in changes[:1]]
+        result[youth.id] = (in_effect[-1:] or before or [youth.status])[0]
+    return result
+
+
+def test_demo_overview_prints_the_seed_figures(kui: KuiRunner, db_url: str) -> None:
+    ok(kui("demo", "-f", "json"))
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        demo_day = conn.execute(text("SELECT value FROM setting WHERE key = 'demo'")).scalar()
+    engine.dispose()
+    data = json.loads(ok(kui("report", "overview", "-f", "json", today=demo_day)).stdout)
+    assert {g["age_group"]: g["youths"] for g in data["age_groups"]} == {
+        1: 1905,
+        2: 1451,
+        3: 5795,
+        4: 3694,
+    }
+    statuses = {r["status"]: r for r in data["statuses"]}
+    seed = {
+        "benefit-education-ready": (274, 98),
+        "benefit-activity-ready": (153, 81),
+        "resource-programme": (51, 106),
+        "job-clarification": (10, 28),
+    }
+    for status, (group_3, group_4) in seed.items():
+        assert (statuses[status]["group_3"], statuses[status]["group_4"]) == (group_3, group_4)
+    assert (statuses["10th-grade"]["group_2"], statuses["exempted"]["group_2"]) == (264, 10)
+    table = ok(kui("report", "overview", today=demo_day)).stdout
+    for figure in ("1905", "1451", "5795", "3694", "274", "153", "106", "28"):
+        assert re.search(rf"\b{figure}\b", table), figure
+
+
+@given(st.dates(min_value=D(2000, 1, 1), max_value=D(2040, 12, 31)), st.integers(0, 400))
+def test_a_month_is_its_calendar_month_and_so_far_until_it_ends(day: dt.date, later: int) -> None:
+    today = day + dt.timedelta(days=later)
+    period = months.parse_month(f"{day:%Y-%m}", today)
+    assert period.start == day.replace(day=1) and period.end.month == day.month
+    assert (period.end + dt.timedelta(days=1)).day == 1
+    assert period.so_far == (today <= period.end)
+    assert period.as_of == min(today, period.end)
+    assert months.last_months(period, 12)[-1] == period
+    assert len({p.month for p in months.last_months(period, 12)}) == 12
+
+
+@given(st.text(max_size=10))
+def test_anything_but_a_month_is_refused(text_: str) -> None:
+    if re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text_.strip()):
+        return
+    with pytest.raises(KuiError, match="YYYY-MM"):
+        months.parse_month(text_, D(2026, 11, 22))
