@@ -14,8 +14,8 @@ import typer
 from typer.core import TyperGroup
 
 from kui_cli import __version__
+from kui_cli.commands import audit, demo, init, retention, staff, youth
 from kui_cli.commands import db as db_commands
-from kui_cli.commands import demo, init, staff, youth
 from kui_cli.errors import KuiError
 from kui_cli.state import State, default_user, normalise_db_url, parse_date
 
@@ -119,6 +119,8 @@ app.command("demo")(demo.demo)
 app.add_typer(youth.app, name="youth")
 app.add_typer(staff.app, name="staff")
 app.add_typer(db_commands.app, name="db")
+app.add_typer(audit.app, name="audit")
+app.add_typer(retention.app, name="retention")
 
 
 def main() -> None:
