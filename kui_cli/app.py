@@ -6,6 +6,7 @@ Every heavy library is imported inside the command that needs it.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from typing import Annotated, Any
@@ -45,7 +46,12 @@ def _describe(exc: Exception) -> str:
     if described:
         return described
     if isinstance(exc, OSError):
-        return f"{exc.strerror or exc}: {exc.filename or ''}".strip(": ")
+        where = f": {exc.filename}" if exc.filename else ""
+        if exc.errno == errno.ENOSPC:
+            return f"the disk is full (no space left on device){where}"
+        if exc.errno == errno.EROFS:
+            return f"the file system is read-only{where}"
+        return f"{exc.strerror or exc}{where}"
     return f"unexpected {type(exc).__name__}: {exc} (set KUI_DEBUG=1 for details)"
 
 

@@ -285,7 +285,8 @@ def test_a_failed_export_leaves_neither_file_nor_entry(
     monkeypatch.setattr(audit_trail, "archive", broken_archive)
     before = snapshot(db_url)
     result = used("audit", "export", "--before", "2999-01-01", "--out", str(tmp_path / "a.jsonl"))
-    assert result.exit_code == 1 and result.stderr == "Error: No space left on device\n"
+    assert result.exit_code == 1
+    assert result.stderr == "Error: the disk is full (no space left on device)\n"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith((".a.jsonl", "a.jsonl"))]
     assert snapshot(db_url) == before
 

@@ -117,5 +117,6 @@ def export(
         handle = stack.enter_context(files.private_text(out)) if out else sys.stdout
         session, actor = stack.enter_context(invocation.session(ctx))
         count = render.json_lines(audit_trail.archive(session, cutoff), handle)
+        files.sync(handle)  # a full disk fails here, before the export is logged
         audit_trail.record_export(session, actor, cutoff, out.name if out else "stdout", count)
     render.message(f"Exported {count} audit entries older than {cutoff}.")

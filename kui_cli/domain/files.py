@@ -8,6 +8,7 @@ the old state or the whole new file, never a torn one and never a world-readable
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -58,6 +59,17 @@ def private_text(path: Path, *, overwrite: bool = False) -> Iterator[TextIO]:
     ):
         yield handle
         handle.flush()
+        os.fsync(handle.fileno())
+
+
+def sync(handle: TextIO) -> None:
+    """Everything written so far is on disk (a full disk fails here); pipes are only flushed."""
+    handle.flush()
+    try:
+        mode = os.fstat(handle.fileno()).st_mode
+    except (OSError, ValueError):  # no file descriptor: a test's captured stream
+        return
+    if stat.S_ISREG(mode):
         os.fsync(handle.fileno())
 
 

@@ -34,21 +34,21 @@ def integrity_problems(session: Session) -> list[str]:
 def backup(url: str, target: Path, actor: Actor) -> None:
     """A consistent copy through SQLite's online backup API, private to the owner (0600).
 
-    The copy holds every youth's personal data, so it is audited; the entry is committed before
-    the copy is taken (the copy contains it), and a database that cannot log is not copied.
+    The copy holds every youth's personal data, so it is audited: the entry is committed after
+    the copy is complete and before it gets its name, so a failed backup leaves neither a file
+    nor an entry, and a database that cannot log is not copied.
     """
     source = db.sqlite_path(url)
     if source is None:
         raise KuiError("db backup copies SQLite files; for PostgreSQL use pg_dump (see README)")
     if not source.exists():
         raise KuiError(f"no database at {source}")
-    files.check_target(target)
-    with db.session_scope(url) as session:
-        youths = session.execute(select(func.count()).select_from(Youth)).scalar()
-        audit.record(session, actor, "backup", filters={"file": target.name}, rows=youths)
-    with (
-        files.private_target(target) as partial,
-        closing(sqlite3.connect(source, timeout=db.BUSY_TIMEOUT_MS / 1000)) as src,
-        closing(sqlite3.connect(partial)) as dst,
-    ):
-        src.backup(dst)
+    with files.private_target(target) as partial:
+        with (
+            closing(sqlite3.connect(source, timeout=db.BUSY_TIMEOUT_MS / 1000)) as src,
+            closing(sqlite3.connect(partial)) as dst,
+        ):
+            src.backup(dst)
+        with db.session_scope(url) as session:
+            youths = session.execute(select(func.count()).select_from(Youth)).scalar()
+            audit.record(session, actor, "backup", filters={"file": target.name}, rows=youths)
