@@ -114,7 +114,7 @@ def root(
     import datetime as dt
 
     try:
-        ref = parse_date(today, "--today") if today else dt.date.today()
+        ref = parse_date(today, "--today") if today is not None else dt.date.today()
     except KuiError as exc:
         _fail(str(exc))
     ctx.obj = State(db_url=normalise_db_url(db), user=(user or default_user()).strip(), today=ref)

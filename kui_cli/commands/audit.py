@@ -13,7 +13,7 @@ from kui_cli import invocation, render
 from kui_cli.errors import KuiError
 from kui_cli.invocation import FormatOption
 from kui_cli.render import Format
-from kui_cli.state import parse_date
+from kui_cli.state import optional_date, parse_date
 
 app = typer.Typer(
     help="The audit trail (logning): who looked at or changed whose data. Reading it is audited."
@@ -40,9 +40,12 @@ def log(
     """
     from kui_cli.domain import audit_trail
 
-    start = parse_date(since, "--since") if since else None
+    start = optional_date(since, "--since")
     with invocation.session(ctx) as (session, actor):
-        key = audit_trail.resolve_subject(session, youth, actor.today).key if youth else None
+        found = (
+            audit_trail.resolve_subject(session, youth, actor.today) if youth is not None else None
+        )
+        key = found.key if found else None
         flt = audit_trail.AuditFilter(subject=key, user=user, since=start)
         rows = audit_trail.log(session, actor, flt)
     render.listing(rows, fmt, columns=audit_trail.LOG_COLUMNS)
