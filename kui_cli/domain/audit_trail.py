@@ -80,17 +80,8 @@ class AuditFilter:
 
 
 def as_record(entry: AuditLog, youth_id: int | None) -> dict[str, Any]:
-    return {
-        "id": entry.id,
-        "at": entry.at,
-        "user": entry.user,
-        "action": entry.action,
-        "command": entry.command,
-        "youth_id": youth_id,
-        "subject_key": entry.subject_key,
-        "filter": entry.filter,
-        "rows": entry.rows,
-    }
+    """An entry as `audit log` shows it: with the youth's id while the youth is registered."""
+    return {**entry.model_dump(exclude={"prev_hash", "hash"}), "youth_id": youth_id}
 
 
 def _entries(session: Session, flt: AuditFilter) -> Iterator[tuple[AuditLog, int | None]]:
@@ -195,18 +186,7 @@ def verify(session: Session, actor: Actor) -> Verification:
 
 def archive_record(entry: AuditLog) -> dict[str, Any]:
     """An entry with everything needed to re-verify it outside kui (hashes included)."""
-    return {
-        "id": entry.id,
-        "at": entry.at,
-        "user": entry.user,
-        "action": entry.action,
-        "command": entry.command,
-        "subject_key": entry.subject_key,
-        "filter": entry.filter,
-        "rows": entry.rows,
-        "prev_hash": entry.prev_hash,
-        "hash": entry.hash,
-    }
+    return entry.model_dump()
 
 
 def archive(session: Session, before: dt.date) -> Iterator[dict[str, Any]]:
