@@ -453,3 +453,14 @@ def test_bad_input_is_refused_cleanly_and_changes_nothing(
         check(database, argv)
 
     fuzz()
+
+
+@given(st.text())
+def test_parse_id_takes_only_ascii_digits_that_fit(value: str) -> None:
+    parsed = codes.parse_id(value)
+    stripped = value.strip()
+    if parsed is None:
+        assert not (stripped.isascii() and stripped.isdigit()) or len(stripped) > 18
+    else:
+        assert str(parsed) == stripped.lstrip("0") or (parsed == 0 and set(stripped) == {"0"})
+        assert parsed < 2**63
