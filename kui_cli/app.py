@@ -6,6 +6,7 @@ Every heavy library is imported inside the command that needs it.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from typing import Annotated, Any
@@ -16,6 +17,7 @@ from typer.core import TyperGroup
 from kui_cli import __version__
 from kui_cli.commands import (
     agenda,
+    audit,
     coordinator,
     demo,
     duty,
@@ -24,6 +26,7 @@ from kui_cli.commands import (
     meeting,
     plan,
     report,
+    retention,
     staff,
     team,
     transitions,
@@ -59,7 +62,12 @@ def _describe(exc: Exception) -> str:
     if described:
         return described
     if isinstance(exc, OSError):
-        return f"{exc.strerror or exc}: {exc.filename or ''}".strip(": ")
+        where = f": {exc.filename}" if exc.filename else ""
+        if exc.errno == errno.ENOSPC:
+            return f"the disk is full (no space left on device){where}"
+        if exc.errno == errno.EROFS:
+            return f"the file system is read-only{where}"
+        return f"{exc.strerror or exc}{where}"
     return f"unexpected {type(exc).__name__}: {exc} (set KUI_DEBUG=1 for details)"
 
 
@@ -122,7 +130,7 @@ def root(
     import datetime as dt
 
     try:
-        ref = parse_date(today, "--today") if today else dt.date.today()
+        ref = parse_date(today, "--today") if today is not None else dt.date.today()
     except KuiError as exc:
         _fail(str(exc))
     ctx.obj = State(db_url=normalise_db_url(db), user=(user or default_user()).strip(), today=ref)
@@ -142,6 +150,8 @@ app.add_typer(meeting.app, name="meeting")
 app.add_typer(agenda.app, name="agenda")
 app.add_typer(export.app, name="export")
 app.add_typer(report.app, name="report")
+app.add_typer(audit.app, name="audit")
+app.add_typer(retention.app, name="retention")
 
 
 def main() -> None:

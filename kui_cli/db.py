@@ -7,8 +7,10 @@ with mode 0600 (it holds CPR numbers). Any other SQLAlchemy URL is used as given
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -19,6 +21,7 @@ from kui_cli.errors import KuiError
 from kui_cli.migrations import HEAD_REVISION
 
 BUSY_TIMEOUT_MS = 30_000
+FULL_DISK_BYTES = 64 * 1024
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -55,6 +58,27 @@ def _on_sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _check_writable(path: Path) -> None:
+    """Every command writes (at least its audit entry), and SQLite keeps its journal beside the
+    file: say so up front rather than fail halfway with "attempt to write a readonly database"."""
+    if not _writable(path):
+        raise KuiError(
+            f"the database file {path} is read-only: kui must write to it (every use is logged)"
+        )
+    if not _writable(path.parent) and not Path(f"{path}-wal").exists():
+        raise KuiError(
+            f"the folder {path.parent} is read-only: SQLite needs to write its journal "
+            f"({path.name}-wal) beside the database"
+        )
+
+
+def _writable(path: Path) -> bool:
+    """Write permission for the effective user, read-only file systems included."""
+    if os.access in os.supports_effective_ids:
+        return os.access(path, os.W_OK, effective_ids=True)
+    return os.access(path, os.W_OK)
+
+
 _ENGINES: dict[str, Engine] = {}
 
 
@@ -72,6 +96,7 @@ def _make_engine(url: str, create: bool) -> Engine:
             _create_private_file(path)
         elif not path.exists():
             raise KuiError(f"no database at {path}: run `kui init` first")
+        _check_writable(path)
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _on_sqlite_connect)
         event.listen(engine, "begin", _on_sqlite_begin)
@@ -157,10 +182,13 @@ def describe_database_error(exc: BaseException) -> str | None:
     """One line for a database failure, or None when it is not one."""
     if isinstance(exc, IntegrityError):
         return f"the database refused the change: {_first_line(exc.orig)}"
-    if isinstance(exc, OperationalError):
-        text_ = _first_line(exc.orig)
+    if isinstance(exc, OperationalError | sqlite3.OperationalError):
+        text_ = _first_line(getattr(exc, "orig", exc))
         if "readonly" in text_.replace(" ", "") or "read-only" in text_:
             return f"the database is read-only: {text_}"
+        full = _full_disk() if "disk i/o error" in text_.lower() else None
+        if full is not None:
+            return f"the disk is full: no space left beside {full} ({text_})"
         if "disk" in text_ and "full" in text_:
             return f"the disk is full: {text_}"
         if "locked" in text_:
@@ -168,6 +196,17 @@ def describe_database_error(exc: BaseException) -> str | None:
         return f"cannot use the database: {text_}"
     if isinstance(exc, SQLAlchemyError) or type(exc).__module__.startswith(("sqlite3", "psycopg")):
         return f"database error: {_first_line(exc)}"
+    return None
+
+
+def _full_disk() -> Path | None:
+    """The SQLite file in use whose disk is full. SQLite reports a full disk as a bare "disk I/O
+    error" when it cannot even grow its shared-memory file (-shm), so look at the disk itself."""
+    for url in _ENGINES:
+        path = sqlite_path(url)
+        with suppress(OSError):
+            if path is not None and shutil.disk_usage(path.parent).free < FULL_DISK_BYTES:
+                return path
     return None
 
 

@@ -28,9 +28,13 @@ def state(ctx: typer.Context) -> State:
 
 
 def command_name(ctx: typer.Context) -> str:
-    """`kui youth show`, whatever name the program was started under."""
-    parts = ctx.command_path.split()
-    return " ".join(["kui", *parts[1:]])
+    """`kui youth show`, whatever name the program was started under (`python -m kui_cli`)."""
+    names: list[str] = []
+    current = ctx
+    while current.parent is not None:
+        names.append(current.info_name or "")
+        current = current.parent
+    return " ".join(["kui", *reversed(names)])
 
 
 def actor(ctx: typer.Context) -> Actor:

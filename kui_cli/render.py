@@ -86,6 +86,16 @@ def listing(
         _table(materialised, cols, title, out)
 
 
+def json_lines(rows: Iterable[dict[str, Any]], out: TextIO | None = None) -> int:
+    """One JSON object per line (archives, streams); returns the number of lines written."""
+    out = out or sys.stdout
+    count = 0
+    for row in rows:
+        out.write(json.dumps(row, ensure_ascii=False, default=json_default) + "\n")
+        count += 1
+    return count
+
+
 def _json_list(rows: Iterable[dict[str, Any]], out: TextIO) -> None:
     """Streamed, so a long listing never has to be held as one string."""
     separator = "[\n  "

@@ -44,6 +44,11 @@ def parse_date(value: str, what: str = "date") -> dt.date:
         raise KuiError(f"{what} must be a date as YYYY-MM-DD, got {value!r}") from None
 
 
+def optional_date(value: str | None, what: str) -> dt.date | None:
+    """An optional date option: absent is None, but an empty or bad value is an error."""
+    return None if value is None else parse_date(value, what)
+
+
 def default_user() -> str:
     """The OS login name when `--user`/`KUI_USER` is not given."""
     try:

@@ -51,12 +51,13 @@ def backup(
 ) -> None:
     """Copy a SQLite database consistently while others keep working (online backup API).
 
-    For PostgreSQL use pg_dump (see the README).
+    The copy is created with mode 0600 and the backup is audited. For PostgreSQL use pg_dump
+    (see the README).
 
     Example:
         kui db backup /srv/backup/kui-2026-11-22.db
     """
     from kui_cli.domain import maintenance
 
-    maintenance.backup(invocation.state(ctx).db_url, file)
+    maintenance.backup(invocation.state(ctx).db_url, file, invocation.actor(ctx))
     render.message(f"Backup written to {file}.")

@@ -11,7 +11,7 @@ import typer
 from kui_cli import invocation, render
 from kui_cli.invocation import FormatOption
 from kui_cli.render import Format
-from kui_cli.state import parse_date
+from kui_cli.state import optional_date
 
 app = typer.Typer(help="Young people (unge): register, import, list, show, update.")
 guardian_app = typer.Typer(help="Custody holders (forældremyndighedsindehavere) of a minor.")
@@ -45,7 +45,7 @@ def add(
         cpr=cpr,
         name=name,
         status=status,
-        since=parse_date(since, "--since") if since else None,
+        since=optional_date(since, "--since"),
         need=need,
         school=school,
         grade=grade,
@@ -180,12 +180,12 @@ def update(
     upd = youths.YouthUpdate(
         reason=reason,
         status=status,
-        since=parse_date(since, "--since") if since else None,
+        since=optional_date(since, "--since"),
         hours=hours,
         need=need,
         name=name,
         applied=applied,
-        completed_on=parse_date(completed_on, "--completed-on") if completed_on else None,
+        completed_on=optional_date(completed_on, "--completed-on"),
         phone=phone,
         email=email,
     )

@@ -66,3 +66,15 @@ def need(value: str) -> str:
 
 def status(value: str) -> str:
     return checked(value.strip().lower(), STATUSES, "status")
+
+
+MAX_ID_DIGITS = 18
+
+
+def parse_id(text: str) -> int | None:
+    """A row id typed by a person (ASCII digits that fit the database), or None when it is not
+    one: `str.isdigit` also accepts '²' and '١', which `int` refuses or reads differently."""
+    ref = text.strip()
+    if ref.isascii() and ref.isdigit() and len(ref) <= MAX_ID_DIGITS:
+        return int(ref)
+    return None

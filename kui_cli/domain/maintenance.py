@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlmodel import Session
 
 from kui_cli import db
+from kui_cli.domain import audit, files
+from kui_cli.domain.audit import Actor
 from kui_cli.errors import KuiError
+from kui_cli.models import Youth
 
 
 def integrity_problems(session: Session) -> list[str]:
@@ -29,22 +31,24 @@ def integrity_problems(session: Session) -> list[str]:
     return problems
 
 
-def backup(url: str, target: Path) -> None:
-    """A consistent copy through SQLite's online backup API, private to the owner (0600)."""
+def backup(url: str, target: Path, actor: Actor) -> None:
+    """A consistent copy through SQLite's online backup API, private to the owner (0600).
+
+    The copy holds every youth's personal data, so it is audited: the entry is committed after
+    the copy is complete and before it gets its name, so a failed backup leaves neither a file
+    nor an entry, and a database that cannot log is not copied.
+    """
     source = db.sqlite_path(url)
     if source is None:
         raise KuiError("db backup copies SQLite files; for PostgreSQL use pg_dump (see README)")
     if not source.exists():
         raise KuiError(f"no database at {source}")
-    if target.exists():
-        raise KuiError(f"{target} exists already: choose a new file name")
-    if not target.parent.is_dir():
-        raise KuiError(f"folder {target.parent} does not exist")
-    partial = target.with_name(f".{target.name}.partial")
-    os.close(os.open(partial, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600))
-    try:
-        with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(partial)) as dst:
+    with files.private_target(target) as partial:
+        with (
+            closing(sqlite3.connect(source, timeout=db.BUSY_TIMEOUT_MS / 1000)) as src,
+            closing(sqlite3.connect(partial)) as dst,
+        ):
             src.backup(dst)
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
+        with db.session_scope(url) as session:
+            youths = session.execute(select(func.count()).select_from(Youth)).scalar()
+            audit.record(session, actor, "backup", filters={"file": target.name}, rows=youths)

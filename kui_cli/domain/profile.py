@@ -99,6 +99,8 @@ def read_profile(name_or_path: str) -> Profile:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise KuiError(f"cannot read profile {path}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise KuiError(f"profile {path} is not UTF-8 text") from None
     else:
         source = name_or_path
         resource = resources.files("kui_cli") / "profiles" / f"{name_or_path}.toml"

@@ -14,6 +14,7 @@ from kui_cli.domain.audit import Actor
 from kui_cli.errors import KuiError
 from kui_cli.models import CoordinatorAssignment, Effort, Staff
 
+MAX_CAPACITY = 1000
 INITIALS = re.compile(r"^[A-ZÆØÅ][A-ZÆØÅ0-9]{0,9}$")
 
 
@@ -43,8 +44,8 @@ def add(session: Session, actor: Actor, new: NewStaff) -> Staff:
         raise KuiError(f"staff member {initials} exists already")
     if not new.name.strip() or not new.department.strip():
         raise KuiError("name and department are required")
-    if new.capacity is not None and new.capacity < 0:
-        raise KuiError("--capacity must be 0 or more")
+    if new.capacity is not None and not 0 <= new.capacity <= MAX_CAPACITY:
+        raise KuiError(f"--capacity is a caseload: 0 to {MAX_CAPACITY}, got {new.capacity}")
     member = Staff(
         initials=initials,
         name=new.name.strip(),
@@ -63,8 +64,9 @@ def add(session: Session, actor: Actor, new: NewStaff) -> Staff:
 def find(session: Session, reference: str) -> Staff:
     """A staff member by initials (any case) or id."""
     ref = (reference or "").strip()
-    if ref.isdigit():
-        member = session.get(Staff, int(ref))
+    staff_id = codes.parse_id(ref)
+    if staff_id is not None:
+        member = session.get(Staff, staff_id)
     else:
         query = select(Staff).where(func.upper(Staff.initials) == ref.upper())
         member = session.execute(query).scalar()

@@ -103,8 +103,8 @@ def validated(new: NewYouth, today: dt.date) -> dict[str, Any]:
     name = (new.name or "").strip()
     if not name:
         raise KuiError("name is required")
-    status = codes.status(new.status or "none")
-    need = codes.need(new.need or "A")
+    status = codes.status(new.status)
+    need = codes.need(new.need)
     born = cpr.birth_date(number)
     since = new.since or today
     if since < born:
@@ -162,8 +162,9 @@ def find(session: Session, reference: str) -> Youth:
         if youth is None:
             raise KuiError(f"no youth with CPR {cpr.masked(number)}")
         return youth
-    if ref.isdigit():
-        youth = session.get(Youth, int(ref))
+    youth_id = codes.parse_id(ref)
+    if youth_id is not None:
+        youth = session.get(Youth, youth_id)
         if youth is None:
             raise KuiError(f"no youth with id {ref}")
         return youth
@@ -193,9 +194,9 @@ def conditions(flt: YouthFilter, today: dt.date, profile: Profile) -> list[Colum
     where: list[ColumnElement[bool]] = list(flt.extra)
     if flt.group is not None:
         where.append(age_group_condition(flt.group, today, profile.upper_age))
-    if flt.need:
+    if flt.need is not None:
         where.append(Youth.need == codes.need(flt.need))
-    if flt.status:
+    if flt.status is not None:
         where.append(Youth.status == codes.status(flt.status))
     if flt.kui:
         where.append(kui_youth_condition(today))

@@ -14,6 +14,50 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
+# The audit log is append-only, enforced by the database itself: UPDATE and DELETE (and on
+# PostgreSQL TRUNCATE) of audit_log are refused whoever asks. A later migration that batch-alters
+# audit_log on SQLite recreates the table and must recreate these triggers.
+APPEND_ONLY = "audit_log is append-only: entries cannot be changed or deleted"
+PG_GUARD_FUNCTION = f"""
+CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '{APPEND_ONLY} (% refused)', TG_OP USING ERRCODE = '23000';
+END
+$$
+"""
+
+
+def create_audit_guard() -> None:
+    """Refuse changes to audit entries in the database (SQLite triggers, a PostgreSQL function)."""
+    dialect = op.get_bind().dialect.name
+    if dialect == "sqlite":
+        for event in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER audit_log_no_{event.lower()} BEFORE {event} ON audit_log "
+                f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END"
+            )
+    elif dialect == "postgresql":
+        op.execute(PG_GUARD_FUNCTION)
+        op.execute(
+            "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
+            "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()"
+        )
+        op.execute(
+            "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
+            "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()"
+        )
+
+
+def drop_audit_guard() -> None:
+    dialect = op.get_bind().dialect.name
+    if dialect == "sqlite":
+        op.execute("DROP TRIGGER IF EXISTS audit_log_no_update")
+        op.execute("DROP TRIGGER IF EXISTS audit_log_no_delete")
+    elif dialect == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_log")
+        op.execute("DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log")
+        op.execute("DROP FUNCTION IF EXISTS audit_log_append_only()")
+
 
 def upgrade() -> None:
     op.create_table(
@@ -34,6 +78,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_audit_log_at"), ["at"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_log_subject_key"), ["subject_key"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_log_user"), ["user"], unique=False)
+    create_audit_guard()
 
     op.create_table(
         "setting",
@@ -409,6 +454,7 @@ def downgrade() -> None:
     op.drop_table("team")
     op.drop_table("staff")
     op.drop_table("setting")
+    drop_audit_guard()
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_log_user"))
         batch_op.drop_index(batch_op.f("ix_audit_log_subject_key"))

@@ -1,0 +1,125 @@
+"""`kui audit`: the audit trail (logning) a data protection officer reads."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kui_cli import invocation, render
+from kui_cli.errors import KuiError
+from kui_cli.invocation import FormatOption
+from kui_cli.render import Format
+from kui_cli.state import optional_date, parse_date
+
+app = typer.Typer(
+    help="The audit trail (logning): who looked at or changed whose data. Reading it is audited."
+)
+
+
+@app.command("log")
+def log(
+    ctx: typer.Context,
+    youth: Annotated[str | None, typer.Option(help="Only this youth (id or CPR).")] = None,
+    user: Annotated[str | None, typer.Option(help="Only this user's entries (initials).")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only entries from this date (YYYY-MM-DD, Danish time).")
+    ] = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """List audit entries, oldest first: time (UTC), user, action, command, youth or filter.
+
+    A youth is named only by its pseudonymous key (and its id while it is registered); a listing
+    by its filter and row count.
+
+    Example:
+        kui audit log --youth 42 --since 2026-01-01 --format csv
+    """
+    from kui_cli.domain import audit_trail
+
+    start = optional_date(since, "--since")
+    with invocation.session(ctx) as (session, actor):
+        found = (
+            audit_trail.resolve_subject(session, youth, actor.today) if youth is not None else None
+        )
+        key = found.key if found else None
+        flt = audit_trail.AuditFilter(subject=key, user=user, since=start)
+        rows = audit_trail.log(session, actor, flt)
+    render.listing(rows, fmt, columns=audit_trail.LOG_COLUMNS)
+
+
+@app.command("subject")
+def subject(
+    ctx: typer.Context,
+    youth: Annotated[
+        str, typer.Argument(help="The youth's id or CPR (a CPR also finds a deleted youth).")
+    ],
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Answer a young person's access request (indsigt): who looked at or changed their data,
+    when and with which command, and every recorded change of their data.
+
+    Example:
+        kui audit subject 150310-4321 --format json
+    """
+    from kui_cli.domain import audit_trail
+
+    with invocation.session(ctx) as (session, actor):
+        report = audit_trail.subject_report(session, actor, youth)
+    render.record(report, fmt, title=f"Access request: youth {report['youth_id'] or '(deleted)'}")
+
+
+@app.command("verify")
+def verify(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
+    """Recompute the hash chain of the audit log; exit 1 naming the first broken entry.
+
+    Keep the printed last_id and last_hash somewhere else (e.g. with the backups): the chain
+    cannot show that its newest entries were cut off, a copy of its end can.
+
+    Example:
+        kui audit verify || mail -s "kui audit log broken" dpo@kommune.dk
+    """
+    from kui_cli.domain import audit_trail
+
+    with invocation.session(ctx) as (session, actor):
+        result = audit_trail.verify(session, actor)
+    render.record(result.as_record(), fmt, title="Audit log")
+    if result.first_broken is not None:
+        raise KuiError(f"the audit log is broken at entry {result.first_broken}: {result.problem}")
+    render.message(f"Audit log intact: {result.entries} entries.")
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    before: Annotated[
+        str,
+        typer.Option(
+            help="Export the entries older than this date (YYYY-MM-DD).", show_default=False
+        ),
+    ],
+    out: Annotated[
+        Path | None, typer.Option(help="Write to this new file (mode 0600) instead of stdout.")
+    ] = None,
+) -> None:
+    """Archive the entries older than a date as JSON lines, hashes included (re-verifiable).
+
+    The export copies; it never deletes: the audit log is append-only (the database refuses
+    deletions) so the entries stay in kui, at least as long as privacy.audit_keep_months says.
+
+    Example:
+        kui audit export --before 2026-07-01 --out /srv/arkiv/kui-audit-2026H1.jsonl
+    """
+    from kui_cli.domain import audit_trail, files
+
+    cutoff = parse_date(before, "--before")
+    with ExitStack() as stack:
+        handle = stack.enter_context(files.private_text(out)) if out else sys.stdout
+        session, actor = stack.enter_context(invocation.session(ctx))
+        count = render.json_lines(audit_trail.archive(session, cutoff), handle)
+        files.sync(handle)  # a full disk fails here, before the export is logged
+        audit_trail.record_export(session, actor, cutoff, out.name if out else "stdout", count)
+    render.message(f"Exported {count} audit entries older than {cutoff}.")

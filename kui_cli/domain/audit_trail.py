@@ -1,0 +1,206 @@
+"""Reading the audit trail: the log, a young person's access request, verification, archiving.
+
+The log itself says who looked at whom, so reading it is a use of personal data too: every
+function here that returns entries appends an entry of its own. Nothing here changes or deletes
+an entry; the database refuses that anyway (triggers created by the migration).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, func, select
+from sqlmodel import Session
+
+from kui_cli.domain import audit, changes, cpr, settings, youths
+from kui_cli.domain.audit import Actor
+from kui_cli.models import AuditLog, Youth
+
+LOCAL_TIME = ZoneInfo("Europe/Copenhagen")
+LOG_COLUMNS = ["id", "at", "user", "action", "command", "youth_id", "subject_key", "filter", "rows"]
+ACCESS_COLUMNS = ["id", "at", "user", "action", "command"]
+CHANGE_COLUMNS = ["at", "by", "kind", "what", "why", "effective_on"]
+BATCH = 5_000
+
+
+def start_of(day: dt.date) -> dt.datetime:
+    """Midnight starting `day` in Danish local time, as UTC: what a person means by a date."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=LOCAL_TIME).astimezone(dt.UTC)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The young person an audit question is about: always a key, the youth while registered."""
+
+    key: str
+    youth: Youth | None
+
+
+def resolve_subject(session: Session, reference: str, today: dt.date) -> Subject:
+    """A youth by id or CPR. A CPR finds the entries of a youth who has since been deleted too,
+    because the key is computed from the number itself."""
+    ref = (reference or "").strip()
+    if not cpr.looks_like_cpr(ref):
+        youth = youths.find(session, ref)
+        return Subject(youth.subject_key, youth)
+    number = cpr.normalise(ref, today)
+    youth = session.execute(select(Youth).where(Youth.cpr == number)).scalar()
+    return Subject(audit.subject_key(settings.subject_secret(session), number), youth)
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """The filters of `audit log`; each one that is set narrows the entries."""
+
+    subject: str | None = None
+    user: str | None = None
+    since: dt.date | None = None
+    before: dt.date | None = None
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        where: list[ColumnElement[bool]] = []
+        if self.subject is not None:
+            where.append(AuditLog.subject_key == self.subject)
+        if self.user is not None:
+            where.append(func.upper(AuditLog.user) == self.user.strip().upper())
+        if self.since is not None:
+            where.append(AuditLog.at >= start_of(self.since))
+        if self.before is not None:
+            where.append(AuditLog.at < start_of(self.before))
+        return where
+
+    def audit_form(self) -> dict[str, Any]:
+        """The filter as it is logged; the youth is the entry's subject, not part of the filter."""
+        values = {"user": self.user, "since": self.since, "before": self.before}
+        return {key: value for key, value in values.items() if value is not None}
+
+
+def as_record(entry: AuditLog, youth_id: int | None) -> dict[str, Any]:
+    """An entry as `audit log` shows it: with the youth's id while the youth is registered."""
+    return {**entry.model_dump(exclude={"prev_hash", "hash"}), "youth_id": youth_id}
+
+
+def _entries(session: Session, flt: AuditFilter) -> Iterator[tuple[AuditLog, int | None]]:
+    query = (
+        select(AuditLog, Youth.id)
+        .outerjoin(Youth, Youth.subject_key == AuditLog.subject_key)
+        .where(*flt.conditions())
+        .order_by(AuditLog.id)
+        .execution_options(yield_per=BATCH)
+    )
+    yield from session.execute(query)
+
+
+def log(session: Session, actor: Actor, flt: AuditFilter) -> list[dict[str, Any]]:
+    """`audit log`: the matching entries, oldest first; the reading is logged."""
+    rows = [as_record(entry, youth_id) for entry, youth_id in _entries(session, flt)]
+    audit.record(
+        session, actor, "audit", subject=flt.subject, filters=flt.audit_form(), rows=len(rows)
+    )
+    return rows
+
+
+def subject_report(session: Session, actor: Actor, reference: str) -> dict[str, Any]:
+    """The answer to an access request (indsigt): who looked at or changed this young person's
+    data, when and with which command, and every recorded change of their data."""
+    subject = resolve_subject(session, reference, actor.today)
+    access = [
+        {column: record[column] for column in ACCESS_COLUMNS}
+        for record in (as_record(e, y) for e, y in _entries(session, AuditFilter(subject.key)))
+    ]
+    youth = subject.youth
+    history = [
+        {
+            "at": c.at,
+            "by": c.by,
+            "kind": c.kind,
+            "what": c.what,
+            "why": c.why,
+            "effective_on": c.effective_on,
+        }
+        for c in (changes.for_youth(session, youth.id) if youth and youth.id else [])
+    ]
+    audit.record(session, actor, "audit", subject=subject.key, rows=len(access) + len(history))
+    return {
+        "youth_id": youth.id if youth else None,
+        "cpr": cpr.masked(youth.cpr) if youth else None,
+        "subject_key": subject.key,
+        "registered": youth is not None,
+        "access": access,
+        "changes": history,
+    }
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The outcome of recomputing the chain; `first_broken` is None when it is whole."""
+
+    entries: int
+    last_id: int | None
+    last_hash: str | None
+    first_broken: int | None = None
+    problem: str | None = None
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "intact": self.first_broken is None,
+            "entries": self.entries,
+            "last_id": self.last_id,
+            "last_hash": self.last_hash,
+            "first_broken": self.first_broken,
+            "problem": self.problem,
+        }
+
+
+def check_chain(session: Session) -> Verification:
+    """Recompute every entry's hash in id order and stop at the first that does not fit.
+
+    An edited entry no longer matches its own hash; a removed (or rewritten and re-hashed) entry
+    breaks the link of the entry after it. Removing the newest entries leaves no gap in the
+    chain: compare `last_id`/`last_hash` with a copy kept elsewhere (README).
+    """
+    previous, previous_id, count = audit.GENESIS, None, 0
+    query = select(AuditLog).order_by(AuditLog.id).execution_options(yield_per=BATCH)
+    for entry in session.execute(query).scalars():
+        if entry.prev_hash != previous:
+            after = f"entry {previous_id}" if previous_id is not None else "the start of the log"
+            problem = f"it does not chain to {after}: an entry was removed or rewritten"
+            return Verification(count, previous_id, previous, entry.id, problem)
+        if audit.entry_hash(entry) != entry.hash:
+            problem = "its content does not match its hash: it was edited"
+            return Verification(count, previous_id, previous, entry.id, problem)
+        previous, previous_id, count = entry.hash, entry.id, count + 1
+    return Verification(count, previous_id, None if previous_id is None else previous)
+
+
+def verify(session: Session, actor: Actor) -> Verification:
+    """`audit verify`: the chain checked, and the check itself logged."""
+    result = check_chain(session)
+    audit.record(session, actor, "verify", rows=result.entries)
+    return result
+
+
+def archive_record(entry: AuditLog) -> dict[str, Any]:
+    """An entry with everything needed to re-verify it outside kui (hashes included)."""
+    return entry.model_dump()
+
+
+def archive(session: Session, before: dt.date) -> Iterator[dict[str, Any]]:
+    """The entries older than `before` (local midnight), oldest first, for `audit export`."""
+    query = (
+        select(AuditLog)
+        .where(*AuditFilter(before=before).conditions())
+        .order_by(AuditLog.id)
+        .execution_options(yield_per=BATCH)
+    )
+    for entry in session.execute(query).scalars():
+        yield archive_record(entry)
+
+
+def record_export(session: Session, actor: Actor, before: dt.date, target: str, rows: int) -> None:
+    """The export is a use of the log like any other: logged with its cut-off and file."""
+    audit.record(session, actor, "export", filters={"before": before, "file": target}, rows=rows)

@@ -1,0 +1,83 @@
+"""Worker processes for tests/test_faults.py: `python -m tests.workers MODE URL ...`.
+
+Each worker runs kui's commands in its own process, with a fresh database connection for every
+command (as separate `kui` invocations would), and prints a JSON summary on stdout: how many
+commands ran and every failure with its output. It never raises: the test judges the summary.
+
+Modes:
+  write URL WORKER N     N times: `youth add` a new youth, then `youth update` it
+  read URL STOPFILE      `youth list` and `audit log --user W0` in a loop until STOPFILE exists
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+from kui_cli import db
+from kui_cli.app import app
+from tests.inprocess import CachedRunner
+
+TODAY = "2026-11-22"
+
+
+def cpr_of(worker: int, index: int) -> str:
+    """A CPR no other worker uses: the birth date tells the worker and the index apart."""
+    born = dt.date(2000, 1, 1) + dt.timedelta(days=worker * 1000 + index)
+    return born.strftime("%d%m%y") + f"-4{worker:01d}{index % 100:02d}"
+
+
+class Runner:
+    def __init__(self, url: str, user: str) -> None:
+        self.url, self.user = url, user
+        self.runner = CachedRunner()
+        self.commands = 0
+        self.failures: list[dict[str, object]] = []
+
+    def __call__(self, *args: str) -> str | None:
+        result = self.runner.invoke(
+            app, ["--db", self.url, "--user", self.user, "--today", TODAY, *args]
+        )
+        db.dispose_engines()
+        self.commands += 1
+        if result.exit_code != 0:
+            self.failures.append({"args": args, "exit": result.exit_code, "output": result.output})
+            return None
+        return result.stdout
+
+    def summary(self) -> str:
+        return json.dumps({"commands": self.commands, "failures": self.failures})
+
+
+def write(url: str, worker: int, count: int) -> Runner:
+    run = Runner(url, f"W{worker}")
+    for index in range(count):
+        added = run("youth", "add", "--cpr", cpr_of(worker, index), "--name", f"W{worker} {index}")
+        if added is not None:
+            run("youth", "update", added.strip(), "--need", "B", "--reason", f"worker {worker}")
+    return run
+
+
+def read(url: str, stop: Path) -> Runner:
+    run = Runner(url, "R")
+    while not stop.exists() or run.commands == 0:
+        run("youth", "list", "--format", "json")
+        run("audit", "log", "--user", "W0", "--format", "json")
+    return run
+
+
+def main(argv: list[str]) -> None:
+    mode, url, *rest = argv
+    if mode == "write":
+        run = write(url, int(rest[0]), int(rest[1]))
+    elif mode == "read":
+        run = read(url, Path(rest[0]))
+    else:
+        raise SystemExit(f"unknown mode {mode}")
+    print(run.summary())
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
