@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -22,42 +20,16 @@ from kui_cli import render
 from kui_cli.errors import KuiError
 
 
-def check_target(path: Path, *, force: bool) -> None:
-    """Refuse early: an existing file without --force, or a folder that does not exist."""
-    if path.is_dir():
-        raise KuiError(f"{path} is a folder: give a file name")
-    if path.exists() and not force:
-        raise KuiError(f"{path} exists already: use --force to overwrite it")
-    if not path.parent.is_dir():
-        raise KuiError(f"cannot write {path}: folder {path.parent} does not exist")
-
-
-@contextmanager
-def private_file(path: Path, *, force: bool = False) -> Iterator[Path]:
-    """A temporary path (mode 0600) that becomes `path` when the block succeeds.
-
-    On failure the temporary file is removed and `path` is untouched.
-    """
-    check_target(path, force=force)
-    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    temporary = Path(name)
-    try:
-        yield temporary
-        with temporary.open("rb") as written:
-            os.fsync(written.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
 @contextmanager
 def destination(path: Path | None, *, force: bool = False) -> Iterator[Path | None]:
-    """`private_file(path)`, or None for standard output when no path is given."""
+    """A private temporary file that becomes `path` when the block succeeds (refusing to
+    overwrite without --force), or None for standard output when no path is given."""
+    from kui_cli.domain.files import private_target
+
     if path is None:
         yield None
         return
-    with private_file(path, force=force) as temporary:
+    with private_target(path, overwrite=force, hint="use --force to overwrite it") as temporary:
         yield temporary
 
 
@@ -81,12 +53,6 @@ def write_rows(
             write_csv(rows, columns, out)
         else:
             write_json(rows, out)
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write `text` to `path` (replacing it) with mode 0600, atomically."""
-    with private_file(path, force=True) as temporary:
-        temporary.write_text(text, encoding="utf-8")
 
 
 class Counted:

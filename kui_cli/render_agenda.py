@@ -180,7 +180,7 @@ def table_title(doc: dict[str, Any], minutes: bool = False) -> str:
 def write_if_changed(path: Path, text: str) -> bool:
     """Write atomically and privately (`files.write_private`: temporary file, then rename), unless
     the file already holds exactly this text: a cron re-run touches nothing. True when written."""
-    from kui_cli.files import write_private
+    from kui_cli.domain.files import write_private
 
     if path.exists() and path.read_bytes() == text.encode("utf-8"):
         return False

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from kui_cli import danish, files, render_agenda
-from kui_cli.domain import agendas, referrals
+from kui_cli import danish, render_agenda
+from kui_cli.domain import agendas, files, referrals
 from tests.conftest import KuiRunner, add_youth, cpr_for, ok, snapshot
 
 BORN_16 = dt.date(2010, 3, 15)  # 16 on 2026-11-22, in team 2's group with status none

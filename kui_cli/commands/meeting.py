@@ -154,8 +154,7 @@ def ics(
     Example:
         kui meeting ics team-2 --out team-2.ics
     """
-    from kui_cli import files
-    from kui_cli.domain import meetings
+    from kui_cli.domain import files, meetings
 
     with invocation.session(ctx) as (session, _actor):
         data = meetings.ics(session, team).decode("utf-8")

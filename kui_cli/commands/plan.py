@@ -203,7 +203,7 @@ def print_(
         kui plan print 42 --out ida-plan.html
     """
     from kui_cli.domain import plan_print, profile
-    from kui_cli.files import write_private
+    from kui_cli.domain.files import write_private
 
     fmt = plan_print.format_for(out)
     with invocation.session(ctx) as (session, actor):

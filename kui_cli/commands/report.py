@@ -45,8 +45,7 @@ def overview(
     Example:
         kui report overview --month 2026-10 --html overblik-2026-10.html
     """
-    from kui_cli import files
-    from kui_cli.domain import charts, months, profile, reports
+    from kui_cli.domain import charts, files, months, profile, reports
 
     period = months.parse_month(month, invocation.state(ctx).today)
     with invocation.session(ctx) as (session, actor):

@@ -20,20 +20,25 @@ from kui_cli.errors import KuiError
 PRIVATE_MODE = 0o600
 
 
-def check_target(path: Path, *, overwrite: bool = False) -> None:
+EXISTS_HINT = "choose a new file name"
+
+
+def check_target(path: Path, *, overwrite: bool = False, hint: str = EXISTS_HINT) -> None:
     """A clear error before any work when the file cannot or must not be written."""
     if not path.parent.is_dir():
         raise KuiError(f"folder {path.parent} does not exist")
     if path.is_dir():
         raise KuiError(f"{path} is a folder: give a file name")
     if path.exists() and not overwrite:
-        raise KuiError(f"{path} exists already: choose a new file name")
+        raise KuiError(f"{path} exists already: {hint}")
 
 
 @contextmanager
-def private_target(path: Path, *, overwrite: bool = False) -> Iterator[Path]:
+def private_target(
+    path: Path, *, overwrite: bool = False, hint: str = EXISTS_HINT
+) -> Iterator[Path]:
     """A temporary path (mode 0600) to write; it becomes `path` when the block succeeds."""
-    check_target(path, overwrite=overwrite)
+    check_target(path, overwrite=overwrite, hint=hint)
     handle, partial_name = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.name}.", suffix=".partial"
     )
@@ -60,6 +65,13 @@ def private_text(path: Path, *, overwrite: bool = False) -> Iterator[TextIO]:
         yield handle
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write `text` to `path` (replacing it) privately and atomically: agendas, the youth's plan,
+    calendars and report pages."""
+    with private_text(path, overwrite=True) as handle:
+        handle.write(text)
 
 
 def sync(handle: TextIO) -> None:
