@@ -12,22 +12,9 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
+from kui_cli import danish
 from kui_cli.domain import codes
 
-MONTHS_DA = (
-    "januar",
-    "februar",
-    "marts",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
 WIDTH = 680
 LABEL_WIDTH = 250
 BAR_WIDTH = 330
@@ -46,15 +33,10 @@ svg .dot { fill: #2f6f9f; } svg .grid { stroke: #d5dbe1; }
 """
 
 
-def date_da(day: dt.date) -> str:
-    """`22. november 2026`."""
-    return f"{day.day}. {MONTHS_DA[day.month - 1]} {day.year}"
-
-
 def month_da(month: str) -> str:
     """`2026-11` as `november 2026`."""
     year, number = month.split("-")
-    return f"{MONTHS_DA[int(number) - 1]} {year}"
+    return f"{danish.MONTHS[int(number) - 1]} {year}"
 
 
 def number_da(value: Any, unit: str = "") -> str:
@@ -161,11 +143,11 @@ def overview_page(data: dict[str, Any]) -> str:
     as_of: dt.date = data["to"]
     heading = f"Ungeindsatsen (KUI): overblik for {month_da(data['month'])}"
     if data["so_far"]:
-        heading += f", foreløbigt til og med {date_da(as_of)}"
+        heading += f", foreløbigt til og med {danish.date(as_of)}"
     place = escape(data.get("municipality") or "")
     body = [
         f"<h1>{escape(heading)}</h1>",
-        f'<p class="note">{place} · tal pr. {escape(date_da(as_of))} · '
+        f'<p class="note">{place} · tal pr. {escape(danish.date(as_of))} · '
         "unge uden CPR-nummer og navn: kun optællinger.</p>",
         *_distribution_sections(data),
         *_effort_sections(data),
@@ -189,7 +171,7 @@ def overview_page(data: dict[str, Any]) -> str:
 
 def _short_month(month: str) -> str:
     year, number = month.split("-")
-    return f"{MONTHS_DA[int(number) - 1][:3]} {year[2:]}"
+    return f"{danish.MONTHS[int(number) - 1][:3]} {year[2:]}"
 
 
 def _distribution_sections(data: dict[str, Any]) -> list[str]:
