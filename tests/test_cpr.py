@@ -96,3 +96,9 @@ def test_fast_birth_date_agrees_with_stdnum(text: str) -> None:
             cpr.normalise(text, dt.date.max)
         return
     assert cpr.birth_date(cpr.normalise(text, dt.date.max)) == expected
+
+
+@given(st.text(alphabet="0123456789 -\u2010\u2013\uff10\t", max_size=14))
+def test_fast_compact_agrees_with_stdnum(text: str) -> None:
+    """The ASCII fast path gives stdnum's compact form whenever it applies."""
+    assert cpr.compact(text) == stdnum_cpr.compact(text)

@@ -26,7 +26,7 @@ KEY_LENGTH = 24
 
 def subject_key(secret: bytes, cpr: str) -> str:
     """The pseudonymous key of a CPR number; also the monthly export's `export_key`."""
-    return hmac.new(secret, cpr.encode("ascii"), hashlib.sha256).hexdigest()[:KEY_LENGTH]
+    return hmac.digest(secret, cpr.encode("ascii"), "sha256").hex()[:KEY_LENGTH]
 
 
 @dataclass(frozen=True)
