@@ -127,11 +127,15 @@ def main() -> None:
 
     One command runs and the process exits. The cyclic garbage collector is off while modules
     load (what they create lives until exit: walking it again and again is wasted start-up time)
-    and is handed back to the command's own work by `invocation.session`. At exit everything is
-    frozen, so the interpreter's final collections have nothing to walk either.
+    and is handed back to the command's own work by `invocation.session`. At exit the database
+    connections are closed (SQLite checkpoints its WAL into the file then) and everything else is
+    frozen, so the interpreter's final collections have nothing to walk.
     """
     gc.disable()
     try:
         app()
     finally:
+        db = sys.modules.get("kui_cli.db")
+        if db is not None:
+            db.dispose_engines()
         gc.freeze()
