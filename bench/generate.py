@@ -11,8 +11,9 @@ duty episodes of 15-17-year-olds out of activity, readiness assessments, custody
 team meetings a year back and three months ahead, referrals to past and next meetings, and an audit
 trail with a valid hash chain.
 
-Generated files are cached in `bench/.cache/` under names that carry N and `VERSION`: bump the
-version whenever the output changes, and a rerun rebuilds. PostgreSQL is loaded from the cached
+Generated files are cached in `bench/.cache/` (or $KUI_BENCH_CACHE) under names that carry N,
+`VERSION` and a digest of kui's migrations: bump the version whenever the output changes, and a
+rerun rebuilds. PostgreSQL is loaded from the cached
 SQLite file with COPY and marked with the same key, so a rerun skips it too.
 """
 
@@ -37,9 +38,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # this worktree's kui_cli, not an installed one
 
-VERSION = 1
+VERSION = 2
 TODAY = dt.date(2026, 11, 22)
-CACHE = Path(__file__).resolve().parent / ".cache"
+CACHE = Path(os.environ.get("KUI_BENCH_CACHE") or Path(__file__).resolve().parent / ".cache")
 DISTRICT_SIZE = 12_845  # Sønderborg's youths in April 2019 (seed 002)
 META_KEY = "bench_generator"
 SEED = 9
@@ -109,8 +110,21 @@ CHANGE_TEXTS = {
 CHANGE_KINDS = tuple(CHANGE_TEXTS)
 
 
+def schema_version() -> str:
+    """A digest of kui's migrations: a cached database is rebuilt when the schema changes, even
+    while the unreleased first migration is still being edited."""
+    import hashlib
+
+    from kui_cli import migrations
+
+    digest = hashlib.sha256()
+    for path in sorted((Path(migrations.__file__).parent / "versions").glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:8]
+
+
 def db_path(n: int) -> Path:
-    return CACHE / f"kui-{n}-v{VERSION}.db"
+    return CACHE / f"kui-{n}-v{VERSION}-{schema_version()}.db"
 
 
 def csv_path(n: int) -> Path:
@@ -118,7 +132,7 @@ def csv_path(n: int) -> Path:
 
 
 def cache_key(n: int) -> str:
-    return f"n={n};version={VERSION}"
+    return f"n={n};version={VERSION};schema={schema_version()}"
 
 
 @dataclass
@@ -629,8 +643,9 @@ def _insert(conn: sqlite3.Connection, table: str, columns: str, rows: Iterable[t
     conn.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
 
 
-def build(n: int, path: Path, log: Any = print) -> dict[str, Any]:
-    """Create the database at `path` (kui's migrations) and fill it; returns the meta data."""
+def build(n: int, path: Path, log: Any = print, csv_target: Path | None = None) -> dict[str, Any]:
+    """Create the database at `path` (kui's migrations) and fill it, and write the youths as the
+    CSV file of `youth import` when `csv_target` is given; returns the meta data."""
     from kui_cli import db
     from kui_cli.domain import profile, settings
 
@@ -644,7 +659,8 @@ def build(n: int, path: Path, log: Any = print) -> dict[str, Any]:
 
     started = time.perf_counter()
     town = Town(n, random.Random(SEED), youth_rows(n, secret), max(1, round(n / DISTRICT_SIZE)))
-    write_csv(town.youths, csv_path(n))
+    if csv_target:
+        write_csv(town.youths, csv_target)
     log(f"  youths generated in {time.perf_counter() - started:.1f} s")
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = DELETE")
@@ -782,7 +798,7 @@ def ensure(n: int, log: Any = print) -> tuple[Path, Path, dict[str, Any]]:
         partial = path.with_name(f"{path.stem}.partial.db")
         for leftover in CACHE.glob(f"{partial.name}*"):
             leftover.unlink()
-        build(n, partial, log)
+        build(n, partial, log, csv_target=source)
         partial.replace(path)
     meta = read_meta(path)
     if not source.exists():
