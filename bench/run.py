@@ -602,6 +602,21 @@ class Bench:
             return
         generate.load_postgres(database, url, log=log)
         self.queries(url, " (PostgreSQL)")
+        commands = {"bare": [PY, str(HERE / "bare_app.py"), "--help"]}
+        for query in QUERIES:
+            if query.limit != 2.0 and not self.missing(query):
+                commands[query.name] = self.kui(url, *query.args(self.meta))
+        best = best_of(commands, self.rounds)
+        for query in QUERIES:
+            if query.name in commands:
+                self.add(
+                    Figure(
+                        f"kui {query.name} (PostgreSQL): whole process",
+                        best[query.name],
+                        "bare Typer app --help",
+                        best["bare"],
+                    )
+                )
 
 
 def _shell_script(statements_file: Path) -> str:
