@@ -181,6 +181,7 @@ class Proc:
     seconds: float
     rss_mib: float
     code: int
+    cpu: float = 0.0
     stdout: str = ""
     stderr: str = ""
 
@@ -208,7 +209,7 @@ def spawn(cmd: list[str], *, capture: bool = False) -> Proc:
             stdout=out if capture else subprocess.DEVNULL,
             stderr=err,
         )
-        code, rss = _wait(child)
+        code, rss, cpu = _wait(child)
         elapsed = time.perf_counter() - started
         err.seek(0)
         out.seek(0)
@@ -216,31 +217,36 @@ def spawn(cmd: list[str], *, capture: bool = False) -> Proc:
             elapsed,
             rss,
             code,
+            cpu,
             out.read().decode("utf-8", "replace"),
             err.read().decode("utf-8", "replace"),
         )
 
 
-def _wait(child: subprocess.Popen[bytes]) -> tuple[int, float]:
-    """Exit code and peak RSS (MiB) of one child: os.wait4 where it exists, else psutil."""
+def _wait(child: subprocess.Popen[bytes]) -> tuple[int, float, float]:
+    """Exit code, peak RSS (MiB) and CPU seconds of one child: os.wait4 where it exists (its
+    rusage is the child's own), else psutil's samples."""
     if hasattr(os, "wait4"):
         _pid, status, usage = os.wait4(child.pid, 0)
         child.returncode = os.waitstatus_to_exitcode(status)
         scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB else
-        return child.returncode, usage.ru_maxrss * scale / 2**20
+        cpu = usage.ru_utime + usage.ru_stime
+        return child.returncode, usage.ru_maxrss * scale / 2**20, cpu
     try:
         import psutil
     except ImportError:
-        return child.wait(), float("nan")
-    peak = 0
+        return child.wait(), float("nan"), float("nan")
+    peak, cpu = 0, 0.0
     watched = psutil.Process(child.pid)
     while child.poll() is None:
         try:
             peak = max(peak, watched.memory_info().rss)
+            times = watched.cpu_times()
+            cpu = times.user + times.system
         except psutil.Error:
             break
         time.sleep(0.01)
-    return child.wait(), peak / 2**20
+    return child.wait(), peak / 2**20, cpu
 
 
 def checked(proc: Proc, what: str) -> Proc:
@@ -327,6 +333,7 @@ class Bench:
     n: int
     rounds: int
     sections: tuple[str, ...]
+    import_rounds: int = 3
     figures: list[Figure] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
     _help: dict[str, str | None] = field(default_factory=dict)
@@ -557,17 +564,24 @@ class Bench:
                 str(source),
                 "--csv",
             ]
-        times: dict[str, list[float]] = {name: [] for name in commands}
-        rounds = 2 if self.n >= 500_000 else 3
-        for _ in range(rounds):
-            for name, cmd in commands.items():
+        runs: dict[str, list[Proc]] = {name: [] for name in commands}
+        for index in range(self.import_rounds):
+            # Alternate who goes first: a shared machine is not equally busy all the time.
+            order = list(commands) if index % 2 == 0 else ["floor", "kui", *list(commands)[2:]]
+            for name in order:
                 for suffix in ("", "-wal", "-shm", "-journal"):
                     Path(f"{target}{suffix}").unlink(missing_ok=True)
                 if name == "kui":
                     shutil.copyfile(template, target)
-                times[name].append(checked(spawn(cmd), f"import ({name})").seconds)
-        best = {name: min(values) for name, values in times.items()}
+                runs[name].append(checked(spawn(commands[name]), f"import ({name})"))
+        best = {name: min(p.seconds for p in values) for name, values in runs.items()}
+        cpu = {name: min(p.cpu for p in values) for name, values in runs.items()}
+        peak = {name: max(p.rss_mib for p in values) for name, values in runs.items()}
         floor = "plain Python floor"
+        note = (
+            f"CPU {cpu['kui']:.1f} s vs {cpu['floor']:.1f} s; "
+            f"peak RSS {peak['kui']:.0f} vs {peak['floor']:.0f} MiB"
+        )
         self.add(
             Figure(
                 f"youth import of {self.n:,} rows",
@@ -575,6 +589,7 @@ class Bench:
                 floor,
                 best["floor"],
                 **ratio_target(1.3),
+                note=note,
             )
         )
         if "shell" in best:
@@ -649,8 +664,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table too")
     parser.add_argument("--rounds", type=int, default=9, help="interleaved rounds (default 9)")
     parser.add_argument("--only", nargs="+", choices=SECTIONS, help="run only these sections")
+    parser.add_argument("--import-rounds", type=int, help="rounds of the import (default 3)")
     args = parser.parse_args(argv)
     bench = Bench(args.n, max(1, args.rounds), tuple(args.only or SECTIONS))
+    bench.import_rounds = args.import_rounds or (2 if args.rounds < 3 else 3)
     started = time.perf_counter()
     bench.run()
     print(table(bench.figures))

@@ -125,36 +125,45 @@ def validate_row(values: tuple[str, ...] | None, today: dt.date, key: bytes) -> 
     """One row (FIELDS order) as insert parameters in COLUMNS order, or KuiError with the reason.
 
     Dates go to the driver as ISO text: SQLite stores them so, PostgreSQL casts them, and a million
-    rows do not pay for a date adapter."""
+    rows do not pay for a date adapter. The usual codes are looked up directly; anything else
+    goes through `codes` for its case folding and its error message."""
     if values is None:
         raise KuiError("more fields than the header has columns")
     text, name, status, since_text, need, school, grade_text, phone, email = values
-    number = cpr.normalise(text, today)
+    number, born = cpr.parse(text, today)
     name = name.strip()
     if not name:
         raise KuiError("name is empty")
-    born = cpr.birth_date(number)
-    since = _date(since_text, "since") if since_text.strip() else today
+    since = (_date(since_text, "since") or today) if since_text else today
     if since < born or since > today:
         raise KuiError(f"since {since} is not between the birth date and {today}")
+    grade = grade_text.strip()
     return (
         number,
         audit.subject_key(key, number),
         name,
-        born.isoformat(),
-        codes.status(status or "none"),
-        since.isoformat(),
-        codes.need(need or "A"),
+        _iso(born),
+        status if status in codes.STATUSES else codes.status(status or "none"),
+        _iso(since),
+        need if need in codes.NEEDS else codes.need(need or "A"),
         school.strip() or None,
-        _grade(grade_text.strip()) if grade_text.strip() else None,
+        _grade(grade) if grade else None,
         phone.strip() or None,
         email.strip() or None,
-        today.isoformat(),
+        _iso(today),
     )
 
 
+@lru_cache(maxsize=1 << 16)
+def _iso(day: dt.date) -> str:
+    return day.isoformat()
+
+
 @lru_cache(maxsize=4096)
-def _date(text: str, what: str) -> dt.date:
+def _date(text: str, what: str) -> dt.date | None:
+    """A date given as YYYY-MM-DD; a blank field is the caller's default."""
+    if not text.strip():
+        return None
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
