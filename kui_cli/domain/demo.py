@@ -229,6 +229,7 @@ def generate(today: dt.date, youths: int | None, secret: bytes) -> list[tuple[An
     """The insert parameters (importer.COLUMNS order) of a whole synthetic municipality."""
     rng = random.Random(SEED)
     cprs = CprFactory(rng)
+    key_of = audit.subject_keyer(secret)
     rows: list[tuple[Any, ...]] = []
     special = SPECIAL_OFFER_PUPILS if youths is None else 0
     for bucket in scaled(SOENDERBORG_2019, youths):
@@ -245,7 +246,7 @@ def generate(today: dt.date, youths: int | None, secret: bytes) -> list[tuple[An
             number = cprs.make(born)
             since = max(born, today - dt.timedelta(days=rng.randrange(30, 700)))
             name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
-            key = audit.subject_key(secret, number)
+            key = key_of(number)
             status = bucket.status
             rows.append((number, key, name, born, status, since, need, school, bucket.grade))
             rows[-1] += (None, None, today)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import lru_cache
@@ -47,8 +47,6 @@ COLUMNS = (
 )
 BATCH = 50_000
 PROGRESS_STEP = 10_000
-# The page cache of a SQLite import: big enough that index pages are not spilled and read back.
-IMPORT_CACHE_KIB = 262_144
 
 
 @dataclass(frozen=True)
@@ -121,7 +119,9 @@ def _check_header(header: list[str], path: Path) -> None:
         raise KuiError(f"{path}: a column appears twice in the header")
 
 
-def validate_row(values: tuple[str, ...] | None, today: dt.date, key: bytes) -> tuple[Any, ...]:
+def validate_row(
+    values: tuple[str, ...] | None, today: dt.date, key_of: Callable[[str], str]
+) -> tuple[Any, ...]:
     """One row (FIELDS order) as insert parameters in COLUMNS order, or KuiError with the reason.
 
     Dates go to the driver as ISO text: SQLite stores them so, PostgreSQL casts them, and a million
@@ -140,7 +140,7 @@ def validate_row(values: tuple[str, ...] | None, today: dt.date, key: bytes) -> 
     grade = grade_text.strip()
     return (
         number,
-        audit.subject_key(key, number),
+        key_of(number),
         name,
         _iso(born),
         status if status in codes.STATUSES else codes.status(status or "none"),
@@ -192,11 +192,12 @@ def validate_file(path: Path, today: dt.date, key: bytes, progress: Any = None) 
     good: list[tuple[Any, ...]] = []
     bad: list[BadRow] = []
     first_line: dict[str, int] = {}
+    key_of = audit.subject_keyer(key)
     for count, (line, row) in enumerate(read_rows(path), start=1):
         if progress and not count % PROGRESS_STEP:
             progress(PROGRESS_STEP)
         try:
-            params = validate_row(row, today, key)
+            params = validate_row(row, today, key_of)
         except KuiError as exc:
             bad.append(BadRow(line, str(exc)))
             continue
@@ -215,8 +216,8 @@ def validate_file(path: Path, today: dt.date, key: bytes, progress: Any = None) 
 def insert_rows(session: Session, rows: list[tuple[Any, ...]]) -> None:
     """The driver's executemany on the session's connection, in the session's transaction.
 
-    On SQLite the connection's page cache is enlarged for the insert and put back afterwards, and
-    a load bigger than the table already is builds the table's indexes after the rows are in."""
+    On SQLite a load bigger than the table already is builds the table's indexes after the rows
+    are in."""
     connection = session.connection()
     style = connection.dialect.paramstyle
     marks = ", ".join(["?"] * len(COLUMNS) if style == "qmark" else ["%s"] * len(COLUMNS))
@@ -224,17 +225,14 @@ def insert_rows(session: Session, rows: list[tuple[Any, ...]]) -> None:
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     sqlite = connection.dialect.name == "sqlite"
     try:
+        existing = 0
         if sqlite:
-            cache = cursor.execute("PRAGMA cache_size").fetchone()[0]
-            cursor.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
             existing = cursor.execute("SELECT coalesce(max(id), 0) FROM youth").fetchone()[0]
         deferred = indexes_deferred(cursor, "youth") if sqlite and len(rows) > existing else None
         with collector_paused(), deferred or nullcontext():
             for start in range(0, len(rows), BATCH):
                 cursor.executemany(sql, rows[start : start + BATCH])
     finally:
-        if sqlite:
-            cursor.execute(f"PRAGMA cache_size = {int(cache)}")
         cursor.close()
 
 
