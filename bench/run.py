@@ -157,16 +157,15 @@ def table(figures: list[Figure]) -> str:
 def markdown(figures: list[Figure]) -> str:
     """The figures as a Markdown table (for the README)."""
     lines = [
-        "| figure | time | baseline | baseline time | ratio | target | holds |",
-        "|---|---:|---|---:|---:|---|---|",
+        "| figure | time | baseline | baseline time | ratio | target | holds | note |",
+        "|---|---:|---|---:|---:|---|---|---|",
     ]
     for f in figures:
-        ratio = f.ratio
+        ratio = "" if f.ratio is None else f"{f.ratio:.2f}x"
         holds = {True: "yes", False: "**no**", None: ""}[f.holds]
-        time_cell = f.shown() or f.note
         lines.append(
-            f"| {f.name} | {time_cell} | {f.baseline or ''} | {_seconds(f.baseline_seconds)} | "
-            f"{'' if ratio is None else f'{ratio:.2f}x'} | {f.target or ''} | {holds} |"
+            f"| {f.name} | {f.shown()} | {f.baseline or ''} | {_seconds(f.baseline_seconds)} | "
+            f"{ratio} | {f.target or ''} | {holds} | {f.note} |"
         )
     return "\n".join(lines)
 
