@@ -9,6 +9,7 @@ of issue 9 and whether it holds. Sections:
 - queries: the hot commands inside a warm process (the command's own work: connecting, the
   queries, rendering and the audit write; SQL time alone in the note) and as whole processes;
   commands that do not exist yet are printed as skipped with the reason;
+- lookups: the SQL the hot commands are built from (bench/lookups.py), timed alone;
 - export: `export monthly` against a plain Python csv writer over the same queries, `sqlite3
   -csv` beside it, and its peak RSS at N and at 10,000;
 - import: `youth import` of N rows against the plain Python floor (bench/floor_import.py), the
@@ -43,12 +44,12 @@ ROOT = HERE.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import generate  # noqa: E402
+from bench import generate, lookups  # noqa: E402
 
 PY = sys.executable
 KUI = [PY, "-m", "kui_cli"]
 WORK = generate.CACHE / "run"
-SECTIONS = ("startup", "queries", "export", "import", "postgres")
+SECTIONS = ("startup", "queries", "lookups", "export", "import", "postgres")
 RSS_SMALL_N = 10_000
 EXPORT_MONTH = "2026-10"
 
@@ -126,6 +127,8 @@ def value_target(limit: float, unit: str = "s") -> dict[str, Any]:
 def _seconds(value: float | None) -> str:
     if value is None:
         return ""
+    if value < 0.001:
+        return f"{value * 1e6:.0f} µs"
     return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.2f} s"
 
 
@@ -372,6 +375,8 @@ class Bench:
             self.startup(url)
         if "queries" in self.sections:
             self.queries(url, "")
+        if "lookups" in self.sections:
+            self.lookups(url, "")
         if "export" in self.sections:
             self.export(url)
         if "import" in self.sections:
@@ -457,6 +462,27 @@ class Bench:
                     name, min(result["runs"]), **target, note=f"SQL {_seconds(min(result['sql']))}"
                 )
             )
+
+    def lookups(self, url: str, label: str) -> None:
+        """The SQL that the hot commands are built from, timed alone (best of K runs each)."""
+        from sqlalchemy import create_engine, text
+
+        log(f"lookups{label} ...")
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            cpr = conn.execute(
+                text("SELECT cpr FROM youth WHERE id = :youth"), {"youth": self.meta["youth"]}
+            ).scalar()
+            values = lookups.parameters(self.meta, cpr)
+            for lookup in lookups.LOOKUPS:
+                statement, times, count = text(lookup.sql), [], 0
+                for _ in range(max(3, self.rounds)):
+                    started = time.perf_counter()
+                    count = len(conn.execute(statement, values).fetchall())
+                    times.append(time.perf_counter() - started)
+                name = f"SQL: {lookup.what}{label}"
+                self.add(Figure(name, min(times), note=f"{count:,} rows, {lookup.index}"))
+        engine.dispose()
 
     def inproc(self, args: list[str], repeat: int, capture: Path | None = None) -> dict[str, Any]:
         cmd = [PY, str(HERE / "inproc.py"), str(repeat)]
@@ -618,6 +644,7 @@ class Bench:
             return
         generate.load_postgres(database, url, log=log)
         self.queries(url, " (PostgreSQL)")
+        self.lookups(url, " (PostgreSQL)")
         commands = {"bare": [PY, str(HERE / "bare_app.py"), "--help"]}
         commands["youth show ID"] = self.kui(url, "youth", "show", str(self.meta["youth"]))
         commands.update(self.whole_process_commands(url))

@@ -101,4 +101,5 @@ def test_runner_prints_every_figure(tmp_path: Path) -> None:
     for name in ("youth list --coordinator X", "duty check", "plan inbox", "report overview"):
         line = next(line for line in result.stdout.splitlines() if line.startswith(name))
         assert "skipped:" in line or " ms" in line or " s " in line, line
+    assert by_name["SQL: a coordinator's youths"]["seconds"] > 0
     assert "PostgreSQL queries" in result.stdout

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from bench import generate
+from bench.lookups import LOOKUPS, Lookup, parameters
 from bench.run import QUERIES, Query
 from kui_cli import db
 from kui_cli.app import app
@@ -47,75 +48,14 @@ def plan(path: Path, sql: str, parameters: Any = ()) -> list[str]:
     return [row[3] for row in rows]
 
 
-LOOKUPS = [
-    ("a youth by CPR", "SELECT id FROM youth WHERE cpr = ?", ("0101094001",), "ix_youth_cpr"),
-    (
-        "a youth's history",
-        "SELECT * FROM change_log WHERE youth_id = ? ORDER BY at, id",
-        (5,),
-        "ix_change_log_youth_at",
-    ),
-    (
-        "a coordinator's youths",
-        "SELECT youth_id FROM coordinator_assignment WHERE staff_id = ? AND end_on IS NULL",
-        (3,),
-        "ix_coordinator_assignment_staff_id",
-    ),
-    (
-        "a youth's coordinator",
-        "SELECT staff_id FROM coordinator_assignment WHERE youth_id = ? AND end_on IS NULL",
-        (5,),
-        "ix_coordinator_assignment_youth_id",
-    ),
-    (
-        "the next meeting of a team",
-        "SELECT id FROM meeting WHERE team_id = ? AND starts_at >= ? ORDER BY starts_at LIMIT 1",
-        (2, "2026-11-22 00:00:00.000000"),
-        "ix_meeting_team_starts",
-    ),
-    (
-        "a meeting's referrals",
-        "SELECT * FROM referral WHERE meeting_id = ?",
-        (3,),
-        "ix_referral_meeting_id",
-    ),
-    (
-        "a youth's referrals",
-        "SELECT team_id FROM referral WHERE youth_id = ?",
-        (5,),
-        "ix_referral_youth_id",
-    ),
-    (
-        "open duty episodes",
-        "SELECT * FROM duty_episode WHERE closed_on IS NULL",
-        (),
-        "ix_duty_episode_closed_on",
-    ),
-    (
-        "youths turning 18 within 90 days (handover)",
-        "SELECT id FROM youth WHERE birth_date > ? AND birth_date <= ?",
-        ("2008-11-22", "2009-02-20"),
-        "ix_youth_birth_date",
-    ),
-    (
-        "unacknowledged changes of a coordinator's youths",
-        "SELECT c.id FROM change_log c JOIN coordinator_assignment a ON a.youth_id = c.youth_id "
-        "WHERE a.staff_id = ? AND a.end_on IS NULL AND c.acknowledged_at IS NULL",
-        (3,),
-        "ix_change_log_youth_at",
-    ),
-]
-
-
-@pytest.mark.parametrize(
-    ("what", "sql", "parameters", "index"), LOOKUPS, ids=[x[0] for x in LOOKUPS]
-)
-def test_hot_lookup_uses_its_index(
-    town: tuple[Path, dict[str, Any]], what: str, sql: str, parameters: tuple, index: str
-) -> None:
-    lines = plan(town[0], sql, parameters)
-    assert any(f"INDEX {index} " in line for line in lines), f"{what}: {lines}"
-    assert not scans(lines, sql), f"{what}: {lines}"
+@pytest.mark.parametrize("lookup", LOOKUPS, ids=[x.what for x in LOOKUPS])
+def test_hot_lookup_uses_its_index(town: tuple[Path, dict[str, Any]], lookup: Lookup) -> None:
+    path, meta = town
+    with sqlite3.connect(path) as conn:
+        cpr = conn.execute("SELECT cpr FROM youth WHERE id = ?", (meta["youth"],)).fetchone()[0]
+    lines = plan(path, lookup.sql, parameters(meta, cpr))
+    assert any(f"INDEX {lookup.index} " in line for line in lines), f"{lookup.what}: {lines}"
+    assert not scans(lines, lookup.sql), f"{lookup.what}: {lines}"
 
 
 def scans(lines: list[str], sql: str) -> list[str]:
@@ -172,6 +112,6 @@ def test_hot_command_scans_no_large_table(town: tuple[Path, dict[str, Any]], que
         result = CliRunner().invoke(app, [*args, *query.args(meta)])
     assert result.exit_code == 0, result.output
     assert statements, "the command ran no query"
-    for sql, parameters in statements:
-        lines = plan(path, sql, parameters)
+    for sql, bound in statements:
+        lines = plan(path, sql, bound)
         assert not scans(lines, sql), f"{query.name} scans: {lines}\n{sql}"
