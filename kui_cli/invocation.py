@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
@@ -49,5 +50,14 @@ def session(ctx: typer.Context) -> Iterator[tuple[Session, Actor]]:
     """A session committed as a whole when the command succeeds, rolled back when it fails."""
     from kui_cli.db import session_scope
 
+    _startup_done()
     with session_scope(state(ctx).db_url) as db_session:
         yield db_session, actor(ctx)
+
+
+def _startup_done() -> None:
+    """The modules are loaded: freeze what they made and give the garbage collector back to the
+    command's own work (`app.main` turns it off for the start-up)."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()

@@ -32,11 +32,15 @@ class Setting(SQLModel, table=True):
 
 
 class Youth(SQLModel, table=True):
-    """A young person (ung). Age and age group are derived on `--today`, never stored."""
+    """A young person (ung). Age and age group are derived on `--today`, never stored.
+
+    CPR and subject key are unique indexes rather than constraints, so that a bulk import into a
+    (nearly) empty table on SQLite can drop every index and build it once after the insert.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
-    cpr: str = Field(max_length=10, unique=True)
-    subject_key: str = Field(max_length=32, unique=True)
+    cpr: str = Field(max_length=10, unique=True, index=True)
+    subject_key: str = Field(max_length=32, unique=True, index=True)
     name: str = Field(max_length=200)
     birth_date: dt.date = Field(index=True)
     status: str = Field(max_length=32, index=True)

@@ -166,8 +166,11 @@ def warning(text: str) -> None:
 
 
 @contextmanager
-def progress(description: str) -> Iterator[Callable[[], None] | None]:
-    """A progress counter on stderr for long work, when stderr is a terminal; None otherwise."""
+def progress(description: str) -> Iterator[Callable[[int], None] | None]:
+    """A progress counter on stderr for long work, when stderr is a terminal; None otherwise.
+
+    The callback takes how many rows were done since the last call: call it every few thousand
+    rows, not per row."""
     if plain_output(sys.stderr):
         yield None
         return
@@ -177,4 +180,4 @@ def progress(description: str) -> Iterator[Callable[[], None] | None]:
     columns = (SpinnerColumn(), TextColumn("{task.description} {task.completed:,} rows"))
     with Progress(*columns, TimeElapsedColumn(), console=Console(stderr=True)) as bar:
         task = bar.add_task(description, total=None)
-        yield lambda: bar.advance(task)
+        yield lambda done=1: bar.advance(task, done)

@@ -96,3 +96,17 @@ def test_fast_birth_date_agrees_with_stdnum(text: str) -> None:
             cpr.normalise(text, dt.date.max)
         return
     assert cpr.birth_date(cpr.normalise(text, dt.date.max)) == expected
+
+
+@given(st.text(alphabet="0123456789 -\u2010\u2013\uff10\t", max_size=14))
+def test_fast_compact_agrees_with_stdnum(text: str) -> None:
+    """The ASCII fast path gives stdnum's compact form whenever it applies."""
+    assert cpr.compact(text) == stdnum_cpr.compact(text)
+
+
+@given(st.binary(max_size=100), st.text(alphabet="0123456789", min_size=10, max_size=10))
+def test_bulk_subject_keys_agree_with_hmac(secret: bytes, number: str) -> None:
+    """The import's precomputed HMAC gives the same pseudonymous keys as the one-shot HMAC."""
+    from kui_cli.domain import audit
+
+    assert audit.subject_keyer(secret)(number) == audit.subject_key(secret, number)

@@ -86,3 +86,47 @@ def test_binary_file_is_a_clear_error(ready: KuiRunner, tmp_path: Path) -> None:
     path.write_bytes(b"\xff\xfe\x00\x81garbage")
     result = ready("youth", "import", str(path))
     assert result.exit_code == 1 and "not UTF-8" in result.stderr
+
+
+def _rows(count: int) -> str:
+    lines = ["cpr,name,status,need"]
+    for i in range(count):
+        lines.append(f"{(i % 28) + 1:02d}{(i // 28) % 12 + 1:02d}08-4{i // 336:03d},Ung {i},none,A")
+    return "\n".join(lines) + "\n"
+
+
+def schema_diff(db_url: str) -> list:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import create_engine
+
+    from kui_cli.models import metadata
+
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    engine.dispose()
+    return diff
+
+
+def test_bulk_import_leaves_exactly_the_schema(kui: KuiRunner, db_url: str, tmp_path: Path) -> None:
+    """A load bigger than the table builds the indexes after the rows (SQLite): the same ones."""
+    ok(kui("init"))
+    ok(kui("youth", "import", write(tmp_path, _rows(400))))
+    assert schema_diff(db_url) == []
+    rows = json.loads(ok(kui("youth", "list", "-f", "json")).stdout)
+    assert len(rows) == 400 and rows[0]["name"] == "Ung 0" and rows[-1]["name"] == "Ung 399"
+
+
+def test_rejected_bulk_import_keeps_the_indexes(
+    kui: KuiRunner, db_url: str, tmp_path: Path
+) -> None:
+    """A duplicate found when the unique index is built rolls back the rows and the rebuild."""
+    ok(kui("init"))
+    ok(kui("youth", "add", "--cpr", "010108-4000", "--name", "First"))
+    before = snapshot(db_url)
+    result = kui("youth", "import", write(tmp_path, _rows(50)))
+    assert result.exit_code == 1
+    assert "line 2: CPR 010108-xxxx is already registered" in result.stderr
+    assert snapshot(db_url) == before
+    assert schema_diff(db_url) == []

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +27,28 @@ KEY_LENGTH = 24
 
 def subject_key(secret: bytes, cpr: str) -> str:
     """The pseudonymous key of a CPR number; also the monthly export's `export_key`."""
-    return hmac.new(secret, cpr.encode("ascii"), hashlib.sha256).hexdigest()[:KEY_LENGTH]
+    return hmac.digest(secret, cpr.encode("ascii"), "sha256").hex()[:KEY_LENGTH]
+
+
+def subject_keyer(secret: bytes) -> Callable[[str], str]:
+    """`subject_key` for many numbers: HMAC-SHA256 (RFC 2104) with the secret's inner and outer
+    hash states worked out once. OpenSSL's one-shot HMAC spends most of its time setting up, which
+    made it a fifth of a million-row import; a property test holds the two together."""
+    block = 64
+    if len(secret) > block:
+        secret = hashlib.sha256(secret).digest()
+    padded = secret.ljust(block, b"\0")
+    inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in padded))
+    outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in padded))
+
+    def key_of(cpr: str) -> str:
+        first = inner.copy()
+        first.update(cpr.encode("ascii"))
+        second = outer.copy()
+        second.update(first.digest())
+        return second.hexdigest()[:KEY_LENGTH]
+
+    return key_of
 
 
 @dataclass(frozen=True)

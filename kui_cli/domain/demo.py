@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select, update
@@ -212,16 +213,24 @@ def _birth_date(rng: random.Random, group: int, grade: int | None, today: dt.dat
     low, high = AGE_RANGE[group]
     if grade is not None:
         low = high = 14 if grade == 8 else 15
-    age = rng.randint(low, high)
+    oldest, days = _born_window(rng.randint(low, high), today)
+    return oldest + dt.timedelta(days=rng.randrange(days))
+
+
+@lru_cache(maxsize=256)
+def _born_window(age: int, today: dt.date) -> tuple[dt.date, int]:
+    """The first birth date of `age` on `today` and how many days the window has; cached, as
+    relativedelta per youth made a large demo spend most of its time on date arithmetic."""
     youngest = ages.latest_birth_date_for_age(age, today)
     oldest = ages.latest_birth_date_for_age(age + 1, today) + dt.timedelta(days=1)
-    return oldest + dt.timedelta(days=rng.randrange((youngest - oldest).days + 1))
+    return oldest, (youngest - oldest).days + 1
 
 
 def generate(today: dt.date, youths: int | None, secret: bytes) -> list[tuple[Any, ...]]:
     """The insert parameters (importer.COLUMNS order) of a whole synthetic municipality."""
     rng = random.Random(SEED)
     cprs = CprFactory(rng)
+    key_of = audit.subject_keyer(secret)
     rows: list[tuple[Any, ...]] = []
     special = SPECIAL_OFFER_PUPILS if youths is None else 0
     for bucket in scaled(SOENDERBORG_2019, youths):
@@ -238,7 +247,7 @@ def generate(today: dt.date, youths: int | None, secret: bytes) -> list[tuple[An
             number = cprs.make(born)
             since = max(born, today - dt.timedelta(days=rng.randrange(30, 700)))
             name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
-            key = audit.subject_key(secret, number)
+            key = key_of(number)
             status = bucket.status
             rows.append((number, key, name, born, status, since, need, school, bucket.grade))
             rows[-1] += (None, None, today)

@@ -132,11 +132,11 @@ def upgrade() -> None:
         sa.Column("applied_on", sa.Date(), nullable=True),
         sa.Column("completed_on", sa.Date(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_youth")),
-        sa.UniqueConstraint("cpr", name=op.f("uq_youth_cpr")),
-        sa.UniqueConstraint("subject_key", name=op.f("uq_youth_subject_key")),
     )
     with op.batch_alter_table("youth", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_youth_birth_date"), ["birth_date"], unique=False)
+        batch_op.create_index(batch_op.f("ix_youth_cpr"), ["cpr"], unique=True)
+        batch_op.create_index(batch_op.f("ix_youth_subject_key"), ["subject_key"], unique=True)
         batch_op.create_index(batch_op.f("ix_youth_need"), ["need"], unique=False)
         batch_op.create_index(batch_op.f("ix_youth_status"), ["status"], unique=False)
 
@@ -448,6 +448,8 @@ def downgrade() -> None:
     with op.batch_alter_table("youth", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_youth_status"))
         batch_op.drop_index(batch_op.f("ix_youth_need"))
+        batch_op.drop_index(batch_op.f("ix_youth_subject_key"))
+        batch_op.drop_index(batch_op.f("ix_youth_cpr"))
         batch_op.drop_index(batch_op.f("ix_youth_birth_date"))
 
     op.drop_table("youth")

@@ -1,0 +1,704 @@
+"""Benchmarks of kui at national scale, measured side by side in one run.
+
+    python bench/run.py [--n N] [--json FILE] [--markdown] [--rounds K] [--only SECTION...]
+
+Prints one table: each figure, what it is compared with in the same run, the ratio, the target
+of issue 9 and whether it holds. Sections:
+
+- startup: `kui --help` and `kui youth show ID` against a bare one-command Typer app's `--help`;
+- queries: the hot commands inside a warm process (the command's own work: connecting, the
+  queries, rendering and the audit write; SQL time alone in the note) and as whole processes;
+  commands that do not exist yet are printed as skipped with the reason;
+- lookups: the SQL the hot commands are built from (bench/lookups.py), timed alone;
+- export: `export monthly` against a plain Python csv writer over the same queries, `sqlite3
+  -csv` beside it, and its peak RSS at N and at 10,000;
+- import: `youth import` of N rows against the plain Python floor (bench/floor_import.py), the
+  sqlite3 shell's `.import --csv` and `sqlite-utils insert --csv` beside it;
+- postgres: the query figures again on PostgreSQL when KUI_BENCH_POSTGRES_URL is set (that
+  database's public schema is replaced by the generated municipality).
+
+Times are the best of K interleaved rounds (wall clock): the machine is shared, and the minimum
+is the figure least disturbed by others. Databases come from bench/generate.py and are cached in
+bench/.cache/; queries and imports work on copies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import generate, lookups  # noqa: E402
+
+PY = sys.executable
+KUI = [PY, "-m", "kui_cli"]
+WORK = generate.CACHE / "run"
+SECTIONS = ("startup", "queries", "lookups", "export", "import", "postgres")
+RSS_SMALL_N = 10_000
+EXPORT_MONTH = "2026-10"
+
+
+# --------------------------------------------------------------------------- figures
+
+
+@dataclass
+class Figure:
+    """One line of the table and one object of `--json`. `value` is in `unit`: seconds, or MiB
+    for memory figures (their JSON `seconds` is null and the name carries the value)."""
+
+    name: str
+    value: float | None
+    baseline: str | None = None
+    baseline_seconds: float | None = None
+    target: str | None = None
+    limit: float | None = None
+    on_ratio: bool = True
+    note: str = ""
+    unit: str = "s"
+
+    @property
+    def seconds(self) -> float | None:
+        return self.value if self.unit == "s" else None
+
+    @property
+    def ratio(self) -> float | None:
+        if self.seconds is None or not self.baseline_seconds:
+            return None
+        return self.seconds / self.baseline_seconds
+
+    @property
+    def holds(self) -> bool | None:
+        if self.limit is None or self.value is None:
+            return None
+        measured = self.ratio if self.on_ratio else self.value
+        return measured is not None and measured <= self.limit
+
+    def shown(self) -> str:
+        """The value as the table prints it."""
+        if self.value is None:
+            return ""
+        return _seconds(self.value) if self.unit == "s" else f"{self.value:.0f} {self.unit}"
+
+    def as_json(self) -> dict[str, Any]:
+        ratio = self.ratio
+        return {
+            "name": self.name,
+            "seconds": _round(self.seconds),
+            "baseline": self.baseline,
+            "baseline_seconds": _round(self.baseline_seconds),
+            "ratio": None if ratio is None else round(ratio, 3),
+            "target": self.target,
+            "holds": self.holds,
+        }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def skipped(name: str, reason: str) -> Figure:
+    return Figure(name, None, note=f"skipped: {reason}")
+
+
+def ratio_target(limit: float) -> dict[str, Any]:
+    return {"target": f"<= {limit:g}x", "limit": limit, "on_ratio": True}
+
+
+def value_target(limit: float, unit: str = "s") -> dict[str, Any]:
+    return {"target": f"< {limit:g} {unit}", "limit": limit, "on_ratio": False}
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return ""
+    if value < 0.001:
+        return f"{value * 1e6:.0f} µs"
+    return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def table(figures: list[Figure]) -> str:
+    """The figures as aligned plain text."""
+    head = ("figure", "time", "baseline", "baseline time", "ratio", "target", "holds", "note")
+    rows = [head]
+    for f in figures:
+        ratio = f.ratio
+        holds = {True: "yes", False: "NO", None: ""}[f.holds]
+        rows.append(
+            (
+                f.name,
+                f.shown(),
+                f.baseline or "",
+                _seconds(f.baseline_seconds),
+                "" if ratio is None else f"{ratio:.2f}x",
+                f.target or "",
+                holds,
+                f.note,
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def markdown(figures: list[Figure]) -> str:
+    """The figures as a Markdown table (for the README)."""
+    lines = [
+        "| figure | time | baseline | baseline time | ratio | target | holds | note |",
+        "|---|---:|---|---:|---:|---|---|---|",
+    ]
+    for f in figures:
+        ratio = "" if f.ratio is None else f"{f.ratio:.2f}x"
+        holds = {True: "yes", False: "**no**", None: ""}[f.holds]
+        lines.append(
+            f"| {f.name} | {f.shown()} | {f.baseline or ''} | {_seconds(f.baseline_seconds)} | "
+            f"{ratio} | {f.target or ''} | {holds} | {f.note} |"
+        )
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- processes
+
+
+@dataclass
+class Proc:
+    """A finished child process: wall time, peak RSS and exit code."""
+
+    seconds: float
+    rss_mib: float
+    code: int
+    cpu: float = 0.0
+    stdout: str = ""
+    stderr: str = ""
+
+
+def environment() -> dict[str, str]:
+    """The children's environment: this worktree's kui, no KUI_* settings of the caller."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KUI_")}
+    env["PYTHONPATH"] = str(ROOT)
+    env.pop("PYTHONSTARTUP", None)
+    return env
+
+
+ENV = environment()
+
+
+def spawn(cmd: list[str], *, capture: bool = False) -> Proc:
+    """Run a command from the worktree root; its stdout goes to /dev/null unless captured."""
+    with tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as out:
+        started = time.perf_counter()
+        child = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env=ENV,
+            stdin=subprocess.DEVNULL,
+            stdout=out if capture else subprocess.DEVNULL,
+            stderr=err,
+        )
+        code, rss, cpu = _wait(child)
+        elapsed = time.perf_counter() - started
+        err.seek(0)
+        out.seek(0)
+        return Proc(
+            elapsed,
+            rss,
+            code,
+            cpu,
+            out.read().decode("utf-8", "replace"),
+            err.read().decode("utf-8", "replace"),
+        )
+
+
+def _wait(child: subprocess.Popen[bytes]) -> tuple[int, float, float]:
+    """Exit code, peak RSS (MiB) and CPU seconds of one child: os.wait4 where it exists (its
+    rusage is the child's own), else psutil's samples."""
+    if hasattr(os, "wait4"):
+        _pid, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB else
+        cpu = usage.ru_utime + usage.ru_stime
+        return child.returncode, usage.ru_maxrss * scale / 2**20, cpu
+    try:
+        import psutil
+    except ImportError:
+        return child.wait(), float("nan"), float("nan")
+    peak, cpu = 0, 0.0
+    watched = psutil.Process(child.pid)
+    while child.poll() is None:
+        try:
+            peak = max(peak, watched.memory_info().rss)
+            times = watched.cpu_times()
+            cpu = times.user + times.system
+        except psutil.Error:
+            break
+        time.sleep(0.01)
+    return child.wait(), peak / 2**20, cpu
+
+
+def checked(proc: Proc, what: str) -> Proc:
+    if proc.code != 0:
+        tail = proc.stderr.strip().splitlines()[-3:]
+        raise SystemExit(f"bench: {what} failed (exit {proc.code}): {' | '.join(tail)}")
+    return proc
+
+
+def best_of(
+    commands: dict[str, list[str]], rounds: int, prepare: Callable[[], None] | None = None
+) -> dict[str, float]:
+    """The fastest of `rounds` interleaved runs of each command (one of each per round)."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(rounds):
+        for name, cmd in commands.items():
+            if prepare:
+                prepare()
+            times[name].append(checked(spawn(cmd), name).seconds)
+    return {name: min(values) for name, values in times.items()}
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- the run
+
+
+@dataclass
+class Query:
+    """A hot command, how to tell that it exists, and its target in a warm process."""
+
+    name: str
+    words: list[str]
+    options: list[str]
+    args: Callable[[dict[str, Any]], list[str]]
+    limit: float | None = 0.1
+    whole_process: bool = True
+
+
+QUERIES = [
+    Query(
+        "youth list --coordinator X",
+        ["youth", "list"],
+        ["--coordinator"],
+        lambda m: ["youth", "list", "--coordinator", m["coordinator"]],
+    ),
+    Query(
+        "youth show ID",
+        ["youth", "show"],
+        [],
+        lambda m: ["youth", "show", str(m["youth"])],
+        None,
+        whole_process=False,  # timed against its own target in the start-up section
+    ),
+    Query(
+        "agenda show --team team-2 --next",
+        ["agenda", "show"],
+        ["--team", "--next"],
+        lambda m: ["agenda", "show", "--team", m["team"], "--next"],
+    ),
+    Query("duty check", ["duty", "check"], [], lambda m: ["duty", "check"]),
+    Query("plan inbox", ["plan", "inbox"], [], lambda m: ["plan", "inbox"]),
+    Query(
+        "report overview",
+        ["report", "overview"],
+        [],
+        lambda m: ["report", "overview"],
+        2.0,
+        whole_process=False,
+    ),
+]
+EXPORT = Query(
+    "export monthly",
+    ["export", "monthly"],
+    ["--month"],
+    lambda m: ["export", "monthly", "--month", EXPORT_MONTH, "--format", "csv"],
+)
+
+
+@dataclass
+class Bench:
+    n: int
+    rounds: int
+    sections: tuple[str, ...]
+    import_rounds: int = 3
+    figures: list[Figure] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+    _help: dict[str, str | None] = field(default_factory=dict)
+
+    def add(self, figure: Figure) -> None:
+        self.figures.append(figure)
+        log(f"  {figure.name}: {figure.shown() or figure.note}")
+
+    def kui(self, url: str, *args: str, user: str | None = None) -> list[str]:
+        who = user or self.meta["coordinator"]
+        return [*KUI, "--db", url, "--user", who, "--today", self.meta["today"], *args]
+
+    def missing(self, query: Query) -> str | None:
+        """Why the command cannot be measured yet, or None when it exists with its options."""
+        key = " ".join(query.words)
+        if key not in self._help:
+            proc = spawn([*KUI, *query.words, "--help"], capture=True)
+            self._help[key] = proc.stdout if proc.code == 0 else None
+        text = self._help[key]
+        if text is None:
+            return f"`kui {key}` does not exist yet"
+        absent = [o for o in query.options if o not in text]
+        return f"`kui {key}` has no {' '.join(absent)} yet" if absent else None
+
+    # ----------------------------------------------------------------------- sections
+
+    def run(self) -> None:
+        WORK.mkdir(parents=True, exist_ok=True)
+        database, source, self.meta = generate.ensure(self.n, log=log)
+        url = f"sqlite:///{self._copy(database, WORK / 'kui.db')}"
+        log(
+            f"kui at N={self.n:,} ({self.meta['rows']['change_log']:,} change-log rows), "
+            f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
+            f"SQLite {sqlite3.sqlite_version}"
+        )
+        if "startup" in self.sections:
+            self.startup(url)
+        if "queries" in self.sections:
+            self.queries(url, "")
+        if "lookups" in self.sections:
+            self.lookups(url, "")
+        if "export" in self.sections:
+            self.export(url)
+        if "import" in self.sections:
+            self.import_(source)
+        if "postgres" in self.sections:
+            self.postgres(database)
+
+    def _copy(self, source: Path, target: Path) -> Path:
+        """A private copy of a cached database (commands append audit rows)."""
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+        with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+            src.backup(dst)
+        dst.close()
+        src.close()
+        return target
+
+    def startup(self, url: str) -> None:
+        log("start-up ...")
+        bare = [PY, str(HERE / "bare_app.py")]
+        commands = {
+            "pass": [PY, "-c", "pass"],
+            "bare": [*bare, "--help"],
+            "plain": [*bare, "--plain", "--help"],
+            "help": [*KUI, "--help"],
+            "show": self.kui(url, "youth", "show", str(self.meta["youth"])),
+        }
+        commands.update(self.whole_process_commands(url))
+        best = best_of(commands, self.rounds)
+        bare_name = "bare Typer app --help"
+        self.add(Figure("kui --help", best["help"], bare_name, best["bare"], **ratio_target(1.3)))
+        self.add(
+            Figure(
+                f"kui youth show ID (N={self.n:,})",
+                best["show"],
+                bare_name,
+                best["bare"],
+                **ratio_target(3.5),
+            )
+        )
+        self.add(
+            Figure("bare Typer app --help (context)", best["bare"], "python -c pass", best["pass"])
+        )
+        self.add(
+            Figure(
+                "kui --help (context)",
+                best["help"],
+                "bare app without Rich markup --help",
+                best["plain"],
+            )
+        )
+        self.add_whole_process(best, list(self.whole_process_commands(url)), "")
+
+    def whole_process_commands(self, url: str) -> dict[str, list[str]]:
+        """The hot commands that exist, to be timed as whole processes."""
+        return {
+            q.name: self.kui(url, *q.args(self.meta))
+            for q in QUERIES
+            if q.whole_process and not self.missing(q)
+        }
+
+    def add_whole_process(self, best: dict[str, float], names: list[str], label: str) -> None:
+        for name in names:
+            figure = f"kui {name}{label}: whole process"
+            self.add(Figure(figure, best[name], "bare Typer app --help", best["bare"]))
+
+    def queries(self, url: str, label: str) -> None:
+        log(f"queries{label} ...")
+        for query in QUERIES:
+            name = f"{query.name}{label}: in-process"
+            reason = self.missing(query)
+            if reason:
+                self.add(skipped(name, reason))
+                continue
+            args = self.kui(url, *query.args(self.meta))[3:]
+            result = self.inproc(args, repeat=max(3, self.rounds // 2))
+            if result["code"]:
+                self.add(skipped(name, f"failed: {result['stderr']}"))
+                continue
+            target = value_target(query.limit) if query.limit else {}
+            self.add(
+                Figure(
+                    name, min(result["runs"]), **target, note=f"SQL {_seconds(min(result['sql']))}"
+                )
+            )
+
+    def lookups(self, url: str, label: str) -> None:
+        """The SQL that the hot commands are built from, timed alone (best of K runs each)."""
+        from sqlalchemy import create_engine, text
+
+        log(f"lookups{label} ...")
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            cpr = conn.execute(
+                text("SELECT cpr FROM youth WHERE id = :youth"), {"youth": self.meta["youth"]}
+            ).scalar()
+            values = lookups.parameters(self.meta, cpr)
+            for lookup in lookups.LOOKUPS:
+                statement, times, count = text(lookup.sql), [], 0
+                for _ in range(max(3, self.rounds)):
+                    started = time.perf_counter()
+                    count = len(conn.execute(statement, values).fetchall())
+                    times.append(time.perf_counter() - started)
+                name = f"SQL: {lookup.what}{label}"
+                self.add(Figure(name, min(times), note=f"{count:,} rows, {lookup.index}"))
+        engine.dispose()
+
+    def inproc(self, args: list[str], repeat: int, capture: Path | None = None) -> dict[str, Any]:
+        cmd = [PY, str(HERE / "inproc.py"), str(repeat)]
+        cmd += ["--capture", str(capture)] if capture else []
+        proc = spawn([*cmd, "--", *args], capture=True)
+        if proc.code:
+            return {"code": proc.code, "stderr": proc.stderr.strip()[-300:], "runs": [], "sql": []}
+        return json.loads(proc.stdout)
+
+    def export(self, url: str) -> None:
+        log("export ...")
+        name = f"export monthly (N={self.n:,}): whole process"
+        reason = self.missing(EXPORT)
+        if reason:
+            self.add(skipped(name, reason))
+            self.add(skipped("export monthly peak RSS", reason))
+            return
+        args = self.kui(url, *EXPORT.args(self.meta))
+        statements = WORK / "export-statements.json"
+        captured = self.inproc(args[3:], repeat=0, capture=statements)
+        if captured["code"]:
+            self.add(skipped(name, f"failed: {captured['stderr']}"))
+            return
+        database = url.split(":///", 1)[1]
+        commands = {
+            "kui": args,
+            "floor": [PY, str(HERE / "floor_export.py"), str(statements), database],
+        }
+        script = WORK / "export.sql"
+        if shutil.which("sqlite3"):
+            script.write_text(_shell_script(statements), encoding="utf-8")
+            commands["shell"] = ["sh", "-c", f'sqlite3 -csv "{database}" < "{script}"']
+        best = best_of(commands, max(2, self.rounds // 4))
+        floor = "plain Python csv writer, same queries"
+        self.add(Figure(name, best["kui"], floor, best["floor"], **ratio_target(1.2)))
+        if "shell" in best:
+            self.add(
+                Figure("sqlite3 -csv, same queries (context)", best["shell"], floor, best["floor"])
+            )
+        else:
+            self.add(skipped("sqlite3 -csv (context)", "the sqlite3 shell is not installed"))
+        self.rss(args)
+
+    def rss(self, args: list[str]) -> None:
+        """Peak RSS of the export at N and at 10,000 youths: streaming keeps them alike."""
+        peaks = {self.n: checked(spawn(args), "export monthly").rss_mib}
+        if self.n != RSS_SMALL_N:
+            small_db, _source, small = generate.ensure(RSS_SMALL_N, log=log)
+            small_url = f"sqlite:///{self._copy(small_db, WORK / 'kui-small.db')}"
+            small_args = [
+                *KUI,
+                "--db",
+                small_url,
+                "--user",
+                small["coordinator"],
+                "--today",
+                small["today"],
+                *EXPORT.args(small),
+            ]
+            peaks[RSS_SMALL_N] = checked(spawn(small_args), "export monthly").rss_mib
+        for n, mib in sorted(peaks.items(), reverse=True):
+            self.add(
+                Figure(
+                    f"export monthly peak RSS at N={n:,}: {mib:.0f} MiB",
+                    mib,
+                    unit="MiB",
+                    **value_target(100, "MiB"),
+                )
+            )
+
+    def import_(self, source: Path) -> None:
+        log("import ...")
+        template = WORK / "empty.db"
+        template.unlink(missing_ok=True)
+        init = [*KUI, "--db", str(template), "init"]
+        checked(spawn(init), "kui init")
+        target = WORK / "import.db"
+        commands = {
+            "kui": [
+                *KUI,
+                "--db",
+                str(target),
+                "--user",
+                "BENCH",
+                "--today",
+                self.meta["today"],
+                "youth",
+                "import",
+                str(source),
+            ],
+            "floor": [PY, str(HERE / "floor_import.py"), str(source), str(target)],
+        }
+        if shutil.which("sqlite3"):
+            commands["shell"] = ["sqlite3", str(target), f".import --csv {source} youth"]
+        utils = shutil.which("sqlite-utils")
+        if utils:
+            commands["utils"] = [utils, "insert", str(target), "youth", str(source), "--csv"]
+        elif importlib.util.find_spec("sqlite_utils"):
+            commands["utils"] = [
+                PY,
+                "-m",
+                "sqlite_utils",
+                "insert",
+                str(target),
+                "youth",
+                str(source),
+                "--csv",
+            ]
+        runs: dict[str, list[Proc]] = {name: [] for name in commands}
+        for index in range(self.import_rounds):
+            # Alternate who goes first: a shared machine is not equally busy all the time.
+            order = list(commands) if index % 2 == 0 else ["floor", "kui", *list(commands)[2:]]
+            for name in order:
+                for suffix in ("", "-wal", "-shm", "-journal"):
+                    Path(f"{target}{suffix}").unlink(missing_ok=True)
+                if name == "kui":
+                    shutil.copyfile(template, target)
+                runs[name].append(checked(spawn(commands[name]), f"import ({name})"))
+        best = {name: min(p.seconds for p in values) for name, values in runs.items()}
+        cpu = {name: min(p.cpu for p in values) for name, values in runs.items()}
+        peak = {name: max(p.rss_mib for p in values) for name, values in runs.items()}
+        floor = "plain Python floor"
+        note = (
+            f"CPU {cpu['kui']:.1f} s vs {cpu['floor']:.1f} s; "
+            f"peak RSS {peak['kui']:.0f} vs {peak['floor']:.0f} MiB"
+        )
+        self.add(
+            Figure(
+                f"youth import of {self.n:,} rows",
+                best["kui"],
+                floor,
+                best["floor"],
+                **ratio_target(1.3),
+                note=note,
+            )
+        )
+        if "shell" in best:
+            self.add(
+                Figure("sqlite3 shell .import --csv (context)", best["shell"], floor, best["floor"])
+            )
+        else:
+            self.add(skipped("sqlite3 shell .import --csv (context)", "sqlite3 is not installed"))
+        if "utils" in best:
+            self.add(
+                Figure("sqlite-utils insert --csv (context)", best["utils"], floor, best["floor"])
+            )
+        else:
+            self.add(
+                skipped(
+                    "sqlite-utils insert --csv (context)",
+                    "sqlite-utils is not installed (pip install -e '.[bench]')",
+                )
+            )
+
+    def postgres(self, database: Path) -> None:
+        url = os.environ.get("KUI_BENCH_POSTGRES_URL")
+        if not url:
+            self.add(skipped("PostgreSQL queries", "KUI_BENCH_POSTGRES_URL is not set"))
+            return
+        generate.load_postgres(database, url, log=log)
+        self.queries(url, " (PostgreSQL)")
+        self.lookups(url, " (PostgreSQL)")
+        commands = {"bare": [PY, str(HERE / "bare_app.py"), "--help"]}
+        commands["youth show ID"] = self.kui(url, "youth", "show", str(self.meta["youth"]))
+        commands.update(self.whole_process_commands(url))
+        names = [name for name in commands if name != "bare"]
+        self.add_whole_process(best_of(commands, self.rounds), names, " (PostgreSQL)")
+
+
+def _shell_script(statements_file: Path) -> str:
+    """The captured statements with their parameters written in as SQL literals."""
+    lines = [".output /dev/null"]
+    for sql, parameters in json.loads(statements_file.read_text(encoding="utf-8")):
+        values = iter(parameters or ())
+        parts = sql.split("?")
+        text = parts[0] + "".join(_literal(next(values)) + rest for rest in parts[1:])
+        lines.append(text.strip().rstrip(";") + ";")
+    return "\n".join(lines) + "\n"
+
+
+def _literal(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, int | float):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="kui benchmarks: figures and ratios measured side by side in one run."
+    )
+    parser.add_argument("--n", type=int, default=100_000, help="youths (default 100,000)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown table too")
+    parser.add_argument("--rounds", type=int, default=9, help="interleaved rounds (default 9)")
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, help="run only these sections")
+    parser.add_argument("--import-rounds", type=int, help="rounds of the import (default 3)")
+    args = parser.parse_args(argv)
+    bench = Bench(args.n, max(1, args.rounds), tuple(args.only or SECTIONS))
+    bench.import_rounds = args.import_rounds or (2 if args.rounds < 3 else 3)
+    started = time.perf_counter()
+    bench.run()
+    print(table(bench.figures))
+    if args.markdown:
+        print()
+        print(markdown(bench.figures))
+    if args.json:
+        args.json.write_text(
+            json.dumps([f.as_json() for f in bench.figures], indent=2) + "\n", encoding="utf-8"
+        )
+    log(f"done in {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""The hot queries use their indexes (EXPLAIN QUERY PLAN on SQLite, on a generated municipality).
+
+Two checks. The lookups that the hot commands are built from each name the index they must use.
+And every SELECT that the hot commands of bench/run.py execute (captured while they run) must
+not scan a large table: at a million youths a scan is a second, not a millisecond. Commands that
+do not exist yet are skipped; they are checked as soon as they land.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from typer.testing import CliRunner
+
+from bench import generate
+from bench.lookups import LOOKUPS, Lookup, parameters
+from bench.run import QUERIES, Query
+from kui_cli import db
+from kui_cli.app import app
+
+N = 2_000
+# Tables that grow with the number of youths; a full scan of any of them is a bug in a hot path.
+LARGE = {
+    "youth", "change_log", "coordinator_assignment", "goal", "effort", "duty_episode",
+    "assessment", "guardian", "referral", "audit_log",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def town(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, Any]]]:
+    path = tmp_path_factory.mktemp("town") / "kui.db"
+    meta = generate.build(N, path, log=lambda _message: None)
+    yield path, meta
+    db.dispose_engines()
+
+
+def plan(path: Path, sql: str, parameters: Any = ()) -> list[str]:
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute(f"EXPLAIN QUERY PLAN {sql}", parameters or ()).fetchall()
+    return [row[3] for row in rows]
+
+
+@pytest.mark.parametrize("lookup", LOOKUPS, ids=[x.what for x in LOOKUPS])
+def test_hot_lookup_uses_its_index(town: tuple[Path, dict[str, Any]], lookup: Lookup) -> None:
+    path, meta = town
+    with sqlite3.connect(path) as conn:
+        cpr = conn.execute("SELECT cpr FROM youth WHERE id = ?", (meta["youth"],)).fetchone()[0]
+    lines = plan(path, lookup.sql, parameters(meta, cpr))
+    assert any(f"INDEX {lookup.index} " in line for line in lines), f"{lookup.what}: {lines}"
+    assert not scans(lines, lookup.sql), f"{lookup.what}: {lines}"
+
+
+def scans(lines: list[str], sql: str) -> list[str]:
+    """The plan lines that read a whole large table.
+
+    Reading the newest row by descending id with a LIMIT (the audit chain's predecessor) walks
+    one row from the end of the table, so it is not a scan in the sense that matters here."""
+    found = []
+    for line in lines:
+        match = re.match(r"SCAN (\w+)", line)
+        if not match or match.group(1) not in LARGE:
+            continue
+        table = match.group(1)
+        if re.search(rf"ORDER BY {table}\.id DESC\s+LIMIT", sql):
+            continue
+        found.append(line)
+    return found
+
+
+@contextmanager
+def captured_selects() -> Iterator[list[tuple[str, Any]]]:
+    statements: list[tuple[str, Any]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            statements.append((statement, parameters))
+
+    event.listen(Engine, "before_cursor_execute", capture)
+    try:
+        yield statements
+    finally:
+        event.remove(Engine, "before_cursor_execute", capture)
+
+
+HOT = [q for q in QUERIES if q.limit is None or q.limit <= 0.1]
+
+
+def missing(query: Query) -> str | None:
+    result = CliRunner().invoke(app, [*query.words, "--help"])
+    if result.exit_code != 0:
+        return f"kui {' '.join(query.words)} does not exist yet"
+    absent = [o for o in query.options if o not in result.stdout]
+    return f"kui {' '.join(query.words)} has no {' '.join(absent)} yet" if absent else None
+
+
+@pytest.mark.parametrize("query", HOT, ids=[q.name for q in HOT])
+def test_hot_command_scans_no_large_table(town: tuple[Path, dict[str, Any]], query: Query) -> None:
+    reason = missing(query)
+    if reason:
+        pytest.skip(reason)
+    path, meta = town
+    args = ["--db", str(path), "--user", meta["coordinator"], "--today", meta["today"]]
+    with captured_selects() as statements:
+        result = CliRunner().invoke(app, [*args, *query.args(meta)])
+    assert result.exit_code == 0, result.output
+    assert statements, "the command ran no query"
+    for sql, bound in statements:
+        lines = plan(path, sql, bound)
+        assert not scans(lines, sql), f"{query.name} scans: {lines}\n{sql}"
