@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # this worktree's kui_cli, not an installed one
 
-VERSION = 2
+VERSION = 3
 TODAY = dt.date(2026, 11, 22)
 CACHE = Path(os.environ.get("KUI_BENCH_CACHE") or Path(__file__).resolve().parent / ".cache")
 DISTRICT_SIZE = 12_845  # Sønderborg's youths in April 2019 (seed 002)
@@ -772,8 +772,17 @@ def _meta(conn: sqlite3.Connection, town: Town) -> dict[str, Any]:
         "WHERE a.consent = 'accepted' AND a.end_on IS NULL GROUP BY s.id "
         "ORDER BY count(*) DESC, s.id LIMIT 1"
     ).fetchone()
+    # The youth `youth show` opens: one of the coordinator's own (need-to-know access), the one
+    # with the longest history.
     (youth,) = conn.execute(
-        "SELECT youth_id FROM change_log GROUP BY youth_id ORDER BY count(*) DESC, youth_id LIMIT 1"
+        "SELECT c.youth_id FROM change_log c "
+        "JOIN coordinator_assignment a ON a.youth_id = c.youth_id "
+        "JOIN staff s ON s.id = a.staff_id WHERE s.initials = ? AND a.consent = 'accepted' "
+        "AND a.end_on IS NULL GROUP BY c.youth_id ORDER BY count(*) DESC, c.youth_id LIMIT 1",
+        (coordinator,),
+    ).fetchone()
+    (leader,) = conn.execute(
+        "SELECT initials FROM staff WHERE role = 'leader' ORDER BY id LIMIT 1"
     ).fetchone()
     tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
     rows = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in sorted(tables)}
@@ -782,6 +791,7 @@ def _meta(conn: sqlite3.Connection, town: Town) -> dict[str, Any]:
         "n": town.n,
         "today": TODAY.isoformat(),
         "coordinator": coordinator,
+        "leader": leader,
         "youth": youth,
         "team": "team-2",
         "districts": town.districts,

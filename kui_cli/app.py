@@ -62,6 +62,11 @@ def _describe(exc: Exception) -> str:
     described = describe_database_error(exc)
     if described:
         return described
+    if isinstance(exc, UnicodeEncodeError) and "surrogate" in str(exc.reason):
+        # Argument bytes that are not UTF-8 reach Python as lone surrogates (PEP 383).
+        return f"an argument is not UTF-8 text: {exc.object[exc.start : exc.end]!a}"
+    if isinstance(exc, OverflowError):
+        return "a number is too large (ids and counts fit in 64 bits)"
     if isinstance(exc, OSError):
         where = f": {exc.filename}" if exc.filename else ""
         if exc.errno == errno.ENOSPC:

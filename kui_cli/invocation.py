@@ -47,12 +47,33 @@ def actor(ctx: typer.Context) -> Actor:
 
 @contextmanager
 def session(ctx: typer.Context) -> Iterator[tuple[Session, Actor]]:
-    """A session committed as a whole when the command succeeds, rolled back when it fails."""
+    """A session committed as a whole when the command succeeds, rolled back when it fails.
+
+    It first establishes what the acting user may do (domain/access.py). A refusal by the access
+    rule rolls the command back like any error, and is then logged in a transaction of its own.
+    """
     from kui_cli.db import session_scope
+    from kui_cli.domain import access
 
     _startup_done()
-    with session_scope(state(ctx).db_url) as db_session:
-        yield db_session, actor(ctx)
+    url, who = state(ctx).db_url, actor(ctx)
+    try:
+        with session_scope(url) as db_session:
+            access.establish(db_session, who)
+            yield db_session, who
+    except access.Refused as refusal:
+        from kui_cli.domain import audit
+
+        with session_scope(url) as log_session:
+            filters = {"rule": refusal.rule}
+            audit.record(log_session, who, "refused", subject=refusal.subject, filters=filters)
+        raise
+
+
+def authorise(ctx: typer.Context) -> None:
+    """The access check alone, for a command that works outside a session (`db backup`)."""
+    with session(ctx):
+        pass
 
 
 def _startup_done() -> None:

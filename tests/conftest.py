@@ -67,11 +67,43 @@ def kui(db_url: str) -> KuiRunner:
 
 
 @pytest.fixture
-def ready(kui: KuiRunner) -> KuiRunner:
-    """An initialised database with the Sønderborg profile."""
-    result = kui("init")
-    assert result.exit_code == 0, result.output
+def ready(kui: KuiRunner, request: pytest.FixtureRequest, tmp_path: Path) -> KuiRunner:
+    """An initialised database with the Sønderborg profile, and the default user AB registered
+    as an active leader (who sees every youth: privacy.see_all_roles).
+
+    Tests marked `own_staff` test casework, not access: they register their own staff with roles
+    (AB as UU counsellor...) and act as any of them, so they get no staff and a profile in which
+    every role sees all and reveals. Access itself is tested under the shipped profile
+    (tests/test_access.py).
+    """
+    if request.node.get_closest_marker("own_staff"):
+        ok(kui("init", "--profile", str(open_profile(tmp_path))))
+        return kui
+    ok(kui("init"))
+    ok(kui("staff", "add", *leader("AB")))
     return kui
+
+
+def leader(initials: str) -> tuple[str, ...]:
+    """The options of `staff add` for a leader (the first one bootstraps the staff table)."""
+    return ("--initials", initials, "--name", f"Leder {initials}", "--role", "leader",
+            "--department", "KUI-sekretariatet")  # fmt: skip
+
+
+def open_profile(folder: Path) -> Path:
+    """The Sønderborg profile with every role in privacy.see_all_roles and reveal_roles."""
+    from importlib import resources
+
+    from kui_cli.domain.codes import ROLES
+
+    text = (resources.files("kui_cli") / "profiles" / "soenderborg.toml").read_text("utf-8")
+    everyone = "[" + ", ".join(f'"{role}"' for role in ROLES) + "]"
+    text = text.replace('see_all_roles = ["leader"]', f"see_all_roles = {everyone}")
+    text = text.replace('reveal_roles = ["leader"]', f"reveal_roles = {everyone}")
+    assert text.count(everyone) == 2, "the shipped profile's privacy section changed"
+    path = folder / "everyone-sees-all.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def ok(result: Result) -> Result:

@@ -59,14 +59,6 @@ def utc(*parts: int) -> dt.datetime:
 
 def build(kui: KuiRunner, db_url: str) -> dict[str, int]:
     """The whole municipality; returns the youths' ids by name."""
-    ids = {}
-    for name, (born, registered, status, need) in YOUTHS.items():
-        since = ("--since", SINCE[name]) if name in SINCE else ()
-        args = ("--cpr", cpr_for(born), "--name", f"{name} Testesen", "--status", status)
-        result = ok(kui("youth", "add", *args, "--need", need, *since, today=registered))
-        ids[name] = int(result.stdout.strip())
-    for name, options, today in UPDATES:
-        ok(kui("youth", "update", str(ids[name]), *options, "--reason", "story", today=today))
     for initials, role, capacity in (
         ("AB", "uu", "1"),
         ("CD", "jobcenter", "1"),
@@ -88,6 +80,14 @@ def build(kui: KuiRunner, db_url: str) -> dict[str, int]:
                 *extra,
             )
         )
+    ids = {}
+    for name, (born, registered, status, need) in YOUTHS.items():
+        since = ("--since", SINCE[name]) if name in SINCE else ()
+        args = ("--cpr", cpr_for(born), "--name", f"{name} Testesen", "--status", status)
+        result = ok(kui("youth", "add", *args, "--need", need, *since, today=registered))
+        ids[name] = int(result.stdout.strip())
+    for name, options, today in UPDATES:
+        ok(kui("youth", "update", str(ids[name]), *options, "--reason", "story", today=today))
     insert(db_url, _rows(ids, staff_ids(db_url)))
     return ids
 

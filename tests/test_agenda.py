@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, text
 
 from kui_cli import danish, render_agenda
 from kui_cli.domain import agendas, files, referrals
-from tests.conftest import KuiRunner, add_youth, cpr_for, ok, snapshot
+from tests.conftest import KuiRunner, add_youth, cpr_for, leader, ok, snapshot
 
 BORN_16 = dt.date(2010, 3, 15)  # 16 on 2026-11-22, in team 2's group with status none
 BORN_PUPIL = dt.date(2012, 5, 1)
@@ -107,6 +107,7 @@ def test_refusals_change_nothing(ready: KuiRunner, db_url: str) -> None:
 
 def test_ishoej_leader_sparring_preconditions(kui: KuiRunner, db_url: str) -> None:
     ok(kui("init", "--profile", "ishoej"))
+    ok(kui("staff", "add", *leader("AB")))  # the acting user is a leader
     for initials, role in (("LK", "leader"), ("UV", "uu")):
         ok(kui("staff", "add", "--initials", initials, "--name", "N", "--role", role,
                "--department", "CBE"))  # fmt: skip

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pytest
+
 from tests.casework import add_effort, add_staff, assign
 from tests.conftest import KuiRunner, add_youth, ok, snapshot
 from tests.test_agenda import BORN_16, agenda, refer
@@ -50,6 +52,7 @@ def test_overdue_education_obligation_deadline_is_an_item_until_recorded(
     )
 
 
+@pytest.mark.own_staff
 def test_unacknowledged_plan_changes_of_youths_on_the_agenda(ready: KuiRunner) -> None:
     add_staff(ready, "AB", "uu")
     add_staff(ready, "CD", "social")
@@ -68,6 +71,7 @@ def test_unacknowledged_plan_changes_of_youths_on_the_agenda(ready: KuiRunner) -
     assert kinds(agenda(ready, "--team", "team-2", "--next")) == [("referral", ida)]
 
 
+@pytest.mark.own_staff
 def test_decision_assigns_a_coordinator_pending_consent_by_default(ready: KuiRunner) -> None:
     add_staff(ready, "AB", "uu")
     ida = add_youth(ready, BORN_16, "Ida Jensen", *IN_FGU)

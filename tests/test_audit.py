@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from kui_cli.domain import audit, audit_trail
 from kui_cli.models import AuditLog
-from tests.conftest import KuiRunner, add_youth, cpr_for, ok, snapshot
+from tests.conftest import KuiRunner, add_youth, cpr_for, leader, ok, snapshot
 
 IDA_BORN = dt.date(2010, 3, 15)
 BO_BORN = dt.date(2008, 1, 1)
@@ -58,6 +58,7 @@ def entries(db_url: str) -> list[tuple]:
 @pytest.fixture
 def used(ready: KuiRunner) -> KuiRunner:
     """Two youths, looked at and changed by two users."""
+    ok(ready("staff", "add", *leader("CD")))
     add_youth(ready, IDA_BORN, "Ida Jensen")
     add_youth(ready, BO_BORN, "Bo Lund")
     ok(ready("youth", "show", "1", user="CD"))
@@ -188,6 +189,7 @@ def test_reading_the_log_is_audited(used: KuiRunner, db_url: str) -> None:
 
 
 def test_subject_answers_the_access_request(used: KuiRunner, db_url: str) -> None:
+    ok(used("staff", "add", *leader("EF")))
     ok(used("youth", "show", "2", user="EF"))
     report = json.loads(ok(used("audit", "subject", cpr_for(IDA_BORN), "-f", "json")).stdout)
     assert report["youth_id"] == 1 and report["registered"] is True

@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from kui_cli.models import AuditLog
-from tests.conftest import KuiRunner, add_youth, cpr_for, ok
+from tests.conftest import KuiRunner, add_youth, cpr_for, ok, open_profile
 from tests.test_help import all_commands
 
 IDA_BORN = dt.date(2010, 3, 15)
@@ -116,14 +116,17 @@ COMMANDS: dict[str, Uses | None] = {
 }
 
 
-def prepare(kui: KuiRunner) -> dict[str, str]:
-    """A youth with everything on the case, and a second with nothing: see the module docstring."""
-    ok(kui("init"))
-    youth = add_youth(kui, IDA_BORN)
-    youth2 = add_youth(kui, dt.date(2010, 6, 1), "Bo Lund")
+def prepare(kui: KuiRunner, folder: Path) -> dict[str, str]:
+    """A youth with everything on the case, and a second with nothing: see the module docstring.
+
+    Under a profile where every role sees all: this walk is about the audit, not about access
+    (tests/test_access.py)."""
+    ok(kui("init", "--profile", str(open_profile(folder))))
     for initials, role in (("AB", "uu"), ("CD", "social")):
         ok(kui("staff", "add", "--initials", initials, "--name", f"Person {initials}", "--role",
                role, "--department", "KUI"))  # fmt: skip
+    youth = add_youth(kui, IDA_BORN)
+    youth2 = add_youth(kui, dt.date(2010, 6, 1), "Bo Lund")
     ok(kui("coordinator", "assign", str(youth), "AB", "--consent", "accepted"))
     effort = ("--title", "Støtte", "--department", "Familie", "--legislation", "serviceloven")
     ok(kui("plan", "effort", "add", str(youth), *effort, "--responsible", "CD", "--reason", "Test",
@@ -171,7 +174,7 @@ def test_a_command_that_touches_youth_data_writes_an_audit_entry(
     values |= {"csv": str(csv), "file": str(tmp_path / "copy.db"), "staff": "AB"}
     values |= {"dir": str(tmp_path), "item": "1", "effort": "1"}
     if not uses.fresh:
-        values |= prepare(kui)
+        values |= prepare(kui, tmp_path)
     command = f"kui {path}"
     before = audit_entries(db_url, command) if not uses.fresh else 0
     ok(kui(*path.split(), *fill(uses.args, values), today=uses.today))

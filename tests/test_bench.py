@@ -76,7 +76,7 @@ def test_generated_database_works_with_kui(town: tuple[Path, Path, dict]) -> Non
     from kui_cli.app import app
 
     path, _source, meta = town
-    args = ["--db", str(path), "--today", meta["today"]]
+    args = ["--db", str(path), "--today", meta["today"], "--user", meta["coordinator"]]
     result = CliRunner().invoke(app, [*args, "youth", "show", str(meta["youth"]), "-f", "json"])
     assert result.exit_code == 0, result.output
     assert len(json.loads(result.stdout)["history"]) > 1

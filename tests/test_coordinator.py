@@ -13,6 +13,8 @@ from tests.conftest import KuiRunner, add_youth, ok, snapshot
 
 ADULT = dt.date(2004, 6, 1)
 
+pytestmark = pytest.mark.own_staff  # casework with own staff roles (conftest `ready`)
+
 
 @pytest.fixture
 def team(ready: KuiRunner) -> KuiRunner:

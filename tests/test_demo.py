@@ -2,7 +2,7 @@
 
 import json
 
-from tests.conftest import KuiRunner, ok
+from tests.conftest import KuiRunner, leader, ok
 
 SEED_GROUPS = {1: 1905, 2: 1451, 3: 5795, 4: 3694}
 
@@ -28,6 +28,7 @@ def test_demo_scales_and_refreshes(kui: KuiRunner) -> None:
 
 def test_demo_refuses_a_real_database(kui: KuiRunner) -> None:
     ok(kui("init"))
+    ok(kui("staff", "add", *leader("AB")))
     ok(kui("youth", "add", "--cpr", "150310-4321", "--name", "Ida"))
     result = kui("demo", "--youths", "10")
     assert result.exit_code == 1 and "not a demo database" in result.stderr

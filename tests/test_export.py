@@ -18,7 +18,7 @@ from kui_cli.app import app
 from kui_cli.domain import export, months
 from kui_cli.domain import profile as profiles
 from tests import municipality
-from tests.conftest import KuiRunner, cpr_for, ok, snapshot
+from tests.conftest import KuiRunner, cpr_for, leader, ok, snapshot
 
 NONE = None
 # Bo's two open changes were made by AB: they are not AB's to acknowledge when AB owns his plan.
@@ -66,6 +66,7 @@ def export_json(kui: KuiRunner, month: str) -> list[dict]:
     return json.loads(ok(kui("export", "monthly", "--month", month, "-f", "json")).stdout)
 
 
+@pytest.mark.own_staff
 def test_october_rows_have_the_hand_computed_columns(
     ready: KuiRunner, town: dict[str, int], db_url: str
 ) -> None:
@@ -88,6 +89,7 @@ def test_october_rows_have_the_hand_computed_columns(
     assert overview["deadlines"]["met"] == sum(r["deadlines_met"] for r in rows)
 
 
+@pytest.mark.own_staff
 def test_a_month_not_over_is_exported_so_far_and_flagged(
     ready: KuiRunner, town: dict[str, int], db_url: str
 ) -> None:
@@ -106,6 +108,7 @@ def test_a_month_not_over_is_exported_so_far_and_flagged(
     assert "so far" not in october.stderr
 
 
+@pytest.mark.own_staff
 def test_the_key_is_stable_across_months_and_reveals_no_cpr_or_name(
     ready: KuiRunner, town: dict[str, int], db_url: str, tmp_path: Path
 ) -> None:
@@ -145,6 +148,7 @@ def test_another_database_gives_other_keys(tmp_path: Path) -> None:
         runner = CliRunner()
         base = ["--db", str(tmp_path / f"{name}.db"), "--user", "AB", "--today", "2026-11-22"]
         ok(runner.invoke(app, [*base, "init"]))
+        ok(runner.invoke(app, [*base, "staff", "add", *leader("AB")]))
         ok(
             runner.invoke(
                 app, [*base, "youth", "add", "--cpr", "150310-4321", "--name", "Ida", "--need", "C"]
@@ -159,6 +163,7 @@ def test_another_database_gives_other_keys(tmp_path: Path) -> None:
     assert keys[0] != keys[1]
 
 
+@pytest.mark.own_staff
 def test_csv_has_a_header_and_the_contract_columns(ready: KuiRunner, town: dict[str, int]) -> None:
     out = ok(ready("export", "monthly", "--month", "2026-10")).stdout
     rows = list(csv.DictReader(io.StringIO(out)))
@@ -166,6 +171,7 @@ def test_csv_has_a_header_and_the_contract_columns(ready: KuiRunner, town: dict[
     assert {r["so_far"] for r in rows} == {"no"} and {r["as_of"] for r in rows} == {"2026-10-31"}
 
 
+@pytest.mark.own_staff
 def test_xlsx_opens_with_typed_cells_and_a_frozen_header(
     ready: KuiRunner, town: dict[str, int], tmp_path: Path
 ) -> None:
@@ -195,6 +201,7 @@ def test_xlsx_opens_with_typed_cells_and_a_frozen_header(
     assert [p.name for p in target.parent.iterdir()] == [target.name]  # no scratch files left
 
 
+@pytest.mark.own_staff
 def test_so_far_xlsx_names_its_sheet(
     ready: KuiRunner, town: dict[str, int], tmp_path: Path
 ) -> None:
@@ -204,6 +211,7 @@ def test_so_far_xlsx_names_its_sheet(
     assert sheet.title == "2026-11 so far" and sheet.cell(2, 15).value is True
 
 
+@pytest.mark.own_staff
 def test_the_file_is_not_overwritten_without_force(
     ready: KuiRunner, town: dict[str, int], tmp_path: Path, db_url: str
 ) -> None:
@@ -244,6 +252,7 @@ def test_bad_input_changes_nothing(
     assert snapshot(db_url) == before
 
 
+@pytest.mark.own_staff
 def test_export_is_audited_with_month_and_rows(
     ready: KuiRunner, town: dict[str, int], db_url: str
 ) -> None:
@@ -266,6 +275,7 @@ def test_export_is_audited_with_month_and_rows(
     assert json.loads(entry.filter) == {"month": "2026-10"}
 
 
+@pytest.mark.own_staff
 def test_rows_stream_in_batches_with_the_plan_owner_hook(
     ready: KuiRunner, town: dict[str, int], db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -299,6 +309,7 @@ def test_transition_kinds() -> None:
     assert export.transition(dt.date(2008, 11, 1), *oct_, 30) is None
 
 
+@pytest.mark.own_staff
 def test_a_failure_midway_leaves_no_file_and_no_audit(
     ready: KuiRunner,
     town: dict[str, int],

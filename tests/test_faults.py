@@ -30,7 +30,7 @@ from typer.testing import Result
 from kui_cli import db
 from kui_cli.domain import audit_trail, maintenance
 from kui_cli.models import ChangeLog, Youth
-from tests.conftest import TODAY, KuiRunner, add_youth, ok, snapshot
+from tests.conftest import TODAY, KuiRunner, add_youth, leader, ok, snapshot
 from tests.inprocess import run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,6 +75,8 @@ def youths(db_url: str) -> int:
 def test_four_writers_and_a_reader_lose_nothing_and_never_see_a_lock(
     ready: KuiRunner, db_url: str, tmp_path: Path
 ) -> None:
+    for user in [f"W{w}" for w in range(WRITERS)] + ["R"]:  # the workers act as leaders
+        ok(ready("staff", "add", *leader(user)))
     stop = tmp_path / "stop"
     reader = start("-m", "tests.workers", "read", db_url, str(stop))
     writers = [
@@ -225,6 +227,7 @@ def test_backups_taken_while_another_process_writes_are_consistent(
     ready: KuiRunner, db_url: str, tmp_path: Path
 ) -> None:
     sqlite_only(db_url)
+    ok(ready("staff", "add", *leader("W7")))  # the writer acts as a leader
     writer = start("-m", "tests.workers", "write", db_url, "7", "25")
     copies: list[Path] = []
     wait_until(lambda: youths(db_url) > 0, 60, "the writer to start")
@@ -299,8 +302,25 @@ def test_a_full_disk_under_the_database_is_one_clear_error_and_loses_nothing(
 ) -> None:
     with small_disk("2m") as disk:
         url = f"sqlite:///{disk / 'kui.db'}"
-        ok(run(["--db", url, "init"]))
-        ok(run(["--db", url, "youth", "add", "--cpr", "150310-4321", "--name", "Ida"]))
+        as_ab = ["--db", url, "--user", "AB"]  # a leader, registered below
+        ok(run([*as_ab, "init"]))
+        ok(run([*as_ab, "staff", "add", *leader("AB")]))
+        ok(
+            run(
+                [
+                    "--db",
+                    url,
+                    "--user",
+                    "AB",
+                    "youth",
+                    "add",
+                    "--cpr",
+                    "150310-4321",
+                    "--name",
+                    "Ida",
+                ]
+            )
+        )
         db.dispose_engines()
         before = snapshot(url)
         filler = fill(disk)
@@ -312,8 +332,8 @@ def test_a_full_disk_under_the_database_is_one_clear_error_and_loses_nothing(
         )
         filler.unlink()
         assert snapshot(url) == before
-        ok(run(["--db", url, "db", "check"]))
-        ok(run(["--db", url, "audit", "verify"]))
+        ok(run([*as_ab, "db", "check"]))
+        ok(run([*as_ab, "audit", "verify"]))
 
 
 def test_a_full_disk_under_a_backup_or_export_leaves_no_file_and_no_entry(

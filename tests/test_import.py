@@ -109,23 +109,23 @@ def schema_diff(db_url: str) -> list:
     return diff
 
 
-def test_bulk_import_leaves_exactly_the_schema(kui: KuiRunner, db_url: str, tmp_path: Path) -> None:
+def test_bulk_import_leaves_exactly_the_schema(
+    ready: KuiRunner, db_url: str, tmp_path: Path
+) -> None:
     """A load bigger than the table builds the indexes after the rows (SQLite): the same ones."""
-    ok(kui("init"))
-    ok(kui("youth", "import", write(tmp_path, _rows(400))))
+    ok(ready("youth", "import", write(tmp_path, _rows(400))))
     assert schema_diff(db_url) == []
-    rows = json.loads(ok(kui("youth", "list", "-f", "json")).stdout)
+    rows = json.loads(ok(ready("youth", "list", "-f", "json")).stdout)
     assert len(rows) == 400 and rows[0]["name"] == "Ung 0" and rows[-1]["name"] == "Ung 399"
 
 
 def test_rejected_bulk_import_keeps_the_indexes(
-    kui: KuiRunner, db_url: str, tmp_path: Path
+    ready: KuiRunner, db_url: str, tmp_path: Path
 ) -> None:
     """A duplicate found when the unique index is built rolls back the rows and the rebuild."""
-    ok(kui("init"))
-    ok(kui("youth", "add", "--cpr", "010108-4000", "--name", "First"))
+    ok(ready("youth", "add", "--cpr", "010108-4000", "--name", "First"))
     before = snapshot(db_url)
-    result = kui("youth", "import", write(tmp_path, _rows(50)))
+    result = ready("youth", "import", write(tmp_path, _rows(50)))
     assert result.exit_code == 1
     assert "line 2: CPR 010108-xxxx is already registered" in result.stderr
     assert snapshot(db_url) == before

@@ -15,7 +15,7 @@ from kui_cli import db
 from kui_cli.domain import profile
 from kui_cli.migrations import HEAD_REVISION
 from kui_cli.models import metadata
-from tests.conftest import KuiRunner, ok
+from tests.conftest import KuiRunner, leader, ok
 
 MIGRATIONS = Path(db.__file__).parent / "migrations"
 
@@ -37,6 +37,7 @@ def test_empty_database_migrates_to_exactly_the_models(kui: KuiRunner, db_url: s
 
 def test_init_twice_keeps_the_data(kui: KuiRunner) -> None:
     ok(kui("init"))
+    ok(kui("staff", "add", *leader("AB")))
     ok(kui("youth", "add", "--cpr", "150310-4321", "--name", "Ida"))
     result = ok(kui("init", "--profile", "ishoej"))
     assert "up to date" in result.stderr and "ishoej" in result.stderr
@@ -45,6 +46,7 @@ def test_init_twice_keeps_the_data(kui: KuiRunner) -> None:
 
 def test_db_upgrade_is_idempotent(kui: KuiRunner) -> None:
     ok(kui("init"))
+    ok(kui("staff", "add", *leader("AB")))
     assert "0001 -> 0001" in ok(kui("db", "upgrade")).stderr
     ok(kui("db", "check"))
 

@@ -41,6 +41,7 @@ def test_wheel_runs_from_outside_the_checkout(tmp_path: Path) -> None:
     work.mkdir()
     env = {**os.environ, "PYTHONPATH": ""}
     kui = [str(env_dir / "bin" / "kui"), "--db", str(work / "k.db"), "--today", "2026-11-22"]
+    kui += ["--user", "AB"]
     where = subprocess.run(
         [str(python), "-c", "import kui_cli; print(kui_cli.__file__)"],
         cwd=work,
@@ -55,6 +56,19 @@ def test_wheel_runs_from_outside_the_checkout(tmp_path: Path) -> None:
             [*kui, "init", "--profile", profile], cwd=work, env=env, capture_output=True, text=True
         )
         assert done.returncode == 0, done.stderr
+    bootstrap = [
+        *kui,
+        "staff",
+        "add",
+        "--initials",
+        "AB",
+        "--name",
+        "Anne Berg",
+        "--role",
+        "leader",
+    ]
+    done = subprocess.run([*bootstrap, "--department", "KUI"], cwd=work, env=env, check=False)
+    assert done.returncode == 0
     listed = subprocess.run(
         [*kui, "youth", "list", "-f", "json"], cwd=work, env=env, capture_output=True, text=True
     )

@@ -16,7 +16,7 @@ from icalendar import Calendar
 
 from kui_cli.domain import recurrence
 from kui_cli.errors import KuiError
-from tests.conftest import KuiRunner, ok, snapshot
+from tests.conftest import KuiRunner, leader, ok, snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 LEADER_SPARRING = (
@@ -75,6 +75,7 @@ def test_soenderborg_teams_dates_for_a_quarter(ready: KuiRunner) -> None:
 
 def test_ishoej_leader_sparring_in_odd_iso_weeks_across_53_weeks(kui: KuiRunner) -> None:
     ok(kui("init", "--profile", "ishoej"))
+    ok(kui("staff", "add", *leader("AB")))  # the acting user is a leader
     ok(kui("meeting", "generate", "--until", "2027-02-28"))
     rows = meetings(kui, "--team", "leader-sparring", "--from", "2026-12-01", "--to", "2027-01-31")
     assert [(r["starts_at"], r["ends_at"]) for r in rows] == [
@@ -85,6 +86,7 @@ def test_ishoej_leader_sparring_in_odd_iso_weeks_across_53_weeks(kui: KuiRunner)
 
 def test_ishoej_cafe_rotates_the_organising_centre(kui: KuiRunner) -> None:
     ok(kui("init", "--profile", "ishoej"))
+    ok(kui("staff", "add", *leader("AB")))  # the acting user is a leader
     ok(kui("meeting", "generate", "--until", "2027-12-31"))
     rows = meetings(kui, "--team", "cafe")
     assert [(r["starts_at"][:10], r["organiser"]) for r in rows] == [
@@ -138,6 +140,20 @@ def test_generate_twice_gives_the_same_meetings(ready: KuiRunner, db_url: str) -
 def test_generate_from_two_processes_at_once(ready: KuiRunner, db_url: str) -> None:
     command = [sys.executable, "-m", "kui_cli", "--db", db_url, "--today", "2026-11-22"]
     command += ["meeting", "generate", "--until", "2028-12-31"]
+    ok(
+        ready(
+            "staff",
+            "add",
+            "--initials",
+            "CRON",
+            "--name",
+            "Cron",
+            "--role",
+            "other",
+            "--department",
+            "Drift",
+        )
+    )  # a cron job acts as a registered (non-leader) user
     env = {**os.environ, "KUI_USER": "CRON"}
     runs = [subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE) for _ in "ab"]
     outputs = [run.communicate(timeout=120)[1].decode() for run in runs]
@@ -243,6 +259,7 @@ def test_schedule_adds_a_series_from_its_first_occurrence(ready: KuiRunner) -> N
 
 def test_ics_export_with_tzid_exdate_and_override(kui: KuiRunner, tmp_path: Path) -> None:
     ok(kui("init", "--profile", "ishoej"))
+    ok(kui("staff", "add", *leader("AB")))  # the acting user is a leader
     ok(kui("meeting", "generate", "--until", "2027-01-31"))
     rows = meetings(kui, "--team", "leader-sparring")
     ok(kui("meeting", "cancel", str(rows[0]["id"]), "--reason", "Ferie"))

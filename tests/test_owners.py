@@ -19,6 +19,8 @@ from tests.conftest import KuiRunner, add_youth, cpr_for, ok, snapshot
 TODAY = dt.date(2026, 11, 22)
 ROLE_CODES = ["uu", "jobcenter", "social", "mentor"]
 
+pytestmark = pytest.mark.own_staff  # casework with own staff roles (conftest `ready`)
+
 
 def person(pid: int, role: str, active: bool = True) -> Staff:
     return Staff(

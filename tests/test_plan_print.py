@@ -60,6 +60,7 @@ def plan(ready: KuiRunner) -> tuple[KuiRunner, int]:
     return ready, ida
 
 
+@pytest.mark.own_staff
 def test_the_youths_copy_in_plain_danish(plan: tuple[KuiRunner, int]) -> None:
     kui, ida = plan
     copy = ok(kui("plan", "print", str(ida))).stdout
@@ -74,6 +75,7 @@ def test_the_youths_copy_in_plain_danish(plan: tuple[KuiRunner, int]) -> None:
     )
 
 
+@pytest.mark.own_staff
 def test_no_cpr_codes_change_log_or_other_youths(plan: tuple[KuiRunner, int]) -> None:
     kui, ida = plan
     copy = ok(kui("plan", "print", str(ida))).stdout
@@ -91,6 +93,7 @@ def test_no_cpr_codes_change_log_or_other_youths(plan: tuple[KuiRunner, int]) ->
         assert forbidden not in copy, forbidden
 
 
+@pytest.mark.own_staff
 def test_a_minor_gets_a_copy_for_the_custody_holders(plan: tuple[KuiRunner, int]) -> None:
     kui, ida = plan
     copy = ok(kui("plan", "print", str(ida))).stdout
@@ -106,6 +109,7 @@ def test_a_minor_gets_a_copy_for_the_custody_holders(plan: tuple[KuiRunner, int]
     assert "---" not in adult and "Kopi" not in adult
 
 
+@pytest.mark.own_staff
 def test_html_file_is_private_and_whole(plan: tuple[KuiRunner, int], tmp_path: Path) -> None:
     kui, ida = plan
     out = tmp_path / "ida.html"
@@ -133,6 +137,7 @@ def test_html_escapes_what_people_wrote(ready: KuiRunner, tmp_path: Path) -> Non
     assert "<b>" not in html and "Ida &lt;b&gt;Jensen&lt;/b&gt;" in html
 
 
+@pytest.mark.own_staff
 def test_printing_is_audited_and_bad_out_changes_nothing(
     plan: tuple[KuiRunner, int], db_url: str, tmp_path: Path
 ) -> None:

@@ -26,6 +26,9 @@ from tests.conftest import KuiRunner, add_youth, ok, snapshot
 D = dt.date
 OCTOBER_TREND = [0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 3, 4]
 
+# The town is run by its own staff (AB is a UU counsellor): they see all in these profiles.
+SEE_ALL = '[privacy]\nsee_all_roles = ["uu", "leader"]\n'
+
 
 @pytest.fixture
 def town(ready: KuiRunner, db_url: str) -> dict[str, int]:
@@ -36,6 +39,7 @@ def overview_json(kui: KuiRunner, *args: str) -> dict:
     return json.loads(ok(kui("report", "overview", *args, "-f", "json")).stdout)
 
 
+@pytest.mark.own_staff
 def test_overview_of_a_month_has_the_hand_computed_figures(
     ready: KuiRunner, town: dict[str, int]
 ) -> None:
@@ -92,6 +96,7 @@ def test_overview_of_a_month_has_the_hand_computed_figures(
     assert [p["youths"] for p in trend] == OCTOBER_TREND
 
 
+@pytest.mark.own_staff
 def test_overview_so_far_counts_up_to_today(ready: KuiRunner, town: dict[str, int]) -> None:
     data = overview_json(ready)
     assert (data["month"], data["to"], data["so_far"]) == ("2026-11", "2026-11-22", True)
@@ -109,6 +114,7 @@ def test_overview_so_far_counts_up_to_today(ready: KuiRunner, town: dict[str, in
     assert [p["youths"] for p in data["out_of_activity_trend"]][-2:] == [4, 4]
 
 
+@pytest.mark.own_staff
 def test_plan_owner_hook_counts_the_youths_without_one(
     ready: KuiRunner, town: dict[str, int], db_url: str
 ) -> None:
@@ -128,6 +134,7 @@ def test_plan_owner_hook_counts_the_youths_without_one(
     assert calls == [dt.date(2026, 10, 31)]
 
 
+@pytest.mark.own_staff
 def test_overview_prints_tables_and_markdown(ready: KuiRunner, town: dict[str, int]) -> None:
     table = ok(ready("report", "overview", "--month", "2026-10")).stdout
     assert "Youths by age group" in table and "need_c_without_coordinator" in table
@@ -136,11 +143,12 @@ def test_overview_prints_tables_and_markdown(ready: KuiRunner, town: dict[str, i
     assert "## Coordinators' caseloads" in markdown and "| AB " in markdown
 
 
+@pytest.mark.own_staff
 def test_html_report_is_one_page_with_its_svg_charts(
     ready: KuiRunner, town: dict[str, int], tmp_path: Path, db_url: str
 ) -> None:
     profile = tmp_path / "special.toml"
-    profile.write_text('name = "Test <b>&amp; Kommune"\n', encoding="utf-8")
+    profile.write_text('name = "Test <b>&amp; Kommune"\n' + SEE_ALL, encoding="utf-8")
     ok(ready("init", "--profile", str(profile)))
     page_path = tmp_path / "overblik.html"
     result = ok(ready("report", "overview", "--month", "2026-10", "--html", str(page_path)))
@@ -188,6 +196,7 @@ def test_report_month_is_checked(ready: KuiRunner, db_url: str) -> None:
     assert snapshot(db_url) == before
 
 
+@pytest.mark.own_staff
 def test_targets_on_1_october(ready: KuiRunner, town: dict[str, int]) -> None:
     data = json.loads(ok(ready("report", "targets", "-f", "json")).stdout)
     assert data["date"] == "2026-10-01"
@@ -220,11 +229,12 @@ def test_targets_year_defaults_to_the_last_1_october_and_refuses_the_future(
     assert [t["percent"] for t in empty["targets"]] == [None, None]
 
 
+@pytest.mark.own_staff
 def test_a_short_job_is_neet_with_the_profiles_threshold(
     ready: KuiRunner, town: dict[str, int], tmp_path: Path
 ) -> None:
     profile = tmp_path / "eighteen.toml"
-    profile.write_text('name = "Atten"\n[duty]\njob_hours_threshold = 15\n', encoding="utf-8")
+    profile.write_text('name = "Atten"\n[duty]\njob_hours_threshold = 15\n' + SEE_ALL, "utf-8")
     ok(ready("init", "--profile", str(profile)))
     neet = json.loads(ok(ready("report", "targets", "-f", "json")).stdout)["targets"][1]
     assert neet["count"] == 1  # Emil's 15 hours are no longer under the threshold
@@ -299,6 +309,7 @@ def test_whole_percents_add_up_to_100(counts: list[int]) -> None:
         assert abs(share - 100 * n / sum(counts)) < 1
 
 
+@pytest.mark.own_staff
 def test_status_on_rebuilds_past_statuses(
     ready: KuiRunner, town: dict[str, int], db_url: str
 ) -> None:

@@ -24,7 +24,7 @@ from kui_cli.models import (
     Youth,
     metadata,
 )
-from tests.conftest import KuiRunner, add_youth, cpr_for, ok, snapshot
+from tests.conftest import KuiRunner, add_youth, cpr_for, leader, ok, snapshot
 
 TODAY = dt.date(2026, 11, 22)
 TURNS_30_TODAY = dt.date(1996, 11, 22)
@@ -139,6 +139,7 @@ def youth_ids(db_url: str) -> list[int]:
 def town(ready: KuiRunner, db_url: str) -> KuiRunner:
     """1 turns 30 today, 2 tomorrow, 3 is 36 with an open duty episode, 4 is 36 with a closed
     one and everything else, 5 is 16."""
+    ok(ready("staff", "add", *leader("CD")))
     add_youth(ready, TURNS_30_TODAY, "Ane Ager")
     add_youth(ready, TURNS_30_TOMORROW, "Bent Bæk")
     ok(ready("youth", "add", "--cpr", cpr_for(OLD, "1111"), "--name", "Carl Dal"))

@@ -3,8 +3,10 @@
 import datetime as dt
 import json
 
-from tests.casework import assign
-from tests.conftest import KuiRunner, add_youth, ok
+import pytest
+
+from tests.casework import as_json, assign
+from tests.conftest import KuiRunner, add_youth, leader, ok
 
 AB = (
     "staff",
@@ -18,6 +20,8 @@ AB = (
     "--department",
     "UU Sønderborg",
 )
+
+pytestmark = pytest.mark.own_staff  # registers AB itself (conftest `ready`)
 
 
 def test_add_and_list(ready: KuiRunner) -> None:
@@ -54,12 +58,13 @@ def test_caseload_counts_active_and_pending_assignments(ready: KuiRunner) -> Non
 
 def test_deactivate_and_activate(ready: KuiRunner) -> None:
     ok(ready(*AB))
+    ok(ready("staff", "add", *leader("LE")))  # LE acts once AB is inactive
     assert "no longer active" in ok(ready("staff", "deactivate", "ab")).stderr
-    [row] = json.loads(ok(ready("staff", "list", "-f", "json")).stdout)
+    [row] = [r for r in as_json(ready, "staff", "list", user="LE") if r["initials"] == "AB"]
     assert row["active"] is False
-    again = ready("staff", "deactivate", "AB")
+    again = ready("staff", "deactivate", "AB", user="LE")
     assert again.exit_code == 1 and "inactive already" in again.stderr
-    ok(ready("staff", "activate", "AB"))
+    ok(ready("staff", "activate", "AB", user="LE"))
     assert json.loads(ok(ready("staff", "list", "-f", "json")).stdout)[0]["active"] is True
     unknown = ready("staff", "deactivate", "QQ")
     assert unknown.exit_code == 1 and "unknown staff member" in unknown.stderr

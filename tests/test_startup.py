@@ -16,7 +16,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from kui_cli.app import app
-from tests.conftest import TODAY
+from tests.conftest import TODAY, leader
 
 ROOT = Path(__file__).resolve().parents[1]
 NOT_FOR_HELP = {"sqlalchemy", "sqlmodel", "pydantic", "alembic", "rich", "tabulate", "stdnum"}
@@ -54,8 +54,10 @@ def test_youth_show_imports_only_what_it_uses(tmp_path: Path) -> None:
     database = str(tmp_path / "kui.db")
     runner = CliRunner()
     assert runner.invoke(app, ["--db", database, "init"]).exit_code == 0
+    as_ab = ["--db", database, "--user", "AB", "--today", TODAY]
+    assert runner.invoke(app, [*as_ab, "staff", "add", *leader("AB")]).exit_code == 0
     add = ["youth", "add", "--cpr", "150310-4321", "--name", "Ida Jensen"]
-    assert runner.invoke(app, ["--db", database, "--today", TODAY, *add]).exit_code == 0
-    modules = imported_by("--db", database, "--today", TODAY, "youth", "show", "1")
+    assert runner.invoke(app, [*as_ab, *add]).exit_code == 0
+    modules = imported_by(*as_ab, "youth", "show", "1")
     assert "sqlalchemy" in modules
     assert not modules & NOT_FOR_SHOW

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.casework import BIRTHDAY_18, BORN_16, add_effort, add_staff, as_json, shown
 from tests.conftest import KuiRunner, add_youth, ok
+
+pytestmark = pytest.mark.own_staff  # casework with own staff roles (conftest `ready`)
 
 
 def test_one_contact_person_and_one_plan(ready: KuiRunner) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from kui_cli.domain import profile
 from kui_cli.errors import KuiError
-from tests.conftest import KuiRunner, add_youth, ok, snapshot
+from tests.conftest import KuiRunner, add_youth, leader, ok, snapshot
 
 TEAM = """
 name = "Min Kommune"
@@ -85,6 +85,7 @@ def test_profile_teams_survive_storage_in_the_database() -> None:
 )
 def test_init_loads_the_profiles_teams(kui: KuiRunner, name: str, slugs: list[str]) -> None:
     ok(kui("init", "--profile", name))
+    ok(kui("staff", "add", *leader("AB")))  # the acting user is a leader
     rows = json.loads(ok(kui("team", "list", "-f", "json")).stdout)
     assert [r["slug"] for r in rows] == slugs
 
@@ -93,6 +94,7 @@ def test_init_again_updates_teams_and_series(kui: KuiRunner, db_url: str, tmp_pa
     path = tmp_path / "min.toml"
     path.write_text(TEAM, encoding="utf-8")
     ok(kui("init", "--profile", str(path)))
+    ok(kui("staff", "add", *leader("AB")))  # the acting user is a leader
     ok(kui("meeting", "generate", "--until", "2027-01-31"))
     before = snapshot(db_url)
     assert "0 created, 1 updated" in ok(kui("init", "--profile", str(path))).stderr
@@ -118,6 +120,7 @@ def test_init_again_updates_teams_and_series(kui: KuiRunner, db_url: str, tmp_pa
 
 def test_switching_profile_removes_unreferenced_teams(kui: KuiRunner) -> None:
     ok(kui("init"))
+    ok(kui("staff", "add", *leader("AB")))  # the acting user is a leader
     youth = add_youth(kui, dt.date(2010, 3, 15))
     ok(kui("agenda", "add", str(youth), "--team", "team-2", "--reason", "Ingen aktivitet"))
     result = ok(kui("init", "--profile", "ishoej"))
@@ -132,6 +135,7 @@ def test_switching_profile_removes_unreferenced_teams(kui: KuiRunner) -> None:
 
 def test_a_team_without_a_schedule_needs_one_first(kui: KuiRunner) -> None:
     ok(kui("init", "--profile", "rebild"))
+    ok(kui("staff", "add", *leader("AB")))  # the acting user is a leader
     youth = add_youth(kui, dt.date(2010, 3, 15))
     refused = kui("agenda", "add", str(youth), "--team", "samarbejdsforum", "--reason", "x")
     assert refused.exit_code == 1 and "kui meeting schedule" in refused.stderr
@@ -144,6 +148,7 @@ def test_a_team_without_a_schedule_needs_one_first(kui: KuiRunner) -> None:
     assert shown["items"][0]["youth_id"] == youth
 
 
+@pytest.mark.own_staff
 def test_members_fixed_by_role_or_ad_hoc(ready: KuiRunner, db_url: str) -> None:
     staff(ready, "AB", "uu")
     staff(ready, "MK", "mentor")
@@ -209,6 +214,7 @@ def test_a_series_removed_before_its_first_meeting(kui: KuiRunner, tmp_path: Pat
     path = tmp_path / "min.toml"
     path.write_text(TEAM.replace("2026-01-05", "2027-01-04"), encoding="utf-8")
     ok(kui("init", "--profile", str(path)))
+    ok(kui("staff", "add", *leader("AB")))  # the acting user is a leader
     ok(kui("meeting", "generate", "--until", "2027-02-28"))
     path.write_text(TEAM.split("[[teams.meetings]]")[0], encoding="utf-8")
     ok(kui("init", "--profile", str(path)))

@@ -8,7 +8,7 @@ import json
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.conftest import TODAY, KuiRunner, add_youth, cpr_for, ok, snapshot
+from tests.conftest import TODAY, KuiRunner, add_youth, cpr_for, leader, ok, snapshot
 
 BORN_16 = dt.date(2010, 3, 15)
 
@@ -90,6 +90,7 @@ def test_list_filters_by_group_need_status_and_search(ready: KuiRunner) -> None:
 
 
 def test_update_keeps_history_with_reason(ready: KuiRunner) -> None:
+    ok(ready("staff", "add", *leader("CD")))
     youth_id = str(add_youth(ready, BORN_16, "Ida", "--status", "vocational"))
     ok(
         ready(
@@ -181,6 +182,8 @@ def test_unreachable_database_is_a_clear_error(tmp_path) -> None:
 
 
 def test_show_and_list_write_audit_entries(ready: KuiRunner, db_url: str) -> None:
+    for initials in ("CD", "EF"):
+        ok(ready("staff", "add", *leader(initials)))
     youth_id = str(add_youth(ready, BORN_16))
     ok(ready("youth", "show", youth_id, user="CD"))
     ok(ready("youth", "list", "--need", "A", user="EF"))

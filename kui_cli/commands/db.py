@@ -32,10 +32,9 @@ def check(ctx: typer.Context) -> None:
     Example:
         kui db check
     """
-    from kui_cli import db
     from kui_cli.domain import maintenance
 
-    with db.session_scope(invocation.state(ctx).db_url) as session:
+    with invocation.session(ctx) as (session, _actor):
         problems = maintenance.integrity_problems(session)
     if problems:
         for problem in problems:
@@ -59,5 +58,6 @@ def backup(
     """
     from kui_cli.domain import maintenance
 
+    invocation.authorise(ctx)  # a copy of every youth: the see-all roles only
     maintenance.backup(invocation.state(ctx).db_url, file, invocation.actor(ctx))
     render.message(f"Backup written to {file}.")

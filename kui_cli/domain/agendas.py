@@ -20,7 +20,7 @@ from sqlalchemy import or_, select
 from sqlmodel import Session
 
 from kui_cli import danish
-from kui_cli.domain import ages, audit, duty, inbox, meetings, owners, teams, transitions
+from kui_cli.domain import access, ages, audit, duty, inbox, meetings, owners, teams, transitions
 from kui_cli.domain.audit import Actor
 from kui_cli.domain.profile import Profile
 from kui_cli.domain.referrals import scrub
@@ -227,6 +227,8 @@ def build(
     session: Session, actor: Actor, profile: Profile, meeting: Meeting, options: Options
 ) -> dict[str, Any]:
     """`{"meeting": {...}, "items": [...]}`: the agenda (or minutes) of one meeting, audited."""
+    if options.names:
+        access.require_reveal(session, "--names (full names on an agenda)")
     team = session.get(Team, meeting.team_id)
     assert team is not None
     ctx = Context(session, meeting, team, profile, actor.today, teams.rules_of(team))
@@ -235,6 +237,8 @@ def build(
         items += provider(ctx, items)
     decided_until = _decisions_until(session, meeting) if options.minutes else None
     youth_of = _youths(session, {i.youth_id for i in items if i.youth_id is not None})
+    # Need to know: an item about a youth the acting user may not see is left out.
+    items = [i for i in items if i.youth_id is None or i.youth_id in youth_of]
     rows = [_row(item, youth_of, ctx.day, options, decided_until) for item in items]
     for youth in youth_of.values():
         filters = {"meeting": meeting.id, "names": options.names}
@@ -251,7 +255,8 @@ def _decisions_until(session: Session, meeting: Meeting) -> dt.date | None:
 def _youths(session: Session, ids: set[int]) -> dict[int, Youth]:
     if not ids:
         return {}
-    found = session.execute(select(Youth).where(Youth.id.in_(ids))).scalars()
+    query = select(Youth).where(Youth.id.in_(ids), access.condition(session))
+    found = session.execute(query).scalars()
     return {youth.id: youth for youth in found if youth.id is not None}
 
 

@@ -29,7 +29,7 @@ from typing import Any, Protocol
 from sqlalchemy import ColumnElement, and_, exists, insert, select
 from sqlmodel import Session
 
-from kui_cli.domain import ages, audit, calendar, changes, profile
+from kui_cli.domain import access, ages, audit, calendar, changes, profile
 from kui_cli.domain.audit import Actor
 from kui_cli.domain.profile import Profile
 from kui_cli.errors import KuiError
@@ -174,7 +174,7 @@ def check(session: Session, actor: Actor) -> list[dict[str, Any]]:
             DutyEpisode.offered_on,
         )
         .join(Youth, Youth.id == DutyEpisode.youth_id)
-        .where(*open_conditions(actor.today))
+        .where(*open_conditions(actor.today), access.condition(session))
     )
     found = sorted(session.execute(query), key=lambda r: (next_deadline(r), r.youth_id))
     rows = [dict(r._mapping, overdue=overdue(r, actor.today)) for r in found]

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session
 
-from kui_cli.domain import audit, owners
+from kui_cli.domain import access, audit, owners
 from kui_cli.domain import staff as staff_domain
 from kui_cli.domain.audit import Actor
 from kui_cli.errors import KuiError
@@ -37,7 +37,9 @@ def owned_plans(session: Session, member: Staff, today: dt.date) -> dict[int, dt
     by_effort = select(Effort.youth_id).where(
         Effort.staff_id == member.id, owners.active_effort(today)
     )
-    candidates = select(Youth).where(or_(Youth.id.in_(by_coordinator), Youth.id.in_(by_effort)))
+    candidates = select(Youth).where(
+        or_(Youth.id.in_(by_coordinator), Youth.id.in_(by_effort)), access.condition(session)
+    )
     found = owners.cases(session, session.execute(candidates).scalars(), today)
     return {
         youth_id: case.owner.since

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from kui_cli.domain import ages, audit, changes, codes, inbox, owners, youths
+from kui_cli.domain import access, ages, audit, changes, codes, inbox, owners, youths
 from kui_cli.domain import staff as staff_domain
 from kui_cli.domain.audit import Actor
 from kui_cli.domain.profile import Profile
@@ -94,8 +94,10 @@ def add_effort(session: Session, actor: Actor, youth_ref: str, new: NewEffort) -
     if not title or not department:
         raise KuiError("--title and --department are required")
     legislation = codes.checked(new.legislation.strip().lower(), codes.LEGISLATIONS, "legislation")
-    youth = youths.find(session, youth_ref)
     member = staff_domain.find(session, new.responsible)
+    joining = access.may_join(session, youth_ref, member.id)
+    youth = youths.find(session, youth_ref, joining=joining)
+    joined = joining and not access.may_see(session, youth)
     if not member.active:
         raise KuiError(f"staff member {member.initials} is not active")
     start = new.start or actor.today
@@ -119,7 +121,8 @@ def add_effort(session: Session, actor: Actor, youth_ref: str, new: NewEffort) -
         f"responsible {member.initials}; from {start}{ends})"
     )
     changes.record(session, actor, youth.id, "effort", what, new=title, why=why)
-    audit.record(session, actor, "update", subject=youth.subject_key)
+    # Joining a case by its CPR is logged as such: the DPO sees who came in on their own.
+    audit.record(session, actor, "join" if joined else "update", subject=youth.subject_key)
     return effort
 
 
@@ -129,6 +132,7 @@ def end_effort(session: Session, actor: Actor, effort_id: int, reason: str) -> E
     effort = session.get(Effort, effort_id)
     if effort is None:
         raise KuiError(f"no effort with id {effort_id}")
+    youth = access.require_youth(session, session.get(Youth, effort.youth_id))
     today = actor.today
     if effort.end_on is not None and effort.end_on <= today:
         raise KuiError(f"effort {effort_id} ended on {effort.end_on}")
@@ -136,8 +140,6 @@ def end_effort(session: Session, actor: Actor, effort_id: int, reason: str) -> E
         raise KuiError(f"effort {effort_id} starts on {effort.start_on}: it cannot end before")
     old = effort.end_on
     effort.end_on, effort.end_reason = today, why
-    youth = session.get(Youth, effort.youth_id)
-    assert youth is not None
     what = f"effort {effort.id} ended: {effort.title}"
     changes.record(session, actor, youth.id, "effort", what, old=old, new=today, why=why)
     audit.record(session, actor, "update", subject=youth.subject_key)

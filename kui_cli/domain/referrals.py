@@ -16,7 +16,18 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlmodel import Session
 
-from kui_cli.domain import ages, audit, changes, codes, coordinators, meetings, staff, teams, youths
+from kui_cli.domain import (
+    access,
+    ages,
+    audit,
+    changes,
+    codes,
+    coordinators,
+    meetings,
+    staff,
+    teams,
+    youths,
+)
 from kui_cli.domain.audit import Actor
 from kui_cli.domain.profile import Profile
 from kui_cli.errors import KuiError
@@ -204,6 +215,7 @@ DECISION_EFFECTS: list[DecisionEffect] = [_need_effect, _coordinator_effect]
 def decide(session: Session, actor: Actor, item_id: int | str, decision: Decision) -> Referral:
     """Record the team's decision on a referral (or a carried-over one) at or after its meeting."""
     referral = find(session, item_id)
+    access.require_youth(session, session.get(Youth, referral.youth_id))
     if referral.decided_on is not None:
         raise KuiError(f"item {referral.id} was decided on {referral.decided_on} already")
     meeting = session.get(Meeting, referral.meeting_id) if referral.meeting_id else None

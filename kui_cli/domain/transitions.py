@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlmodel import Session
 
-from kui_cli.domain import ages, audit
+from kui_cli.domain import access, ages, audit
 from kui_cli.domain.audit import Actor
 from kui_cli.domain.profile import Profile
 from kui_cli.errors import KuiError
@@ -127,7 +127,8 @@ def listing(
     days = prof.value("agenda.handover_days") if within is None else within
     if not 0 <= days <= MAX_WINDOW_DAYS:
         raise KuiError(f"--within must be 0-{MAX_WINDOW_DAYS} days, got {days}")
-    found = between(session, actor.today, actor.today + dt.timedelta(days=days), prof.upper_age)
+    end = actor.today + dt.timedelta(days=days)
+    found = between(session, actor.today, end, prof.upper_age, where=[access.condition(session)])
     audit.record(session, actor, "list", filters={"within": days}, rows=len(found))
     return [t.as_record() for t in found]
 

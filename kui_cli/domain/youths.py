@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlmodel import Session
 
 from kui_cli.domain import (
+    access,
     ages,
     assessments,
     audit,
@@ -153,8 +154,14 @@ def register(session: Session, actor: Actor, new: NewYouth) -> Youth:
     return youth
 
 
-def find(session: Session, reference: str) -> Youth:
-    """A youth by id or by CPR (with or without the dash)."""
+def find(session: Session, reference: str, *, joining: bool = False) -> Youth:
+    """A youth by id or by CPR (with or without the dash), if the acting user may see them
+    (domain/access.py); `joining` when they join the case by its exact CPR (`plan effort add`)."""
+    youth = _lookup(session, reference)
+    return youth if joining else access.require_youth(session, youth)
+
+
+def _lookup(session: Session, reference: str) -> Youth:
     ref = (reference or "").strip()
     if cpr.looks_like_cpr(ref):
         number = ref.replace("-", "").replace(" ", "")
@@ -224,7 +231,9 @@ def listing(
 
     Coordinator and plan owner come from two more queries for all listed youths, never per youth.
     """
-    where = conditions(flt, actor.today, profile)
+    if reveal:
+        access.require_reveal(session, "--reveal (the full CPR number)")
+    where = [*conditions(flt, actor.today, profile), access.condition(session)]
     if flt.coordinator:
         if flt.no_coordinator:
             raise KuiError("--coordinator and --no-coordinator exclude each other")
@@ -274,6 +283,8 @@ def details(
     session: Session, actor: Actor, profile: Profile, reference: str, *, reveal: bool = False
 ) -> dict[str, Any]:
     """The one-page overview of `youth show`: the record, contact details, guardians, history."""
+    if reveal:
+        access.require_reveal(session, "--reveal (the full CPR number)")
     youth = find(session, reference)
     case = owners.case_of(session, youth, actor.today)
     team = team_slugs(session, [youth.id]).get(youth.id) if youth.id is not None else None

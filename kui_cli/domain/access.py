@@ -1,0 +1,223 @@
+"""Access on a need-to-know basis (issue 8; the Lejre fine): who may see which youth, in one place.
+
+The rule, established once per command by `invocation.session` and kept in `session.info`:
+
+- The acting user (`--user`, matched case-insensitively to staff initials) must be a registered,
+  active staff member. Exempt: `init`, `demo` (which run before anyone is registered) and
+  `staff add` while the staff table is empty (the bootstrap of the first staff member).
+- A staff member sees the youths they work on: coordinator (active or proposed), responsible for
+  an active effort (the plan owner is always one of these), member of a team the youth is
+  referred to (open referral), and the youths they registered themselves until a coordinator is
+  proposed or an effort starts (so a registration can be followed by an assignment or a
+  referral). The roles in `privacy.see_all_roles` see everyone.
+- Joining a case: a staff member who knows the exact CPR number adds their own effort.
+- The full CPR number and names on an agenda are for `privacy.reveal_roles` only; the audit,
+  retention, backups and reports over the whole register are for the see-all roles.
+
+Lookups call `require_youth`, listings add `condition` to their SQL (one query stays one query).
+A refusal is a `Refused` error: `invocation.session` rolls the command back and logs the refusal
+in a transaction of its own. Code that runs without an established access (plain domain tests,
+the demo generator) is not restricted: every command goes through `invocation.session`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select, true
+from sqlmodel import Session
+
+from kui_cli.domain import owners
+from kui_cli.domain.audit import Actor
+from kui_cli.errors import KuiError
+from kui_cli.models import (
+    ChangeLog,
+    CoordinatorAssignment,
+    Effort,
+    Referral,
+    Staff,
+    TeamMember,
+    Youth,
+)
+
+KEY = "access"
+EXEMPT = {"kui init", "kui demo"}
+BOOTSTRAP = "kui staff add"
+# Over the whole register (every youth, or figures computed from all of them): see-all roles only.
+SEE_ALL_ONLY = {
+    "kui audit log",
+    "kui audit subject",
+    "kui audit verify",
+    "kui audit export",
+    "kui retention purge",
+    "kui db backup",
+    "kui export monthly",
+    "kui report overview",
+    "kui report targets",
+    "kui report applications",
+}
+ON_CASE = (
+    "a staff member sees only the youths they work on (coordinator, effort, plan owner, "
+    "team of an open referral, or registered by them and not yet on anyone's case)"
+)
+
+
+class Refused(KuiError):
+    """A refusal by the access rule: rolled back, then logged on its own (`invocation.session`)."""
+
+    def __init__(self, message: str, rule: str, subject: str | None = None) -> None:
+        super().__init__(f"access refused: {message}")
+        self.rule = rule
+        self.subject = subject
+
+
+@dataclass(frozen=True)
+class Access:
+    """What the acting user may do in this command; `staff_id` None only for exempt commands."""
+
+    initials: str
+    staff_id: int | None
+    see_all: bool
+    reveal: bool
+    today: dt.date
+
+
+def establish(session: Session, actor: Actor) -> Access:
+    """Check that the acting user may run this command at all, and remember what they may see."""
+    if actor.command in EXEMPT:
+        return _keep(session, Access(actor.user.upper(), None, True, True, actor.today))
+    member = session.execute(
+        select(Staff).where(func.upper(Staff.initials) == actor.user.strip().upper())
+    ).scalar()
+    if member is None:
+        if actor.command == BOOTSTRAP and not session.execute(select(Staff.id).limit(1)).first():
+            return _keep(session, Access(actor.user.upper(), None, True, True, actor.today))
+        raise Refused(
+            f"{actor.user!r} is not a staff member: only registered, active staff may use kui "
+            "(a leader registers you with `kui staff add`)",
+            "staff-only",
+        )
+    if not member.active:
+        raise Refused(f"{member.initials} is not an active staff member", "active-staff-only")
+    from kui_cli.domain import profile as profiles
+
+    privacy = profiles.current(session)
+    see_all = member.role in _roles(privacy.value("privacy.see_all_roles"))
+    reveal = member.role in _roles(privacy.value("privacy.reveal_roles"))
+    if actor.command in SEE_ALL_ONLY and not see_all:
+        raise Refused(
+            f"`{actor.command}` covers every youth: only the roles in privacy.see_all_roles may "
+            f"run it ({member.initials} is {member.role})",
+            "see-all-only",
+        )
+    return _keep(session, Access(member.initials, member.id, see_all, reveal, actor.today))
+
+
+def _roles(value: Any) -> set[str]:
+    return {str(role).strip().lower() for role in value or []}
+
+
+def _keep(session: Session, access: Access) -> Access:
+    session.info[KEY] = access
+    return access
+
+
+def current(session: Session) -> Access | None:
+    """The access of the running command, or None outside a command (unrestricted)."""
+    return session.info.get(KEY)
+
+
+def sees(staff_id: int, initials: str, today: dt.date) -> ColumnElement[bool]:
+    """SQL on `youth`: the staff member works on the youth's case on `today`."""
+    coordinator = exists().where(
+        CoordinatorAssignment.youth_id == Youth.id,
+        CoordinatorAssignment.staff_id == staff_id,
+        owners.open_assignment(today),
+    )
+    effort = exists().where(
+        Effort.youth_id == Youth.id, Effort.staff_id == staff_id, owners.active_effort(today)
+    )
+    team = exists().where(
+        Referral.youth_id == Youth.id,
+        Referral.decided_on.is_(None),
+        TeamMember.team_id == Referral.team_id,
+        TeamMember.staff_id == staff_id,
+    )
+    registered = and_(
+        exists().where(
+            ChangeLog.youth_id == Youth.id,
+            ChangeLog.kind == "registered",
+            func.upper(ChangeLog.by) == initials.upper(),
+        ),
+        not_(
+            exists().where(
+                CoordinatorAssignment.youth_id == Youth.id, owners.open_assignment(today)
+            )
+        ),
+        not_(exists().where(Effort.youth_id == Youth.id, owners.active_effort(today))),
+    )
+    return or_(coordinator, effort, team, registered)
+
+
+def condition(session: Session) -> ColumnElement[bool]:
+    """SQL on `youth` for the listings: what the acting user may see (everything for see-all)."""
+    access = current(session)
+    if access is None or access.see_all or access.staff_id is None:
+        return true()
+    return sees(access.staff_id, access.initials, access.today)
+
+
+def youth_ids(session: Session) -> Any:
+    """`column.in_(youth_ids(session))` restricts a listing of rows that refer to a youth."""
+    return select(Youth.id).where(condition(session))
+
+
+def may_see(session: Session, youth: Youth) -> bool:
+    """Whether the acting user may see this youth's personal data."""
+    access = current(session)
+    if access is None or access.see_all or access.staff_id is None:
+        return True
+    query = select(Youth.id).where(Youth.id == youth.id, condition(session))
+    return session.execute(query).first() is not None
+
+
+def require_youth(session: Session, youth: Youth | None) -> Youth:
+    """The youth, if the acting user works on their case; otherwise a logged refusal."""
+    assert youth is not None, "a row refers to an existing youth"
+    if not may_see(session, youth):
+        access = current(session)
+        assert access is not None
+        raise Refused(
+            f"{access.initials} does not work on youth {youth.id}: {ON_CASE}; the roles in "
+            "privacy.see_all_roles see everyone. To join the case, add your own effort with "
+            "the youth's CPR number (`kui plan effort add CPR --responsible YOU ...`)",
+            "need-to-know",
+            subject=youth.subject_key,
+        )
+    return youth
+
+
+def require_reveal(session: Session, what: str) -> None:
+    """Full CPR numbers and names on agendas: the roles in `privacy.reveal_roles` only."""
+    access = current(session)
+    if access is not None and not access.reveal:
+        raise Refused(
+            f"{what} is for the roles in privacy.reveal_roles only ({access.initials} may not)",
+            "reveal-roles-only",
+        )
+
+
+def may_join(session: Session, reference: str, responsible_id: int | None) -> bool:
+    """Joining a case: the acting user names the youth by exact CPR and makes themselves the
+    responsible of a new effort (they then have their own case there)."""
+    from kui_cli.domain import cpr
+
+    access = current(session)
+    return (
+        access is not None
+        and access.staff_id is not None
+        and access.staff_id == responsible_id
+        and cpr.looks_like_cpr((reference or "").strip())
+    )

@@ -1,0 +1,225 @@
+"""Access on a need-to-know basis (issue 8, item 4), under the shipped Sønderborg profile.
+
+LE is a leader (privacy.see_all_roles and reveal_roles), AB and GH are UU counsellors, CD a
+social worker, EF a jobcentre adviser. Ida (16, out of activity) is registered by AB.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from sqlalchemy import create_engine, select
+
+from kui_cli.domain import access
+from kui_cli.domain.audit import Actor
+from kui_cli.errors import KuiError
+from kui_cli.models import AuditLog
+from tests.casework import BORN_16, add_staff, as_json
+from tests.conftest import KuiRunner, add_youth, cpr_for, leader, ok, snapshot
+
+IDA_CPR = cpr_for(BORN_16)
+
+
+def audit_rows(db_url: str) -> list[AuditLog]:
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        rows = list(conn.execute(select(AuditLog).order_by(AuditLog.id)))
+    engine.dispose()
+    return rows  # type: ignore[return-value]
+
+
+@pytest.fixture
+def office(kui: KuiRunner) -> KuiRunner:
+    """The shipped profile; LE bootstraps the staff table and registers the others."""
+    ok(kui("init"))
+    ok(kui("staff", "add", *leader("LE"), user="LE"))
+    for initials, role in (("AB", "uu"), ("CD", "social"), ("EF", "jobcenter"), ("GH", "uu")):
+        add_staff(as_user(kui, "LE"), initials, role)
+    return kui
+
+
+def as_user(kui: KuiRunner, user: str) -> KuiRunner:
+    return lambda *args, **kwargs: kui(*args, user=user, **kwargs)
+
+
+@pytest.fixture
+def ida(office: KuiRunner) -> int:
+    return add_youth(office, BORN_16, "Ida Jensen", "--status", "none")
+
+
+def refused(result, rule_text: str) -> str:
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: access refused:"), result.stderr
+    assert rule_text in lines[0], lines[0]
+    return lines[0]
+
+
+def test_only_active_staff_may_act_and_the_staff_table_is_bootstrapped(
+    kui: KuiRunner, db_url: str
+) -> None:
+    ok(kui("init"))  # init (and --help) need no staff
+    ok(kui("--help"))
+    refused(kui("youth", "list"), "not a staff member")
+    refused(kui("staff", "list"), "not a staff member")
+    ok(kui("staff", "add", *leader("AB")))  # bootstrap: the staff table is empty
+    refused(kui("staff", "add", *leader("ZZ"), user="ZZ"), "not a staff member")
+    ok(kui("youth", "list", user="ab"))  # initials match case-insensitively
+    ok(kui("staff", "add", *leader("CD")))
+    ok(kui("staff", "deactivate", "CD"))
+    refused(kui("youth", "list", user="CD"), "CD is not an active staff member")
+    refusals = [(r.user, r.command, r.action) for r in audit_rows(db_url) if r.action == "refused"]
+    assert refusals == [
+        ("AB", "kui youth list", "refused"),
+        ("AB", "kui staff list", "refused"),
+        ("ZZ", "kui staff add", "refused"),
+        ("CD", "kui youth list", "refused"),
+    ]
+
+
+def test_the_registering_user_sees_the_youth_until_someone_is_on_the_case(
+    office: KuiRunner, ida: int
+) -> None:
+    assert as_json(office, "youth", "show", str(ida))["name"] == "Ida Jensen"  # AB registered
+    refused(office("youth", "show", str(ida), user="CD"), "CD does not work on youth")
+    ok(office("coordinator", "assign", str(ida), "GH", "--consent", "pending"))
+    refused(office("youth", "show", str(ida)), "AB does not work on youth")
+    assert as_json(office, "youth", "show", str(ida), user="GH")["id"] == ida  # proposed
+    assert as_json(office, "youth", "show", str(ida), user="LE")["id"] == ida  # a leader
+
+
+def test_a_refusal_changes_nothing_but_is_logged_with_the_rule(
+    office: KuiRunner, ida: int, db_url: str
+) -> None:
+    ok(office("coordinator", "assign", str(ida), "GH", "--consent", "accepted"))
+    before = snapshot(db_url)
+    line = refused(
+        office("plan", "goal", "add", str(ida), "Mit mål", "--reason", "x", user="CD"),
+        "does not work on youth",
+    )
+    assert "privacy.see_all_roles" in line and "plan effort add" in line
+    after = snapshot(db_url)
+    assert {k: v for k, v in after.items() if k != "audit_log"} == {
+        k: v for k, v in before.items() if k != "audit_log"
+    }
+    assert len(after["audit_log"]) == len(before["audit_log"]) + 1
+    entry = audit_rows(db_url)[-1]
+    shown = as_json(office, "youth", "show", str(ida), user="GH")
+    assert (entry.user, entry.action, entry.command) == ("CD", "refused", "kui plan goal add")
+    assert json.loads(entry.filter) == {"rule": "need-to-know"}
+    assert entry.subject_key and shown["name"] not in entry.filter
+    ok(office("audit", "verify", user="LE"))  # the refusal is chained like every entry
+
+
+def test_listings_show_only_the_youths_on_the_users_cases(office: KuiRunner, ida: int) -> None:
+    bo = add_youth(as_user(office, "LE"), dt.date(2010, 5, 1), "Bo Lund", "--status", "none")
+    ok(office("coordinator", "assign", str(ida), "AB", "--consent", "accepted"))
+    everyone = {ida, bo}
+    ids = {r["id"] for r in as_json(office, "youth", "list")}
+    assert ids == {ida}
+    assert {r["id"] for r in as_json(office, "youth", "list", user="LE")} == everyone
+    assert as_json(office, "youth", "list", user="CD") == []
+    assert {r["youth_id"] for r in as_json(office, "duty", "check")} == {ida}
+    assert {r["youth_id"] for r in as_json(office, "duty", "check", user="LE")} == everyone
+    within = ("transitions", "--within", "800")
+    assert {r["youth_id"] for r in as_json(office, *within)} == {ida}
+    assert {r["youth_id"] for r in as_json(office, *within, user="LE")} == everyone
+    assert as_json(office, *within, user="CD") == []
+
+
+def test_a_team_member_sees_a_youth_referred_to_the_team_while_the_referral_is_open(
+    office: KuiRunner, ida: int
+) -> None:
+    ok(office("team", "member", "add", "team-2", "EF", user="LE"))
+    bo = add_youth(as_user(office, "LE"), dt.date(2010, 5, 1), "Bo Lund", "--status",
+                   "primary-school")  # fmt: skip
+    ok(office("coordinator", "assign", str(ida), "AB", "--consent", "accepted"))
+    refused(office("youth", "show", str(ida), user="EF"), "EF does not work on youth")
+    ok(office("agenda", "add", str(ida), "--team", "team-2", "--reason", "Ingen aktivitet"))
+    ok(office("agenda", "add", str(bo), "--team", "team-1", "--reason", "Ingen aktivitet",
+              user="LE"))  # fmt: skip
+    assert as_json(office, "youth", "show", str(ida), user="EF")["id"] == ida
+    assert [r["id"] for r in as_json(office, "youth", "list", user="EF")] == [ida]
+    shown = as_json(office, "agenda", "show", "--team", "team-2", "--next", user="EF")
+    assert {i["youth_id"] for i in shown["items"] if i["youth_id"]} == {ida}
+    team_1 = as_json(office, "agenda", "show", "--team", "team-1", "--next", user="EF")
+    assert not [i for i in team_1["items"] if i["youth_id"]]  # Bo is not EF's to see
+    ok(office("agenda", "decide", "1", "--outcome", "Mentor", user="LE", today="2026-12-31"))
+    refused(office("youth", "show", str(ida), user="EF", today="2026-12-31"), "does not work")
+
+
+def test_joining_a_case_by_its_exact_cpr_with_an_own_effort_is_logged_as_such(
+    office: KuiRunner, ida: int, db_url: str
+) -> None:
+    ok(office("coordinator", "assign", str(ida), "AB", "--consent", "accepted"))
+    effort = ("--title", "Støtte", "--department", "Familie", "--legislation", "serviceloven",
+              "--reason", "Kender familien")  # fmt: skip
+    by_id = office("plan", "effort", "add", str(ida), *effort, "--responsible", "CD", user="CD")
+    refused(by_id, "does not work on youth")
+    for_other = office("plan", "effort", "add", IDA_CPR, *effort, "--responsible", "EF", user="CD")
+    refused(for_other, "does not work on youth")
+    ok(office("plan", "effort", "add", IDA_CPR, *effort, "--responsible", "CD", user="CD"))
+    entry = audit_rows(db_url)[-1]
+    assert (entry.user, entry.action, entry.command) == ("CD", "join", "kui plan effort add")
+    assert as_json(office, "youth", "show", str(ida), user="CD")["id"] == ida  # on the case now
+    ok(office("plan", "effort", "add", IDA_CPR, *effort, "--responsible", "CD", user="CD"))
+    assert audit_rows(db_url)[-1].action == "update"  # already on the case: an ordinary update
+
+
+def test_full_cpr_and_names_on_agendas_are_for_the_reveal_roles(
+    office: KuiRunner, ida: int
+) -> None:
+    ok(office("agenda", "add", str(ida), "--team", "team-2", "--reason", "Ingen aktivitet"))
+    refused(office("youth", "show", str(ida), "--reveal"), "privacy.reveal_roles")
+    refused(office("youth", "list", "--reveal"), "privacy.reveal_roles")
+    refused(office("agenda", "show", "--team", "team-2", "--next", "--names"), "reveal_roles")
+    shown = as_json(office, "youth", "show", str(ida), "--reveal", user="LE")
+    assert shown["cpr"] == IDA_CPR
+    ok(office("agenda", "show", "--team", "team-2", "--next", "--names", user="LE"))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("audit", "log"),
+        ("audit", "subject", "1"),
+        ("audit", "verify"),
+        ("audit", "export", "--before", "2026-01-01"),
+        ("retention", "purge", "--dry-run"),
+        ("report", "overview"),
+        ("report", "targets"),
+        ("report", "applications", "--year", "2026"),
+        ("export", "monthly", "--month", "2026-11", "-f", "json"),
+    ],
+)
+def test_the_audit_retention_and_whole_register_reports_are_for_see_all_roles(
+    office: KuiRunner, ida: int, args: tuple[str, ...]
+) -> None:
+    refused(office(*args), "privacy.see_all_roles")
+    ok(office(*args, user="LE"))
+
+
+def test_registering_is_open_to_any_active_staff_member(office: KuiRunner, tmp_path) -> None:
+    csv = tmp_path / "import.csv"
+    csv.write_text(f"cpr,name\n{cpr_for(dt.date(2008, 2, 2))},Importeret Ung\n", encoding="utf-8")
+    ok(office("youth", "import", str(csv), user="EF"))
+    assert [r["name"] for r in as_json(office, "youth", "list", user="EF")] == ["Importeret Ung"]
+    assert as_json(office, "youth", "list", user="CD") == []
+
+
+def test_establish_names_the_rule() -> None:
+    """Plain domain test: an unknown user is refused with the staff-only rule."""
+    from sqlmodel import Session, create_engine
+
+    from kui_cli.models import metadata
+
+    engine = create_engine("sqlite://")
+    metadata.create_all(engine)
+    with Session(engine) as session:
+        actor = Actor("zz", "kui youth list", dt.date(2026, 11, 22))
+        with pytest.raises(access.Refused) as caught:
+            access.establish(session, actor)
+        assert caught.value.rule == "staff-only" and isinstance(caught.value, KuiError)
+        assert access.establish(session, Actor("zz", "kui init", actor.today)).see_all
