@@ -3,10 +3,10 @@
     python bench/inproc.py REPEAT [--capture FILE] -- KUI-ARGS...
 
 Runs the command once to warm up (lazy imports, SQL compilation), then REPEAT times, each with a
-fresh engine as a new process would have. Prints JSON: the wall time of each run ("runs"), the
-time spent executing SQL statements ("sql", from SQLAlchemy's cursor events), the exit code, and
-with `--capture` writes the SELECT statements of the last run with their parameters (the plain
-Python floor of `export monthly` replays them).
+fresh engine as a new process would have; a command that takes seconds runs once. Prints JSON:
+the wall time of each run ("runs"), the time spent executing SQL statements ("sql", from
+SQLAlchemy's cursor events), the exit code, and with `--capture` writes the SELECT statements of
+the last run with their parameters (the plain Python floor of `export monthly` replays them).
 """
 
 from __future__ import annotations
@@ -22,6 +22,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+
+# A command slower than this is measured once (its warm-up run): lazy imports are noise there.
+SLOW = 2.0
 
 
 class SqlClock:
@@ -76,9 +80,11 @@ def run(repeat: int, args: list[str], capture: str | None) -> dict[str, Any]:
         if code:
             stderr = err.getvalue().strip()[-500:]
             break
-        if index:
+        if index or elapsed > SLOW:
             runs.append(elapsed)
             sql.append(clock.seconds)
+        if elapsed > SLOW:
+            break
     if capture and not code:
         statements = [(s, _plain(p)) for s, p in clock.statements]
         Path(capture).write_text(json.dumps(statements, default=str), encoding="utf-8")
