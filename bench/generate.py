@@ -4,17 +4,18 @@
     python bench/generate.py 100000 --postgres postgresql+psycopg://kui:kui@127.0.0.1/kui_bench
 
 The schema comes from kui's own migrations (`kui_cli.db.upgrade`), the youths from the demo's
-composition (`kui_cli.domain.demo.generate`: Sønderborg's shares of statuses and needs), the rest
-is bulk SQL: staff in districts of about 12,845 youths (one Sønderborg each, three teams each),
-coordinator assignments for need C, goals and efforts for need B and C, a year of change-log rows,
-duty episodes of 15-17-year-olds out of activity, readiness assessments, custody holders of minors,
-team meetings a year back and three months ahead, referrals to past and next meetings, and an audit
-trail with a valid hash chain.
+composition (`kui_cli.domain.demo.generate`: Sønderborg's shares of statuses and needs), the
+teams from the profile where kui loads them (otherwise three of our own); the rest is bulk SQL:
+staff in districts of about 12,845 youths (one Sønderborg each), coordinator assignments for
+need C, goals and efforts for need B and C, a year of change-log rows, duty episodes of
+15-17-year-olds out of activity, readiness assessments, custody holders of minors, team meetings
+a year back and three months ahead, referrals to past and next meetings, and an audit trail with
+a valid hash chain.
 
 Generated files are cached in `bench/.cache/` (or $KUI_BENCH_CACHE) under names that carry N,
 `VERSION` and a digest of kui's migrations: bump the version whenever the output changes, and a
-rerun rebuilds. PostgreSQL is loaded from the cached
-SQLite file with COPY and marked with the same key, so a rerun skips it too.
+rerun rebuilds. PostgreSQL is loaded from the cached SQLite file with COPY and marked with the
+same key, so a rerun skips it too.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+
+from dateutil.rrule import rrulestr
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -147,7 +150,7 @@ class Town:
     by_role: dict[tuple[int, str], list[int]] = field(default_factory=dict)
     initials: dict[int, str] = field(default_factory=dict)
     coordinator_of: dict[int, int] = field(default_factory=dict)
-    team_ids: dict[tuple[int, int], int] = field(default_factory=dict)
+    team_ids: dict[int, int] = field(default_factory=dict)
     meetings: dict[int, list[tuple[int, dt.datetime]]] = field(default_factory=dict)
 
     def district(self, youth_id: int) -> int:
@@ -505,43 +508,61 @@ def guardian_rows(town: Town) -> Iterator[tuple[Any, ...]]:
             yield (youth_id, f"{rng.choice(demo.FIRST_NAMES)} {last}", phone, None)
 
 
-def team_rows(town: Town) -> tuple[list[tuple[Any, ...]], ...]:
-    """Three teams per district with fixed members, a meeting series each, and meetings from a
-    year back to three months ahead (2 % of the past ones cancelled)."""
+def team_rows(town: Town, conn: sqlite3.Connection) -> tuple[list[tuple[Any, ...]], ...]:
+    """The profile's teams and meeting series when kui loaded them at `init` (their targets and
+    rules as kui knows them), otherwise three Sønderborg teams of our own; fixed members from
+    the first district's staff; meetings from a year back to three months ahead (2 % of the past
+    ones cancelled). Returns the new rows of team, team_member, meeting_series and meeting."""
     rng = town.rng
-    teams, members, series, meetings = [], [], [], []
-    first, last = TODAY - dt.timedelta(days=365), TODAY + dt.timedelta(days=92)
-    for district in range(town.districts):
-        for number, (stem, name, place, roles, rule, start) in enumerate(TEAMS, start=1):
-            team_id = len(teams) + 1
-            slug = stem if district == 0 else f"{stem}-d{district + 1}"
-            teams.append((team_id, slug, name, place, "{}", "{}"))
-            town.team_ids[(district, number)] = team_id
-            chosen = {town.pick(district, role) for role in roles}
+    teams: list[tuple[Any, ...]] = []
+    series: list[tuple[Any, ...]] = []
+    loaded = conn.execute("SELECT id, slug FROM team ORDER BY id").fetchall()
+    if loaded:
+        query = "SELECT id, team_id, rule, dtstart, duration_min, place FROM meeting_series"
+        plans = [
+            (i, t, rule, dt.datetime.fromisoformat(start), minutes, place)
+            for i, t, rule, start, minutes, place in conn.execute(query)
+        ]
+    else:
+        for number, (stem, name, place, _roles, rule, start) in enumerate(TEAMS, start=1):
+            teams.append((number, stem, name, place, "{}", "{}"))
+            series.append((number, number, rule, _stamp(start), 90, place))
+        loaded = [(t[0], t[1]) for t in teams]
+        plans = [
+            (i, t, rule, dt.datetime.fromisoformat(start), minutes, place)
+            for i, t, rule, start, minutes, place in series
+        ]
+    roles = {stem: team_roles for stem, _n, _p, team_roles, _r, _s in TEAMS}
+    members = []
+    for team_id, slug in loaded:
+        if slug in roles:
+            town.team_ids[int(slug.rsplit("-", 1)[1])] = team_id
+            chosen = {town.pick(0, role) for role in roles[slug]}
             members += [(team_id, staff_id, 0) for staff_id in sorted(chosen)]
-            series.append((team_id, team_id, rule, _stamp(start), 90, place))
-            step = dt.timedelta(weeks=3 if number == 1 else 2)
-            moment, held = start, []
-            while moment.date() <= last:
-                if moment.date() >= first:
-                    cancelled = moment.date() < TODAY and rng.random() < 0.02
-                    meetings.append(
-                        (
-                            len(meetings) + 1,
-                            team_id,
-                            team_id,
-                            _stamp(moment),
-                            _stamp(moment),
-                            _stamp(moment + dt.timedelta(minutes=90)),
-                            place,
-                            "cancelled" if cancelled else "planned",
-                            None,
-                        )
-                    )
-                    if not cancelled:
-                        held.append((len(meetings), moment))
-                moment += step
-            town.meetings[team_id] = held
+    meetings: list[tuple[Any, ...]] = []
+    first = dt.datetime.combine(TODAY - dt.timedelta(days=365), dt.time())
+    last = dt.datetime.combine(TODAY + dt.timedelta(days=92), dt.time())
+    for series_id, team_id, rule, start, minutes, place in plans:
+        held = town.meetings.setdefault(team_id, [])
+        for moment in rrulestr(rule, dtstart=start).between(first, last, inc=True):
+            cancelled = moment.date() < TODAY and rng.random() < 0.02
+            ends = moment + dt.timedelta(minutes=minutes)
+            status = "cancelled" if cancelled else "planned"
+            meetings.append(
+                (
+                    len(meetings) + 1,
+                    team_id,
+                    series_id,
+                    _stamp(moment),
+                    _stamp(moment),
+                    _stamp(ends),
+                    place,
+                    status,
+                    None,
+                )
+            )
+            if not cancelled:
+                held.append((len(meetings), moment))
     return teams, members, series, meetings
 
 
@@ -556,8 +577,8 @@ def referral_rows(town: Town) -> Iterator[tuple[Any, ...]]:
             continue
         district = town.district(youth_id)
         group = 1 if y[4] == "primary-school" else 2 if _age(y[3]) < 18 else 3
-        team_id = town.team_ids[(district, group)]
-        held = town.meetings[team_id]
+        team_id = town.team_ids[group]
+        held = town.meetings.get(team_id, [])
         past = [m for m in held[:: max(1, len(held) // 8)] if m[1].date() < TODAY]
         next_meeting = next((m for m in held if m[1].date() >= TODAY), None)
         by = town.initials[town.pick(district, "uu")]
@@ -653,7 +674,9 @@ def build(n: int, path: Path, log: Any = print, csv_target: Path | None = None) 
     db.upgrade(url)
     with db.session_scope(url) as session:
         settings.ensure_subject_secret(session)
-        profile.save(session, profile.read_profile(profile.DEFAULT_PROFILE))
+        loaded = profile.read_profile(profile.DEFAULT_PROFILE)
+        profile.save(session, loaded)
+        _load_profile_teams(session, loaded)
         secret = settings.subject_secret(session)
     db.dispose_engines()
 
@@ -733,7 +756,7 @@ def build(n: int, path: Path, log: Any = print, csv_target: Path | None = None) 
         assessment_rows(town),
     )
     _insert(conn, "guardian", "youth_id, name, phone, email", guardian_rows(town))
-    teams, members, series, meetings = team_rows(town)
+    teams, members, series, meetings = team_rows(town, conn)
     _insert(conn, "team", "id, slug, name, place, target, rules", teams)
     _insert(conn, "team_member", "team_id, staff_id, ad_hoc", members)
     _insert(conn, "meeting_series", "id, team_id, rule, dtstart, duration_min, place", series)
@@ -763,6 +786,17 @@ def build(n: int, path: Path, log: Any = print, csv_target: Path | None = None) 
     conn.close()
     log(f"  database written in {time.perf_counter() - started:.1f} s")
     return meta
+
+
+def _load_profile_teams(session: Any, loaded: Any) -> None:
+    """Teams as `kui init` makes them, where this kui loads teams from the profile."""
+    try:
+        from kui_cli.domain import teams
+    except ImportError:
+        return
+    load = getattr(teams, "load_profile", None)
+    if load is not None:
+        load(session, loaded, TODAY)
 
 
 def _meta(conn: sqlite3.Connection, town: Town) -> dict[str, Any]:

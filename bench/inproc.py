@@ -3,9 +3,11 @@
     python bench/inproc.py REPEAT [--capture FILE] -- KUI-ARGS...
 
 Runs the command once to warm up (lazy imports, SQL compilation), then REPEAT times, each with a
-fresh engine as a new process would have. Prints JSON: the wall time of each run ("runs"), the
-time spent executing SQL statements ("sql", from SQLAlchemy's cursor events), the exit code, and
-with `--capture` writes the SELECT statements of the last run with their parameters (the plain
+fresh engine as a new process would have; a command that takes seconds runs once. Then replays
+the SELECT statements of the last run, with their parameters, on a plain driver connection and
+fetches every row: that is the command's query time, without what Python does with the rows.
+Prints JSON: the wall time of each run ("runs"), the best query time ("query") and the rows the
+queries returned ("rows"), the exit code; `--capture FILE` also writes the statements (the plain
 Python floor of `export monthly` replays them).
 """
 
@@ -24,46 +26,63 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
-class SqlClock:
-    """Adds up the time of every statement executed through any SQLAlchemy engine."""
+# A command slower than this is measured once (its warm-up run): lazy imports are noise there.
+SLOW = 2.0
+
+
+class Statements:
+    """Collects the SELECT statements executed through any SQLAlchemy engine, with parameters."""
 
     def __init__(self) -> None:
-        self.seconds = 0.0
-        self.statements: list[tuple[str, Any]] = []
-        self._started: list[float] = []
+        self.seen: list[tuple[str, Any]] = []
 
     def install(self) -> None:
         from sqlalchemy import event
         from sqlalchemy.engine import Engine
 
-        event.listen(Engine, "before_cursor_execute", self._before)
-        event.listen(Engine, "after_cursor_execute", self._after)
+        event.listen(Engine, "before_cursor_execute", self._seen)
 
-    def reset(self) -> None:
-        self.seconds = 0.0
-        self.statements = []
-
-    def _before(self, conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        self._started.append(time.perf_counter())
-
-    def _after(self, conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        self.seconds += time.perf_counter() - self._started.pop()
+    def _seen(self, conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
         if statement.lstrip().upper().startswith(("SELECT", "WITH")):
-            self.statements.append((statement, parameters))
+            self.seen.append((statement, parameters))
+
+
+def replay(url: str, statements: list[tuple[str, Any]], repeat: int) -> tuple[float, int]:
+    """The best time of running the statements and fetching all their rows, and the row count."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    raw = engine.raw_connection()
+    best, rows = float("inf"), 0
+    try:
+        for _ in range(max(1, repeat)):
+            cursor = raw.cursor()
+            started = time.perf_counter()
+            rows = 0
+            for statement, parameters in statements:
+                cursor.execute(statement, parameters or ())
+                rows += len(cursor.fetchall())
+            best = min(best, time.perf_counter() - started)
+            cursor.close()
+            raw.rollback()
+    finally:
+        raw.close()
+        engine.dispose()
+    return best, rows
 
 
 def run(repeat: int, args: list[str], capture: str | None) -> dict[str, Any]:
-    clock = SqlClock()
-    clock.install()
     from kui_cli import db
     from kui_cli.app import app
+    from kui_cli.state import normalise_db_url
 
+    statements = Statements()
+    statements.install()
     runs: list[float] = []
-    sql: list[float] = []
     code: Any = 0
     stderr = ""
     for index in range(repeat + 1):
-        clock.reset()
+        statements.seen = []
         out, err = io.StringIO(), io.StringIO()
         started = time.perf_counter()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -74,15 +93,17 @@ def run(repeat: int, args: list[str], capture: str | None) -> dict[str, Any]:
         elapsed = time.perf_counter() - started
         db.dispose_engines()
         if code:
-            stderr = err.getvalue().strip()[-500:]
-            break
-        if index:
+            return {"code": code, "stderr": err.getvalue().strip()[-500:], "runs": []}
+        if index or elapsed > SLOW:
             runs.append(elapsed)
-            sql.append(clock.seconds)
-    if capture and not code:
-        statements = [(s, _plain(p)) for s, p in clock.statements]
-        Path(capture).write_text(json.dumps(statements, default=str), encoding="utf-8")
-    return {"runs": runs, "sql": sql, "code": code or 0, "stderr": stderr}
+        if elapsed > SLOW:
+            break
+    if capture:
+        captured = [(s, _plain(p)) for s, p in statements.seen]
+        Path(capture).write_text(json.dumps(captured, default=str), encoding="utf-8")
+    url = normalise_db_url(args[args.index("--db") + 1])
+    query, rows = replay(url, statements.seen, 1 if max(runs) > SLOW else repeat)
+    return {"runs": runs, "query": query, "rows": rows, "code": 0, "stderr": stderr}
 
 
 def _plain(parameters: Any) -> Any:

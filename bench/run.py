@@ -6,9 +6,10 @@ Prints one table: each figure, what it is compared with in the same run, the rat
 of issue 9 and whether it holds. Sections:
 
 - startup: `kui --help` and `kui youth show ID` against a bare one-command Typer app's `--help`;
-- queries: the hot commands inside a warm process (the command's own work: connecting, the
-  queries, rendering and the audit write; SQL time alone in the note) and as whole processes;
-  commands that do not exist yet are printed as skipped with the reason;
+- queries: the hot commands' query time (their SELECT statements, captured while the command
+  runs in a warm process, replayed on a plain connection with every row fetched), the command's
+  whole work in that process in the note, and whole processes; commands that do not exist yet
+  are printed as skipped with the reason;
 - lookups: the SQL the hot commands are built from (bench/lookups.py), timed alone;
 - export: `export monthly` against a plain Python csv writer over the same queries, `sqlite3
   -csv` beside it, and its peak RSS at N and at 10,000;
@@ -447,9 +448,11 @@ class Bench:
             self.add(Figure(figure, best[name], "bare Typer app --help", best["bare"]))
 
     def queries(self, url: str, label: str) -> None:
+        """Query time (the command's SELECTs replayed on a plain connection, every row fetched)
+        against the target; the command's whole work in a warm process in the note."""
         log(f"queries{label} ...")
         for query in QUERIES:
-            name = f"{query.name}{label}: in-process"
+            name = f"{query.name}{label}: query time"
             reason = self.missing(query)
             if reason:
                 self.add(skipped(name, reason))
@@ -460,11 +463,8 @@ class Bench:
                 self.add(skipped(name, f"failed: {result['stderr']}"))
                 continue
             target = value_target(query.limit) if query.limit else {}
-            self.add(
-                Figure(
-                    name, min(result["runs"]), **target, note=f"SQL {_seconds(min(result['sql']))}"
-                )
-            )
+            note = f"{result['rows']:,} rows; in-process {_seconds(min(result['runs']))}"
+            self.add(Figure(name, result["query"], **target, note=note))
 
     def lookups(self, url: str, label: str) -> None:
         """The SQL that the hot commands are built from, timed alone (best of K runs each)."""
@@ -492,7 +492,7 @@ class Bench:
         cmd += ["--capture", str(capture)] if capture else []
         proc = spawn([*cmd, "--", *args], capture=True)
         if proc.code:
-            return {"code": proc.code, "stderr": proc.stderr.strip()[-300:], "runs": [], "sql": []}
+            return {"code": proc.code, "stderr": proc.stderr.strip()[-300:], "runs": []}
         return json.loads(proc.stdout)
 
     def export(self, url: str) -> None:
