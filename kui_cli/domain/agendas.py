@@ -160,19 +160,18 @@ def unacknowledged_items(ctx: Context, so_far: list[Item]) -> list[Item]:
     if not ids:
         return []
     youths = ctx.session.execute(select(Youth).where(Youth.id.in_(ids))).scalars()
+    owner_of = {
+        youth_id: (case.owner.staff.initials, case.owner.since)
+        for youth_id, case in owners.cases(ctx.session, youths, ctx.today).items()
+        if case.owner is not None
+    }
     items = []
-    for youth_id, case in sorted(owners.cases(ctx.session, youths, ctx.today).items()):
-        if case.owner is None:
-            continue
-        since = {youth_id: case.owner.since}
-        open_ = inbox.open_changes(ctx.session, case.owner.staff, since)
-        if open_:
-            text = (
-                f"{len(open_)} ændring(er) i planen er ikke kvitteret af planansvarlig "
-                f"{case.owner.staff.initials}; den ældste er fra "
-                f"{danish.date(open_[0].effective_on)}."
-            )
-            items.append(Item(kind="unacknowledged", text=text, youth_id=youth_id))
+    for youth_id, (count, oldest) in sorted(inbox.open_counts(ctx.session, owner_of).items()):
+        text = (
+            f"{count} ændring(er) i planen er ikke kvitteret af planansvarlig "
+            f"{owner_of[youth_id][0]}; den ældste er fra {danish.date(oldest)}."
+        )
+        items.append(Item(kind="unacknowledged", text=text, youth_id=youth_id))
     return items
 
 

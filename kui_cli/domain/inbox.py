@@ -77,6 +77,28 @@ def open_changes(session: Session, member: Staff, since: dict[int, dt.date]) -> 
     return [row for rows in groups.values() for row in rows]
 
 
+def open_counts(
+    session: Session, owner_of: dict[int, tuple[str, dt.date]]
+) -> dict[int, tuple[int, dt.date]]:
+    """For many youths at once (an agenda): how many changes by others their plan owner has not
+    acknowledged since becoming responsible, and the oldest one's date. `owner_of` maps a youth
+    id to the owner's initials and since-date. One query, the same rule as `open_changes`."""
+    if not owner_of:
+        return {}
+    query = (
+        select(ChangeLog.youth_id, ChangeLog.by, ChangeLog.effective_on)
+        .where(ChangeLog.youth_id.in_(list(owner_of)), ChangeLog.acknowledged_at.is_(None))
+        .order_by(ChangeLog.at, ChangeLog.id)
+    )
+    found: dict[int, tuple[int, dt.date]] = {}
+    for youth_id, by, effective_on in session.execute(query):
+        initials, since = owner_of[youth_id]
+        if by.upper() != initials.upper() and effective_on >= since:
+            count, oldest = found.get(youth_id, (0, effective_on))
+            found[youth_id] = (count + 1, oldest)
+    return found
+
+
 def as_record(row: ChangeLog) -> dict[str, Any]:
     return {
         "id": row.id,
