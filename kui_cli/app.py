@@ -49,6 +49,10 @@ class KuiGroup(TyperGroup):
             return super().invoke(ctx)
         except KuiError as exc:
             _fail(str(exc))
+        except BrokenPipeError:
+            # The reader went away (`kui youth list | head`): not an error, and nothing to say.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(0) from None
         except Exception as exc:
             if type(exc).__module__.startswith(("typer", "click")) or os.environ.get("KUI_DEBUG"):
                 raise
