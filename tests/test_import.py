@@ -130,3 +130,19 @@ def test_rejected_bulk_import_keeps_the_indexes(
     assert "line 2: CPR 010108-xxxx is already registered" in result.stderr
     assert snapshot(db_url) == before
     assert schema_diff(db_url) == []
+
+
+def test_lines_of_separators_only_are_skipped(ready: KuiRunner, tmp_path: Path) -> None:
+    ok(ready("youth", "import", write(tmp_path, GOOD + ",,,,,\n , ,\n\n")))
+    assert len(json.loads(ok(ready("youth", "list", "-f", "json")).stdout)) == 3
+
+
+def test_progress_is_told_in_steps_and_at_the_end(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from kui_cli.domain import importer
+
+    told: list[int] = []
+    path = Path(write(tmp_path, _rows(25)))
+    importer.validate_file(path, dt.date(2026, 11, 22), b"k" * 32, progress=told.append)
+    assert sum(told) == 25

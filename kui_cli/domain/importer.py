@@ -87,13 +87,13 @@ def read_rows(path: Path) -> Iterator[tuple[int, tuple[str, ...] | None]]:
         reader = csv.reader(handle, delimiter=delimiter)
         try:
             for fields in reader:
+                if not (fields and fields[0].strip()) and not any(f.strip() for f in fields):
+                    continue  # a blank line, or one of separators only
                 count = len(fields)
                 if count == width:
                     fields.append("")
                 elif count > width:
                     yield reader.line_num + 1, None
-                    continue
-                elif not any(f.strip() for f in fields):
                     continue
                 else:
                     fields += [""] * (width + 1 - count)
@@ -193,6 +193,7 @@ def validate_file(path: Path, today: dt.date, key: bytes, progress: Any = None) 
     bad: list[BadRow] = []
     first_line: dict[str, int] = {}
     key_of = audit.subject_keyer(key)
+    count = 0
     for count, (line, row) in enumerate(read_rows(path), start=1):
         if progress and not count % PROGRESS_STEP:
             progress(PROGRESS_STEP)
@@ -206,6 +207,8 @@ def validate_file(path: Path, today: dt.date, key: bytes, progress: Any = None) 
             bad.append(BadRow(line, f"CPR {cpr.masked(params[0])} repeats line {seen}"))
             continue
         good.append(params)
+    if progress:
+        progress(count % PROGRESS_STEP)
     if bad:
         raise ImportRejected(bad)
     if not good:
