@@ -52,6 +52,9 @@ class Youth(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=40)
     email: str | None = Field(default=None, max_length=200)
     registered_on: dt.date
+    # The first day the register has a status for the youth: the registration, the start of the
+    # status registered with, or an earlier back-dated status (domain/history.py keeps it).
+    known_from: dt.date | None = None
     applied: str | None = Field(default=None, max_length=16)
     applied_on: dt.date | None = None
     completed_on: dt.date | None = None
@@ -85,6 +88,28 @@ class ChangeLog(SQLModel, table=True):
     effective_on: dt.date
     acknowledged_at: dt.datetime | None = None
     acknowledged_by: str | None = Field(default=None, max_length=40)
+
+
+class HistoryPeriod(SQLModel, table=True):
+    """A status or need a youth had before the current one, from `valid_from` (null: from before
+    the first change) to the day before `valid_to`.
+
+    Derived from the change log by `domain/history.py` whenever a status or need change is
+    recorded, so that reports count a past month without replaying the log per youth.
+    """
+
+    __tablename__ = "history_period"
+    __table_args__ = (
+        Index("ix_history_period_kind_to", "kind", "valid_to"),
+        Index("ix_history_period_youth", "youth_id", "kind", "valid_to"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    youth_id: int = Field(foreign_key="youth.id", ondelete="CASCADE")
+    kind: str = Field(max_length=8)
+    value: str = Field(max_length=32)
+    valid_from: dt.date | None = None
+    valid_to: dt.date
 
 
 class Staff(SQLModel, table=True):

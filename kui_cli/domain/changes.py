@@ -14,6 +14,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlmodel import Session
 
+from kui_cli.domain import history
 from kui_cli.domain.audit import Actor
 from kui_cli.errors import KuiError
 from kui_cli.models import ChangeLog
@@ -42,7 +43,7 @@ def record(
     """Append one change; the timestamp is the real clock (evidence).
 
     The effective date is the reference date unless the change takes effect on another day (a
-    status `--since`): reports rebuild the status on a past date from these rows.
+    status `--since`): a status or need change re-derives the youth's past values (`history`).
     """
     row = ChangeLog(
         youth_id=youth_id,
@@ -57,6 +58,7 @@ def record(
     )
     session.add(row)
     session.flush()
+    history.refresh(session, youth_id, kind, row.effective_on)
     return row
 
 

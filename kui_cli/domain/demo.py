@@ -251,7 +251,7 @@ def generate(today: dt.date, youths: int | None, secret: bytes) -> list[tuple[An
             key = key_of(number)
             status = bucket.status
             rows.append((number, key, name, born, status, since, need, school, bucket.grade))
-            rows[-1] += (None, None, today)
+            rows[-1] += (None, None, today, since)
     return _top_up_need_c(rows, rng)
 
 

@@ -1,77 +1,236 @@
-"""A youth's record on a past date, rebuilt from the change log.
+"""A youth's status and need on a past date, from the change log, kept as periods.
 
 Rule: a change of a kind sets its value from its `effective_on` onwards, and a change recorded
 later overrides one recorded earlier. So the value on a date is the `new_value` of the last
 recorded change with `effective_on` on or before that date. A back-dated correction (`youth update
 --status ... --since` an earlier day) therefore wins from its day on, and on or after the last
-effective date the rebuilt value is always the record's current value.
+effective date the value is the record's current value.
 
 Before the first such change the register knows only what the youth was registered with: the
 registration row's status, or the value a first change replaced (its `old_value`); a youth with no
 rows at all has its current value.
 
+Replaying the log per youth and date made a national report replay millions of rows per month, so
+the rule is applied once, when a change is recorded (`refresh`): the values a youth had before the
+current one are stored as closed periods (`history_period`), the current value stays on the youth.
+A youth's value on a day is then the period that covers the day, if any, else the current value;
+and a count over the register on a day is the count by current values corrected by the few periods
+that cover the day (`counts_on`).
+
 Who is in the register on a date (`known_on`): a youth from the day the register has a status for
-them, that is from their registration or from the earlier start of the status they were registered
-with (an import of an existing register brings the statuses' start dates), or from the day of a
-back-dated change. So a youth registered later does not appear in an earlier month, and a freshly
-imported register can still be measured on a day before the import.
+them (`youth.known_from`), that is from their registration or from the earlier start of the status
+they were registered with (an import of an existing register brings the statuses' start dates), or
+from the day of a back-dated change. So a youth registered later does not appear in an earlier
+month, and a freshly imported register can still be measured on a day before the import.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import groupby
 
-from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, case, delete, func, insert, or_
+from sqlalchemy import select, update
 from sqlmodel import Session
 
-from kui_cli.models import ChangeLog, Youth
+from kui_cli.models import ChangeLog, HistoryPeriod, Youth
 
-STATUS_KINDS = ("registered", "status")
-NEED_KINDS = ("need",)
+# The change kinds that set each kept attribute of a youth.
+KINDS = {"status": ("registered", "status"), "need": ("need",)}
+STATUS_KINDS = KINDS["status"]
+REBUILD_BATCH = 20_000
 
 
-def value_at(
-    kinds: tuple[str, ...], current: ColumnElement[str], on: dt.date
-) -> ColumnElement[str]:
-    """An SQL expression on `youth`: the value the changes of `kinds` give on `on`.
+@dataclass(frozen=True)
+class Change:
+    """One change-log row of an attribute, as the rule needs it."""
 
-    Only a youth with a change (not the registration) taking effect after `on` can have had
-    another value then: the others have their current value, found without a lookup per youth
-    (the set of changed youths is computed once per query), which keeps reports over the whole
-    register fast.
+    id: int
+    effective_on: dt.date
+    old: str | None
+    new: str | None
+
+
+@dataclass(frozen=True)
+class Period:
+    value: str
+    valid_from: dt.date | None
+    valid_to: dt.date
+
+
+def periods(changes: Sequence[Change]) -> list[Period]:
+    """The closed periods of one attribute: every value before the one the last change set.
+
+    `changes` in the order they were recorded. The value changes only on an effective date; on
+    each, it is the value of the last recorded change in effect by then.
     """
-    rows = (ChangeLog.youth_id == Youth.id, ChangeLog.kind.in_(kinds))
-    latest = (
-        select(ChangeLog.new_value)
-        .where(*rows, ChangeLog.effective_on <= on)
-        .order_by(ChangeLog.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    before_any = (
-        select(func.coalesce(ChangeLog.old_value, ChangeLog.new_value))
-        .where(*rows)
+    if not changes:
+        return []
+    first = changes[0]
+    value = first.old if first.old is not None else first.new
+    since: dt.date | None = None
+    closed: list[Period] = []
+    latest: Change | None = None
+    by_day = sorted(changes, key=lambda c: c.effective_on)
+    for day, in_effect in groupby(by_day, key=lambda c: c.effective_on):
+        latest = max([*in_effect, *([latest] if latest else [])], key=lambda c: c.id)
+        if latest.new is None or latest.new == value:
+            continue
+        if value is not None:
+            closed.append(Period(value, since, day))
+        value, since = latest.new, day
+    return closed
+
+
+def _current(attribute: str) -> ColumnElement[str]:
+    return Youth.status if attribute == "status" else Youth.need
+
+
+def attribute_of(kind: str) -> str | None:
+    """The kept attribute a change of `kind` sets, if any."""
+    return next((name for name, kinds in KINDS.items() if kind in kinds), None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Keeping the periods
+
+
+def refresh(session: Session, youth_id: int, kind: str, effective_on: dt.date) -> None:
+    """Re-derive a youth's periods of the attribute a change of `kind` sets (a handful of rows);
+    a status change also makes the youth known from its effective date if that is earlier."""
+    attribute = attribute_of(kind)
+    if attribute is None or kind == "registered":  # a registration alone closes no period
+        return
+    rows = session.execute(
+        select(ChangeLog.id, ChangeLog.effective_on, ChangeLog.old_value, ChangeLog.new_value)
+        .where(ChangeLog.youth_id == youth_id, ChangeLog.kind.in_(KINDS[attribute]))
         .order_by(ChangeLog.id)
+    )
+    found = periods([Change(*row) for row in rows])
+    where = (HistoryPeriod.youth_id == youth_id, HistoryPeriod.kind == attribute)
+    session.execute(delete(HistoryPeriod).where(*where))
+    if found:
+        session.execute(insert(HistoryPeriod), _rows(youth_id, attribute, found))
+    if attribute == "status":
+        earlier = or_(Youth.known_from.is_(None), Youth.known_from > effective_on)
+        session.execute(
+            update(Youth).where(Youth.id == youth_id, earlier).values(known_from=effective_on)
+        )
+
+
+def _rows(youth_id: int, attribute: str, found: Iterable[Period]) -> list[dict[str, object]]:
+    return [
+        {
+            "youth_id": youth_id,
+            "kind": attribute,
+            "value": p.value,
+            "valid_from": p.valid_from,
+            "valid_to": p.valid_to,
+        }
+        for p in found
+    ]
+
+
+def rebuild(connection: Connection) -> int:
+    """Derive every youth's periods from the change log in one pass over it, and `known_from`
+    where it is missing. Returns the periods written.
+
+    For a database that has a change log but no periods: the migration that added them, and
+    the benchmark's generator, which writes the log in bulk. A missing `known_from` is the
+    earliest day the record and the log tell: the registration, the current status's start, or a
+    status change. (The start of the status a youth was registered with was not kept before this
+    column, once their status changed; from then on it is.)
+    """
+    connection.execute(delete(HistoryPeriod))
+    first_status = (
+        select(func.min(ChangeLog.effective_on))
+        .where(ChangeLog.youth_id == Youth.id, ChangeLog.kind.in_(STATUS_KINDS))
+        .scalar_subquery()
+    )
+    least = func.min if connection.dialect.name == "sqlite" else func.least
+    known = least(
+        Youth.registered_on, Youth.status_since, func.coalesce(first_status, Youth.registered_on)
+    )
+    connection.execute(update(Youth).where(Youth.known_from.is_(None)).values(known_from=known))
+    written = 0
+    batch: list[dict[str, object]] = []
+    for youth_id, attribute, found in _all_periods(connection):
+        batch.extend(_rows(youth_id, attribute, found))
+        if len(batch) >= REBUILD_BATCH:
+            written += _flush(connection, batch)
+    return written + _flush(connection, batch)
+
+
+def _flush(connection: Connection, batch: list[dict[str, object]]) -> int:
+    if batch:
+        connection.execute(insert(HistoryPeriod), batch)
+    written = len(batch)
+    batch.clear()
+    return written
+
+
+def _all_periods(connection: Connection) -> Iterator[tuple[int, str, list[Period]]]:
+    """Every youth's closed periods, streaming the change log of the kept kinds once."""
+    attribute = case(
+        *((ChangeLog.kind.in_(kinds), name) for name, kinds in KINDS.items()), else_=None
+    )
+    query = (
+        select(
+            ChangeLog.youth_id,
+            attribute.label("attribute"),
+            ChangeLog.id,
+            ChangeLog.effective_on,
+            ChangeLog.old_value,
+            ChangeLog.new_value,
+        )
+        .where(ChangeLog.kind.in_([kind for kinds in KINDS.values() for kind in kinds]))
+        .order_by(ChangeLog.youth_id, "attribute", ChangeLog.id)
+        .execution_options(yield_per=REBUILD_BATCH, stream_results=True)
+    )
+    rows = connection.execute(query)
+    for (youth_id, name), group in groupby(rows, key=lambda r: (r.youth_id, r.attribute)):
+        found = periods([Change(r.id, r.effective_on, r.old_value, r.new_value) for r in group])
+        if found:
+            yield youth_id, name, found
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading them
+
+
+def value_at(attribute: str, on: dt.date) -> ColumnElement[str]:
+    """An SQL expression on `youth`: the value of `attribute` on `on`.
+
+    Only a youth with a period ending after `on` had another value then (the set is computed once
+    per query; empty on today), every other youth has the current value.
+    """
+    changed_since = select(HistoryPeriod.youth_id).where(
+        HistoryPeriod.kind == attribute, HistoryPeriod.valid_to > on
+    )
+    then = (
+        select(HistoryPeriod.value)
+        .where(
+            HistoryPeriod.youth_id == Youth.id,
+            HistoryPeriod.kind == attribute,
+            HistoryPeriod.valid_to > on,
+        )
+        .order_by(HistoryPeriod.valid_to)
         .limit(1)
         .scalar_subquery()
     )
-    changes = tuple(kind for kind in kinds if kind != "registered")
-    changed_since = select(ChangeLog.youth_id).where(
-        ChangeLog.kind.in_(changes), ChangeLog.effective_on > on
-    )
-    rebuilt = func.coalesce(latest, before_any, current)
-    return case((Youth.id.in_(changed_since), rebuilt), else_=current)
+    return case((Youth.id.in_(changed_since), then), else_=_current(attribute))
 
 
 def status_at(on: dt.date) -> ColumnElement[str]:
     """The status on `on`, as an SQL expression on `youth` (for queries that group or filter)."""
-    return value_at(STATUS_KINDS, Youth.status, on)
+    return value_at("status", on)
 
 
 def need_at(on: dt.date) -> ColumnElement[str]:
     """The need level on `on`, as an SQL expression on `youth`."""
-    return value_at(NEED_KINDS, Youth.need, on)
+    return value_at("need", on)
 
 
 def status_on(session: Session, youths: Iterable[int] | Select, on: dt.date) -> dict[int, str]:
@@ -83,7 +242,42 @@ def status_on(session: Session, youths: Iterable[int] | Select, on: dt.date) -> 
 
 def known_on(on: dt.date) -> ColumnElement[bool]:
     """An SQL condition on `youth`: the register has a status for the youth on `on`."""
-    status_by_then = select(ChangeLog.youth_id).where(
-        ChangeLog.kind.in_(STATUS_KINDS), ChangeLog.effective_on <= on
+    return Youth.known_from <= on
+
+
+Condition = Callable[[dt.date], ColumnElement[bool]]
+Counted = Callable[[ColumnElement[str]], ColumnElement[bool]]
+
+
+def counts_on(
+    session: Session, days: Sequence[dt.date], attribute: str, who: Condition, counted: Counted
+) -> list[int]:
+    """For each day, how many youths `who(day)` selects have a value of `attribute` that
+    `counted(value)` accepts on that day (both may also look at the youth's current columns).
+
+    Two passes whatever the number of days: the youths counted by their current value, then the
+    periods that cover a day, each replacing its youth's current value by the one it had then.
+    """
+    if not days:
+        return []
+
+    def count(condition: ColumnElement[bool], then: ColumnElement[int] | int = 1) -> ColumnElement:
+        return func.coalesce(func.sum(case((condition, then), else_=0)), 0)
+
+    now = select(*(count(who(day)) for day in days)).where(counted(_current(attribute)))
+    period = HistoryPeriod
+
+    def covers(day: dt.date) -> ColumnElement[bool]:
+        started = or_(period.valid_from.is_(None), period.valid_from <= day)
+        return and_(period.valid_to > day, started, who(day))
+
+    instead = case((counted(period.value), 1), else_=0) - case(
+        (counted(_current(attribute)), 1), else_=0
     )
-    return or_(Youth.registered_on <= on, Youth.status_since <= on, Youth.id.in_(status_by_then))
+    then = (
+        select(*(count(covers(day), instead) for day in days))
+        .join(Youth, Youth.id == period.youth_id)
+        .where(period.kind == attribute, period.valid_to > min(days))
+    )
+    by_current, corrections = session.execute(now).one(), session.execute(then).one()
+    return [int(a) + int(b) for a, b in zip(by_current, corrections, strict=True)]

@@ -44,6 +44,7 @@ COLUMNS = (
     "phone",
     "email",
     "registered_on",
+    "known_from",
 )
 BATCH = 50_000
 PROGRESS_STEP = 10_000
@@ -151,6 +152,7 @@ def validate_row(
         phone.strip() or None,
         email.strip() or None,
         _iso(today),
+        _iso(since),  # known from: the status's start, never after today (checked above)
     )
 
 

@@ -124,6 +124,7 @@ def validated(new: NewYouth, today: dt.date) -> dict[str, Any]:
         "phone": _blank_to_none(new.phone),
         "email": _blank_to_none(new.email),
         "registered_on": today,
+        "known_from": min(since, today),
     }
 
 
