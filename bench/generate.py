@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # this worktree's kui_cli, not an installed one
 
-VERSION = 4
+VERSION = 5
 TODAY = dt.date(2026, 11, 22)
 CACHE = Path(os.environ.get("KUI_BENCH_CACHE") or Path(__file__).resolve().parent / ".cache")
 DISTRICT_SIZE = 12_845  # Sønderborg's youths in April 2019 (seed 002)
@@ -111,6 +111,17 @@ CHANGE_TEXTS = {
     "plan": "plan revideret",
 }
 CHANGE_KINDS = tuple(CHANGE_TEXTS)
+# What a youth who changed status did before: the common statuses of the register.
+PAST_STATUSES = (
+    "none",
+    "job",
+    "10th-grade",
+    "gymnasium",
+    "vocational",
+    "fgu",
+    "benefit-education-ready",
+    "benefit-activity-ready",
+)
 
 
 def schema_version() -> str:
@@ -360,8 +371,10 @@ def _stamp(moment: dt.datetime) -> str:
 def change_rows(town: Town) -> list[tuple[Any, ...]]:
     """The registration row of every youth and a year of changes, in the order they happened.
 
-    KUI youths (need B, C) change several times a year; the others now and then. Changes older
-    than three weeks are mostly acknowledged by the plan owner, recent ones about half."""
+    KUI youths (need B, C) change several times a year; the others now and then. Status and need
+    changes carry their values, chained so that the last one sets the youth's current value and
+    the registration the first. Changes older than three weeks are mostly acknowledged by the plan
+    owner, recent ones about half."""
     rng = town.rng
     rows: list[tuple[Any, ...]] = []
     year = 365 * 24 * 3600
@@ -370,22 +383,6 @@ def change_rows(town: Town) -> list[tuple[Any, ...]]:
         district = town.district(youth_id)
         registered = dt.datetime.combine(y[11], dt.time(8)) + dt.timedelta(
             seconds=rng.randrange(9 * 3600)
-        )
-        uu = town.initials[town.pick(district, "uu")]
-        rows.append(
-            (
-                youth_id,
-                _stamp(registered),
-                uu,
-                "registered",
-                f"registered with status {y[4]}, need {y[6]}",
-                None,
-                y[4],
-                None,
-                y[11].isoformat(),
-                None,
-                None,
-            )
         )
         need = y[6]
         count = (
@@ -398,33 +395,50 @@ def change_rows(town: Town) -> list[tuple[Any, ...]]:
         owner = town.coordinator_of.get(youth_id)
         since = max(registered, now - dt.timedelta(seconds=year))
         window = max(1, int((now - since).total_seconds()))
-        for _ in range(count):
-            at = since + dt.timedelta(seconds=rng.randrange(window))
-            kind = "status" if need == "A" else rng.choice(CHANGE_KINDS)
+        moments = sorted(since + dt.timedelta(seconds=rng.randrange(window)) for _ in range(count))
+        kinds = ["status" if need == "A" else rng.choice(CHANGE_KINDS) for _ in moments]
+        values = _chained(rng, kinds, {"status": y[4], "need": need})
+        uu = town.initials[town.pick(district, "uu")]
+        first = values["registered"][1]
+        what = f"registered with status {first}, need {values['need'][0] or need}"
+        day = y[11].isoformat()
+        rows.append((youth_id, _stamp(registered), uu, "registered", what, None, first, None, day))
+        rows[-1] += (None, None)
+        for index, (at, kind) in enumerate(zip(moments, kinds, strict=True)):
+            old, new = values.get(index, (None, None))
             by = town.initials[town.pick(district, rng.choice(("uu", "jobcenter", "social")))]
             ack_at = ack_by = None
             if owner is not None:
-                old = (now - at).days > 21
-                if rng.random() < (0.95 if old else 0.5):
+                aged = (now - at).days > 21
+                if rng.random() < (0.95 if aged else 0.5):
                     ack_at = _stamp(at + dt.timedelta(hours=rng.randrange(2, 120)))
                     ack_by = town.initials[owner]
+            what = f"{kind}: {new}" if new else CHANGE_TEXTS[kind]
+            why = "opdateret efter samtale"
             rows.append(
-                (
-                    youth_id,
-                    _stamp(at),
-                    by,
-                    kind,
-                    CHANGE_TEXTS[kind],
-                    None,
-                    None,
-                    "opdateret efter samtale",
-                    at.date().isoformat(),
-                    ack_at,
-                    ack_by,
-                )
+                (youth_id, _stamp(at), by, kind, what, old, new, why, at.date().isoformat())
             )
+            rows[-1] += (ack_at, ack_by)
     rows.sort(key=lambda r: r[1])
     return rows
+
+
+def _chained(rng: random.Random, kinds: list[str], current: dict[str, str]) -> dict[Any, Any]:
+    """Old and new values of the status and need changes (by index), walking back from the
+    current values; "registered" holds (None, the status registered with) and "need" (the need
+    registered with, None)."""
+    values: dict[Any, Any] = {}
+    now = dict(current)
+    for index in reversed(range(len(kinds))):
+        kind = kinds[index]
+        if kind in now:
+            choices = PAST_STATUSES if kind == "status" else ("A", "B", "C")
+            before = rng.choice([value for value in choices if value != now[kind]])
+            values[index] = (before, now[kind])
+            now[kind] = before
+    values["registered"] = (None, now["status"])
+    values["need"] = (now["need"], None)
+    return values
 
 
 def _add_working_days(start: dt.date, days: int) -> dt.date:
@@ -668,7 +682,7 @@ def build(n: int, path: Path, log: Any = print, csv_target: Path | None = None) 
     """Create the database at `path` (kui's migrations) and fill it, and write the youths as the
     CSV file of `youth import` when `csv_target` is given; returns the meta data."""
     from kui_cli import db
-    from kui_cli.domain import profile, settings
+    from kui_cli.domain import history, profile, settings
 
     url = f"sqlite:///{path}"
     db.upgrade(url)
@@ -784,7 +798,12 @@ def build(n: int, path: Path, log: Any = print, csv_target: Path | None = None) 
     conn.execute("COMMIT")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.close()
-    log(f"  database written in {time.perf_counter() - started:.1f} s")
+    with db.get_engine(url).begin() as connection:
+        periods = history.rebuild(connection)  # the change log was written in bulk, not by kui
+    db.dispose_engines()
+    log(
+        f"  database written in {time.perf_counter() - started:.1f} s ({periods:,} history periods)"
+    )
     return meta
 
 

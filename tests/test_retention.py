@@ -18,6 +18,7 @@ from kui_cli.models import (
     Effort,
     Goal,
     Guardian,
+    HistoryPeriod,
     Referral,
     Staff,
     Team,
@@ -43,6 +44,7 @@ DEPENDANTS = {
     "duty_episode",
     "assessment",
     "referral",
+    "history_period",
 }
 
 
@@ -107,6 +109,7 @@ def attach_everything(db_url: str, youth_id: int, *, episode_open: bool = False)
                     referred_by="AB",
                     referred_on=TODAY,
                 ),
+                HistoryPeriod(youth_id=youth_id, kind="status", value="none", valid_to=TODAY),
             ]
         )
         session.commit()

@@ -16,12 +16,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlmodel import Session
 
-from kui_cli.domain import ages, audit, codes, history, measures, months, owners, plan_owners
+from kui_cli.domain import ages, audit, codes, history, measures, months, owners
 from kui_cli.domain.audit import Actor
 from kui_cli.domain.kui import kui_youth_during
 from kui_cli.domain.months import Period
 from kui_cli.domain.periods import open_during
-from kui_cli.domain.plan_owners import PlanOwners
 from kui_cli.domain.profile import Profile
 from kui_cli.errors import KuiError
 from kui_cli.models import (
@@ -60,12 +59,16 @@ def job_hours_threshold(profile: Profile) -> float:
         return DEFAULT_JOB_HOURS
 
 
+def neet(value: ColumnElement[str], hours_threshold: float) -> ColumnElement[bool]:
+    """A status `value` not in education or job. A job counts below the hours threshold; the hours
+    are known only for the current job (a youth whose status is `job` then and today)."""
+    short_job = and_(value == "job", Youth.status == "job", Youth.hours < hours_threshold)
+    return or_(value.in_(NEET_STATUSES), short_job)
+
+
 def neet_on(on: dt.date, hours_threshold: float) -> ColumnElement[bool]:
-    """Not in education or job on `on`. A job counts below the hours threshold; the hours are
-    known only for the current job (a youth whose status on `on` and today is `job`)."""
-    status = history.status_at(on)
-    short_job = and_(status == "job", Youth.status == "job", Youth.hours < hours_threshold)
-    return or_(status.in_(NEET_STATUSES), short_job)
+    """Not in education or job on `on`."""
+    return neet(history.status_at(on), hours_threshold)
 
 
 def percent(part: int, whole: int, digits: int = 1) -> float | None:
@@ -85,12 +88,11 @@ def overview(
     actor: Actor,
     profile: Profile,
     period: Period,
-    owners_of: PlanOwners = plan_owners.owners,
 ) -> dict[str, Any]:
     """Every figure of the monthly overview, as the JSON contract of `report overview`."""
     measures.without_jit(session)
     as_of = period.as_of
-    kui_youths, without_owner = _kui_youths(session, period, owners_of)
+    kui_youths, without_owner = _kui_youths(session, period)
     result: dict[str, Any] = {
         "month": period.month,
         "from": period.start,
@@ -150,20 +152,14 @@ def _across_groups(key: str, code: str, counts: Counter[tuple[str, int]]) -> dic
     return row
 
 
-def _kui_youths(session: Session, period: Period, owners_of: PlanOwners) -> tuple[int, int]:
+def _kui_youths(session: Session, period: Period) -> tuple[int, int]:
     """KUI youths during the month, and how many of them have no plan owner at its end."""
-    query = (
-        select(Youth.id)
-        .where(kui_youth_during(period.start, period.as_of), history.known_on(period.as_of))
-        .execution_options(yield_per=5000)
+    without = case((owners.has_plan_owner(period.as_of), 0), else_=1)
+    query = select(func.count(), func.coalesce(func.sum(without), 0)).where(
+        kui_youth_during(period.start, period.as_of), history.known_on(period.as_of)
     )
-    total = without = 0
-    for batch in session.execute(query).partitions():
-        ids = [row[0] for row in batch]
-        owners = owners_of(session, ids, period.as_of)
-        total += len(ids)
-        without += sum(1 for youth_id in ids if not owners.get(youth_id))
-    return total, without
+    total, without_owner = session.execute(query).one()
+    return int(total), int(without_owner)
 
 
 def _need_c_without_coordinator(session: Session, on: dt.date, profile: Profile) -> int:
@@ -281,14 +277,18 @@ def referrals_per_team(session: Session, period: Period) -> list[dict[str, Any]]
 def neet_trend(session: Session, period: Period, profile: Profile) -> list[dict[str, Any]]:
     """Youths in KUI ages outside education and job at the end of each of the last 12 months."""
     threshold = job_hours_threshold(profile)
-    rows = []
-    for month in months.last_months(period, TREND_MONTHS):
-        on = month.as_of
-        query = select(func.count()).where(
-            measures.in_kui_ages(on, profile.upper_age), neet_on(on, threshold)
-        )
-        rows.append({"month": month.month, "as_of": on, "youths": session.execute(query).scalar()})
-    return rows
+    trend = months.last_months(period, TREND_MONTHS)
+    counts = history.counts_on(
+        session,
+        [month.as_of for month in trend],
+        "status",
+        lambda on: measures.in_kui_ages(on, profile.upper_age),
+        lambda status: neet(status, threshold),
+    )
+    return [
+        {"month": month.month, "as_of": month.as_of, "youths": youths}
+        for month, youths in zip(trend, counts, strict=True)
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
