@@ -4,6 +4,7 @@ by the migration, and read by reports (`counts_on`) exactly as the rule says."""
 from __future__ import annotations
 
 import datetime as dt
+from itertools import pairwise
 from pathlib import Path
 
 from alembic import command
@@ -60,7 +61,7 @@ def test_periods_give_the_value_the_rule_gives_on_every_day(
 @given(change_logs())
 def test_periods_are_closed_contiguous_and_never_repeat_a_value(changes: list[Change]) -> None:
     found = history.periods(changes)
-    for before, after in zip(found, found[1:], strict=False):
+    for before, after in pairwise(found):
         assert before.valid_to == after.valid_from and before.value != after.value
     assert all(p.valid_from is None or p.valid_from < p.valid_to for p in found)
     if found:

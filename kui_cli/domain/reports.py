@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlmodel import Session
 
-from kui_cli.domain import ages, audit, codes, history, measures, months, owners
+from kui_cli.domain import audit, codes, history, measures, months, owners
 from kui_cli.domain.audit import Actor
 from kui_cli.domain.kui import kui_youth_during
 from kui_cli.domain.months import Period
@@ -125,16 +125,15 @@ def register_counts(session: Session, on: dt.date, upper_age: int) -> dict[str, 
         .where(measures.in_kui_ages(on, upper_age))
         .subquery()
     )
-    query = select(inner.c.born, inner.c.status, inner.c.need, func.count()).group_by(
-        inner.c.born, inner.c.status, inner.c.need
+    group = measures.age_group(inner.c.born, inner.c.status, on)
+    query = select(group, inner.c.status, inner.c.need, func.count()).group_by(
+        group, inner.c.status, inner.c.need
     )
     by_need: Counter[tuple[str, int]] = Counter()
     by_status: Counter[tuple[str, int]] = Counter()
-    for born, status, need, n in session.execute(query):
-        group = ages.age_group(born, status, on, upper_age)
-        if group is not None:
-            by_need[need, group] += n
-            by_status[status, group] += n
+    for group_of, status, need, n in session.execute(query):
+        by_need[need, group_of] += n
+        by_status[status, group_of] += n
     return {
         "age_groups": [
             {"age_group": g, "youths": sum(n for (_, group), n in by_need.items() if group == g)}
