@@ -36,14 +36,20 @@ class Youth(SQLModel, table=True):
 
     CPR and subject key are unique indexes rather than constraints, so that a bulk import into a
     (nearly) empty table on SQLite can drop every index and build it once after the insert.
+    `ix_youth_status_need_born` holds every column the register's counts read (reports.py), so a
+    count over a million youths reads the index, not the table.
     """
+
+    __table_args__ = (
+        Index("ix_youth_status_need_born", "status", "need", "birth_date", "known_from", "hours"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     cpr: str = Field(max_length=10, unique=True, index=True)
     subject_key: str = Field(max_length=32, unique=True, index=True)
     name: str = Field(max_length=200)
     birth_date: dt.date = Field(index=True)
-    status: str = Field(max_length=32, index=True)
+    status: str = Field(max_length=32)
     status_since: dt.date
     hours: float | None = None
     need: str = Field(max_length=1, index=True)
@@ -74,7 +80,10 @@ class ChangeLog(SQLModel, table=True):
     """One row per change to a youth's record or plan: who, when, what (old and new), why."""
 
     __tablename__ = "change_log"
-    __table_args__ = (Index("ix_change_log_youth_at", "youth_id", "at"),)
+    __table_args__ = (
+        Index("ix_change_log_youth_at", "youth_id", "at"),
+        Index("ix_change_log_effective_on", "effective_on"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     youth_id: int = Field(foreign_key="youth.id", ondelete="CASCADE")

@@ -211,12 +211,15 @@ def _all_periods(connection: Connection) -> Iterator[tuple[int, str, list[Period
 # Reading them
 
 
-def value_at(attribute: str, on: dt.date) -> ColumnElement[str]:
+def value_at(session: Session, attribute: str, on: dt.date) -> ColumnElement[str]:
     """An SQL expression on `youth`: the value of `attribute` on `on`.
 
     Only a youth with a period ending after `on` had another value then (the set is computed once
-    per query; empty on today), every other youth has the current value.
+    per query). On a day after every period's end, today in particular, that is no one, and the
+    expression is the plain column, which the database can look up in its indexes.
     """
+    if not changed_after(session, attribute, on):
+        return _current(attribute)
     changed_since = select(HistoryPeriod.youth_id).where(
         HistoryPeriod.kind == attribute, HistoryPeriod.valid_to > on
     )
@@ -234,20 +237,28 @@ def value_at(attribute: str, on: dt.date) -> ColumnElement[str]:
     return case((Youth.id.in_(changed_since), then), else_=_current(attribute))
 
 
-def status_at(on: dt.date) -> ColumnElement[str]:
+def changed_after(session: Session, attribute: str, on: dt.date) -> bool:
+    """Whether any youth's `attribute` had another value on `on` than it has now."""
+    query = select(HistoryPeriod.id).where(
+        HistoryPeriod.kind == attribute, HistoryPeriod.valid_to > on
+    )
+    return session.execute(query.limit(1)).first() is not None
+
+
+def status_at(session: Session, on: dt.date) -> ColumnElement[str]:
     """The status on `on`, as an SQL expression on `youth` (for queries that group or filter)."""
-    return value_at("status", on)
+    return value_at(session, "status", on)
 
 
-def need_at(on: dt.date) -> ColumnElement[str]:
+def need_at(session: Session, on: dt.date) -> ColumnElement[str]:
     """The need level on `on`, as an SQL expression on `youth`."""
-    return value_at("need", on)
+    return value_at(session, "need", on)
 
 
 def status_on(session: Session, youths: Iterable[int] | Select, on: dt.date) -> dict[int, str]:
     """The status of each youth on `on`: youths by id, or a query that selects youth ids."""
     chosen = youths if isinstance(youths, Select) else list(youths)
-    query = select(Youth.id, status_at(on)).where(Youth.id.in_(chosen))
+    query = select(Youth.id, status_at(session, on)).where(Youth.id.in_(chosen))
     return {youth_id: status for youth_id, status in session.execute(query)}
 
 
@@ -282,13 +293,13 @@ def counts_on(
         started = or_(period.valid_from.is_(None), period.valid_from <= day)
         return and_(period.valid_to > day, started, who(day))
 
-    instead = case((counted(period.value), 1), else_=0) - case(
-        (counted(_current(attribute)), 1), else_=0
-    )
+    then_counted, now_counted = counted(period.value), counted(_current(attribute))
+    instead = case((then_counted, 1), else_=0) - case((now_counted, 1), else_=0)
     then = (
         select(*(count(covers(day), instead) for day in days))
         .join(Youth, Youth.id == period.youth_id)
         .where(period.kind == attribute, period.valid_to > min(days))
+        .where(or_(then_counted, now_counted))  # a period counted neither then nor now: no change
     )
     by_current, corrections = session.execute(now).one(), session.execute(then).one()
     return [int(a) + int(b) for a, b in zip(by_current, corrections, strict=True)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ColumnElement, and_, exists, or_
+from sqlalchemy import ColumnElement, and_, or_, select
 
 from kui_cli.domain import duty, owners
 from kui_cli.domain.periods import open_during
@@ -24,21 +24,23 @@ def kui_youth_condition(today: dt.date) -> ColumnElement[bool]:
 
 
 def kui_youth_during(start: dt.date, end: dt.date) -> ColumnElement[bool]:
-    """An SQL condition on `youth` that is true for the youths in KUI on some day start..end."""
+    """An SQL condition on `youth` that is true for the youths in KUI on some day start..end.
+
+    The youths with a coordinator, an episode or a referral are sets the database computes once
+    per query (and can look youths up by), not a lookup per youth of the whole register.
+    """
+    coordinated = select(CoordinatorAssignment.youth_id).where(
+        owners.open_assignment_during(start, end)
+    )
+    obliged = select(DutyEpisode.youth_id).where(
+        open_during(DutyEpisode.out_since, DutyEpisode.closed_on, start, end)
+    )
+    referred = select(Referral.youth_id).where(
+        open_during(Referral.referred_on, Referral.decided_on, start, end)
+    )
     return or_(
         Youth.need.in_(("B", "C")),
-        exists().where(
-            CoordinatorAssignment.youth_id == Youth.id, owners.open_assignment_during(start, end)
-        ),
-        and_(
-            duty.under_18(start),  # the obligation ends on the 18th birthday
-            exists().where(
-                DutyEpisode.youth_id == Youth.id,
-                open_during(DutyEpisode.out_since, DutyEpisode.closed_on, start, end),
-            ),
-        ),
-        exists().where(
-            Referral.youth_id == Youth.id,
-            open_during(Referral.referred_on, Referral.decided_on, start, end),
-        ),
+        Youth.id.in_(coordinated),
+        and_(duty.under_18(start), Youth.id.in_(obliged)),  # the obligation ends at 18
+        Youth.id.in_(referred),
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, text
 from sqlmodel import Session
@@ -57,17 +56,6 @@ def aged(youngest: int, oldest: int, on: dt.date) -> ColumnElement[bool]:
         Youth.birth_date <= ages.latest_birth_date_for_age(youngest, on),
         Youth.birth_date > ages.latest_birth_date_for_age(oldest + 1, on),
         history.known_on(on),
-    )
-
-
-def age_group(born: ColumnElement[dt.date], status: ColumnElement[str], on: dt.date) -> Any:
-    """`ages.age_group` in SQL, for youths in KUI ages on `on`: so that a count by age group
-    over the whole register groups in the database, not per birth date in Python."""
-    return case(
-        (status == ages.PRIMARY_SCHOOL, 1),
-        (born > ages.latest_birth_date_for_age(18, on), 2),
-        (born > ages.latest_birth_date_for_age(25, on), 3),
-        else_=4,
     )
 
 

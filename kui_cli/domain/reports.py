@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlmodel import Session
 
-from kui_cli.domain import audit, codes, history, measures, months, owners
+from kui_cli.domain import ages, audit, codes, history, measures, months, owners
 from kui_cli.domain.audit import Actor
 from kui_cli.domain.kui import kui_youth_during
 from kui_cli.domain.months import Period
@@ -66,9 +66,9 @@ def neet(value: ColumnElement[str], hours_threshold: float) -> ColumnElement[boo
     return or_(value.in_(NEET_STATUSES), short_job)
 
 
-def neet_on(on: dt.date, hours_threshold: float) -> ColumnElement[bool]:
+def neet_on(session: Session, on: dt.date, hours_threshold: float) -> ColumnElement[bool]:
     """Not in education or job on `on`."""
-    return neet(history.status_at(on), hours_threshold)
+    return neet(history.status_at(session, on), hours_threshold)
 
 
 def percent(part: int, whole: int, digits: int = 1) -> float | None:
@@ -115,25 +115,41 @@ def overview(
 
 
 def register_counts(session: Session, on: dt.date, upper_age: int) -> dict[str, Any]:
-    """Youths in KUI ages on `on` by age group, and by need and by status within the groups."""
-    inner = (
-        select(
-            Youth.birth_date.label("born"),
-            history.status_at(on).label("status"),
-            history.need_at(on).label("need"),
-        )
-        .where(measures.in_kui_ages(on, upper_age))
-        .subquery()
+    """Youths in KUI ages on `on` by age group, and by need and by status within the groups.
+
+    Grouped by status and need in the database, with the age bands as sums (a group by birth
+    date would hand Python thousands of groups, a group by a computed age group makes the
+    database sort the whole register); the groups are then `ages.age_group`'s: primary school
+    pupils are group 1 at any age, the others by age band."""
+    born, status, need = (
+        Youth.birth_date,
+        history.status_at(session, on),
+        history.need_at(session, on),
     )
-    group = measures.age_group(inner.c.born, inner.c.status, on)
-    query = select(group, inner.c.status, inner.c.need, func.count()).group_by(
-        group, inner.c.status, inner.c.need
+    band = {
+        2: born > ages.latest_birth_date_for_age(18, on),
+        3: and_(
+            born <= ages.latest_birth_date_for_age(18, on),
+            born > ages.latest_birth_date_for_age(25, on),
+        ),
+        4: born <= ages.latest_birth_date_for_age(25, on),
+    }
+    sums = [func.sum(case((condition, 1), else_=0)) for condition in band.values()]
+    # SQLite (no statistics) would take the birth-date index and read most of the table through
+    # it; the index of the register's counts answers it alone, already grouped.
+    query = (
+        select(status, need, *sums)
+        .where(measures.in_kui_ages(on, upper_age))
+        .group_by(status, need)
+        .with_hint(Youth, "INDEXED BY ix_youth_status_need_born", "sqlite")
     )
     by_need: Counter[tuple[str, int]] = Counter()
     by_status: Counter[tuple[str, int]] = Counter()
-    for group_of, status, need, n in session.execute(query):
-        by_need[need, group_of] += n
-        by_status[status, group_of] += n
+    for code, level, *counts in session.execute(query):
+        for group, n in zip(band, counts, strict=True):
+            group_of = 1 if code == ages.PRIMARY_SCHOOL else group
+            by_need[level, group_of] += n or 0
+            by_status[code, group_of] += n or 0
     return {
         "age_groups": [
             {"age_group": g, "youths": sum(n for (_, group), n in by_need.items() if group == g)}
@@ -167,7 +183,7 @@ def _need_c_without_coordinator(session: Session, on: dt.date, profile: Profile)
     )
     query = select(func.count()).where(
         measures.in_kui_ages(on, profile.upper_age),
-        history.need_at(on) == "C",
+        history.need_at(session, on) == "C",
         ~has_coordinator,
     )
     return session.execute(query).scalar() or 0
@@ -225,28 +241,27 @@ def deadline_figures(session: Session, period: Period) -> dict[str, Any]:
 
 def plan_change_figures(session: Session, period: Period) -> dict[str, Any]:
     """Plan changes that took effect in the month; of these, how many the owner acknowledged,
-    and the median days from the change to the acknowledgement."""
-    query = select(ChangeLog.at, ChangeLog.acknowledged_at).where(
+    and the median days from the change to the acknowledgement (the database subtracts the
+    timestamps: a month of a national register has tens of thousands of changes)."""
+    query = select(_days_between(session, ChangeLog.at, ChangeLog.acknowledged_at)).where(
         measures.plan_change(),
         ChangeLog.effective_on >= period.start,
         ChangeLog.effective_on <= period.as_of,
     )
-    changes = 0
-    waits: list[float] = []
-    for at, acknowledged in session.execute(query):
-        changes += 1
-        if acknowledged is not None:
-            waits.append((_aware(acknowledged) - _aware(at)).total_seconds() / 86400)
+    days = session.execute(query).scalars().all()
+    waits = [float(d) for d in days if d is not None]
     return {
-        "changes": changes,
+        "changes": len(days),
         "acknowledged": len(waits),
         "median_days_to_acknowledge": median(waits),
     }
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    """Timestamps are stored in UTC; a driver that drops the zone gets it back."""
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+def _days_between(session: Session, start: Any, end: Any) -> ColumnElement[float]:
+    """Days (with fractions) from one UTC timestamp to another, null if either is."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.julianday(end) - func.julianday(start)
+    return func.extract("epoch", end - start) / 86400
 
 
 def referrals_per_team(session: Session, period: Period) -> list[dict[str, Any]]:
@@ -358,8 +373,8 @@ def targets(session: Session, actor: Actor, profile: Profile, year: int | None) 
     """The two national 2030 targets measured on the register as of 1 October."""
     on = measurement_day(year, actor.today)
     measures.without_jit(session)
-    completed = or_(Youth.completed_on <= on, history.status_at(on) == "completed")
-    neet = neet_on(on, job_hours_threshold(profile))
+    completed = or_(Youth.completed_on <= on, history.status_at(session, on) == "completed")
+    neet = neet_on(session, on, job_hours_threshold(profile))
     rows = [
         _target(session, "completed", measures.aged(25, 25, on), completed, COMPLETED_TARGETS),
         _target(session, "neet", measures.aged(15, 24, on), neet, NEET_TARGETS, lower=True),

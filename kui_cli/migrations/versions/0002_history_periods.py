@@ -21,6 +21,8 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
+CENSUS = ("status", "need", "birth_date", "known_from", "hours")
+
 
 def upgrade() -> None:
     # A plain ADD COLUMN: a batch operation would rebuild `youth`, which every table refers to.
@@ -44,9 +46,17 @@ def upgrade() -> None:
     history.rebuild(op.get_bind())
     op.create_index("ix_history_period_kind_to", "history_period", ["kind", "valid_to"])
     op.create_index("ix_history_period_youth", "history_period", ["youth_id", "kind", "valid_to"])
+    # The register's counts read this index alone; it starts with the status, as the one it
+    # replaces did. Plan changes are counted by the month they take effect in.
+    op.drop_index("ix_youth_status", table_name="youth")
+    op.create_index("ix_youth_status_need_born", "youth", list(CENSUS))
+    op.create_index("ix_change_log_effective_on", "change_log", ["effective_on"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_change_log_effective_on", table_name="change_log")
+    op.drop_index("ix_youth_status_need_born", table_name="youth")
+    op.create_index("ix_youth_status", "youth", ["status"])
     op.drop_index("ix_history_period_youth", table_name="history_period")
     op.drop_index("ix_history_period_kind_to", table_name="history_period")
     op.drop_table("history_period")
