@@ -185,7 +185,8 @@ def youth_rows(n: int, secret: bytes) -> list[tuple[Any, ...]]:
     spread = []
     for row in rows:
         registered = max(row[3], TODAY - dt.timedelta(days=rng.randrange(1095)))
-        spread.append((*row[:-1], registered))
+        # registered_on, and known_from: the status's start or the registration if earlier
+        spread.append((*row[:11], registered, min(row[5], registered)))
     return spread
 
 
@@ -706,7 +707,7 @@ def build(n: int, path: Path, log: Any = print, csv_target: Path | None = None) 
     conn.execute("BEGIN")
     youth_cols = (
         "cpr, subject_key, name, birth_date, status, status_since, need, school, "
-        "grade, phone, email, registered_on"
+        "grade, phone, email, registered_on, known_from"
     )
     _insert(
         conn,
@@ -722,6 +723,7 @@ def build(n: int, path: Path, log: Any = print, csv_target: Path | None = None) 
                 r[5].isoformat(),
                 *r[6:11],
                 r[11].isoformat(),
+                r[12].isoformat(),
             )
             for r in town.youths
         ),
