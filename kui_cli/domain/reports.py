@@ -120,29 +120,24 @@ def register_counts(session: Session, on: dt.date, upper_age: int) -> dict[str, 
     Grouped by status and need in the database, with the age bands as sums (a group by birth
     date would hand Python thousands of groups, a group by a computed age group makes the
     database sort the whole register); the groups are then `ages.age_group`'s: primary school
-    pupils are group 1 at any age, the others by age band."""
+    pupils are group 1 at any age, the others by age band. The ages are in the sums, not in the
+    WHERE clause: most of the register is in KUI ages, and a birth-date range would send the
+    database through the birth-date index to the table, where the index of the register's counts
+    (status, need, birth date, ...) answers alone, already grouped."""
     born, status, need = (
         Youth.birth_date,
         history.status_at(session, on),
         history.need_at(session, on),
     )
+    youngest = born <= ages.latest_birth_date_for_age(0, on)
+    born_18, born_25 = (ages.latest_birth_date_for_age(age, on) for age in (18, 25))
     band = {
-        2: born > ages.latest_birth_date_for_age(18, on),
-        3: and_(
-            born <= ages.latest_birth_date_for_age(18, on),
-            born > ages.latest_birth_date_for_age(25, on),
-        ),
-        4: born <= ages.latest_birth_date_for_age(25, on),
+        2: and_(youngest, born > born_18),
+        3: and_(born <= born_18, born > born_25),
+        4: and_(born <= born_25, born > ages.latest_birth_date_for_age(upper_age, on)),
     }
     sums = [func.sum(case((condition, 1), else_=0)) for condition in band.values()]
-    # SQLite (no statistics) would take the birth-date index and read most of the table through
-    # it; the index of the register's counts answers it alone, already grouped.
-    query = (
-        select(status, need, *sums)
-        .where(measures.in_kui_ages(on, upper_age))
-        .group_by(status, need)
-        .with_hint(Youth, "INDEXED BY ix_youth_status_need_born", "sqlite")
-    )
+    query = select(status, need, *sums).where(history.known_on(on)).group_by(status, need)
     by_need: Counter[tuple[str, int]] = Counter()
     by_status: Counter[tuple[str, int]] = Counter()
     for code, level, *counts in session.execute(query):
