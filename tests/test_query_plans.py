@@ -115,3 +115,23 @@ def test_hot_command_scans_no_large_table(town: tuple[Path, dict[str, Any]], que
     for sql, bound in statements:
         lines = plan(path, sql, bound)
         assert not scans(lines, sql), f"{query.name} scans: {lines}\n{sql}"
+
+
+def test_report_overview_reads_the_register_through_indexes(
+    town: tuple[Path, dict[str, Any]],
+) -> None:
+    """The overview counts the whole register, so it may read a whole index, but never the
+    youth table row by row, and the change log only for the month's changes: replaying the log
+    per youth and month is what made it take minutes at a million (the past is in periods)."""
+    path, meta = town
+    args = ["--db", str(path), "--user", meta["leader"], "--today", meta["today"]]
+    for month in ([], ["--month", "2026-06"]):  # today's values, and values rebuilt from periods
+        with captured_selects() as statements:
+            result = CliRunner().invoke(app, [*args, "report", "overview", *month, "-f", "json"])
+        assert result.exit_code == 0, result.output
+        for sql, bound in statements:
+            lines = plan(path, sql, bound)
+            whole = [line for line in lines if re.fullmatch(r"SCAN (youth|change_log)", line)]
+            log = [line for line in lines if "change_log" in line]
+            assert not whole, f"{lines}\n{sql}"
+            assert all("ix_change_log_effective_on" in line for line in log), f"{lines}\n{sql}"
