@@ -243,7 +243,7 @@ def plan_change_figures(session: Session, period: Period) -> dict[str, Any]:
         ChangeLog.effective_on >= period.start,
         ChangeLog.effective_on <= period.as_of,
     )
-    days = session.execute(query).scalars().all()
+    days = session.connection().execute(query).scalars().all()  # plain rows: no ORM per row
     waits = [float(d) for d in days if d is not None]
     return {
         "changes": len(days),
