@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # this worktree's kui_cli, not an installed one
 
-VERSION = 5
+VERSION = 6
 TODAY = dt.date(2026, 11, 22)
 CACHE = Path(os.environ.get("KUI_BENCH_CACHE") or Path(__file__).resolve().parent / ".cache")
 DISTRICT_SIZE = 12_845  # Sønderborg's youths in April 2019 (seed 002)
@@ -833,8 +833,9 @@ def _meta(conn: sqlite3.Connection, town: Town) -> dict[str, Any]:
         "SELECT c.youth_id FROM change_log c "
         "JOIN coordinator_assignment a ON a.youth_id = c.youth_id "
         "JOIN staff s ON s.id = a.staff_id WHERE s.initials = ? AND a.consent = 'accepted' "
-        "AND a.end_on IS NULL GROUP BY c.youth_id ORDER BY count(*) DESC, c.youth_id LIMIT 1",
-        (coordinator,),
+        "AND a.start_on <= ? AND a.end_on IS NULL "
+        "GROUP BY c.youth_id ORDER BY count(*) DESC, c.youth_id LIMIT 1",
+        (coordinator, TODAY.isoformat()),
     ).fetchone()
     (leader,) = conn.execute(
         "SELECT initials FROM staff WHERE role = 'leader' ORDER BY id LIMIT 1"
