@@ -296,10 +296,14 @@ def open_for_new_youths(session: Session, actor: Actor, after_id: int) -> int:
     status `none` (an import has no hours, so a job is an activity). Two executemany inserts,
     no ORM objects; returns the number opened."""
     law = rules(session)
-    query = select(Youth.id, Youth.birth_date, Youth.status_since).where(
-        Youth.id > after_id,
-        Youth.status == "none",
-        Youth.birth_date <= ages.latest_birth_date_for_age(FIRST_AGE, actor.today),
+    query = (
+        select(Youth.id, Youth.birth_date, Youth.status_since)
+        .where(
+            Youth.id > after_id,
+            Youth.status == "none",
+            Youth.birth_date <= ages.latest_birth_date_for_age(FIRST_AGE, actor.today),
+        )
+        .order_by(Youth.id)  # episodes in registration order, whichever index the query uses
     )
     episodes = [
         new_episode(youth_id, born, since, actor.today, law)
