@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -182,37 +182,70 @@ def cases(session: Session, youths: Iterable[Youth], today: dt.date) -> dict[int
     }
 
 
+def plan_owners(
+    session: Session,
+    born: Mapping[int, dt.date],
+    today: dt.date,
+    staff: dict[int, Staff] | None = None,
+) -> dict[int, Owner]:
+    """The plan owner of each youth (id -> birth date) that has one: the export's and the
+    overview's path over the whole register, without building a `Case` per youth. `staff`
+    is the caller's cache of staff members, kept across batches."""
+    people = people_on_cases(session, list(born), today, staff)
+    found = {yid: plan_owner(born[yid], today, on_case) for yid, on_case in people.items()}
+    return {yid: owner for yid, owner in found.items() if owner is not None}
+
+
 def people_on_cases(
-    session: Session, youth_ids: Sequence[int], today: dt.date
+    session: Session,
+    youth_ids: Sequence[int],
+    today: dt.date,
+    staff: dict[int, Staff] | None = None,
 ) -> dict[int, list[OnCase]]:
-    """Coordinator (active or proposed) and effort responsibles per youth, oldest task first."""
+    """Coordinator (active or proposed) and effort responsibles per youth, oldest task first.
+
+    Columns, not entities: a listing of thousands of youths must not build thousands of ORM
+    objects. The few staff members are entities, loaded once by id into `staff` (the caller's
+    cache, or one for this call), so a batch that names the same adviser a hundred times asks
+    for them once."""
+    members: dict[int, Staff] = {} if staff is None else staff
     found: dict[int, list[OnCase]] = defaultdict(list)
-    # Columns, not entities: a listing of thousands of youths must not build thousands of
-    # ORM objects; the few staff members are entities, shared through the identity map.
     a = Assignment
     for start in range(0, len(youth_ids), BATCH):
         ids = youth_ids[start : start + BATCH]
-        assignments = (
-            select(a.id, a.youth_id, a.consent, a.start_on, a.proposed_on, a.end_on, Staff)
-            .join(Staff, Staff.id == a.staff_id)
+        assignments = session.execute(
+            select(a.id, a.youth_id, a.consent, a.start_on, a.proposed_on, a.end_on, a.staff_id)
             .where(a.youth_id.in_(ids), open_assignment(today))
             .order_by(a.id)
-        )
-        for ref, youth_id, consent, start_on, proposed_on, end_on, member in session.execute(
-            assignments
-        ):
-            kind = COORDINATOR if consent == "accepted" else PENDING
-            since = start_on if kind == COORDINATOR and start_on else proposed_on
-            found[youth_id].append(OnCase(member, kind, kind, since, end_on, ref))
-        efforts = (
-            select(Effort.id, Effort.youth_id, Effort.title, Effort.start_on, Effort.end_on, Staff)
-            .join(Staff, Staff.id == Effort.staff_id)
+        ).all()
+        efforts = session.execute(
+            select(
+                Effort.id,
+                Effort.youth_id,
+                Effort.title,
+                Effort.start_on,
+                Effort.end_on,
+                Effort.staff_id,
+            )
             .where(Effort.youth_id.in_(ids), active_effort(today))
             .order_by(Effort.start_on, Effort.id)
-        )
-        for ref, youth_id, title, start_on, end_on, member in session.execute(efforts):
-            found[youth_id].append(OnCase(member, EFFORT, title, start_on, end_on, ref))
+        ).all()
+        _load_staff(session, members, {row[-1] for row in assignments + efforts})
+        for ref, youth_id, consent, start_on, proposed_on, end_on, staff_id in assignments:
+            kind = COORDINATOR if consent == "accepted" else PENDING
+            since = start_on if kind == COORDINATOR and start_on else proposed_on
+            found[youth_id].append(OnCase(members[staff_id], kind, kind, since, end_on, ref))
+        for ref, youth_id, title, start_on, end_on, staff_id in efforts:
+            found[youth_id].append(OnCase(members[staff_id], EFFORT, title, start_on, end_on, ref))
     return found
+
+
+def _load_staff(session: Session, members: dict[int, Staff], wanted: set[int]) -> None:
+    """Add the staff members of these ids that `members` lacks, in one query per batch."""
+    missing = sorted(wanted - members.keys())
+    for start in range(0, len(missing), BATCH):
+        query = select(Staff).where(Staff.id.in_(missing[start : start + BATCH]))
+        members.update((m.id, m) for m in session.execute(query).scalars() if m.id is not None)
 
 
 def case_of(session: Session, youth: Youth, today: dt.date) -> Case:
