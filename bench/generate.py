@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # this worktree's kui_cli, not an installed one
 
-VERSION = 6
+VERSION = 7
 TODAY = dt.date(2026, 11, 22)
 CACHE = Path(os.environ.get("KUI_BENCH_CACHE") or Path(__file__).resolve().parent / ".cache")
 DISTRICT_SIZE = 12_845  # Sønderborg's youths in April 2019 (seed 002)
@@ -802,6 +802,9 @@ def build(n: int, path: Path, log: Any = print, csv_target: Path | None = None) 
     conn.close()
     with db.get_engine(url).begin() as connection:
         periods = history.rebuild(connection)  # the change log was written in bulk, not by kui
+        # The planner's statistics, as kui leaves them after a bulk `youth import` and as `PRAGMA
+        # optimize` keeps them (kui_cli.db): a real installation has them.
+        connection.exec_driver_sql("ANALYZE")
     db.dispose_engines()
     log(
         f"  database written in {time.perf_counter() - started:.1f} s ({periods:,} history periods)"
@@ -840,7 +843,8 @@ def _meta(conn: sqlite3.Connection, town: Town) -> dict[str, Any]:
     (leader,) = conn.execute(
         "SELECT initials FROM staff WHERE role = 'leader' ORDER BY id LIMIT 1"
     ).fetchone()
-    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    query = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    tables = [r[0] for r in conn.execute(query)]
     rows = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in sorted(tables)}
     return {
         "key": cache_key(town.n),

@@ -68,12 +68,24 @@ class Counted:
             yield row
 
 
+# Values that the csv module writes exactly as `render.cell` does: None as an empty cell, text
+# and integers as themselves, a date in ISO form. Booleans, floats, datetimes and lists differ.
+AS_IS = frozenset({str, int, type(None), dt.date})
+
+
 def write_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str], out: TextIO) -> None:
-    """A header, then one line per row as it comes; cells as `render.cell` writes them."""
+    """A header, then one line per row as it comes; cells as `render.cell` writes them.
+
+    The export writes a million cells: only the values the csv module would write differently
+    go through `render.cell`, the rest are handed to the writer as they are."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
+    cell = render.cell
     for row in rows:
-        writer.writerow([render.cell(row.get(c)) for c in columns])
+        values = list(map(row.get, columns))
+        if not AS_IS.issuperset(map(type, values)):
+            values = [v if type(v) in AS_IS else cell(v) for v in values]
+        writer.writerow(values)
 
 
 def write_json(rows: Iterable[dict[str, Any]], out: TextIO) -> None:

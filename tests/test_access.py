@@ -223,3 +223,39 @@ def test_establish_names_the_rule() -> None:
             access.establish(session, actor)
         assert caught.value.rule == "staff-only" and isinstance(caught.value, KuiError)
         assert access.establish(session, Actor("zz", "kui init", actor.today)).see_all
+
+
+def test_automatic_agenda_items_are_found_among_the_users_own_youths(
+    office: KuiRunner, db_url: str
+) -> None:
+    """Handover and overdue items are looked for in SQL among the youths the acting user may see,
+    not read for the whole register and dropped afterwards (at a million youths, one national
+    team 2 read thousands of youths for a coordinator who may see a handful)."""
+    from sqlmodel import Session
+
+    from kui_cli.domain import agendas, meetings, profile, teams
+
+    late = ("--status", "none", "--since", "2026-11-02")  # contact deadline 9 November: overdue
+    fgu = ("--status", "fgu")  # team 2's group, no deadlines
+    mine = {
+        add_youth(office, BORN_16, "Ida Jensen", *late),
+        add_youth(office, dt.date(2009, 1, 1), "Bo Lund", *fgu),  # 18 on 1 January 2027
+    }
+    le = as_user(office, "LE")
+    add_youth(le, dt.date(2010, 4, 1), "Carl Holm", *late)
+    add_youth(le, dt.date(2009, 1, 2), "Dina Berg", *fgu)
+    today = dt.date(2026, 11, 22)
+    engine = create_engine(db_url)
+    found: dict[str, set[int | None]] = {}
+    for user in ("AB", "LE"):
+        with Session(engine) as session:
+            access.establish(session, Actor(user, "kui agenda show", today))
+            team = teams.find(session, "team-2")
+            meeting = meetings.next_meeting(session, team, today)
+            rules = teams.rules_of(team)
+            ctx = agendas.Context(session, meeting, team, profile.current(session), today, rules)
+            items = agendas.handover_items(ctx, []) + agendas.overdue_items(ctx, [])
+            found[user] = {item.youth_id for item in items}
+    engine.dispose()
+    assert found["AB"] == mine
+    assert len(found["LE"]) == 4 and found["LE"] > mine

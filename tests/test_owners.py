@@ -179,3 +179,30 @@ def test_youth_show_names_the_professionals(ready: KuiRunner) -> None:
         True,
     )
     assert "professionals" in ok(ready("youth", "show", str(ida))).stdout
+
+
+def test_the_registers_plan_owners_agree_with_each_youths_case(
+    crowd: tuple[KuiRunner, dict], db_url: str
+) -> None:
+    """`plan_owners` (the export and overview path) reads only the people who could own a plan
+    (active, of the owning role, consent given) and must choose exactly as `cases` does with
+    everyone on the case: the same owner, the same day they became responsible."""
+    from sqlalchemy import select
+    from sqlmodel import Session
+
+    from kui_cli.domain import plan_owners
+    from kui_cli.models import Youth
+
+    _kui, ids = crowd
+    engine = db.get_engine(db_url)
+    with Session(engine) as session:
+        youths = list(session.execute(select(Youth)).scalars())
+        born = {y.id: y.birth_date for y in youths if y.id is not None}
+        for day in (dt.date(2026, 11, 22), dt.date(2028, 3, 15)):
+            expected = {
+                i: c.owner for i, c in owners.cases(session, youths, day).items() if c.owner
+            }
+            assert owners.plan_owners(session, born, day) == expected
+            initials = plan_owners.owners(session, list(ids.values()), day)
+            assert initials == {i: owner.staff.initials for i, owner in expected.items()}
+            assert 0 < len(expected) < len(youths)

@@ -145,18 +145,20 @@ def sees(staff_id: int, initials: str, today: dt.date) -> ColumnElement[bool]:
         TeamMember.team_id == Referral.team_id,
         TeamMember.staff_id == staff_id,
     )
+    # Cheapest first: SQLite tests the terms in this order and stops at the first false one,
+    # and most youths have a coordinator or an effort, so their change log is never read.
     registered = and_(
-        exists().where(
-            ChangeLog.youth_id == Youth.id,
-            ChangeLog.kind == "registered",
-            func.upper(ChangeLog.by) == initials.upper(),
-        ),
         not_(
             exists().where(
                 CoordinatorAssignment.youth_id == Youth.id, owners.open_assignment(today)
             )
         ),
         not_(exists().where(Effort.youth_id == Youth.id, owners.active_effort(today))),
+        exists().where(
+            ChangeLog.youth_id == Youth.id,
+            ChangeLog.kind == "registered",
+            func.upper(ChangeLog.by) == initials.upper(),
+        ),
     )
     return or_(coordinator, effort, team, registered)
 

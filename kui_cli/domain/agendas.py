@@ -65,6 +65,13 @@ class Context:
         """SQL on `youth`: the team's target group on the meeting day (for automatic items)."""
         return teams.Target.of(self.team).condition(self.day, self.profile.upper_age)
 
+    def automatic_condition(self) -> list[Any]:
+        """SQL on `youth` for the automatic items: the team's target group, of the youths the
+        acting user may see. Need to know is applied in the query, not after it: a team member
+        reads only their own youths, never the whole register's group (at national scale that
+        is thousands of rows read to be thrown away)."""
+        return [self.target_condition(), access.condition(self.session)]
+
 
 Provider = Callable[[Context, list[Item]], list[Item]]
 
@@ -103,13 +110,10 @@ def handover_items(ctx: Context, so_far: list[Item]) -> list[Item]:
         ctx.day,
         ctx.day + horizon,
         ctx.profile.upper_age,
-        where=[ctx.target_condition()],
+        where=ctx.automatic_condition(),
+        kinds=(transitions.TURNS_18,),
     )
-    return [
-        Item(kind="handover", text=_handover_text(t), youth_id=t.youth_id)
-        for t in found
-        if t.kind == transitions.TURNS_18
-    ]
+    return [Item(kind="handover", text=_handover_text(t), youth_id=t.youth_id) for t in found]
 
 
 def _handover_text(found: transitions.Transition) -> str:
@@ -129,7 +133,7 @@ def overdue_items(ctx: Context, so_far: list[Item]) -> list[Item]:
     query = (
         select(DutyEpisode)
         .join(Youth, Youth.id == DutyEpisode.youth_id)
-        .where(*duty.open_conditions(day), ctx.target_condition())
+        .where(*duty.open_conditions(day), *ctx.automatic_condition())
         .order_by(DutyEpisode.contact_deadline, DutyEpisode.id)
     )
     items = []

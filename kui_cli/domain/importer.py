@@ -19,7 +19,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, literal, select
+from sqlalchemy import func, insert, literal, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -303,8 +303,19 @@ def import_csv(session: Session, actor: Actor, path: Path, progress: Any = None)
         raise ImportRejected(sorted(bad, key=lambda b: b.line)) from None
     record_registrations(session, actor, before, f"registered by import of {path.name}")
     duty.open_for_new_youths(session, actor, before)  # education obligation (issue 5)
+    if len(rows) > before:
+        refresh_statistics(session)
     audit.record(session, actor, "import", filters={"file": path.name}, rows=len(rows))
     return len(rows)
+
+
+def refresh_statistics(session: Session) -> None:
+    """SQLite, after a load that at least doubles the register: gather the query planner's
+    table statistics again (ANALYZE, in the import's transaction). Statistics of a table a
+    fraction of its new size mislead the planner, and `PRAGMA optimize` at close only acts on
+    tenfold growth. About 0.4 s at a million youths; PostgreSQL's autovacuum does the same."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("ANALYZE"))
 
 
 def record_registrations(session: Session, actor: Actor, after_id: int, what: str) -> None:

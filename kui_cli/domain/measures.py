@@ -115,8 +115,9 @@ def unacknowledged(
         .group_by(ChangeLog.youth_id, ChangeLog.by)
     )
     counts: Counter[int] = Counter()
-    for youth_id, by, n in session.execute(query):
-        if by.upper() != (owners.get(youth_id) or "").upper():
+    owner_of = owners.get
+    for youth_id, by, n in session.connection().execute(query):  # Core rows: one per author
+        if by.upper() != (owner_of(youth_id) or "").upper():
             counts[youth_id] += n
     return counts
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,11 +98,22 @@ def has_plan_owner(today: dt.date) -> ColumnElement[bool]:
     a responsible of an active effort with the right role does, so an owner exists exactly when
     either of them has that role.
     """
-    role = case((Youth.birth_date > ages.latest_birth_date_for_age(18, today), UU), else_=JOBCENTER)
+    role = owning_role(today)
     return or_(
         _on_case_with_role(Assignment, active_assignment(today), role),
         _on_case_with_role(Effort, active_effort(today), role),
     )
+
+
+def owning_role(today: dt.date) -> ColumnElement[str]:
+    """SQL on `youth`: the role that owns the plan on `today` (`owner_role` of the age)."""
+    return case((Youth.birth_date > ages.latest_birth_date_for_age(18, today), UU), else_=JOBCENTER)
+
+
+def could_own_plan(staff_id: Any, today: dt.date) -> list[ColumnElement[bool]]:
+    """SQL on `youth` and `staff`: `staff_id` is an active staff member of the owning role, the
+    only people `plan_owner` chooses among (with the coordinator's consent given)."""
+    return [Staff.id == staff_id, Staff.active.is_(True), Staff.role == owning_role(today)]
 
 
 def _on_case_with_role(
@@ -182,37 +193,79 @@ def cases(session: Session, youths: Iterable[Youth], today: dt.date) -> dict[int
     }
 
 
+def plan_owners(
+    session: Session,
+    born: Mapping[int, dt.date],
+    today: dt.date,
+    staff: dict[int, Staff] | None = None,
+) -> dict[int, Owner]:
+    """The plan owner of each youth (id -> birth date) that has one: the export's and the
+    overview's path over the whole register, without building a `Case` per youth. `staff`
+    is the caller's cache of staff members, kept across batches."""
+    people = people_on_cases(session, list(born), today, staff, could_own=True)
+    found = {yid: plan_owner(born[yid], today, on_case) for yid, on_case in people.items()}
+    return {yid: owner for yid, owner in found.items() if owner is not None}
+
+
 def people_on_cases(
-    session: Session, youth_ids: Sequence[int], today: dt.date
+    session: Session,
+    youth_ids: Sequence[int],
+    today: dt.date,
+    staff: dict[int, Staff] | None = None,
+    *,
+    could_own: bool = False,
 ) -> dict[int, list[OnCase]]:
-    """Coordinator (active or proposed) and effort responsibles per youth, oldest task first."""
+    """Coordinator (active or proposed) and effort responsibles per youth, oldest task first;
+    with `could_own` only the people `plan_owner` chooses among (the whole register's plan
+    owners read a third of the rows, and `plan_owner` on them gives the same owner).
+
+    Columns, not entities: a listing of thousands of youths must not build thousands of ORM
+    objects. The few staff members are entities, loaded once by id into `staff` (the caller's
+    cache, or one for this call), so a batch that names the same adviser a hundred times asks
+    for them once."""
+    members: dict[int, Staff] = {} if staff is None else staff
     found: dict[int, list[OnCase]] = defaultdict(list)
-    # Columns, not entities: a listing of thousands of youths must not build thousands of
-    # ORM objects; the few staff members are entities, shared through the identity map.
     a = Assignment
+    open_now = active_assignment(today) if could_own else open_assignment(today)
     for start in range(0, len(youth_ids), BATCH):
         ids = youth_ids[start : start + BATCH]
-        assignments = (
-            select(a.id, a.youth_id, a.consent, a.start_on, a.proposed_on, a.end_on, Staff)
-            .join(Staff, Staff.id == a.staff_id)
-            .where(a.youth_id.in_(ids), open_assignment(today))
-            .order_by(a.id)
-        )
-        for ref, youth_id, consent, start_on, proposed_on, end_on, member in session.execute(
-            assignments
-        ):
+        assignments = select(
+            a.id, a.youth_id, a.consent, a.start_on, a.proposed_on, a.end_on, a.staff_id
+        ).where(a.youth_id.in_(ids), open_now)
+        efforts = select(
+            Effort.id,
+            Effort.youth_id,
+            Effort.title,
+            Effort.start_on,
+            Effort.end_on,
+            Effort.staff_id,
+        ).where(Effort.youth_id.in_(ids), active_effort(today))
+        if could_own:
+            assignments = assignments.join(Youth, Youth.id == a.youth_id).where(
+                *could_own_plan(a.staff_id, today)
+            )
+            efforts = efforts.join(Youth, Youth.id == Effort.youth_id).where(
+                *could_own_plan(Effort.staff_id, today)
+            )
+        connection = session.connection()  # Core rows: no ORM loading step per row
+        assignments_found = connection.execute(assignments.order_by(a.id)).all()
+        efforts_found = connection.execute(efforts.order_by(Effort.start_on, Effort.id)).all()
+        _load_staff(session, members, {row[-1] for row in assignments_found + efforts_found})
+        for ref, youth_id, consent, start_on, proposed_on, end_on, staff_id in assignments_found:
             kind = COORDINATOR if consent == "accepted" else PENDING
             since = start_on if kind == COORDINATOR and start_on else proposed_on
-            found[youth_id].append(OnCase(member, kind, kind, since, end_on, ref))
-        efforts = (
-            select(Effort.id, Effort.youth_id, Effort.title, Effort.start_on, Effort.end_on, Staff)
-            .join(Staff, Staff.id == Effort.staff_id)
-            .where(Effort.youth_id.in_(ids), active_effort(today))
-            .order_by(Effort.start_on, Effort.id)
-        )
-        for ref, youth_id, title, start_on, end_on, member in session.execute(efforts):
-            found[youth_id].append(OnCase(member, EFFORT, title, start_on, end_on, ref))
+            found[youth_id].append(OnCase(members[staff_id], kind, kind, since, end_on, ref))
+        for ref, youth_id, title, start_on, end_on, staff_id in efforts_found:
+            found[youth_id].append(OnCase(members[staff_id], EFFORT, title, start_on, end_on, ref))
     return found
+
+
+def _load_staff(session: Session, members: dict[int, Staff], wanted: set[int]) -> None:
+    """Add the staff members of these ids that `members` lacks, in one query per batch."""
+    missing = sorted(wanted - members.keys())
+    for start in range(0, len(missing), BATCH):
+        query = select(Staff).where(Staff.id.in_(missing[start : start + BATCH]))
+        members.update((m.id, m) for m in session.execute(query).scalars() if m.id is not None)
 
 
 def case_of(session: Session, youth: Youth, today: dt.date) -> Case:

@@ -13,7 +13,7 @@ monthly export all call it, for any set of youths (SQL conditions) and any date 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -97,13 +97,14 @@ def between(
     upper_age: int,
     *,
     where: Sequence[ColumnElement[bool]] = (),
+    kinds: Collection[str] | None = None,
 ) -> list[Transition]:
-    """Every transition from `start` to `end` (both included) of the youths matching `where`,
-    ordered by date, then youth id, with the teams before and after. One query on the indexed
-    birth date."""
-    if end < start:
+    """Every transition from `start` to `end` (both included) of the youths matching `where`
+    (only those of `kinds` when given), ordered by date, then youth id, with the teams before
+    and after. One query on the indexed birth date."""
+    wanted = [(age, kind) for age, kind in milestones(upper_age) if kinds is None or kind in kinds]
+    if end < start or not wanted:
         return []
-    wanted = milestones(upper_age)
     ranges = []
     for age, _kind in wanted:
         after, upto = birth_range(age, start, end)
