@@ -47,7 +47,7 @@ def test_init_twice_keeps_the_data(kui: KuiRunner) -> None:
 def test_db_upgrade_is_idempotent(kui: KuiRunner) -> None:
     ok(kui("init"))
     ok(kui("staff", "add", *leader("AB")))
-    assert "0001 -> 0001" in ok(kui("db", "upgrade")).stderr
+    assert "0003 -> 0003" in ok(kui("db", "upgrade")).stderr
     ok(kui("db", "check"))
 
 
