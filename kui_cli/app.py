@@ -143,7 +143,12 @@ def root(
         ref = parse_date(today, "--today") if today is not None else dt.date.today()
     except KuiError as exc:
         _fail(str(exc))
-    ctx.obj = State(db_url=normalise_db_url(db), user=(user or default_user()).strip(), today=ref)
+    ctx.obj = State(
+        db_url=normalise_db_url(db),
+        user=(user or default_user()).strip(),
+        today=ref,
+        user_given=user is not None,
+    )
 
 
 app.command("init")(init.init)

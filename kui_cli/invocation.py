@@ -49,16 +49,20 @@ def actor(ctx: typer.Context) -> Actor:
 def session(ctx: typer.Context) -> Iterator[tuple[Session, Actor]]:
     """A session committed as a whole when the command succeeds, rolled back when it fails.
 
-    It first establishes what the acting user may do (domain/access.py). A refusal by the access
-    rule rolls the command back like any error, and is then logged in a transaction of its own.
+    It first establishes who acts (on PostgreSQL a staff member's own login, domain/row_security.py)
+    and what they may do (domain/access.py). A refusal by the access rule rolls the command back
+    like any error, and is then logged in a transaction of its own.
     """
     from kui_cli.db import session_scope
-    from kui_cli.domain import access
+    from kui_cli.domain import access, row_security
 
     _startup_done()
-    url, who = state(ctx).db_url, actor(ctx)
+    st = state(ctx)
+    url, who = st.db_url, actor(ctx)
     try:
         with session_scope(url) as db_session:
+            who = row_security.acting(db_session, who, st.user if st.user_given else None)
+            row_security.refuse_other_user(db_session, who)
             access.establish(db_session, who)
             yield db_session, who
     except access.Refused as refusal:

@@ -18,6 +18,7 @@ class State:
     db_url: str
     user: str
     today: dt.date
+    user_given: bool = False  # --user or KUI_USER, not the OS login: checked on PostgreSQL
 
 
 def default_db_path() -> Path:

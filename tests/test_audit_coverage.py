@@ -51,6 +51,9 @@ COMMANDS: dict[str, Uses | None] = {
     "db upgrade": None,
     "db check": None,  # integrity only, shows no row
     "db backup": Uses(("{file}",), sqlite_only="PostgreSQL is backed up with pg_dump"),
+    # A database login's privileges, not a youth's data (PostgreSQL only); audited as `grant`
+    # all the same (tests/test_row_security.py).
+    "db grant": None,
     "audit log": Uses(),
     "audit subject": Uses(("{youth}",)),
     "audit verify": Uses(),

@@ -29,13 +29,14 @@ from typer.testing import Result
 
 from kui_cli import db
 from kui_cli.domain import audit_trail, maintenance
-from kui_cli.models import ChangeLog, Youth
+from kui_cli.models import ChangeLog, Effort, Goal, Referral, Youth
 from tests.conftest import TODAY, KuiRunner, add_youth, leader, ok, snapshot
 from tests.inprocess import run
+from tests.workers import plan_cpr
 
 ROOT = Path(__file__).resolve().parents[1]
 WRITERS = 4
-WRITES_EACH = 25
+WRITES_EACH = 8
 
 
 def start(*args: str) -> subprocess.Popen[str]:
@@ -72,31 +73,42 @@ def youths(db_url: str) -> int:
 
 
 @pytest.mark.slow
-def test_four_writers_and_a_reader_lose_nothing_and_never_see_a_lock(
+def test_four_plan_writers_and_the_agenda_cron_lose_nothing_and_never_see_a_lock(
     ready: KuiRunner, db_url: str, tmp_path: Path
 ) -> None:
+    """Four coordinators record goals, efforts and referrals while `agenda generate` runs in a
+    loop (the cron job, which also generates meetings): every write is there afterwards."""
     for user in [f"W{w}" for w in range(WRITERS)] + ["R"]:  # the workers act as leaders
         ok(ready("staff", "add", *leader(user)))
-    stop = tmp_path / "stop"
-    reader = start("-m", "tests.workers", "read", db_url, str(stop))
+    rows = [
+        f"{plan_cpr(w, i)},Ung {w}-{i},none" for w in range(WRITERS) for i in range(WRITES_EACH)
+    ]
+    (tmp_path / "youths.csv").write_text("cpr,name,status\n" + "\n".join(rows) + "\n")
+    ok(ready("youth", "import", str(tmp_path / "youths.csv")))
+    stop, folder = tmp_path / "stop", tmp_path / "agendas"
+    folder.mkdir()
+    reader = start("-m", "tests.workers", "agendas", db_url, str(folder), str(stop))
     writers = [
-        start("-m", "tests.workers", "write", db_url, str(w), str(WRITES_EACH))
+        start("-m", "tests.workers", "plan", db_url, str(w), str(WRITES_EACH))
         for w in range(WRITERS)
     ]
     results = [summary(w) for w in writers]
     stop.touch()
-    read = summary(reader)
-    for result in [*results, read]:
+    cron = summary(reader)
+    for result in [*results, cron]:
         assert result["failures"] == [], result["failures"][:3]
-    assert all(r["commands"] == 2 * WRITES_EACH for r in results)
-    assert read["commands"] >= 2
-    assert youths(db_url) == WRITERS * WRITES_EACH
-    need_changes = select(func.count()).select_from(ChangeLog).where(ChangeLog.kind == "need")
-    assert count(db_url, need_changes) == WRITERS * WRITES_EACH
+    assert "locked" not in json.dumps([*results, cron])
+    assert all(r["commands"] == 3 * WRITES_EACH for r in results)
+    assert cron["commands"] >= 2 and list(folder.glob("*_team-2_*.md"))
+    written = WRITERS * WRITES_EACH
+    for table in (Goal, Effort, Referral):
+        assert count(db_url, select(func.count()).select_from(table)) == written, table
+    for kind in ("goal", "effort", "referral"):
+        changed = select(func.count()).select_from(ChangeLog).where(ChangeLog.kind == kind)
+        assert count(db_url, changed) == written, kind
+    ok(ready("db", "check"))
     verified = json.loads(ok(ready("audit", "verify", "-f", "json")).stdout)
-    assert (
-        verified["intact"] and verified["entries"] >= 2 * WRITERS * WRITES_EACH + read["commands"]
-    )
+    assert verified["intact"] and verified["entries"] >= 3 * written + cron["commands"]
 
 
 def big_csv(path: Path, rows: int) -> Path:

@@ -5,8 +5,9 @@ command (as separate `kui` invocations would), and prints a JSON summary on stdo
 commands ran and every failure with its output. It never raises: the test judges the summary.
 
 Modes:
-  write URL WORKER N     N times: `youth add` a new youth, then `youth update` it
-  read URL STOPFILE      `youth list` and `audit log --user W0` in a loop until STOPFILE exists
+  write URL WORKER N        N times: `youth add` a new youth, then `youth update` it
+  plan URL WORKER N         for N registered youths (`plan_cpr`): a goal, an effort and a referral
+  agendas URL DIR STOPFILE  `agenda generate` into DIR in a loop until STOPFILE exists
 """
 
 from __future__ import annotations
@@ -60,11 +61,30 @@ def write(url: str, worker: int, count: int) -> Runner:
     return run
 
 
-def read(url: str, stop: Path) -> Runner:
+def plan_cpr(worker: int, index: int) -> str:
+    """The CPR of a 16-year-old (on TODAY, out of activity: team-2's target) for the plan mode."""
+    born = dt.date(2010, 1, 1) + dt.timedelta(days=worker * 40 + index)
+    return born.strftime("%d%m%y") + f"-4{worker:01d}{index % 100:02d}"
+
+
+def plan(url: str, worker: int, count: int) -> Runner:
+    """Plan changes and referrals: what a coordinator records in a working day."""
+    run = Runner(url, f"W{worker}")
+    for index in range(count):
+        youth = plan_cpr(worker, index)
+        run("plan", "goal", "add", youth, f"Mål {worker}-{index}", "--reason", "Aftalt")
+        run("plan", "effort", "add", youth, "--title", f"Mentor {worker}-{index}",
+            "--department", "Jobcentret", "--legislation", "lab", "--responsible", f"W{worker}",
+            "--reason", "Aftalt")  # fmt: skip
+        run("agenda", "add", youth, "--team", "team-2", "--reason", f"Henvist af W{worker}")
+    return run
+
+
+def agendas(url: str, folder: Path, stop: Path) -> Runner:
+    """The cron job, again and again, while the writers work."""
     run = Runner(url, "R")
     while not stop.exists() or run.commands == 0:
-        run("youth", "list", "--format", "json")
-        run("audit", "log", "--user", "W0", "--format", "json")
+        run("agenda", "generate", "--days", "30", "--out", str(folder))
     return run
 
 
@@ -72,8 +92,10 @@ def main(argv: list[str]) -> None:
     mode, url, *rest = argv
     if mode == "write":
         run = write(url, int(rest[0]), int(rest[1]))
-    elif mode == "read":
-        run = read(url, Path(rest[0]))
+    elif mode == "plan":
+        run = plan(url, int(rest[0]), int(rest[1]))
+    elif mode == "agendas":
+        run = agendas(url, Path(rest[0]), Path(rest[1]))
     else:
         raise SystemExit(f"unknown mode {mode}")
     print(run.summary())

@@ -9,7 +9,7 @@ import typer
 
 from kui_cli import invocation, render
 
-app = typer.Typer(help="The database: upgrade, check, backup.")
+app = typer.Typer(help="The database: upgrade, check, backup, grant a staff login.")
 
 
 @app.command("upgrade")
@@ -61,3 +61,26 @@ def backup(
     invocation.authorise(ctx)  # a copy of every youth: the see-all roles only
     maintenance.backup(invocation.state(ctx).db_url, file, invocation.actor(ctx))
     render.message(f"Backup written to {file}.")
+
+
+@app.command("grant")
+def grant(
+    ctx: typer.Context,
+    login: Annotated[str, typer.Argument(help="A staff member's PostgreSQL login (initials).")],
+) -> None:
+    """Grant a staff member's own PostgreSQL login what kui needs (the service account runs it).
+
+    The login's name is the staff initials in lower case; the DBA creates it first. Row-level
+    security then shows the login only the youths the staff member works on, in kui and in any
+    other program. Prints the GRANT statements it ran.
+
+    Example:
+        kui --db postgresql+psycopg://kui@db/kui --user LE db grant ab
+    """
+    from kui_cli.domain import row_security
+
+    with invocation.session(ctx) as (session, actor):
+        statements = row_security.grant(session, actor, login)
+    for statement in statements:
+        print(f"{statement};")
+    render.message(f"Granted login {login.strip()} what kui needs.")

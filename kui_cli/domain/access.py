@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select, true
 from sqlmodel import Session
 
-from kui_cli.domain import owners
+from kui_cli.domain import owners, row_security
 from kui_cli.domain.audit import Actor
 from kui_cli.errors import KuiError
 from kui_cli.models import (
@@ -57,6 +57,7 @@ SEE_ALL_ONLY = {
     "kui report overview",
     "kui report targets",
     "kui report applications",
+    "kui db grant",  # gives a database login access (PostgreSQL): the leaders' decision
 }
 ON_CASE = (
     "a staff member sees only the youths they work on (coordinator, effort, plan owner, "
@@ -106,6 +107,7 @@ def establish(session: Session, actor: Actor) -> Access:
     privacy = profiles.current(session)
     see_all = member.role in _roles(privacy.value("privacy.see_all_roles"))
     reveal = member.role in _roles(privacy.value("privacy.reveal_roles"))
+    row_security.refuse_bulk(session, actor, see_all)
     if actor.command in SEE_ALL_ONLY and not see_all:
         raise Refused(
             f"`{actor.command}` covers every youth: only the roles in privacy.see_all_roles may "

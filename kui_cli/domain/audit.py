@@ -90,7 +90,13 @@ def record_many(session: Session, actor: Actor, action: str, subjects: list[str]
 
 
 def _last_hash(session: Session) -> str:
-    last = session.execute(select(AuditLog.hash).order_by(AuditLog.id.desc()).limit(1)).scalar()
+    """The newest entry's hash. On PostgreSQL a staff login reads only its own entries (row-level
+    security, migration 0003), so the database hands out the chain's end."""
+    if session.get_bind().dialect.name == "postgresql":
+        last = session.execute(text("SELECT kui_audit_last_hash()")).scalar()
+    else:
+        query = select(AuditLog.hash).order_by(AuditLog.id.desc()).limit(1)
+        last = session.execute(query).scalar()
     return last or GENESIS
 
 

@@ -19,6 +19,7 @@ from kui_cli.domain import (
     cpr,
     duty,
     owners,
+    row_security,
     settings,
     transitions,
 )
@@ -158,6 +159,10 @@ def register(session: Session, actor: Actor, new: NewYouth) -> Youth:
 def find(session: Session, reference: str, *, joining: bool = False) -> Youth:
     """A youth by id or by CPR (with or without the dash), if the acting user may see them
     (domain/access.py); `joining` when they join the case by its exact CPR (`plan effort add`)."""
+    if joining:  # on PostgreSQL a staff login cannot see the youth before it joins
+        target = row_security.join_target(session, (reference or "").strip())
+        if target is not None:
+            return target
     youth = _lookup(session, reference)
     return youth if joining else access.require_youth(session, youth)
 

@@ -1,0 +1,169 @@
+"""PostgreSQL row-level security (issue 8, item 4): a staff member's own login is the acting user.
+
+Migration 0003 makes PostgreSQL enforce the need-to-know rule of `access.py` for every login but
+the service account (the owner of the tables). Here is what `kui` does about it:
+
+- The acting user: the service account acts for the staff member named by `--user`, as on
+  SQLite; any other login acts as itself (`current_user`, matched to the staff initials), and a
+  `--user` naming someone else is refused.
+- The rule's "today" is `--today`: `kui.today` is set in every transaction of the command.
+- Joining a case by CPR must find a youth the login cannot see yet: `kui.join_cpr` names it to
+  the database, which then lets the login add an effort with themselves responsible.
+- `grant_statements` are the privileges a staff login needs (`kui db grant LOGIN`).
+
+On SQLite everything here does nothing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import event, text
+from sqlmodel import Session
+
+from kui_cli.domain.audit import Actor
+from kui_cli.errors import KuiError
+from kui_cli.models import Youth, metadata
+
+OWN_LOGIN = "own-login"
+IMPORT = "kui youth import"
+# A role name kui will grant to: PostgreSQL's unquoted identifiers, so nothing needs quoting.
+LOGIN_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+# Appended to, never changed (the triggers of migration 0001 refuse it anyway).
+APPEND_ONLY = {"audit_log"}
+READ_ONLY = {"alembic_version"}
+
+
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def login(session: Session) -> tuple[str, bool] | None:
+    """The database login and whether it is the service account; None on SQLite."""
+    if not is_postgres(session):
+        return None
+    name, service = session.execute(text("SELECT current_user, kui_is_service()")).one()
+    return str(name), bool(service)
+
+
+def acting(session: Session, actor: Actor, asked: str | None) -> Actor:
+    """Who acts: on PostgreSQL a staff login is itself, whatever `--user` says (refused when it
+    names someone else: raised by `refuse_other_user` once the actor is the login)."""
+    if not is_postgres(session):
+        return actor
+    _keep_today(session, actor)
+    found = login(session)
+    assert found is not None
+    name, service = found
+    session.info[OWN_LOGIN] = None if service else (name, asked)
+    if service:
+        return actor
+    initials = session.execute(
+        text("SELECT initials FROM staff WHERE upper(initials) = upper(:name)"), {"name": name}
+    ).scalar()
+    return Actor(user=initials or name, command=actor.command, today=actor.today)
+
+
+def refuse_other_user(session: Session, actor: Actor) -> None:
+    """A staff login cannot act for someone else: `--user` may only name the login itself."""
+    from kui_cli.domain.access import Refused
+
+    own = session.info.get(OWN_LOGIN)
+    if own is None:
+        return
+    name, asked = own
+    if asked is not None and asked.strip().upper() != actor.user.upper():
+        raise Refused(
+            f"--user {asked} names someone else: on PostgreSQL you act as your own database "
+            f"login {name}",
+            OWN_LOGIN,
+        )
+
+
+def refuse_bulk(session: Session, actor: Actor, see_all: bool) -> None:
+    """`youth import` registers many youths in one statement, which a staff login's policies
+    cannot follow: on PostgreSQL it is for the service account and the see-all roles."""
+    from kui_cli.domain.access import Refused
+
+    if actor.command == IMPORT and session.info.get(OWN_LOGIN) is not None and not see_all:
+        raise Refused(
+            "on PostgreSQL `youth import` runs as the service account or a see-all role "
+            "(register one youth with `kui youth add`)",
+            "import-service-only",
+        )
+
+
+def staff_login(session: Session) -> bool:
+    """Whether the database enforces the rule for this session (a staff login on PostgreSQL)."""
+    return session.info.get(OWN_LOGIN) is not None
+
+
+def _keep_today(session: Session, actor: Actor) -> None:
+    """The policies' "today" is the command's `--today`, in this and every later transaction."""
+    day = actor.today.isoformat()
+
+    def set_today(session_: Session, _transaction: object, connection: object) -> None:
+        connection.execute(text("SELECT set_config('kui.today', :day, true)"), {"day": day})  # type: ignore[attr-defined]
+
+    set_today(session, None, session.connection())
+    event.listen(session, "after_begin", set_today)
+
+
+def join_target(session: Session, number: str) -> Youth | None:
+    """The youth a staff login joins by exact CPR (`plan effort add CPR --responsible ME`).
+
+    The login cannot see the youth yet, so the database gives only the id and the pseudonymous
+    key, and remembers the CPR for the rest of the transaction (the effort's policy asks for
+    it). None when the session is not a staff login's (then the youth is looked up as usual)."""
+    if not staff_login(session):
+        return None
+    session.execute(text("SELECT set_config('kui.join_cpr', :cpr, true)"), {"cpr": number})
+    row = session.execute(text("SELECT id, subject_key FROM kui_join_youth()")).first()
+    if row is None:
+        return None
+    seen = session.get(Youth, row.id)
+    # Not added to the session: only its id and key are known, and nothing of it is written.
+    return seen if seen is not None else Youth(id=row.id, subject_key=row.subject_key, cpr=number)
+
+
+def grant_statements(session: Session, name: str) -> list[str]:
+    """The privileges a staff login needs; the policies decide which rows it reaches."""
+    name = name.strip()
+    if not LOGIN_NAME.match(name):
+        raise KuiError(
+            f"login {name!r} must be a PostgreSQL role name in lower case (letters, digits, _)"
+        )
+    exists = session.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": name})
+    if exists.first() is None:
+        raise KuiError(
+            f"no database login {name}: the DBA creates it first "
+            f"(CREATE ROLE {name} LOGIN PASSWORD '...')"
+        )
+    schema = session.execute(text("SELECT current_schema()")).scalar()
+    tables = sorted(table.name for table in metadata.sorted_tables)
+    changing = [t for t in tables if t not in APPEND_ONLY]
+    return [
+        f'GRANT USAGE ON SCHEMA "{schema}" TO {name}',
+        f"GRANT SELECT ON {', '.join(sorted(READ_ONLY))} TO {name}",
+        f"GRANT SELECT, INSERT ON {', '.join(sorted(APPEND_ONLY))} TO {name}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(changing)} TO {name}",
+        f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "{schema}" TO {name}',
+    ]
+
+
+def grant(session: Session, actor: Actor, name: str) -> list[str]:
+    """Grant a staff login what `kui` needs (run by the service account, which owns the tables)."""
+    from kui_cli.domain import audit
+
+    if not is_postgres(session):
+        raise KuiError(
+            "db grant is for PostgreSQL: a SQLite file is protected by the operating system "
+            "(mode 0600, one account)"
+        )
+    if staff_login(session):
+        raise KuiError("db grant is run by the service account, which owns the tables")
+    statements = grant_statements(session, name)
+    for statement in statements:
+        session.execute(text(statement))
+    audit.record(session, actor, "grant", filters={"login": name.strip()})
+    return statements
