@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, CompoundSelect, select, union
 
 from kui_cli.domain import duty, owners
 from kui_cli.domain.periods import open_during
@@ -24,23 +24,28 @@ def kui_youth_condition(today: dt.date) -> ColumnElement[bool]:
 
 
 def kui_youth_during(start: dt.date, end: dt.date) -> ColumnElement[bool]:
-    """An SQL condition on `youth` that is true for the youths in KUI on some day start..end.
+    """An SQL condition on `youth` that is true for the youths in KUI on some day start..end."""
+    return Youth.id.in_(kui_youth_ids(start, end))
 
-    The youths with a coordinator, an episode or a referral are sets the database computes once
-    per query (and can look youths up by), not a lookup per youth of the whole register.
-    """
+
+def kui_youth_ids(start: dt.date, end: dt.date) -> CompoundSelect:
+    """The ids of the youths in KUI on some day start..end, as one set the database computes
+    once per query: a national register's KUI youths are found from the indexes of the needs,
+    the assignments, the episodes and the referrals, and then looked up in id order, instead of
+    each of a million youths being tested against the rule."""
+    needs = select(Youth.id).where(Youth.need.in_(("B", "C")))
     coordinated = select(CoordinatorAssignment.youth_id).where(
         owners.open_assignment_during(start, end)
     )
-    obliged = select(DutyEpisode.youth_id).where(
-        open_during(DutyEpisode.out_since, DutyEpisode.closed_on, start, end)
+    obliged = (
+        select(DutyEpisode.youth_id)
+        .join(Youth, Youth.id == DutyEpisode.youth_id)
+        .where(
+            open_during(DutyEpisode.out_since, DutyEpisode.closed_on, start, end),
+            duty.under_18(start),  # the obligation ends at 18
+        )
     )
     referred = select(Referral.youth_id).where(
         open_during(Referral.referred_on, Referral.decided_on, start, end)
     )
-    return or_(
-        Youth.need.in_(("B", "C")),
-        Youth.id.in_(coordinated),
-        and_(duty.under_18(start), Youth.id.in_(obliged)),  # the obligation ends at 18
-        Youth.id.in_(referred),
-    )
+    return union(needs, coordinated, obliged, referred)
