@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
 from sqlalchemy import func, select
@@ -61,7 +62,7 @@ def monthly_rows(
     At a million youths this runs for every one of 170,000 rows, so the per-row work is kept to
     a dictionary: the database computes every figure it can; age group and transition depend
     only on birth date and status, of which there are a few thousand distinct values, so each
-    is worked out once (`_Memo`) by the same functions as everywhere else.
+    is worked out once (`functools.cache`) by the same functions as everywhere else.
     """
     as_of = period.as_of
     measures.without_jit(session)
@@ -83,7 +84,9 @@ def monthly_rows(
         .order_by(Youth.id)
         .execution_options(yield_per=BATCH)
     )
-    memo = _Memo(period.start, as_of, profile.upper_age)
+    upper = profile.upper_age
+    age_group = cache(lambda born, status: ages.age_group(born, status, as_of, upper))
+    transition_of = cache(lambda born: transition(born, period.start, as_of, upper))
     batches = plan_owners.Batches()
     so_far = period.so_far
     # Core rows on the session's connection (in its transaction): the ORM's loading step would
@@ -98,7 +101,7 @@ def monthly_rows(
             yield {
                 "export_key": key,
                 "birth_year": born.year,
-                "age_group": memo.age_group(born, status),
+                "age_group": age_group(born, status),
                 "need": need,
                 "status": status,
                 "coordinator": coordinator,
@@ -108,35 +111,10 @@ def monthly_rows(
                 "unacknowledged": unacknowledged[youth_id],
                 "deadlines_met": int(n_met),
                 "deadlines_missed": int(n_missed),
-                "transitions": memo.transition(born),
+                "transitions": transition_of(born),
                 "as_of": as_of,
                 "so_far": so_far,
             }
-
-
-class _Memo:
-    """Age group and transition of the month, computed once per birth date (and status)."""
-
-    def __init__(self, start: dt.date, as_of: dt.date, upper_age: int) -> None:
-        self.start, self.as_of, self.upper_age = start, as_of, upper_age
-        self.groups: dict[tuple[dt.date, str], int | None] = {}
-        self.transitions: dict[dt.date, str | None] = {}
-
-    def age_group(self, born: dt.date, status: str) -> int | None:
-        try:
-            return self.groups[born, status]
-        except KeyError:
-            group = ages.age_group(born, status, self.as_of, self.upper_age)
-            self.groups[born, status] = group
-            return group
-
-    def transition(self, born: dt.date) -> str | None:
-        try:
-            return self.transitions[born]
-        except KeyError:
-            kind = transition(born, self.start, self.as_of, self.upper_age)
-            self.transitions[born] = kind
-            return kind
 
 
 def _per_youth(per_episode: Any) -> Any:

@@ -220,16 +220,10 @@ def value_at(session: Session, attribute: str, on: dt.date) -> ColumnElement[str
     """
     if not changed_after(session, attribute, on):
         return _current(attribute)
-    changed_since = select(HistoryPeriod.youth_id).where(
-        HistoryPeriod.kind == attribute, HistoryPeriod.valid_to > on
-    )
+    changed_since = select(HistoryPeriod.youth_id).where(*_ending_after(attribute, on))
     then = (
         select(HistoryPeriod.value)
-        .where(
-            HistoryPeriod.youth_id == Youth.id,
-            HistoryPeriod.kind == attribute,
-            HistoryPeriod.valid_to > on,
-        )
+        .where(HistoryPeriod.youth_id == Youth.id, *_ending_after(attribute, on))
         .order_by(HistoryPeriod.valid_to)
         .limit(1)
         .scalar_subquery()
@@ -239,10 +233,13 @@ def value_at(session: Session, attribute: str, on: dt.date) -> ColumnElement[str
 
 def changed_after(session: Session, attribute: str, on: dt.date) -> bool:
     """Whether any youth's `attribute` had another value on `on` than it has now."""
-    query = select(HistoryPeriod.id).where(
-        HistoryPeriod.kind == attribute, HistoryPeriod.valid_to > on
-    )
+    query = select(HistoryPeriod.id).where(*_ending_after(attribute, on))
     return session.execute(query.limit(1)).first() is not None
+
+
+def _ending_after(attribute: str, on: dt.date) -> tuple[ColumnElement[bool], ...]:
+    """The periods of `attribute` that end after `on`: its youths had another value then."""
+    return HistoryPeriod.kind == attribute, HistoryPeriod.valid_to > on
 
 
 def status_at(session: Session, on: dt.date) -> ColumnElement[str]:

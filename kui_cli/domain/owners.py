@@ -199,8 +199,8 @@ def plan_owners(
     today: dt.date,
     staff: dict[int, Staff] | None = None,
 ) -> dict[int, Owner]:
-    """The plan owner of each youth (id -> birth date) that has one: the export's and the
-    overview's path over the whole register, without building a `Case` per youth. `staff`
+    """The plan owner of each youth (id -> birth date) that has one: the export's path
+    over the whole register, without building a `Case` per youth. `staff`
     is the caller's cache of staff members, kept across batches."""
     people = people_on_cases(session, list(born), today, staff, could_own=True)
     found = {yid: plan_owner(born[yid], today, on_case) for yid, on_case in people.items()}

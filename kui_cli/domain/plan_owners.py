@@ -1,4 +1,5 @@
-"""The plan owner of each youth: the one hook the monthly export and the overview read.
+"""The plan owner of each youth: the hook the monthly export reads (the overview counts the
+youths without one in SQL, `owners.has_plan_owner`).
 
 The rule belongs to the plan (`owners.plan_owner`: under 18 the UU counsellor, from 18 the
 jobcentre adviser, Sønderborg's seed); this adapts it to a batch of ids on a date.
