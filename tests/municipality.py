@@ -35,9 +35,8 @@ YOUTHS: dict[str, tuple[dt.date, str, str, str]] = {
     "Lars": (D(2010, 8, 8), "2026-11-18", "none", "B"),
 }
 SINCE = {"Freja": "2025-06-01"}
-# The plan owners on 2026-10-31 as `kui_cli.domain.plan_owners.owners` derives them: none until
-# the plan's owner rule is wired in there; with it, {"Bo": "AB"} (under 18 the UU coordinator;
-# Ida's UU coordinator does not own the plan of a 30-year-old, Emil's is only proposed).
+# The plan owners on 2026-10-31 (`owners.plan_owner`): under 18 the UU coordinator owns the plan;
+# Ida's UU coordinator does not own the plan of a 30-year-old, Emil's is only proposed.
 PLAN_OWNERS: dict[str, str] = {"Bo": "AB"}
 
 # (youth, options, --today): the youths' stories after registration, through `youth update`.

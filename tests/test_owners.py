@@ -181,28 +181,36 @@ def test_youth_show_names_the_professionals(ready: KuiRunner) -> None:
     assert "professionals" in ok(ready("youth", "show", str(ida))).stdout
 
 
-def test_the_registers_plan_owners_agree_with_each_youths_case(
+def test_the_plan_owner_in_sql_agrees_with_each_youths_case(
     crowd: tuple[KuiRunner, dict], db_url: str
 ) -> None:
-    """`plan_owners` (the export and overview path) reads only the people who could own a plan
-    (active, of the owning role, consent given) and must choose exactly as `cases` does with
-    everyone on the case: the same owner, the same day they became responsible."""
+    """`plan_owner_initials` (the export asks the database) must choose exactly as `cases` does
+    in Python with everyone on the case, down to the longest-serving of two advisers (started
+    later but added first; started the same day)."""
     from sqlalchemy import select
     from sqlmodel import Session
 
-    from kui_cli.domain import plan_owners
     from kui_cli.models import Youth
 
-    _kui, ids = crowd
+    kui, _ids = crowd
+    add_staff(kui, "GH", "jobcenter")
+    for number, starts in (("2001", ("2026-05-01", "2026-03-01")), ("2002", ("2026-04-01",) * 2)):
+        youth = ok(
+            kui("youth", "add", "--cpr", cpr_for(dt.date(2004, 6, 1), number), "--name", number)
+        )
+        for adviser, start in zip(("EF", "GH"), starts, strict=True):
+            add_effort(kui, int(youth.stdout), adviser, "--start", start, today="2026-06-01")
     engine = db.get_engine(db_url)
     with Session(engine) as session:
         youths = list(session.execute(select(Youth)).scalars())
-        born = {y.id: y.birth_date for y in youths if y.id is not None}
         for day in (dt.date(2026, 11, 22), dt.date(2028, 3, 15)):
             expected = {
-                i: c.owner for i, c in owners.cases(session, youths, day).items() if c.owner
+                i: c.owner.staff.initials
+                for i, c in owners.cases(session, youths, day).items()
+                if c.owner
             }
-            assert owners.plan_owners(session, born, day) == expected
-            initials = plan_owners.owners(session, list(ids.values()), day)
-            assert initials == {i: owner.staff.initials for i, owner in expected.items()}
+            query = select(Youth.id, owners.plan_owner_initials(day))
+            found = {i: initials for i, initials in session.execute(query) if initials}
+            assert found == expected
             assert 0 < len(expected) < len(youths)
+            assert {found[y.id] for y in youths if y.name in ("2001", "2002")} == {"GH", "EF"}

@@ -17,10 +17,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from kui_cli.domain import ages, history, measures, plan_owners
+from kui_cli.domain import ages, history, measures, owners
 from kui_cli.domain.kui import kui_youth_during
 from kui_cli.domain.months import Period
-from kui_cli.domain.plan_owners import PlanOwners
 from kui_cli.domain.profile import Profile
 from kui_cli.models import DutyEpisode, Youth
 
@@ -44,41 +43,37 @@ COLUMNS = [
 BATCH = 1000
 
 
-def monthly_rows(
-    session: Session,
-    period: Period,
-    profile: Profile,
-    owners_of: PlanOwners | None = None,
-) -> Iterator[dict[str, Any]]:
+def monthly_rows(session: Session, period: Period, profile: Profile) -> Iterator[dict[str, Any]]:
     """The export's rows, in youth order, as the database yields them: every youth in KUI on
     some day of the month (the one rule, `kui_youth_during`) who is in the register by its end.
 
-    Need, status, age group, coordinator and team are as of the month's last day (or `today` while
-    the month runs); counts are over the month; `transitions` is the birthday in the month that
-    moves the youth on (`turns-18`, `turns-25`, `leaves-kui`), if any. The plan owner comes from
-    `owners_of` per batch of ids when given, else from the rule over the birth dates the query
-    already read (`plan_owners.Batches`: no extra query for them, staff loaded once).
+    Need, status, age group, coordinator, team and plan owner are as of the month's last day (or
+    `today` while the month runs); counts are over the month; `transitions` is the birthday in the
+    month that moves the youth on (`turns-18`, `turns-25`, `leaves-kui`), if any.
 
-    At a million youths this runs for every one of 170,000 rows, so the per-row work is kept to
-    a dictionary: the database computes every figure it can; age group and transition depend
-    only on birth date and status, of which there are a few thousand distinct values, so each
-    is worked out once (`functools.cache`) by the same functions as everywhere else.
+    At a million youths this runs for every one of 170,000 rows, so it is one query and the
+    per-row work is kept to a dictionary: the database computes every figure (the plan owner and
+    the changes they have not seen included); age group and transition depend only on birth date
+    and status, of which there are a few thousand distinct values, so each is worked out once
+    (`functools.cache`) by the same functions as everywhere else.
     """
     as_of = period.as_of
     measures.without_jit(session)
     met, missed = measures.deadlines(period.start, period.end, period.today)
+    plan_owner = owners.plan_owner_initials(as_of)
     query = (
         select(
-            Youth.id,
             Youth.subject_key,
             Youth.birth_date,
-            history.need_at(session, as_of).label("need"),
-            history.status_at(session, as_of).label("status"),
-            measures.coordinator_initials(as_of).label("coordinator"),
-            measures.team_slug(as_of).label("team"),
-            measures.plan_changes(period.start, as_of).label("plan_changes"),
-            _per_youth(met).label("met"),
-            _per_youth(missed).label("missed"),
+            history.need_at(session, as_of),
+            history.status_at(session, as_of),
+            measures.coordinator_initials(as_of),
+            measures.team_slug(as_of),
+            plan_owner,
+            measures.plan_changes(period.start, as_of),
+            measures.unacknowledged(as_of, plan_owner),
+            _per_youth(met),
+            _per_youth(missed),
         )
         .where(kui_youth_during(period.start, as_of), history.known_on(as_of))
         .order_by(Youth.id)
@@ -87,34 +82,39 @@ def monthly_rows(
     upper = profile.upper_age
     age_group = cache(lambda born, status: ages.age_group(born, status, as_of, upper))
     transition_of = cache(lambda born: transition(born, period.start, as_of, upper))
-    batches = plan_owners.Batches()
     so_far = period.so_far
     # Core rows on the session's connection (in its transaction): the ORM's loading step would
     # cost more per row than everything this function does with it.
-    for batch in session.connection().execute(query).partitions():
-        if owners_of is None:
-            owners = batches.initials(session, {row[0]: row[2] for row in batch}, as_of)
-        else:
-            owners = owners_of(session, [row[0] for row in batch], as_of)
-        unacknowledged = measures.unacknowledged(session, [row[0] for row in batch], as_of, owners)
-        for youth_id, key, born, need, status, coordinator, team, changes, n_met, n_missed in batch:
-            yield {
-                "export_key": key,
-                "birth_year": born.year,
-                "age_group": age_group(born, status),
-                "need": need,
-                "status": status,
-                "coordinator": coordinator,
-                "team": team,
-                "plan_owner": owners.get(youth_id),
-                "plan_changes": changes,
-                "unacknowledged": unacknowledged[youth_id],
-                "deadlines_met": int(n_met),
-                "deadlines_missed": int(n_missed),
-                "transitions": transition_of(born),
-                "as_of": as_of,
-                "so_far": so_far,
-            }
+    for (
+        key,
+        born,
+        need,
+        status,
+        coordinator,
+        team,
+        owner,
+        changes,
+        unseen,
+        n_met,
+        n_missed,
+    ) in session.connection().execute(query):
+        yield {
+            "export_key": key,
+            "birth_year": born.year,
+            "age_group": age_group(born, status),
+            "need": need,
+            "status": status,
+            "coordinator": coordinator,
+            "team": team,
+            "plan_owner": owner,
+            "plan_changes": changes,
+            "unacknowledged": unseen,
+            "deadlines_met": int(n_met),
+            "deadlines_missed": int(n_missed),
+            "transitions": transition_of(born),
+            "as_of": as_of,
+            "so_far": so_far,
+        }
 
 
 def _per_youth(per_episode: Any) -> Any:

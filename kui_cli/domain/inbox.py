@@ -13,10 +13,10 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlmodel import Session
 
-from kui_cli.domain import access, audit, owners
+from kui_cli.domain import access, audit, initials, owners
 from kui_cli.domain import staff as staff_domain
 from kui_cli.domain.audit import Actor
 from kui_cli.errors import KuiError
@@ -67,7 +67,7 @@ def open_changes(session: Session, member: Staff, since: dict[int, dt.date]) -> 
         .where(
             or_(*windows),
             ChangeLog.acknowledged_at.is_(None),
-            func.upper(ChangeLog.by) != member.initials.upper(),
+            initials.folded(ChangeLog.by) != initials.fold(member.initials),
         )
         .order_by(ChangeLog.at, ChangeLog.id)
     )
@@ -92,8 +92,8 @@ def open_counts(
     )
     found: dict[int, tuple[int, dt.date]] = {}
     for youth_id, by, effective_on in session.execute(query):
-        initials, since = owner_of[youth_id]
-        if by.upper() != initials.upper() and effective_on >= since:
+        owner, since = owner_of[youth_id]
+        if initials.fold(by) != initials.fold(owner) and effective_on >= since:
             count, oldest = found.get(youth_id, (0, effective_on))
             found[youth_id] = (count + 1, oldest)
     return found

@@ -8,13 +8,11 @@ defined once here, so the export's rows add up to the overview's totals.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
-from collections.abc import Mapping, Sequence
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, text
 from sqlmodel import Session
 
-from kui_cli.domain import ages, history, owners
+from kui_cli.domain import ages, history, initials, owners
 from kui_cli.domain.periods import open_during
 from kui_cli.models import (
     ChangeLog,
@@ -102,24 +100,18 @@ def plan_changes(start: dt.date, end: dt.date) -> ColumnElement[int]:
     )
 
 
-def unacknowledged(
-    session: Session, youth_ids: Sequence[int], on: dt.date, owners: Mapping[int, str]
-) -> Counter[int]:
-    """Per youth, the plan changes in effect by `on` that were not acknowledged by the end of
+def unacknowledged(on: dt.date, owner_initials: ColumnElement[str]) -> ColumnElement[int]:
+    """How many of the youth's plan changes in effect by `on` were not acknowledged by the end of
     that day; the owner's own changes do not count (the inbox lists changes by others)."""
     cutoff = dt.datetime.combine(on + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-    query = (
-        select(ChangeLog.youth_id, ChangeLog.by, func.count())
-        .where(ChangeLog.youth_id.in_(youth_ids), plan_change(), ChangeLog.effective_on <= on)
+    by_others = initials.folded(ChangeLog.by) != func.coalesce(owner_initials, "")
+    return (
+        select(func.count())
+        .where(ChangeLog.youth_id == Youth.id, plan_change(), ChangeLog.effective_on <= on)
         .where(or_(ChangeLog.acknowledged_at.is_(None), ChangeLog.acknowledged_at >= cutoff))
-        .group_by(ChangeLog.youth_id, ChangeLog.by)
+        .where(by_others)
+        .scalar_subquery()
     )
-    counts: Counter[int] = Counter()
-    owner_of = owners.get
-    for youth_id, by, n in session.connection().execute(query):  # Core rows: one per author
-        if by.upper() != (owner_of(youth_id) or "").upper():
-            counts[youth_id] += n
-    return counts
 
 
 def deadlines(

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
 from sqlmodel import Session
 
 from kui_cli.domain import ages
@@ -98,11 +97,23 @@ def has_plan_owner(today: dt.date) -> ColumnElement[bool]:
     a responsible of an active effort with the right role does, so an owner exists exactly when
     either of them has that role.
     """
-    role = owning_role(today)
-    return or_(
-        _on_case_with_role(Assignment, active_assignment(today), role),
-        _on_case_with_role(Effort, active_effort(today), role),
-    )
+    coordinator, responsible = _could_own(today)
+    return or_(coordinator.exists(), responsible.exists())
+
+
+def plan_owner_initials(today: dt.date) -> ColumnElement[str]:
+    """SQL on `youth`: the initials of the plan owner on `today`, or null; `plan_owner`'s choice
+    (the coordinator when their role fits, else the longest-serving fitting effort responsible),
+    so the export asks the database once instead of loading everyone on every case."""
+    coordinator, responsible = _could_own(today)
+    first_coordinator = coordinator.order_by(Assignment.id)
+    longest_serving = responsible.order_by(Effort.start_on, Effort.id)
+    return func.coalesce(*(_first(query) for query in (first_coordinator, longest_serving)))
+
+
+def _first(query: Select[tuple[str]]) -> ColumnElement[str]:
+    """The first value, correlated to the outer `youth` even inside another subquery."""
+    return query.limit(1).correlate(Youth).scalar_subquery()
 
 
 def owning_role(today: dt.date) -> ColumnElement[str]:
@@ -110,23 +121,18 @@ def owning_role(today: dt.date) -> ColumnElement[str]:
     return case((Youth.birth_date > ages.latest_birth_date_for_age(18, today), UU), else_=JOBCENTER)
 
 
-def could_own_plan(staff_id: Any, today: dt.date) -> list[ColumnElement[bool]]:
-    """SQL on `youth` and `staff`: `staff_id` is an active staff member of the owning role, the
-    only people `plan_owner` chooses among (with the coordinator's consent given)."""
-    return [Staff.id == staff_id, Staff.active.is_(True), Staff.role == owning_role(today)]
-
-
-def _on_case_with_role(
-    table: type[Assignment] | type[Effort], current: ColumnElement[bool], role: Any
-) -> ColumnElement[bool]:
-    """SQL on `youth`: a current row of `table` whose staff member is active with `role`."""
-    return exists().where(
-        table.youth_id == Youth.id,
-        current,
-        Staff.id == table.staff_id,
-        Staff.active.is_(True),
-        Staff.role == role,
+def _could_own(today: dt.date) -> tuple[Select[tuple[str]], Select[tuple[str]]]:
+    """The initials of the youth's active coordinator and of its active efforts' responsibles
+    who are active staff members of the owning role: whom `plan_owner` chooses among."""
+    role = owning_role(today)
+    fits = (Staff.active.is_(True), Staff.role == role)
+    coordinator = select(Staff.initials).where(
+        Assignment.youth_id == Youth.id, active_assignment(today), Staff.id == Assignment.staff_id
     )
+    responsible = select(Staff.initials).where(
+        Effort.youth_id == Youth.id, active_effort(today), Staff.id == Effort.staff_id
+    )
+    return coordinator.where(*fits), responsible.where(*fits)
 
 
 @dataclass(frozen=True)
@@ -193,45 +199,22 @@ def cases(session: Session, youths: Iterable[Youth], today: dt.date) -> dict[int
     }
 
 
-def plan_owners(
-    session: Session,
-    born: Mapping[int, dt.date],
-    today: dt.date,
-    staff: dict[int, Staff] | None = None,
-) -> dict[int, Owner]:
-    """The plan owner of each youth (id -> birth date) that has one: the export's path
-    over the whole register, without building a `Case` per youth. `staff`
-    is the caller's cache of staff members, kept across batches."""
-    people = people_on_cases(session, list(born), today, staff, could_own=True)
-    found = {yid: plan_owner(born[yid], today, on_case) for yid, on_case in people.items()}
-    return {yid: owner for yid, owner in found.items() if owner is not None}
-
-
 def people_on_cases(
-    session: Session,
-    youth_ids: Sequence[int],
-    today: dt.date,
-    staff: dict[int, Staff] | None = None,
-    *,
-    could_own: bool = False,
+    session: Session, youth_ids: Sequence[int], today: dt.date
 ) -> dict[int, list[OnCase]]:
-    """Coordinator (active or proposed) and effort responsibles per youth, oldest task first;
-    with `could_own` only the people `plan_owner` chooses among (the whole register's plan
-    owners read a third of the rows, and `plan_owner` on them gives the same owner).
+    """Coordinator (active or proposed) and effort responsibles per youth, oldest task first.
 
     Columns, not entities: a listing of thousands of youths must not build thousands of ORM
-    objects. The few staff members are entities, loaded once by id into `staff` (the caller's
-    cache, or one for this call), so a batch that names the same adviser a hundred times asks
-    for them once."""
-    members: dict[int, Staff] = {} if staff is None else staff
+    objects. The few staff members are entities, loaded once by id, so a batch that names the
+    same adviser a hundred times asks for them once."""
+    members: dict[int, Staff] = {}
     found: dict[int, list[OnCase]] = defaultdict(list)
     a = Assignment
-    open_now = active_assignment(today) if could_own else open_assignment(today)
     for start in range(0, len(youth_ids), BATCH):
         ids = youth_ids[start : start + BATCH]
         assignments = select(
             a.id, a.youth_id, a.consent, a.start_on, a.proposed_on, a.end_on, a.staff_id
-        ).where(a.youth_id.in_(ids), open_now)
+        ).where(a.youth_id.in_(ids), open_assignment(today))
         efforts = select(
             Effort.id,
             Effort.youth_id,
@@ -240,13 +223,6 @@ def people_on_cases(
             Effort.end_on,
             Effort.staff_id,
         ).where(Effort.youth_id.in_(ids), active_effort(today))
-        if could_own:
-            assignments = assignments.join(Youth, Youth.id == a.youth_id).where(
-                *could_own_plan(a.staff_id, today)
-            )
-            efforts = efforts.join(Youth, Youth.id == Effort.youth_id).where(
-                *could_own_plan(Effort.staff_id, today)
-            )
         connection = session.connection()  # Core rows: no ORM loading step per row
         assignments_found = connection.execute(assignments.order_by(a.id)).all()
         efforts_found = connection.execute(efforts.order_by(Effort.start_on, Effort.id)).all()

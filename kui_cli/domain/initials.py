@@ -1,0 +1,49 @@
+"""Initials compared whatever their case: who wrote a change, against who owns the plan.
+
+Staff initials are stored in upper case and consist of A-Z, Æ, Ø, Å and digits
+(`staff.normalise_initials`); the author of a change (`change_log.by`) is whatever `--user` was
+given. "The owner's own change" must mean the same in Python (the inbox, the agenda) and in SQL
+(the export counts it in the database), so case is folded by one explicit table, the letters that
+initials may hold, and not by `upper()`: Python's and PostgreSQL's upper() know all of Unicode
+(PostgreSQL turns the Turkish dotless "ı" into "I"), SQLite's only ASCII.
+"""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+from sqlalchemy import String, func
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+LOWER = string.ascii_lowercase + "æøå"
+UPPER = string.ascii_uppercase + "ÆØÅ"
+_TO_UPPER = str.maketrans(LOWER, UPPER)
+
+
+def fold(text: str) -> str:
+    """The text with the letters of initials in upper case, every other character as it is."""
+    return text.translate(_TO_UPPER)
+
+
+class folded(FunctionElement[str]):
+    """SQL: `fold` of a text column."""
+
+    type = String()
+    name = "folded"
+    inherit_cache = True
+
+
+@compiles(folded)
+def _folded_sqlite(element: folded, compiler: Any, **kw: Any) -> str:
+    """SQLite's upper() folds ASCII only (it is built without ICU); the Danish letters follow."""
+    expression = func.upper(*element.clauses)
+    for lower, upper in zip("æøå", "ÆØÅ", strict=True):
+        expression = func.replace(expression, lower, upper)
+    return str(compiler.process(expression, **kw))
+
+
+@compiles(folded, "postgresql")
+def _folded_postgresql(element: folded, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(func.translate(*element.clauses, LOWER, UPPER), **kw))
