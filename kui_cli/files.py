@@ -2,8 +2,8 @@
 
 A file appears whole or not at all (written to a temporary file beside it, then renamed), with
 mode 0600 because an export is personal data even when pseudonymised. The export's three formats
-are written row by row as the rows come, so a large municipality needs no more memory than a
-small one.
+are written batch by batch as the database streams the rows, so a large municipality needs no
+more memory than a small one.
 """
 
 from __future__ import annotations
@@ -15,6 +15,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TextIO
+
+from sqlalchemy import Select, String, TypeDecorator, case, not_, type_coerce
+from sqlalchemy.sql.elements import Label
+from sqlmodel import Session
 
 from kui_cli import render
 from kui_cli.errors import KuiError
@@ -33,69 +37,88 @@ def destination(path: Path | None, *, force: bool = False) -> Iterator[Path | No
         yield temporary
 
 
-def write_rows(
-    rows: Iterable[dict[str, Any]],
-    fmt: str,
-    columns: Sequence[str],
-    target: Path | None,
-    sheet: str = "kui",
-) -> None:
-    """Rows as csv, json or xlsx, to `target` or (csv, json) standard output."""
+BATCH = 1000  # rows per fetch from the database (a server-side cursor on PostgreSQL)
+
+
+def write_query(
+    session: Session, query: Select[Any], fmt: str, target: Path | None, sheet: str = "kui"
+) -> int:
+    """The query's rows as csv, json or xlsx, to `target` or (csv, json) standard output, as the
+    database streams them; the columns are the query's labels. Returns how many rows were
+    written (the audit log records it)."""
+    if fmt == "xlsx" and target is None:
+        raise KuiError("xlsx needs a file: give --out FILE")
+    columns = [column.name for column in query.selected_columns]
+    if fmt == "csv":
+        query = csv_cells(query)
+    # Core rows on the session's connection (in its transaction), a batch at a time.
+    result = session.connection().execute(query.execution_options(yield_per=BATCH))
+    batches = result.partitions()
     if fmt == "xlsx":
-        if target is None:
-            raise KuiError("xlsx needs a file: give --out FILE")
-        write_xlsx(rows, columns, target, sheet)
-        return
+        assert target is not None
+        return write_xlsx(batches, columns, target, sheet)
     with (
         target.open("w", encoding="utf-8", newline="") if target else nullcontext(sys.stdout) as out
     ):
         if fmt == "csv":
-            write_csv(rows, columns, out)
-        else:
-            write_json(rows, out)
+            return write_csv(batches, columns, out)
+        return write_json(batches, columns, out)
 
 
-class Counted:
-    """Passes rows through and counts them (the audit log records how many left)."""
-
-    def __init__(self, rows: Iterable[dict[str, Any]]) -> None:
-        self.rows = rows
-        self.count = 0
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        for row in self.rows:
-            self.count += 1
-            yield row
+def csv_cells(query: Select[Any]) -> Select[Any]:
+    """The query with every column as the csv module must receive it to write what
+    `render.cell` writes, so rows go from the database to the file untouched: a boolean as
+    yes/no (in SQL), a date as the text it is stored as (SQLite) or a date (PostgreSQL), whose
+    text is its ISO form; text and integers as they are."""
+    return query.with_only_columns(
+        *(_csv_cell(column).label(column.name) for column in query.selected_columns)
+    )
 
 
-# Values that the csv module writes exactly as `render.cell` does: None as an empty cell, text
-# and integers as themselves, a date in ISO form. Booleans, floats, datetimes and lists differ.
-AS_IS = frozenset({str, int, type(None), dt.date})
+def _csv_cell(column: Any) -> Any:
+    expression = column.element if isinstance(column, Label) else column
+    sql_type = expression.type
+    if isinstance(sql_type, TypeDecorator):  # SQLModel's text columns
+        sql_type = sql_type.impl_instance
+    kind = sql_type.python_type
+    if kind is bool:
+        return case((expression, "yes"), (not_(expression), "no"))
+    if kind is dt.date:
+        return type_coerce(expression, String)
+    if kind in (str, int):
+        return expression
+    raise TypeError(f"no csv cell for {column.name}, of type {expression.type}")
 
 
-def write_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str], out: TextIO) -> None:
-    """A header, then one line per row as it comes; cells as `render.cell` writes them.
+Batches = Iterable[Sequence[Sequence[Any]]]
 
-    The export writes a million cells: only the values the csv module would write differently
-    go through `render.cell`, the rest are handed to the writer as they are."""
+
+def write_csv(batches: Batches, columns: Sequence[str], out: TextIO) -> int:
+    """A header, then the rows batch by batch as they come (`csv_cells` made them ready)."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
-    cell = render.cell
-    for row in rows:
-        values = list(map(row.get, columns))
-        if not AS_IS.issuperset(map(type, values)):
-            values = [v if type(v) in AS_IS else cell(v) for v in values]
-        writer.writerow(values)
+    written = 0
+    for batch in batches:
+        writer.writerows(batch)
+        written += len(batch)
+    return written
 
 
-def write_json(rows: Iterable[dict[str, Any]], out: TextIO) -> None:
-    """A JSON list, streamed (the renderer's JSON listing writes one row at a time)."""
-    render.listing(rows, render.Format.json, out=out)
+def write_json(batches: Batches, columns: Sequence[str], out: TextIO) -> int:
+    """A JSON list of objects, streamed (the renderer's JSON listing writes one row at a time)."""
+    written = 0
+
+    def objects() -> Iterator[dict[str, Any]]:
+        nonlocal written
+        for batch in batches:
+            written += len(batch)
+            yield from (dict(zip(columns, row, strict=True)) for row in batch)
+
+    render.listing(objects(), render.Format.json, out=out)
+    return written
 
 
-def write_xlsx(
-    rows: Iterable[dict[str, Any]], columns: Sequence[str], path: Path, sheet: str
-) -> None:
+def write_xlsx(batches: Batches, columns: Sequence[str], path: Path, sheet: str) -> int:
     """An Excel sheet: a bold, frozen header row; numbers, booleans and dates as typed cells.
 
     xlsxwriter's constant-memory mode flushes each row to disk as it is written; its scratch
@@ -116,13 +139,15 @@ def write_xlsx(
         worksheet.set_column(0, 0, 26)
         worksheet.set_column(1, len(columns) - 1, 13)
         worksheet.write_row(0, 0, list(columns), bold)
-        last = 0
-        for last, row in enumerate(rows, start=1):
-            for col, name in enumerate(columns):
-                _write_cell(worksheet, last, col, row.get(name))
-        worksheet.autofilter(0, 0, last, len(columns) - 1)
+        written = 0
+        for row in (row for batch in batches for row in batch):
+            written += 1
+            for col, value in enumerate(row):
+                _write_cell(worksheet, written, col, value)
+        worksheet.autofilter(0, 0, written, len(columns) - 1)
     finally:
         workbook.close()
+    return written
 
 
 def _write_cell(worksheet: Any, row: int, col: int, value: Any) -> None:

@@ -7,12 +7,14 @@ import datetime as dt
 import io
 import json
 from pathlib import Path
+from typing import TextIO
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
+from kui_cli import files
 from kui_cli.app import app
 from kui_cli.domain import export
 from tests import municipality
@@ -297,15 +299,6 @@ def test_the_owners_own_changes_do_not_count_whatever_the_case_of_their_initials
     assert (bo["plan_owner"], bo["plan_changes"], bo["unacknowledged"]) == ("AB", 6, 0)
 
 
-def test_transition_kinds() -> None:
-    oct_ = (dt.date(2026, 10, 1), dt.date(2026, 10, 31))
-    assert export.transition(dt.date(2008, 10, 15), *oct_, 30) == "turns-18"
-    assert export.transition(dt.date(2001, 10, 31), *oct_, 30) == "turns-25"
-    assert export.transition(dt.date(2001, 10, 31), *oct_, 25) == "leaves-kui"
-    assert export.transition(dt.date(1996, 10, 1), *oct_, 30) == "leaves-kui"
-    assert export.transition(dt.date(2008, 11, 1), *oct_, 30) is None
-
-
 @pytest.mark.own_staff
 def test_a_failure_midway_leaves_no_file_and_no_audit(
     ready: KuiRunner,
@@ -316,11 +309,11 @@ def test_a_failure_midway_leaves_no_file_and_no_audit(
 ) -> None:
     from kui_cli.errors import KuiError
 
-    def broken(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
-        yield {"export_key": "x"}
+    def broken(batches: object, columns: list[str], out: TextIO) -> int:
+        out.write(",".join(columns) + "\n")
         raise KuiError("the database went away")
 
-    monkeypatch.setattr(export, "monthly_rows", broken)
+    monkeypatch.setattr(files, "write_csv", broken)
     (tmp_path / "out").mkdir()
     before = snapshot(db_url)
     result = ready(

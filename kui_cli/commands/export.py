@@ -48,10 +48,10 @@ def monthly(
     period = months.parse_month(month, invocation.state(ctx).today)
     sheet = f"{period.month} so far" if period.so_far else period.month
     with files.destination(out, force=force) as target, invocation.session(ctx) as (session, actor):
-        rows = files.Counted(export.monthly_rows(session, period, profile.current(session)))
-        files.write_rows(rows, fmt.value, export.COLUMNS, target, sheet)
-        audit.record(session, actor, "export", filters={"month": period.month}, rows=rows.count)
+        query = export.monthly_query(session, period, profile.current(session))
+        count = files.write_query(session, query, fmt.value, target, sheet)
+        audit.record(session, actor, "export", filters={"month": period.month}, rows=count)
     if out:
-        render.message(f"Exported {rows.count} youths for {period.month} to {out}.")
+        render.message(f"Exported {count} youths for {period.month} to {out}.")
     if period.so_far:
         render.warning(f"{period.month} is not over: exported so far, up to {period.as_of}.")

@@ -57,6 +57,25 @@ def aged(youngest: int, oldest: int, on: dt.date) -> ColumnElement[bool]:
     )
 
 
+def age_group(
+    born: ColumnElement[dt.date], status: ColumnElement[str], on: dt.date, upper_age: int
+) -> ColumnElement[int]:
+    """SQL: `ages.age_group` (null from the upper age, 1 primary school, 2 under 18, 3 18-24,
+    4 from 25), so the export's rows leave the database finished."""
+    return case(
+        (at_least(born, upper_age, on), None),
+        (status == ages.PRIMARY_SCHOOL, 1),
+        (~at_least(born, 18, on), 2),
+        (~at_least(born, 25, on), 3),
+        else_=4,
+    )
+
+
+def at_least(born: ColumnElement[dt.date], age: int, on: dt.date) -> ColumnElement[bool]:
+    """SQL: `age` years old or more on `on` (`ages.latest_birth_date_for_age`)."""
+    return born <= ages.latest_birth_date_for_age(age, on)
+
+
 def coordinator_initials(on: dt.date) -> ColumnElement[str]:
     """The initials of the youth's active coordinator on `on` (the latest started), or null."""
     return (

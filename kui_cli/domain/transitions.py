@@ -17,7 +17,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, case, or_, select
 from sqlmodel import Session
 
 from kui_cli.domain import access, ages, audit
@@ -59,6 +59,18 @@ def birth_range(age: int, start: dt.date, end: dt.date) -> tuple[dt.date, dt.dat
     start..end (both included), by the same rule as `ages.age_on`."""
     after = ages.latest_birth_date_for_age(age, start - dt.timedelta(days=1))
     return after, ages.latest_birth_date_for_age(age, end)
+
+
+def kind_between(
+    born: ColumnElement[dt.date], start: dt.date, end: dt.date, upper_age: int
+) -> ColumnElement[str]:
+    """SQL: the kind of the youth's transition start..end (a month: at most one), or null; the
+    rule of `between`, for a query that needs it as a column (the monthly export)."""
+    windows = ((birth_range(age, start, end), kind) for age, kind in milestones(upper_age))
+    return case(
+        *((and_(born > after, born <= upto), kind) for (after, upto), kind in windows),
+        else_=None,
+    )
 
 
 def team_change(session: Session, found: list[Transition], upper_age: int) -> list[Transition]:

@@ -1,0 +1,101 @@
+"""The export asks the database for every cell: each SQL expression must give what the Python rule
+gives, on SQLite and PostgreSQL, around birthdays, leap days and the profile's upper age."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Date, Engine, create_engine, literal, select
+
+from kui_cli.domain import ages, measures, transitions
+
+BORN = st.dates(dt.date(1990, 1, 1), dt.date(2026, 12, 31))
+DAYS = st.dates(dt.date(2020, 1, 1), dt.date(2032, 12, 31))
+UPPER = st.integers(18, 30)
+STATUS = st.sampled_from([ages.PRIMARY_SCHOOL, "none", "job"])
+EVERY_TIME = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = create_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+def evaluate(engine: Engine, expression: object) -> object:
+    with engine.connect() as connection:
+        return connection.execute(select(expression)).scalar()
+
+
+@EVERY_TIME
+@given(born=BORN, status=STATUS, on=DAYS, upper=UPPER)
+@example(born=dt.date(2008, 2, 29), status="none", on=dt.date(2026, 2, 28), upper=30)
+@example(born=dt.date(2008, 2, 29), status="none", on=dt.date(2026, 3, 1), upper=30)
+@example(born=dt.date(2001, 10, 31), status="none", on=dt.date(2026, 10, 31), upper=25)
+def test_age_group_in_sql_is_the_rule(
+    engine: Engine, born: dt.date, status: str, on: dt.date, upper: int
+) -> None:
+    expression = measures.age_group(literal(born, Date), literal(status), on, upper)
+    assert evaluate(engine, expression) == ages.age_group(born, status, on, upper)
+
+
+def months() -> st.SearchStrategy[tuple[dt.date, dt.date]]:
+    """A month, or the part of it up to a day in it (a month that is not over)."""
+    firsts = st.builds(dt.date, st.integers(2020, 2032), st.integers(1, 12), st.just(1))
+    return firsts.flatmap(
+        lambda first: st.integers(0, 30).map(
+            lambda days: (first, min(first + dt.timedelta(days=days), last_day(first)))
+        )
+    )
+
+
+def last_day(first: dt.date) -> dt.date:
+    following = first.replace(year=first.year + first.month // 12, month=first.month % 12 + 1)
+    return following - dt.timedelta(days=1)
+
+
+def rule(born: dt.date, start: dt.date, end: dt.date, upper: int) -> str | None:
+    """`transitions.between` on one youth: the first milestone whose birthday falls start..end."""
+    found = [
+        kind
+        for age, kind in transitions.milestones(upper)
+        if start <= ages.birthday(born, age) <= end
+    ]
+    return found[0] if found else None
+
+
+@EVERY_TIME
+@given(born=BORN, month=months(), upper=UPPER)
+@example(born=dt.date(2008, 2, 29), month=(dt.date(2026, 3, 1), dt.date(2026, 3, 31)), upper=30)
+@example(born=dt.date(2008, 2, 29), month=(dt.date(2026, 2, 1), dt.date(2026, 2, 28)), upper=30)
+@example(born=dt.date(2001, 10, 31), month=(dt.date(2026, 10, 1), dt.date(2026, 10, 31)), upper=25)
+def test_transition_in_sql_is_the_rule(
+    engine: Engine, born: dt.date, month: tuple[dt.date, dt.date], upper: int
+) -> None:
+    start, end = month
+    expression = transitions.kind_between(literal(born, Date), start, end, upper)
+    assert evaluate(engine, expression) == rule(born, start, end, upper)
+
+
+@pytest.mark.parametrize(
+    ("born", "upper", "kind"),
+    [
+        (dt.date(2008, 10, 15), 30, "turns-18"),
+        (dt.date(2001, 10, 31), 30, "turns-25"),
+        (dt.date(2001, 10, 31), 25, "leaves-kui"),
+        (dt.date(1996, 10, 1), 30, "leaves-kui"),
+        (dt.date(2008, 11, 1), 30, None),
+    ],
+)
+def test_transition_kinds_in_october(
+    engine: Engine, born: dt.date, upper: int, kind: str | None
+) -> None:
+    october = (dt.date(2026, 10, 1), dt.date(2026, 10, 31))
+    assert evaluate(engine, transitions.kind_between(literal(born, Date), *october, upper)) == kind
