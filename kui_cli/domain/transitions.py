@@ -6,8 +6,9 @@
 - the profile's upper age (`leaves-kui`): the youth leaves KUI. Where the upper age is 25 that
   birthday is one row, `leaves-kui`; below 25 there is no `turns-25`.
 
-`between` is the one computation: the `transitions` report, the agenda's handover items and the
-monthly export all call it, for any set of youths (SQL conditions) and any date window.
+`between` is the one computation: the `transitions` report and the agenda's handover items call
+it, for any set of youths (SQL conditions) and any date window. The monthly export needs the kind
+as a column of its query: `kind_between` is the same windows (`birth_range`) as SQL.
 """
 
 from __future__ import annotations
