@@ -932,6 +932,15 @@ def load_postgres(path: Path, url: str, log: Any = print) -> None:
         cursor = raw.cursor()
         cursor.execute("SET TIME ZONE 'UTC'")
         cursor.execute("DELETE FROM setting")
+        # COPY refuses tables under forced row-level security (schema 0003): lift it for the load
+        # and force it again in the same transaction.
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relforcerowsecurity "
+            "AND relnamespace = 'public'::regnamespace"
+        )
+        forced = [name for (name,) in cursor.fetchall()]
+        for name in forced:
+            cursor.execute(f'ALTER TABLE "{name}" NO FORCE ROW LEVEL SECURITY')
         for table in metadata.sorted_tables:
             columns = [c.name for c in table.columns]
             names = ", ".join(f'"{c}"' for c in columns)
@@ -944,6 +953,8 @@ def load_postgres(path: Path, url: str, log: Any = print) -> None:
                     f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
                     f'coalesce(max(id), 0) + 1, false) FROM "{table.name}"'
                 )
+        for name in forced:
+            cursor.execute(f'ALTER TABLE "{name}" FORCE ROW LEVEL SECURITY')
         raw.commit()
         cursor.execute("ANALYZE")
         raw.commit()
