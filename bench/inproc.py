@@ -49,10 +49,11 @@ class Statements:
 
 def replay(url: str, statements: list[tuple[str, Any]], repeat: int) -> tuple[float, int]:
     """The best time of running the statements and fetching all their rows, and the row count."""
-    from sqlalchemy import create_engine
+    from kui_cli import db
 
-    engine = create_engine(url)
-    raw = engine.raw_connection()
+    # kui's own engine: the connection settings the command ran with (PostgreSQL without JIT,
+    # SQLite's pragmas), not the driver's defaults.
+    raw = db.get_engine(url).raw_connection()
     best, rows = float("inf"), 0
     try:
         for _ in range(max(1, repeat)):
@@ -67,7 +68,6 @@ def replay(url: str, statements: list[tuple[str, Any]], repeat: int) -> tuple[fl
             raw.rollback()
     finally:
         raw.close()
-        engine.dispose()
     return best, rows
 
 

@@ -54,7 +54,6 @@ def monthly_query(session: Session, period: Period, profile: Profile) -> Select[
     hold them to it (`owners.plan_owner`, `ages.age_group`, `transitions.between`).
     """
     as_of = period.as_of
-    measures.without_jit(session)
     met, missed = measures.deadlines(period.start, period.end, period.today)
     plan_owner = owners.plan_owner_initials(as_of)
     status = history.status_at(session, as_of)

@@ -13,7 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, union
 from sqlmodel import Session
 
 from kui_cli.domain import access, audit, initials, owners
@@ -37,8 +37,10 @@ def owned_plans(session: Session, member: Staff, today: dt.date) -> dict[int, dt
     by_effort = select(Effort.youth_id).where(
         Effort.staff_id == member.id, owners.active_effort(today)
     )
+    # One IN over a UNION, not an OR of two: PostgreSQL, with row-level security on `youth`,
+    # would scan every youth to test the OR.
     candidates = select(Youth).where(
-        or_(Youth.id.in_(by_coordinator), Youth.id.in_(by_effort)), access.condition(session)
+        Youth.id.in_(union(by_coordinator, by_effort)), access.condition(session)
     )
     found = owners.cases(session, session.execute(candidates).scalars(), today)
     return {

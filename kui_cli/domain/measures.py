@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, text
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
 from kui_cli.domain import ages, history, initials, owners
 from kui_cli.domain.periods import open_during
@@ -28,14 +27,6 @@ from kui_cli.models import (
 NOT_PLAN_CHANGES = ("registered", "name", "phone", "email")
 
 assignment = CoordinatorAssignment
-
-
-def without_jit(session: Session) -> None:
-    """PostgreSQL estimates the per-youth subqueries as very costly and compiles each report
-    query with JIT, which takes longer than running it (1 s against 0.1 s at 200,000 youths):
-    switch JIT off for this transaction only."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL jit = off"))
 
 
 def plan_change() -> ColumnElement[bool]:

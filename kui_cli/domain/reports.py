@@ -90,7 +90,6 @@ def overview(
     period: Period,
 ) -> dict[str, Any]:
     """Every figure of the monthly overview, as the JSON contract of `report overview`."""
-    measures.without_jit(session)
     as_of = period.as_of
     kui_youths, without_owner = _kui_youths(session, period)
     result: dict[str, Any] = {
@@ -367,7 +366,6 @@ def measurement_day(year: int | None, today: dt.date) -> dt.date:
 def targets(session: Session, actor: Actor, profile: Profile, year: int | None) -> dict[str, Any]:
     """The two national 2030 targets measured on the register as of 1 October."""
     on = measurement_day(year, actor.today)
-    measures.without_jit(session)
     completed = or_(Youth.completed_on <= on, history.status_at(session, on) == "completed")
     neet = neet_on(session, on, job_hours_threshold(profile))
     rows = [
