@@ -69,6 +69,24 @@ def test_sqlite_pragmas(kui: KuiRunner, db_url: str) -> None:
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() == db.BUSY_TIMEOUT_MS
 
 
+def test_postgresql_sessions_run_without_jit(kui: KuiRunner, db_url: str) -> None:
+    """Row-level security inflates the planner's estimates; JIT would then compile kui's short
+    queries for longer than they run."""
+    if not db_url.startswith("postgresql"):
+        assert db._server_options(db_url) == {}
+        return
+    ok(kui("init"))
+    with db.get_engine(db_url).connect() as connection:
+        assert connection.execute(text("SHOW jit")).scalar() == "off"
+    db.dispose_engines()
+
+
+def test_options_given_in_the_url_are_kept() -> None:
+    url = "postgresql+psycopg://kui@localhost/kui?options=-c%20work_mem%3D64MB"
+    assert db._server_options(url) == {"options": "-c work_mem=64MB -c jit=off"}
+    assert db._server_options("postgresql://kui@localhost/kui") == {"options": "-c jit=off"}
+
+
 @pytest.mark.parametrize("name", ["soenderborg", "ishoej", "rebild", "lejre"])
 def test_shipped_profiles_load(name: str) -> None:
     loaded = profile.read_profile(name)
