@@ -16,7 +16,7 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import Select, String, TypeDecorator, case, not_, type_coerce
+from sqlalchemy import Select, TypeDecorator, case, not_
 from sqlalchemy.sql.elements import Label
 from sqlmodel import Session
 
@@ -68,8 +68,7 @@ def write_query(
 def csv_cells(query: Select[Any]) -> Select[Any]:
     """The query with every column as the csv module must receive it to write what
     `render.cell` writes, so rows go from the database to the file untouched: a boolean as
-    yes/no (in SQL), a date as the text it is stored as (SQLite) or a date (PostgreSQL), whose
-    text is its ISO form; text and integers as they are."""
+    yes/no (in SQL); text, integers and dates (whose text is their ISO form) as they are."""
     return query.with_only_columns(
         *(_csv_cell(column).label(column.name) for column in query.selected_columns)
     )
@@ -83,9 +82,7 @@ def _csv_cell(column: Any) -> Any:
     kind = sql_type.python_type
     if kind is bool:
         return case((expression, "yes"), (not_(expression), "no"))
-    if kind is dt.date:
-        return type_coerce(expression, String)
-    if kind in (str, int):
+    if kind in (str, int, dt.date):
         return expression
     raise TypeError(f"no csv cell for {column.name}, of type {expression.type}")
 
