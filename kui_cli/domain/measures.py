@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
 from kui_cli.domain import ages, history, initials, owners
 from kui_cli.domain.periods import open_during
+from kui_cli.errors import KuiError
 from kui_cli.models import (
     ChangeLog,
     CoordinatorAssignment,
@@ -48,23 +49,38 @@ def aged(youngest: int, oldest: int, on: dt.date) -> ColumnElement[bool]:
     )
 
 
+def age_group_condition(
+    group: int,
+    today: dt.date,
+    upper_age: int,
+    born: ColumnElement[dt.date] = Youth.birth_date,
+    status: ColumnElement[str] = Youth.status,
+) -> ColumnElement[bool]:
+    """SQL for `age_group == group` on `today`, the same rule as `ages.age_group`: by default
+    the youth's current status, or the status it had on a day (`history.status_at`)."""
+    born_18 = ages.latest_birth_date_for_age(18, today)
+    born_25 = ages.latest_birth_date_for_age(25, today)
+    born_upper = ages.latest_birth_date_for_age(upper_age, today)
+    in_kui = born > born_upper
+    primary = status == ages.PRIMARY_SCHOOL
+    by_group = {
+        1: primary,
+        2: and_(~primary, born > born_18),
+        3: and_(~primary, born <= born_18, born > born_25),
+        4: and_(~primary, born <= born_25),
+    }
+    if group not in by_group:
+        raise KuiError(f"age group must be 1, 2, 3 or 4, got {group}")
+    return and_(in_kui, by_group[group])
+
+
 def age_group(
     born: ColumnElement[dt.date], status: ColumnElement[str], on: dt.date, upper_age: int
 ) -> ColumnElement[int]:
-    """SQL: `ages.age_group` (null from the upper age, 1 primary school, 2 under 18, 3 18-24,
-    4 from 25), so the export's rows leave the database finished."""
-    return case(
-        (at_least(born, upper_age, on), None),
-        (status == ages.PRIMARY_SCHOOL, 1),
-        (~at_least(born, 18, on), 2),
-        (~at_least(born, 25, on), 3),
-        else_=4,
-    )
-
-
-def at_least(born: ColumnElement[dt.date], age: int, on: dt.date) -> ColumnElement[bool]:
-    """SQL: `age` years old or more on `on` (`ages.latest_birth_date_for_age`)."""
-    return born <= ages.latest_birth_date_for_age(age, on)
+    """SQL: `ages.age_group` as a column (null from the upper age), so the export's rows leave
+    the database finished; the groups' conditions are `age_group_condition`'s."""
+    groups = ((age_group_condition(g, on, upper_age, born, status), g) for g in (1, 2, 3, 4))
+    return case(*groups, else_=None)
 
 
 def coordinator_initials(on: dt.date) -> ColumnElement[str]:

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select
 from sqlmodel import Session
 
-from kui_cli.domain import ages, recurrence, staff, youths
+from kui_cli.domain import ages, measures, recurrence, staff
 from kui_cli.domain.profile import Profile
 from kui_cli.errors import KuiError
 from kui_cli.models import Meeting, MeetingSeries, Referral, Staff, Team, TeamMember, Youth
@@ -54,7 +54,7 @@ class Target:
         in_kui = Youth.birth_date > ages.latest_birth_date_for_age(upper_age, today)
         parts: list[ColumnElement[bool]] = [in_kui]
         if self.age_groups:
-            groups = [youths.age_group_condition(g, today, upper_age) for g in self.age_groups]
+            groups = [measures.age_group_condition(g, today, upper_age) for g in self.age_groups]
             parts.append(or_(*groups))
         if self.needs:
             parts.append(Youth.need.in_(self.needs))

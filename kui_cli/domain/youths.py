@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlmodel import Session
 
 from kui_cli.domain import (
@@ -18,6 +18,7 @@ from kui_cli.domain import (
     codes,
     cpr,
     duty,
+    measures,
     owners,
     row_security,
     settings,
@@ -184,29 +185,11 @@ def _lookup(session: Session, reference: str) -> Youth:
     raise KuiError(f"unknown youth {reference!r}: give the youth's id or CPR number")
 
 
-def age_group_condition(group: int, today: dt.date, upper_age: int) -> ColumnElement[bool]:
-    """SQL for `age_group == group` on `today`, the same rule as `ages.age_group`."""
-    born_18 = ages.latest_birth_date_for_age(18, today)
-    born_25 = ages.latest_birth_date_for_age(25, today)
-    born_upper = ages.latest_birth_date_for_age(upper_age, today)
-    in_kui = Youth.birth_date > born_upper
-    primary = Youth.status == ages.PRIMARY_SCHOOL
-    by_group = {
-        1: primary,
-        2: and_(~primary, Youth.birth_date > born_18),
-        3: and_(~primary, Youth.birth_date <= born_18, Youth.birth_date > born_25),
-        4: and_(~primary, Youth.birth_date <= born_25),
-    }
-    if group not in by_group:
-        raise KuiError(f"age group must be 1, 2, 3 or 4, got {group}")
-    return and_(in_kui, by_group[group])
-
-
 def conditions(flt: YouthFilter, today: dt.date, profile: Profile) -> list[ColumnElement[bool]]:
     """The SQL conditions of a filter."""
     where: list[ColumnElement[bool]] = list(flt.extra)
     if flt.group is not None:
-        where.append(age_group_condition(flt.group, today, profile.upper_age))
+        where.append(measures.age_group_condition(flt.group, today, profile.upper_age))
     if flt.need is not None:
         where.append(Youth.need == codes.need(flt.need))
     if flt.status is not None:
