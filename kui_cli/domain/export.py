@@ -76,7 +76,7 @@ def monthly_query(session: Session, period: Period, profile: Profile) -> Select[
         "so_far": literal(period.so_far, Boolean),
     }
     return (
-        select(*(cell.label(name) for name, cell in cells.items()))
+        select(*(cells[name].label(name) for name in COLUMNS))
         .where(kui_youth_during(period.start, as_of), history.known_on(as_of))
         .order_by(Youth.id)
     )

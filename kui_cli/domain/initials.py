@@ -17,8 +17,9 @@ from sqlalchemy import String, func
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-LOWER = string.ascii_lowercase + "æøå"
-UPPER = string.ascii_uppercase + "ÆØÅ"
+DANISH_LOWER, DANISH_UPPER = "æøå", "ÆØÅ"
+LOWER = string.ascii_lowercase + DANISH_LOWER
+UPPER = string.ascii_uppercase + DANISH_UPPER
 _TO_UPPER = str.maketrans(LOWER, UPPER)
 
 
@@ -39,7 +40,7 @@ class folded(FunctionElement[str]):
 def _folded_sqlite(element: folded, compiler: Any, **kw: Any) -> str:
     """SQLite's upper() folds ASCII only (it is built without ICU); the Danish letters follow."""
     expression = func.upper(*element.clauses)
-    for lower, upper in zip("æøå", "ÆØÅ", strict=True):
+    for lower, upper in zip(DANISH_LOWER, DANISH_UPPER, strict=True):
         expression = func.replace(expression, lower, upper)
     return str(compiler.process(expression, **kw))
 
