@@ -1,17 +1,20 @@
-"""The export asks the database for every cell: each SQL expression must give what the Python rule
-gives, on SQLite and PostgreSQL, around birthdays, leap days and the profile's upper age."""
+"""The export and the agenda ask the database instead of Python: each SQL expression must give what
+the Python rule gives, on SQLite and PostgreSQL, around birthdays, leap days, the profile's upper
+age and deadline days."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Date, Engine, create_engine, literal, select
+from sqlalchemy import Date, Engine, create_engine, delete, insert, literal, select
 
-from kui_cli.domain import ages, measures, transitions
+from kui_cli.domain import ages, duty, measures, transitions
+from kui_cli.models import DutyEpisode, Youth
 
 BORN = st.dates(dt.date(1990, 1, 1), dt.date(2026, 12, 31))
 DAYS = st.dates(dt.date(2020, 1, 1), dt.date(2032, 12, 31))
@@ -99,3 +102,50 @@ def test_transition_kinds_in_october(
 ) -> None:
     october = (dt.date(2026, 10, 1), dt.date(2026, 10, 31))
     assert evaluate(engine, transitions.kind_between(literal(born, Date), *october, upper)) == kind
+
+
+NEAR = st.dates(dt.date(2026, 10, 1), dt.date(2026, 12, 31))
+STEPS = st.fixed_dictionaries(
+    {
+        "contact_deadline": NEAR,
+        "offer_deadline": NEAR,
+        "contacted_on": st.none() | NEAR,
+        "offered_on": st.none() | NEAR,
+    }
+)
+
+
+@pytest.fixture
+def episodes(engine: Engine) -> Engine:
+    """The youth and duty_episode tables, with one youth for the episodes to belong to."""
+    Youth.metadata.create_all(engine, tables=[Youth.__table__, DutyEpisode.__table__])
+    day = dt.date(2010, 1, 1)
+    row = {"cpr": "0101104321", "subject_key": "k", "name": "Ida", "birth_date": day}
+    row |= {"status": "none", "status_since": day, "need": "C", "registered_on": day}
+    with engine.begin() as connection:
+        connection.execute(insert(Youth).values(id=1, **row))
+    return engine
+
+
+@EVERY_TIME
+@given(steps=st.lists(STEPS, min_size=1, max_size=6), today=NEAR)
+@example(
+    steps=[
+        {
+            **dict.fromkeys(["contacted_on", "offered_on"]),
+            **dict.fromkeys(["contact_deadline", "offer_deadline"], dt.date(2026, 11, 22)),
+        }
+    ],
+    today=dt.date(2026, 11, 22),
+)
+def test_overdue_in_sql_is_the_rule(
+    episodes: Engine, steps: list[dict[str, dt.date | None]], today: dt.date
+) -> None:
+    rows = [{"id": n, "youth_id": 1, "out_since": today, **s} for n, s in enumerate(steps, 1)]
+    with episodes.begin() as connection:
+        connection.execute(delete(DutyEpisode))
+        connection.execute(insert(DutyEpisode), rows)
+        late = connection.execute(select(DutyEpisode.id).where(duty.is_overdue(today))).scalars()
+        found = set(late)
+    rule = {row["id"] for row in rows if duty.overdue(SimpleNamespace(**row), today)}
+    assert found == rule

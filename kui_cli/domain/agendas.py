@@ -133,17 +133,17 @@ def overdue_items(ctx: Context, so_far: list[Item]) -> list[Item]:
     query = (
         select(DutyEpisode)
         .join(Youth, Youth.id == DutyEpisode.youth_id)
-        .where(*duty.open_conditions(day), *ctx.automatic_condition())
+        .where(*duty.open_conditions(day), duty.is_overdue(day), *ctx.automatic_condition())
         .order_by(DutyEpisode.contact_deadline, DutyEpisode.id)
     )
-    items = []
-    for episode in ctx.session.execute(query).scalars():
-        late = duty.overdue(episode, day)
-        if late:
-            items.append(
-                Item(kind="overdue", text=_overdue_text(episode, late), youth_id=episode.youth_id)
-            )
-    return items
+    return [
+        Item(
+            kind="overdue",
+            text=_overdue_text(episode, duty.overdue(episode, day)),
+            youth_id=episode.youth_id,
+        )
+        for episode in ctx.session.execute(query).scalars()
+    ]
 
 
 def _overdue_text(episode: DutyEpisode, late: list[str]) -> str:

@@ -26,7 +26,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, exists, insert, select
+from sqlalchemy import ColumnElement, and_, exists, insert, or_, select
 from sqlmodel import Session
 
 from kui_cli.domain import access, ages, audit, calendar, changes, profile
@@ -124,6 +124,15 @@ def overdue(episode: Steps, today: dt.date) -> list[str]:
     if episode.offered_on is None and today > episode.offer_deadline:
         late.append("offer")
     return late
+
+
+def is_overdue(today: dt.date) -> ColumnElement[bool]:
+    """SQL on `duty_episode`: `overdue` finds a late step on `today`, so a reader that wants only
+    the late episodes (the agenda) never reads, nor checks access to, the others."""
+    return or_(
+        and_(DutyEpisode.contacted_on.is_(None), DutyEpisode.contact_deadline < today),
+        and_(DutyEpisode.offered_on.is_(None), DutyEpisode.offer_deadline < today),
+    )
 
 
 def next_deadline(episode: Steps) -> dt.date:
