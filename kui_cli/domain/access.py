@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select, true
 from sqlmodel import Session
 
-from kui_cli.domain import owners, row_security
+from kui_cli.domain import owners, row_security, staff
 from kui_cli.domain.audit import Actor
 from kui_cli.errors import KuiError
 from kui_cli.models import (
@@ -89,9 +89,7 @@ def establish(session: Session, actor: Actor) -> Access:
     """Check that the acting user may run this command at all, and remember what they may see."""
     if actor.command in EXEMPT:
         return _keep(session, Access(actor.user.upper(), None, True, True, actor.today))
-    member = session.execute(
-        select(Staff).where(func.upper(Staff.initials) == actor.user.strip().upper())
-    ).scalar()
+    member = staff.by_initials(session, actor.user)
     if member is None:
         if actor.command == BOOTSTRAP and not session.execute(select(Staff.id).limit(1)).first():
             return _keep(session, Access(actor.user.upper(), None, True, True, actor.today))

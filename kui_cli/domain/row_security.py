@@ -21,6 +21,7 @@ import re
 from sqlalchemy import event, text
 from sqlmodel import Session
 
+from kui_cli.domain import staff
 from kui_cli.domain.audit import Actor
 from kui_cli.errors import KuiError
 from kui_cli.models import Youth, metadata
@@ -58,10 +59,8 @@ def acting(session: Session, actor: Actor, asked: str | None) -> Actor:
     session.info[OWN_LOGIN] = None if service else (name, asked)
     if service:
         return actor
-    initials = session.execute(
-        text("SELECT initials FROM staff WHERE upper(initials) = upper(:name)"), {"name": name}
-    ).scalar()
-    return Actor(user=initials or name, command=actor.command, today=actor.today)
+    member = staff.by_initials(session, name)
+    return Actor(user=member.initials if member else name, command=actor.command, today=actor.today)
 
 
 def refuse_other_user(session: Session, actor: Actor) -> None:

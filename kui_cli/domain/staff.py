@@ -65,14 +65,16 @@ def find(session: Session, reference: str) -> Staff:
     """A staff member by initials (any case) or id."""
     ref = (reference or "").strip()
     staff_id = codes.parse_id(ref)
-    if staff_id is not None:
-        member = session.get(Staff, staff_id)
-    else:
-        query = select(Staff).where(func.upper(Staff.initials) == ref.upper())
-        member = session.execute(query).scalar()
+    member = session.get(Staff, staff_id) if staff_id is not None else by_initials(session, ref)
     if member is None:
         raise KuiError(f"unknown staff member {reference!r}")
     return member
+
+
+def by_initials(session: Session, initials: str) -> Staff | None:
+    """The staff member with these initials in any case (`--user ab`, a login named ab), if any."""
+    query = select(Staff).where(func.upper(Staff.initials) == initials.strip().upper())
+    return session.execute(query).scalar()
 
 
 def all_staff(session: Session) -> list[Staff]:
