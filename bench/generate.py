@@ -244,7 +244,7 @@ def staff_rows(town: Town) -> Iterator[tuple[Any, ...]]:
 
 
 def _age(born: dt.date) -> int:
-    from kui_cli.domain import ages
+    from kui_cli.domain.register import ages
 
     return ages.age_on(born, TODAY)
 
@@ -636,7 +636,7 @@ def referral_rows(town: Town) -> Iterator[tuple[Any, ...]]:
 
 def audit_rows(town: Town) -> Iterator[tuple[Any, ...]]:
     """Half a year of look-ups (one per 20 youths) with a hash chain that `audit verify` accepts."""
-    from kui_cli.domain import audit
+    from kui_cli.domain.protection import audit
 
     rng = town.rng
     count = max(10, town.n // 20)
@@ -683,7 +683,8 @@ def build(n: int, path: Path, log: Any = print, csv_target: Path | None = None) 
     """Create the database at `path` (kui's migrations) and fill it, and write the youths as the
     CSV file of `youth import` when `csv_target` is given; returns the meta data."""
     from kui_cli import db
-    from kui_cli.domain import history, profile, settings
+    from kui_cli.domain import profile, settings
+    from kui_cli.domain.register import history
 
     url = f"sqlite:///{path}"
     db.upgrade(url)
@@ -815,7 +816,7 @@ def build(n: int, path: Path, log: Any = print, csv_target: Path | None = None) 
 def _load_profile_teams(session: Any, loaded: Any) -> None:
     """Teams as `kui init` makes them, where this kui loads teams from the profile."""
     try:
-        from kui_cli.domain import teams
+        from kui_cli.domain.meetings import teams
     except ImportError:
         return
     load = getattr(teams, "load_profile", None)

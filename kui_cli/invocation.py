@@ -15,7 +15,7 @@ from kui_cli.state import State
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from kui_cli.domain.audit import Actor
+    from kui_cli.domain.protection.audit import Actor
 
 FormatOption = Annotated[
     Format, typer.Option("--format", "-f", help="Output: table, csv, json or markdown.")
@@ -39,7 +39,7 @@ def command_name(ctx: typer.Context) -> str:
 
 
 def actor(ctx: typer.Context) -> Actor:
-    from kui_cli.domain.audit import Actor
+    from kui_cli.domain.protection.audit import Actor
 
     st = state(ctx)
     return Actor(user=st.user, command=command_name(ctx), today=st.today)
@@ -49,12 +49,13 @@ def actor(ctx: typer.Context) -> Actor:
 def session(ctx: typer.Context) -> Iterator[tuple[Session, Actor]]:
     """A session committed as a whole when the command succeeds, rolled back when it fails.
 
-    It first establishes who acts (on PostgreSQL a staff member's own login, domain/row_security.py)
-    and what they may do (domain/access.py). A refusal by the access rule rolls the command back
-    like any error, and is then logged in a transaction of its own.
+    It first establishes who acts (on PostgreSQL a staff member's own login,
+    domain/protection/row_security.py) and what they may do (domain/protection/access.py). A
+    refusal by the access rule rolls the command back like any error, and is then logged in a
+    transaction of its own.
     """
     from kui_cli.db import session_scope
-    from kui_cli.domain import access, row_security
+    from kui_cli.domain.protection import access, row_security
 
     _startup_done()
     st = state(ctx)
@@ -66,7 +67,7 @@ def session(ctx: typer.Context) -> Iterator[tuple[Session, Actor]]:
             access.establish(db_session, who)
             yield db_session, who
     except access.Refused as refusal:
-        from kui_cli.domain import audit
+        from kui_cli.domain.protection import audit
 
         with session_scope(url) as log_session:
             filters = {"rule": refusal.rule}

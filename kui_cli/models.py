@@ -59,7 +59,7 @@ class Youth(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=200)
     registered_on: dt.date
     # The first day the register has a status for the youth: the registration, the start of the
-    # status registered with, or an earlier back-dated status (domain/history.py keeps it).
+    # status registered with, or an earlier back-dated status (domain/register/history.py keeps it).
     known_from: dt.date | None = None
     applied: str | None = Field(default=None, max_length=16)
     applied_on: dt.date | None = None
@@ -103,7 +103,7 @@ class HistoryPeriod(SQLModel, table=True):
     """A status or need a youth had before the current one, from `valid_from` (null: from before
     the first change) to the day before `valid_to`.
 
-    Derived from the change log by `domain/history.py` whenever a status or need change is
+    Derived from the change log by `domain/register/history.py` whenever a status or need change is
     recorded, so that reports count a past month without replaying the log per youth.
     """
 

@@ -12,8 +12,8 @@ import json
 import pytest
 from sqlalchemy import create_engine, select
 
-from kui_cli.domain import access
-from kui_cli.domain.audit import Actor
+from kui_cli.domain.protection import access
+from kui_cli.domain.protection.audit import Actor
 from kui_cli.errors import KuiError
 from kui_cli.models import AuditLog
 from tests.casework import BORN_16, add_staff, as_json
@@ -233,7 +233,8 @@ def test_automatic_agenda_items_are_found_among_the_users_own_youths(
     team 2 read thousands of youths for a coordinator who may see a handful)."""
     from sqlmodel import Session
 
-    from kui_cli.domain import agendas, meetings, profile, teams
+    from kui_cli.domain import profile
+    from kui_cli.domain.meetings import agendas, meetings, teams
 
     late = ("--status", "none", "--since", "2026-11-02")  # contact deadline 9 November: overdue
     fgu = ("--status", "fgu")  # team 2's group, no deadlines

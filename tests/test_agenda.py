@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from kui_cli import danish, render_agenda
-from kui_cli.domain import agendas, files, referrals
+from kui_cli.domain import files
+from kui_cli.domain.meetings import agendas, referrals
 from tests.conftest import KuiRunner, add_youth, cpr_for, leader, ok, snapshot
 
 BORN_16 = dt.date(2010, 3, 15)  # 16 on 2026-11-22, in team 2's group with status none

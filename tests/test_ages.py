@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kui_cli.domain import ages
+from kui_cli.domain.register import ages
 
 BORN = dt.date(2008, 12, 1)
 

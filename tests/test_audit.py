@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from kui_cli.domain import audit, audit_trail
+from kui_cli.domain.protection import audit, audit_trail
 from kui_cli.models import AuditLog
 from tests.conftest import KuiRunner, add_youth, cpr_for, leader, ok, snapshot
 

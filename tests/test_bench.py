@@ -18,7 +18,7 @@ import pytest
 
 from bench import generate
 from kui_cli import db
-from kui_cli.domain import audit
+from kui_cli.domain.protection import audit
 
 ROOT = Path(__file__).resolve().parents[1]
 KEYS = {"name", "seconds", "baseline", "baseline_seconds", "ratio", "target", "holds"}

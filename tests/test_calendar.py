@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kui_cli.domain import calendar
-from kui_cli.domain.calendar import nth_working_day_after, working_days
+from kui_cli.domain.law import calendar
+from kui_cli.domain.law.calendar import nth_working_day_after, working_days
 from kui_cli.errors import KuiError
 
 D = dt.date

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from kui_cli.domain import coordinators
+from kui_cli.domain.plan import coordinators
 from kui_cli.errors import KuiError
 from tests.casework import BIRTHDAY_18, BORN_16, add_staff, as_json, assign, shown
 from tests.conftest import KuiRunner, add_youth, ok, snapshot

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from stdnum.dk import cpr as stdnum_cpr
 from stdnum.exceptions import ValidationError
 
-from kui_cli.domain import cpr
+from kui_cli.domain.register import cpr
 from kui_cli.errors import KuiError
 
 TODAY = dt.date(2026, 11, 22)
@@ -107,6 +107,6 @@ def test_fast_compact_agrees_with_stdnum(text: str) -> None:
 @given(st.binary(max_size=100), st.text(alphabet="0123456789", min_size=10, max_size=10))
 def test_bulk_subject_keys_agree_with_hmac(secret: bytes, number: str) -> None:
     """The import's precomputed HMAC gives the same pseudonymous keys as the one-shot HMAC."""
-    from kui_cli.domain import audit
+    from kui_cli.domain.protection import audit
 
     assert audit.subject_keyer(secret)(number) == audit.subject_key(secret, number)

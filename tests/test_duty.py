@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, text
 
-from kui_cli.domain import duty
-from kui_cli.domain.duty import DutyRules
+from kui_cli.domain.law import duty
+from kui_cli.domain.law.duty import DutyRules
 from tests.conftest import KuiRunner, add_youth, cpr_for, ok, snapshot
 
 BORN_16 = dt.date(2010, 3, 15)  # 16 on 2026-04-01
@@ -412,7 +412,7 @@ def test_deadline_rules() -> None:
 def test_obligation_covers_the_ages_15_to_17_on_the_drop_out_day(
     born: dt.date, out: dt.date
 ) -> None:
-    from kui_cli.domain import ages
+    from kui_cli.domain.register import ages
 
     assert duty.is_obliged(born, out) == (15 <= ages.age_on(born, out) <= 17)
     assert duty.is_obliged(born, out) == (ages.birthday(born, 15) <= out < duty.ends_on(born))

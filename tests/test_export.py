@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from kui_cli import files
 from kui_cli.app import app
-from kui_cli.domain import export
+from kui_cli.domain.reports import export
 from tests import municipality
 from tests.conftest import KuiRunner, cpr_for, leader, ok, snapshot
 

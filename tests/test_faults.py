@@ -28,7 +28,7 @@ from sqlalchemy.exc import OperationalError
 from typer.testing import Result
 
 from kui_cli import db
-from kui_cli.domain import audit_trail, maintenance
+from kui_cli.domain.protection import audit_trail, maintenance
 from kui_cli.models import ChangeLog, Effort, Goal, Referral, Youth
 from tests.conftest import TODAY, KuiRunner, add_youth, leader, ok, snapshot
 from tests.inprocess import run

@@ -27,7 +27,8 @@ from hypothesis.strategies import SearchStrategy
 from sqlalchemy import text
 
 from kui_cli import db
-from kui_cli.domain import codes, cpr, profile, staff
+from kui_cli.domain import codes, profile, staff
+from kui_cli.domain.register import cpr
 from kui_cli.errors import KuiError
 from kui_cli.models import metadata
 from tests.conftest import POSTGRES_URL, TODAY, cpr_for, reset_postgres
@@ -132,7 +133,7 @@ class File:
 
 def _valid_import(content: bytes) -> bool:
     """Whether a CSV would import (then it is no bad input); invalid files are what we want."""
-    from kui_cli.domain import importer
+    from kui_cli.domain.register import importer
 
     path = Path(os.environ.get("TMPDIR", "/tmp")) / f"kui-fuzz-check-{os.getpid()}.csv"
     path.write_bytes(content)

@@ -15,8 +15,8 @@ from sqlalchemy import create_engine, select, text
 from sqlmodel import Session
 
 from kui_cli import db
-from kui_cli.domain import history
-from kui_cli.domain.history import Change, Period
+from kui_cli.domain.register import history
+from kui_cli.domain.register.history import Change, Period
 from kui_cli.migrations import HEAD_REVISION
 from kui_cli.models import HistoryPeriod, Youth
 from tests.conftest import KuiRunner, add_youth, ok

@@ -140,7 +140,7 @@ def test_lines_of_separators_only_are_skipped(ready: KuiRunner, tmp_path: Path) 
 def test_progress_is_told_in_steps_and_at_the_end(tmp_path: Path) -> None:
     import datetime as dt
 
-    from kui_cli.domain import importer
+    from kui_cli.domain.register import importer
 
     told: list[int] = []
     path = Path(write(tmp_path, _rows(25)))

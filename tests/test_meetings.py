@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
 
-from kui_cli.domain import recurrence
+from kui_cli.domain.meetings import recurrence
 from kui_cli.errors import KuiError
 from tests.conftest import KuiRunner, leader, ok, snapshot
 

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from sqlalchemy import event
 
 from kui_cli import db
-from kui_cli.domain import ages, owners
+from kui_cli.domain.plan import owners
+from kui_cli.domain.register import ages
 from kui_cli.models import Staff
 from tests.casework import BORN_16, add_effort, add_staff, as_json, assign, shown
 from tests.conftest import KuiRunner, add_youth, cpr_for, ok, snapshot

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from kui_cli import db
-from kui_cli.domain import changes
+from kui_cli.domain.plan import changes
 from kui_cli.models import ChangeLog
 from tests.casework import BORN_16, add_effort, add_staff, as_json, assign, shown
 from tests.conftest import KuiRunner, add_youth, ok, snapshot

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from kui_cli import danish
-from kui_cli.domain import plan_print
+from kui_cli.domain.plan import plan_print
 from kui_cli.errors import KuiError
 from tests.casework import BORN_16, add_effort, add_staff, assign
 from tests.conftest import KuiRunner, add_youth, cpr_for, ok, snapshot

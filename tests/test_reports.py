@@ -14,11 +14,13 @@ from hypothesis import strategies as st
 from sqlalchemy import create_engine, select, text
 from sqlmodel import Session
 
-from kui_cli.domain import history, months, owners, reports
 from kui_cli.domain import profile as profiles
-from kui_cli.domain.audit import Actor
-from kui_cli.domain.kui import kui_youth_during
+from kui_cli.domain.plan import owners
 from kui_cli.domain.profile import read_profile
+from kui_cli.domain.protection.audit import Actor
+from kui_cli.domain.register import history
+from kui_cli.domain.register.kui import kui_youth_during
+from kui_cli.domain.reports import months, reports
 from kui_cli.errors import KuiError
 from kui_cli.models import ChangeLog, Youth
 from tests import municipality

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from sqlmodel import Session
 
-from kui_cli.domain import retention
+from kui_cli.domain.protection import retention
 from kui_cli.models import (
     Assessment,
     CoordinatorAssignment,

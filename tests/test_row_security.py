@@ -26,7 +26,7 @@ from typer.testing import CliRunner, Result
 
 from kui_cli import db
 from kui_cli.app import app
-from kui_cli.domain import access
+from kui_cli.domain.protection import access
 from kui_cli.models import Youth
 from tests.casework import BORN_16, add_effort, as_json, assign
 from tests.conftest import POSTGRES_URL, TODAY, KuiRunner, cpr_for, ok, reset_postgres

@@ -13,7 +13,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Date, Engine, create_engine, delete, insert, literal, select
 
-from kui_cli.domain import ages, duty, measures, transitions
+from kui_cli.domain.law import duty, transitions
+from kui_cli.domain.register import ages
+from kui_cli.domain.reports import measures
 from kui_cli.models import DutyEpisode, Youth
 
 BORN = st.dates(dt.date(1990, 1, 1), dt.date(2026, 12, 31))

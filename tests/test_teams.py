@@ -175,7 +175,7 @@ def test_target_rule_is_the_same_in_python_and_sql(ready: KuiRunner, db_url: str
     from sqlalchemy import select
 
     from kui_cli import db
-    from kui_cli.domain import teams
+    from kui_cli.domain.meetings import teams
     from kui_cli.models import Youth
 
     people = [

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from sqlalchemy import create_engine, text
 
 from kui_cli import db
-from kui_cli.domain import ages, transitions
+from kui_cli.domain.law import transitions
+from kui_cli.domain.register import ages
 from kui_cli.models import Youth
 from tests.conftest import KuiRunner, add_youth, ok, snapshot
 

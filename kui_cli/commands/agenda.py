@@ -62,7 +62,8 @@ def add(
         kui agenda add 42 --team team-2 --reason "Stopped at EUD, needs more than UU"
         kui agenda add 42 --team leader-sparring --reason "Bevillingsbehov" --leader LK --consulted
     """
-    from kui_cli.domain import profile, referrals
+    from kui_cli.domain import profile
+    from kui_cli.domain.meetings import referrals
 
     new = referrals.NewReferral(youth, team, reason, meeting, leader, consulted)
     with invocation.session(ctx) as (session, actor):
@@ -116,7 +117,8 @@ def _document(
     names: bool,
     minutes: bool,
 ) -> dict[str, Any]:
-    from kui_cli.domain import agendas, meetings, profile
+    from kui_cli.domain import profile
+    from kui_cli.domain.meetings import agendas, meetings
 
     if (meeting is None) == (team is None) or (team is not None) != next_:
         raise KuiError("give either --meeting ID or --team TEAM --next")
@@ -171,7 +173,7 @@ def decide(
     Example:
         kui agenda decide 17 --outcome "Flerfaglig indsats" --need C --coordinator AB
     """
-    from kui_cli.domain import referrals
+    from kui_cli.domain.meetings import referrals
 
     if consent != "pending" and coordinator is None:
         raise KuiError("--consent goes with --coordinator")
@@ -198,7 +200,8 @@ def generate(
         kui agenda generate --days 14 --out /srv/kui/dagsordener
     """
     from kui_cli import render_agenda
-    from kui_cli.domain import agendas, profile
+    from kui_cli.domain import profile
+    from kui_cli.domain.meetings import agendas
 
     if not out.is_dir():
         raise KuiError(f"folder {out} does not exist")

@@ -38,7 +38,7 @@ def log(
     Example:
         kui audit log --youth 42 --since 2026-01-01 --format csv
     """
-    from kui_cli.domain import audit_trail
+    from kui_cli.domain.protection import audit_trail
 
     start = optional_date(since, "--since")
     with invocation.session(ctx) as (session, actor):
@@ -65,7 +65,7 @@ def subject(
     Example:
         kui audit subject 150310-4321 --format json
     """
-    from kui_cli.domain import audit_trail
+    from kui_cli.domain.protection import audit_trail
 
     with invocation.session(ctx) as (session, actor):
         report = audit_trail.subject_report(session, actor, youth)
@@ -82,7 +82,7 @@ def verify(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
     Example:
         kui audit verify || mail -s "kui audit log broken" dpo@kommune.dk
     """
-    from kui_cli.domain import audit_trail
+    from kui_cli.domain.protection import audit_trail
 
     with invocation.session(ctx) as (session, actor):
         result = audit_trail.verify(session, actor)
@@ -113,7 +113,8 @@ def export(
     Example:
         kui audit export --before 2026-07-01 --out /srv/arkiv/kui-audit-2026H1.jsonl
     """
-    from kui_cli.domain import audit_trail, files
+    from kui_cli.domain import files
+    from kui_cli.domain.protection import audit_trail
 
     cutoff = parse_date(before, "--before")
     with ExitStack() as stack:

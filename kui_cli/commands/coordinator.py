@@ -50,7 +50,7 @@ def assign(
     Example:
         kui coordinator assign 42 AB --consent accepted --consent-by both
     """
-    from kui_cli.domain import coordinators
+    from kui_cli.domain.plan import coordinators
 
     with invocation.session(ctx) as (session, actor):
         done = coordinators.assign(session, actor, youth, member, consent, consent_by, note)
@@ -77,7 +77,7 @@ def end(
     Example:
         kui coordinator end 42 --reason "Started at EUD, no longer needs a coordinator"
     """
-    from kui_cli.domain import coordinators
+    from kui_cli.domain.plan import coordinators
 
     with invocation.session(ctx) as (session, actor):
         ended, what = coordinators.end(session, actor, youth, reason)
@@ -91,7 +91,7 @@ def history(ctx: typer.Context, youth: YouthRef, fmt: FormatOption = Format.tabl
     Example:
         kui coordinator history 42 --format json
     """
-    from kui_cli.domain import coordinators
+    from kui_cli.domain.plan import coordinators
 
     with invocation.session(ctx) as (session, actor):
         rows = coordinators.history(session, actor, youth)

@@ -32,7 +32,7 @@ def check(ctx: typer.Context) -> None:
     Example:
         kui db check
     """
-    from kui_cli.domain import maintenance
+    from kui_cli.domain.protection import maintenance
 
     with invocation.session(ctx) as (session, _actor):
         problems = maintenance.integrity_problems(session)
@@ -56,7 +56,7 @@ def backup(
     Example:
         kui db backup /srv/backup/kui-2026-11-22.db
     """
-    from kui_cli.domain import maintenance
+    from kui_cli.domain.protection import maintenance
 
     invocation.authorise(ctx)  # a copy of every youth: the see-all roles only
     maintenance.backup(invocation.state(ctx).db_url, file, invocation.actor(ctx))
@@ -77,7 +77,7 @@ def grant(
     Example:
         kui --db postgresql+psycopg://kui@db/kui --user LE db grant ab
     """
-    from kui_cli.domain import row_security
+    from kui_cli.domain.protection import row_security
 
     with invocation.session(ctx) as (session, actor):
         statements = row_security.grant(session, actor, login)

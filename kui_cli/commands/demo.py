@@ -30,8 +30,9 @@ def demo(
         kui --db demo.db demo
     """
     from kui_cli import db, render_agenda
-    from kui_cli.domain import agendas, profile, settings
     from kui_cli.domain import demo as demos
+    from kui_cli.domain import profile, settings
+    from kui_cli.domain.meetings import agendas
 
     url = invocation.state(ctx).db_url
     engine = db.get_engine(url, create=True)

@@ -36,7 +36,7 @@ def check(
     Example:
         kui --today 2026-04-20 duty check --fail-on-overdue --format json
     """
-    from kui_cli.domain import duty
+    from kui_cli.domain.law import duty
 
     with invocation.session(ctx) as (session, actor):
         rows = duty.check(session, actor)
@@ -54,7 +54,8 @@ def contact(ctx: typer.Context, youth: YouthRef, on: On = None) -> None:
     Example:
         kui duty contact 42 --on 2026-04-08
     """
-    from kui_cli.domain import duty, youths
+    from kui_cli.domain.law import duty
+    from kui_cli.domain.register import youths
 
     with invocation.session(ctx) as (session, actor):
         episode = duty.record_contact(
@@ -79,7 +80,8 @@ def offer(
     Example:
         kui duty offer 42 --activity "FGU Sønderborg, basis" --on 2026-04-20
     """
-    from kui_cli.domain import duty, youths
+    from kui_cli.domain.law import duty
+    from kui_cli.domain.register import youths
 
     with invocation.session(ctx) as (session, actor):
         episode = duty.record_offer(
@@ -105,7 +107,8 @@ def fgu_assessment(
     Example:
         kui duty fgu-assessment 42 --result "i målgruppen for FGU"
     """
-    from kui_cli.domain import duty, youths
+    from kui_cli.domain.law import duty
+    from kui_cli.domain.register import youths
 
     with invocation.session(ctx) as (session, actor):
         duty.record_fgu_assessment(session, actor, youths.find(session, youth), result)
@@ -129,7 +132,8 @@ def exempt(
     Example:
         kui duty exempt 42 --reason "Long-term illness, documented by the GP"
     """
-    from kui_cli.domain import duty, youths
+    from kui_cli.domain.law import duty
+    from kui_cli.domain.register import youths
 
     with invocation.session(ctx) as (session, actor):
         episode = duty.exempt(session, actor, youths.find(session, youth), reason)

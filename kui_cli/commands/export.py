@@ -43,7 +43,9 @@ def monthly(
         kui export monthly --month 2026-10 --format xlsx --out kui-2026-10.xlsx
     """
     from kui_cli import files
-    from kui_cli.domain import audit, export, months, profile
+    from kui_cli.domain import profile
+    from kui_cli.domain.protection import audit
+    from kui_cli.domain.reports import export, months
 
     period = months.parse_month(month, invocation.state(ctx).today)
     sheet = f"{period.month} so far" if period.so_far else period.month

@@ -24,8 +24,10 @@ def init(
         kui --db kui.db init --profile soenderborg
     """
     from kui_cli import db
-    from kui_cli.domain import duty, settings, teams
     from kui_cli.domain import profile as profiles
+    from kui_cli.domain import settings
+    from kui_cli.domain.law import duty
+    from kui_cli.domain.meetings import teams
 
     loaded = profiles.read_profile(profile)
     url = invocation.state(ctx).db_url

@@ -43,7 +43,7 @@ def schedule(
     """
     import datetime as dt
 
-    from kui_cli.domain import meetings, recurrence
+    from kui_cli.domain.meetings import meetings, recurrence
 
     begin = recurrence.parse_start(start)
     with invocation.session(ctx) as (session, actor):
@@ -71,7 +71,7 @@ def generate(
     """
     import datetime as dt
 
-    from kui_cli.domain import meetings
+    from kui_cli.domain.meetings import meetings
 
     with invocation.session(ctx) as (session, actor):
         default = actor.today + dt.timedelta(days=meetings.DEFAULT_HORIZON_DAYS)
@@ -95,7 +95,7 @@ def list_(
     Example:
         kui meeting list --team team-2 --from 2026-12-01 --to 2027-02-28 --format json
     """
-    from kui_cli.domain import meetings
+    from kui_cli.domain.meetings import meetings
 
     with invocation.session(ctx) as (session, actor):
         start = parse_date(from_, "--from") if from_ else actor.today
@@ -115,7 +115,7 @@ def cancel(
     Example:
         kui meeting cancel 42 --reason "Juleferie"
     """
-    from kui_cli.domain import meetings
+    from kui_cli.domain.meetings import meetings
 
     with invocation.session(ctx) as (session, actor):
         meetings.cancel(session, meeting, reason, actor.today)
@@ -135,7 +135,7 @@ def move(
     Example:
         kui meeting move 42 --to 2026-12-10T13:00
     """
-    from kui_cli.domain import meetings, recurrence
+    from kui_cli.domain.meetings import meetings, recurrence
 
     when = recurrence.parse_start(to, "--to")
     with invocation.session(ctx) as (session, actor):
@@ -154,7 +154,8 @@ def ics(
     Example:
         kui meeting ics team-2 --out team-2.ics
     """
-    from kui_cli.domain import files, meetings
+    from kui_cli.domain import files
+    from kui_cli.domain.meetings import meetings
 
     with invocation.session(ctx) as (session, _actor):
         data = meetings.ics(session, team).decode("utf-8")

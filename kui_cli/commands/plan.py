@@ -33,7 +33,8 @@ def show(ctx: typer.Context, youth: YouthRef, fmt: FormatOption = Format.table) 
     Example:
         kui plan show 42
     """
-    from kui_cli.domain import plans, profile
+    from kui_cli.domain import profile
+    from kui_cli.domain.plan import plans
 
     with invocation.session(ctx) as (session, actor):
         plan = plans.show(session, actor, profile.current(session), youth)
@@ -54,7 +55,7 @@ def goal_add(
     Example:
         kui plan goal add 42 "Jeg vil være tømrer" --reason "Samtale med Ida"
     """
-    from kui_cli.domain import plans
+    from kui_cli.domain.plan import plans
 
     due_on = parse_date(due, "--due") if due else None
     with invocation.session(ctx) as (session, actor):
@@ -87,7 +88,7 @@ def effort_add(
         kui plan effort add 42 --title "Mentor" --department Jobcenter --legislation lab
         --responsible EF --reason "Aftalt på teammøde"
     """
-    from kui_cli.domain import plans
+    from kui_cli.domain.plan import plans
 
     new = plans.NewEffort(
         title=title,
@@ -115,7 +116,7 @@ def effort_end(
     Example:
         kui plan effort end 7 --reason "Forløbet er afsluttet"
     """
-    from kui_cli.domain import plans
+    from kui_cli.domain.plan import plans
 
     with invocation.session(ctx) as (session, actor):
         ended = plans.end_effort(session, actor, effort, reason)
@@ -130,7 +131,7 @@ def log(ctx: typer.Context, youth: YouthRef, fmt: FormatOption = Format.table) -
     Example:
         kui plan log 42 --format json
     """
-    from kui_cli.domain import plans
+    from kui_cli.domain.plan import plans
 
     with invocation.session(ctx) as (session, actor):
         rows = plans.log(session, actor, youth)
@@ -151,7 +152,7 @@ def inbox(
     Example:
         kui --user AB plan inbox --format json
     """
-    from kui_cli.domain import inbox as inbox_domain
+    from kui_cli.domain.plan import inbox as inbox_domain
 
     with invocation.session(ctx) as (session, actor):
         member, rows = inbox_domain.inbox(session, actor, owner)
@@ -181,7 +182,7 @@ def ack(
     Example:
         kui --user AB plan ack 12 13
     """
-    from kui_cli.domain import inbox as inbox_domain
+    from kui_cli.domain.plan import inbox as inbox_domain
 
     with invocation.session(ctx) as (session, actor):
         done = inbox_domain.acknowledge(session, actor, list(changes or []), everything)
@@ -202,8 +203,9 @@ def print_(
     Example:
         kui plan print 42 --out ida-plan.html
     """
-    from kui_cli.domain import plan_print, profile
+    from kui_cli.domain import profile
     from kui_cli.domain.files import write_private
+    from kui_cli.domain.plan import plan_print
 
     fmt = plan_print.format_for(out)
     with invocation.session(ctx) as (session, actor):

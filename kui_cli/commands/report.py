@@ -45,7 +45,8 @@ def overview(
     Example:
         kui report overview --month 2026-10 --html overblik-2026-10.html
     """
-    from kui_cli.domain import charts, files, months, profile, reports
+    from kui_cli.domain import files, profile
+    from kui_cli.domain.reports import charts, months, reports
 
     period = months.parse_month(month, invocation.state(ctx).today)
     with invocation.session(ctx) as (session, actor):
@@ -103,7 +104,7 @@ def applications(
     Example:
         kui report applications --year 2026 --format markdown
     """
-    from kui_cli.domain import reports
+    from kui_cli.domain.reports import reports
 
     with invocation.session(ctx) as (session, actor):
         data = reports.applications(session, actor, year)
@@ -141,7 +142,8 @@ def targets(
     Example:
         kui report targets --year 2026
     """
-    from kui_cli.domain import profile, reports
+    from kui_cli.domain import profile
+    from kui_cli.domain.reports import reports
 
     with invocation.session(ctx) as (session, actor):
         data = reports.targets(session, actor, profile.current(session), year)

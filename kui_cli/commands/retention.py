@@ -30,7 +30,8 @@ def purge(
     Example:
         kui retention purge --dry-run
     """
-    from kui_cli.domain import profile, retention
+    from kui_cli.domain import profile
+    from kui_cli.domain.protection import retention
 
     with invocation.session(ctx) as (session, actor):
         rows = retention.purge(session, actor, profile.current(session), dry_run=dry_run)

@@ -24,7 +24,7 @@ def list_(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
     Example:
         kui team list --format json
     """
-    from kui_cli.domain import teams
+    from kui_cli.domain.meetings import teams
 
     with invocation.session(ctx) as (session, actor):
         rows = teams.listing(session, actor.today)
@@ -38,7 +38,7 @@ def show(ctx: typer.Context, team: TeamRef, fmt: FormatOption = Format.table) ->
     Example:
         kui team show team-2
     """
-    from kui_cli.domain import teams
+    from kui_cli.domain.meetings import teams
 
     with invocation.session(ctx) as (session, _actor):
         record = teams.details(session, team)
@@ -60,7 +60,7 @@ def member_add(
         kui team member add team-2 AB
         kui team member add team-2 MK --ad-hoc
     """
-    from kui_cli.domain import teams
+    from kui_cli.domain.meetings import teams
 
     with invocation.session(ctx) as (session, _actor):
         teams.add_member(session, team, staff, ad_hoc)

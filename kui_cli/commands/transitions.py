@@ -30,7 +30,7 @@ def transitions(
         kui --today 2026-11-22 transitions --within 30 --format json
     """
     from kui_cli.domain import profile
-    from kui_cli.domain import transitions as domain
+    from kui_cli.domain.law import transitions as domain
 
     with invocation.session(ctx) as (session, actor):
         rows = domain.listing(session, actor, profile.current(session), within)

@@ -39,7 +39,7 @@ def add(
     Example:
         kui youth add --cpr 010108-1234 --name "Ida Jensen" --status primary-school --grade 9
     """
-    from kui_cli.domain import youths
+    from kui_cli.domain.register import youths
 
     new = youths.NewYouth(
         cpr=cpr,
@@ -71,7 +71,7 @@ def import_(
     Example:
         kui youth import data/samples/youths.csv
     """
-    from kui_cli.domain import importer
+    from kui_cli.domain.register import importer
 
     try:
         with invocation.session(ctx) as (session, actor), render.progress("Validating") as tick:
@@ -111,7 +111,9 @@ def list_(
     Example:
         kui youth list --group 2 --need C --format json
     """
-    from kui_cli.domain import profile, teams, youths
+    from kui_cli.domain import profile
+    from kui_cli.domain.meetings import teams
+    from kui_cli.domain.register import youths
 
     flt = youths.YouthFilter(
         group=group,
@@ -140,7 +142,8 @@ def show(
     Example:
         kui youth show 42
     """
-    from kui_cli.domain import profile, youths
+    from kui_cli.domain import profile
+    from kui_cli.domain.register import youths
 
     with invocation.session(ctx) as (session, actor):
         record = youths.details(session, actor, profile.current(session), youth, reveal=reveal)
@@ -175,7 +178,7 @@ def update(
     Example:
         kui youth update 42 --status none --since 2026-04-01 --reason "Dropped out of EUD"
     """
-    from kui_cli.domain import youths
+    from kui_cli.domain.register import youths
 
     upd = youths.YouthUpdate(
         reason=reason,
@@ -211,7 +214,8 @@ def assess(
     Example:
         kui youth assess 42 --grade 8 --result not-ready --note "Preliminary, December"
     """
-    from kui_cli.domain import assessments, youths
+    from kui_cli.domain.law import assessments
+    from kui_cli.domain.register import youths
 
     with invocation.session(ctx) as (session, actor):
         found = youths.find(session, youth)
@@ -233,7 +237,7 @@ def guardian_add(
     Example:
         kui youth guardian add 42 --name "Mette Jensen" --phone 12345678
     """
-    from kui_cli.domain import youths
+    from kui_cli.domain.register import youths
 
     with invocation.session(ctx) as (session, actor):
         guardian = youths.add_guardian(session, actor, youth, name, phone, email)

@@ -16,9 +16,12 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlmodel import Session
 
-from kui_cli.domain import ages, assessments, audit, duty, importer, settings
-from kui_cli.domain.audit import Actor
+from kui_cli.domain import settings
+from kui_cli.domain.law import assessments, duty
 from kui_cli.domain.profile import Profile
+from kui_cli.domain.protection import audit
+from kui_cli.domain.protection.audit import Actor
+from kui_cli.domain.register import ages, importer
 from kui_cli.errors import KuiError
 from kui_cli.models import DutyEpisode, SQLModel, Youth
 
@@ -388,12 +391,14 @@ REFERRALS_PER_TEAM = 4
 def build_teams(session: Session, actor: Actor, profile: Profile) -> int:
     """Load the profile's teams with synthetic members, generate the meetings of the next
     quarter, and refer a few need-C youths of each team's target group; returns the referrals."""
-    from kui_cli.domain import meetings, referrals, staff, teams
+    from kui_cli.domain import staff
+    from kui_cli.domain.meetings import meetings, referrals, teams
 
     teams.load_profile(session, profile, actor.today)
     for initials, name, role, department in DEMO_STAFF:
         staff.add(session, actor, staff.NewStaff(initials, name, role, department))
-    # Whoever builds the demo explores it as a leader (the access rule: domain/access.py).
+    # Whoever builds the demo explores it as a leader
+    # (the access rule: domain/protection/access.py).
     if actor.user.strip().upper() not in {initials for initials, *_ in DEMO_STAFF}:
         with contextlib.suppress(KuiError):  # an OS login that is no valid initials
             staff.add(session, actor, staff.NewStaff(actor.user, "Demo", "leader", "Ungecenteret"))

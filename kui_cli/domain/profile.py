@@ -19,7 +19,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from kui_cli.domain import calendar, codes, recurrence, settings
+from kui_cli.domain import codes, settings
+from kui_cli.domain.law import calendar
+from kui_cli.domain.meetings import recurrence
 from kui_cli.errors import KuiError
 
 DEFAULT_PROFILE = "soenderborg"

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from kui_cli.domain import codes, owners
-from kui_cli.domain.audit import Actor
+from kui_cli.domain import codes
+from kui_cli.domain.plan import owners
+from kui_cli.domain.protection.audit import Actor
 from kui_cli.errors import KuiError
 from kui_cli.models import CoordinatorAssignment, Effort, Staff
 

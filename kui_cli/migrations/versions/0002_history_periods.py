@@ -14,7 +14,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-from kui_cli.domain import history
+from kui_cli.domain.register import history
 
 revision = "0002"
 down_revision = "0001"

@@ -6,8 +6,8 @@ Create Date: 2026-11-23
 
 On PostgreSQL a staff member may connect with their own database login; the login is the acting
 user (`current_user`), matched case-insensitively to the staff initials (login `ab` is staff
-member AB). The policies below enforce the rule of `kui_cli/domain/access.py` in SQL, so that a
-script that bypasses `kui` sees no more than `kui` would show that login:
+member AB). The policies below enforce the rule of `kui_cli/domain/protection/access.py` in
+SQL, so that a script that bypasses `kui` sees no more than `kui` would show that login:
 
 - the service account (the owner of the tables, the login that ran the migrations, and its
   members) keeps full access: `kui` run by it enforces the rule in Python, as on SQLite;

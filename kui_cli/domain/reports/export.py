@@ -14,10 +14,13 @@ from typing import Any
 from sqlalchemy import Boolean, Date, Integer, Select, cast, extract, func, literal, select
 from sqlmodel import Session
 
-from kui_cli.domain import history, measures, owners, transitions
-from kui_cli.domain.kui import kui_youth_during
-from kui_cli.domain.months import Period
+from kui_cli.domain.law import transitions
+from kui_cli.domain.plan import owners
 from kui_cli.domain.profile import Profile
+from kui_cli.domain.register import history
+from kui_cli.domain.register.kui import kui_youth_during
+from kui_cli.domain.reports import measures
+from kui_cli.domain.reports.months import Period
 from kui_cli.models import DutyEpisode, Youth
 
 COLUMNS = [

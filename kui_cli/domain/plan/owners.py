@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
 from sqlmodel import Session
 
-from kui_cli.domain import ages
 from kui_cli.domain.periods import open_during
+from kui_cli.domain.register import ages
 from kui_cli.models import CoordinatorAssignment, Effort, Staff, Youth
 
 UU, JOBCENTER = "uu", "jobcenter"

@@ -9,25 +9,16 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlmodel import Session
 
-from kui_cli.domain import (
-    access,
-    ages,
-    assessments,
-    audit,
-    changes,
-    codes,
-    cpr,
-    duty,
-    measures,
-    owners,
-    row_security,
-    settings,
-    transitions,
-)
+from kui_cli.domain import codes, settings
 from kui_cli.domain import staff as staff_domain
-from kui_cli.domain.audit import Actor
-from kui_cli.domain.kui import kui_youth_condition
+from kui_cli.domain.law import assessments, duty, transitions
+from kui_cli.domain.plan import changes, owners
 from kui_cli.domain.profile import Profile
+from kui_cli.domain.protection import access, audit, row_security
+from kui_cli.domain.protection.audit import Actor
+from kui_cli.domain.register import ages, cpr
+from kui_cli.domain.register.kui import kui_youth_condition
+from kui_cli.domain.reports import measures
 from kui_cli.errors import KuiError
 from kui_cli.models import Guardian, Referral, Team, Youth
 
@@ -159,7 +150,8 @@ def register(session: Session, actor: Actor, new: NewYouth) -> Youth:
 
 def find(session: Session, reference: str, *, joining: bool = False) -> Youth:
     """A youth by id or by CPR (with or without the dash), if the acting user may see them
-    (domain/access.py); `joining` when they join the case by its exact CPR (`plan effort add`)."""
+    (domain/protection/access.py); `joining` when they join the case by its exact CPR
+    (`plan effort add`)."""
     if joining:  # on PostgreSQL a staff login cannot see the youth before it joins
         target = row_security.join_target(session, (reference or "").strip())
         if target is not None:

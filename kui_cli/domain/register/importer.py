@@ -23,8 +23,11 @@ from sqlalchemy import func, insert, literal, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from kui_cli.domain import audit, codes, cpr, duty, settings
-from kui_cli.domain.audit import Actor
+from kui_cli.domain import codes, settings
+from kui_cli.domain.law import duty
+from kui_cli.domain.protection import audit
+from kui_cli.domain.protection.audit import Actor
+from kui_cli.domain.register import cpr
 from kui_cli.errors import KuiError
 from kui_cli.models import ChangeLog, Youth
 

@@ -21,9 +21,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, or_, select
 from sqlmodel import Session
 
-from kui_cli.domain import access, ages, audit
-from kui_cli.domain.audit import Actor
 from kui_cli.domain.profile import Profile
+from kui_cli.domain.protection import access, audit
+from kui_cli.domain.protection.audit import Actor
+from kui_cli.domain.register import ages
 from kui_cli.errors import KuiError
 from kui_cli.models import Youth
 
@@ -78,7 +79,7 @@ def team_change(session: Session, found: list[Transition], upper_age: int) -> li
     """Fill `from_team` and `to_team`: the team whose target group the youth is in the day before
     the birthday and on it (team 2 to team 3 at 18); null where no team takes the youth."""
     # teams -> youths -> transitions: imported here, where it is needed, to break the cycle.
-    from kui_cli.domain import teams
+    from kui_cli.domain.meetings import teams
 
     candidates = teams.referral_teams(session)
     if not found or not candidates:

@@ -20,10 +20,14 @@ from sqlalchemy import or_, select
 from sqlmodel import Session
 
 from kui_cli import danish
-from kui_cli.domain import access, ages, audit, duty, inbox, meetings, owners, teams, transitions
-from kui_cli.domain.audit import Actor
+from kui_cli.domain.law import duty, transitions
+from kui_cli.domain.meetings import meetings, teams
+from kui_cli.domain.meetings.referrals import scrub
+from kui_cli.domain.plan import inbox, owners
 from kui_cli.domain.profile import Profile
-from kui_cli.domain.referrals import scrub
+from kui_cli.domain.protection import access, audit
+from kui_cli.domain.protection.audit import Actor
+from kui_cli.domain.register import ages
 from kui_cli.errors import KuiError
 from kui_cli.models import DutyEpisode, Meeting, Referral, Staff, Team, Youth
 

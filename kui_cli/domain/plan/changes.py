@@ -14,8 +14,8 @@ import datetime as dt
 from sqlalchemy import select
 from sqlmodel import Session
 
-from kui_cli.domain import history
-from kui_cli.domain.audit import Actor
+from kui_cli.domain.protection.audit import Actor
+from kui_cli.domain.register import history
 from kui_cli.errors import KuiError
 from kui_cli.models import ChangeLog
 

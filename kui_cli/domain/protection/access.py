@@ -29,8 +29,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select, true
 from sqlmodel import Session
 
-from kui_cli.domain import owners, row_security, staff
-from kui_cli.domain.audit import Actor
+from kui_cli.domain import staff
+from kui_cli.domain.plan import owners
+from kui_cli.domain.protection import row_security
+from kui_cli.domain.protection.audit import Actor
 from kui_cli.errors import KuiError
 from kui_cli.models import (
     ChangeLog,
@@ -214,7 +216,7 @@ def require_reveal(session: Session, what: str) -> None:
 def may_join(session: Session, reference: str, responsible_id: int | None) -> bool:
     """Joining a case: the acting user names the youth by exact CPR and makes themselves the
     responsible of a new effort (they then have their own case there)."""
-    from kui_cli.domain import cpr
+    from kui_cli.domain.register import cpr
 
     access = current(session)
     return (

@@ -16,12 +16,16 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlmodel import Session
 
-from kui_cli.domain import ages, audit, codes, history, measures, months, owners
-from kui_cli.domain.audit import Actor
-from kui_cli.domain.kui import kui_youth_during
-from kui_cli.domain.months import Period
+from kui_cli.domain import codes
 from kui_cli.domain.periods import open_during
+from kui_cli.domain.plan import owners
 from kui_cli.domain.profile import Profile
+from kui_cli.domain.protection import audit
+from kui_cli.domain.protection.audit import Actor
+from kui_cli.domain.register import ages, history
+from kui_cli.domain.register.kui import kui_youth_during
+from kui_cli.domain.reports import measures, months
+from kui_cli.domain.reports.months import Period
 from kui_cli.errors import KuiError
 from kui_cli.models import (
     ChangeLog,

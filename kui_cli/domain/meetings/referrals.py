@@ -16,20 +16,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlmodel import Session
 
-from kui_cli.domain import (
-    access,
-    ages,
-    audit,
-    changes,
-    codes,
-    coordinators,
-    meetings,
-    staff,
-    teams,
-    youths,
-)
-from kui_cli.domain.audit import Actor
+from kui_cli.domain import codes, staff
+from kui_cli.domain.meetings import meetings, teams
+from kui_cli.domain.plan import changes, coordinators
 from kui_cli.domain.profile import Profile
+from kui_cli.domain.protection import access, audit
+from kui_cli.domain.protection.audit import Actor
+from kui_cli.domain.register import ages, youths
 from kui_cli.errors import KuiError
 from kui_cli.models import Meeting, Referral, Team, Youth
 

@@ -16,8 +16,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, func, select
 from sqlmodel import Session
 
-from kui_cli.domain import audit, changes, cpr, settings, youths
-from kui_cli.domain.audit import Actor
+from kui_cli.domain import settings
+from kui_cli.domain.plan import changes
+from kui_cli.domain.protection import audit
+from kui_cli.domain.protection.audit import Actor
+from kui_cli.domain.register import cpr, youths
 from kui_cli.models import AuditLog, Youth
 
 LOCAL_TIME = ZoneInfo("Europe/Copenhagen")

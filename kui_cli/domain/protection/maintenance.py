@@ -10,8 +10,9 @@ from sqlalchemy import func, select, text
 from sqlmodel import Session
 
 from kui_cli import db
-from kui_cli.domain import audit, files
-from kui_cli.domain.audit import Actor
+from kui_cli.domain import files
+from kui_cli.domain.protection import audit
+from kui_cli.domain.protection.audit import Actor
 from kui_cli.errors import KuiError
 from kui_cli.models import Youth
 

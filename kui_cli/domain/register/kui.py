@@ -13,8 +13,9 @@ import datetime as dt
 
 from sqlalchemy import ColumnElement, CompoundSelect, select, union
 
-from kui_cli.domain import duty, owners
+from kui_cli.domain.law import duty
 from kui_cli.domain.periods import open_during
+from kui_cli.domain.plan import owners
 from kui_cli.models import CoordinatorAssignment, DutyEpisode, Referral, Youth
 
 

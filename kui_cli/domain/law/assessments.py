@@ -12,8 +12,10 @@ from typing import Any
 from sqlalchemy import case, insert, literal, select
 from sqlmodel import Session
 
-from kui_cli.domain import audit, changes, codes
-from kui_cli.domain.audit import Actor
+from kui_cli.domain import codes
+from kui_cli.domain.plan import changes
+from kui_cli.domain.protection import audit
+from kui_cli.domain.protection.audit import Actor
 from kui_cli.errors import KuiError
 from kui_cli.models import Assessment, Youth
 

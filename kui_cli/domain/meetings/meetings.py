@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
-from kui_cli.domain import recurrence, teams
+from kui_cli.domain.meetings import recurrence, teams
 from kui_cli.errors import KuiError
 from kui_cli.models import Meeting, MeetingSeries, Team
 

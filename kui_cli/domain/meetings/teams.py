@@ -17,8 +17,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select
 from sqlmodel import Session
 
-from kui_cli.domain import ages, measures, recurrence, staff
+from kui_cli.domain import staff
+from kui_cli.domain.meetings import recurrence
 from kui_cli.domain.profile import Profile
+from kui_cli.domain.register import ages
+from kui_cli.domain.reports import measures
 from kui_cli.errors import KuiError
 from kui_cli.models import Meeting, MeetingSeries, Referral, Staff, Team, TeamMember, Youth
 

@@ -16,9 +16,11 @@ from typing import Any
 from sqlalchemy import and_, or_, select, union
 from sqlmodel import Session
 
-from kui_cli.domain import access, audit, initials, owners
+from kui_cli.domain import initials
 from kui_cli.domain import staff as staff_domain
-from kui_cli.domain.audit import Actor
+from kui_cli.domain.plan import owners
+from kui_cli.domain.protection import access, audit
+from kui_cli.domain.protection.audit import Actor
 from kui_cli.errors import KuiError
 from kui_cli.models import ChangeLog, CoordinatorAssignment, Effort, Staff, Youth
 

@@ -20,9 +20,10 @@ from typing import Any
 from sqlalchemy import Column, Table, bindparam, delete, select
 from sqlmodel import Session
 
-from kui_cli.domain import ages, audit
-from kui_cli.domain.audit import Actor
 from kui_cli.domain.profile import Profile
+from kui_cli.domain.protection import audit
+from kui_cli.domain.protection.audit import Actor
+from kui_cli.domain.register import ages
 from kui_cli.errors import KuiError
 from kui_cli.models import DutyEpisode, Youth, metadata
 

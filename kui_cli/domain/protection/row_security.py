@@ -22,7 +22,7 @@ from sqlalchemy import event, text
 from sqlmodel import Session
 
 from kui_cli.domain import staff
-from kui_cli.domain.audit import Actor
+from kui_cli.domain.protection.audit import Actor
 from kui_cli.errors import KuiError
 from kui_cli.models import Youth, metadata
 
@@ -65,7 +65,7 @@ def acting(session: Session, actor: Actor, asked: str | None) -> Actor:
 
 def refuse_other_user(session: Session, actor: Actor) -> None:
     """A staff login cannot act for someone else: `--user` may only name the login itself."""
-    from kui_cli.domain.access import Refused
+    from kui_cli.domain.protection.access import Refused
 
     own = session.info.get(OWN_LOGIN)
     if own is None:
@@ -82,7 +82,7 @@ def refuse_other_user(session: Session, actor: Actor) -> None:
 def refuse_bulk(session: Session, actor: Actor, see_all: bool) -> None:
     """`youth import` registers many youths in one statement, which a staff login's policies
     cannot follow: on PostgreSQL it is for the service account and the see-all roles."""
-    from kui_cli.domain.access import Refused
+    from kui_cli.domain.protection.access import Refused
 
     if actor.command == IMPORT and session.info.get(OWN_LOGIN) is not None and not see_all:
         raise Refused(
@@ -152,7 +152,7 @@ def grant_statements(session: Session, name: str) -> list[str]:
 
 def grant(session: Session, actor: Actor, name: str) -> list[str]:
     """Grant a staff login what `kui` needs (run by the service account, which owns the tables)."""
-    from kui_cli.domain import audit
+    from kui_cli.domain.protection import audit
 
     if not is_postgres(session):
         raise KuiError(

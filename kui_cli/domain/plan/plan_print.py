@@ -18,9 +18,12 @@ from typing import Any
 from sqlmodel import Session
 
 from kui_cli import danish
-from kui_cli.domain import ages, audit, codes, plans, youths
-from kui_cli.domain.audit import Actor
+from kui_cli.domain import codes
+from kui_cli.domain.plan import plans
 from kui_cli.domain.profile import Profile
+from kui_cli.domain.protection import audit
+from kui_cli.domain.protection.audit import Actor
+from kui_cli.domain.register import ages, youths
 from kui_cli.errors import KuiError
 
 FORMATS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown"}

@@ -11,8 +11,10 @@ import datetime as dt
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
-from kui_cli.domain import ages, history, initials, owners
+from kui_cli.domain import initials
 from kui_cli.domain.periods import open_during
+from kui_cli.domain.plan import owners
+from kui_cli.domain.register import ages, history
 from kui_cli.errors import KuiError
 from kui_cli.models import (
     ChangeLog,

@@ -29,9 +29,13 @@ from typing import Any, Protocol
 from sqlalchemy import ColumnElement, and_, exists, insert, or_, select
 from sqlmodel import Session
 
-from kui_cli.domain import access, ages, audit, calendar, changes, profile
-from kui_cli.domain.audit import Actor
+from kui_cli.domain import profile
+from kui_cli.domain.law import calendar
+from kui_cli.domain.plan import changes
 from kui_cli.domain.profile import Profile
+from kui_cli.domain.protection import access, audit
+from kui_cli.domain.protection.audit import Actor
+from kui_cli.domain.register import ages
 from kui_cli.errors import KuiError
 from kui_cli.models import ChangeLog, DutyEpisode, Youth
 

@@ -15,10 +15,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from kui_cli.domain import access, ages, audit, changes, codes, inbox, owners, youths
+from kui_cli.domain import codes
 from kui_cli.domain import staff as staff_domain
-from kui_cli.domain.audit import Actor
+from kui_cli.domain.plan import changes, inbox, owners
 from kui_cli.domain.profile import Profile
+from kui_cli.domain.protection import access, audit
+from kui_cli.domain.protection.audit import Actor
+from kui_cli.domain.register import ages, youths
 from kui_cli.errors import KuiError
 from kui_cli.models import Effort, Goal, Staff, Youth
 

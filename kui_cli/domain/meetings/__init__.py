@@ -1,0 +1,1 @@
+"""Teams and their meetings: recurrence, generated meetings, referrals and agendas."""

@@ -1,0 +1,1 @@
+"""Figures for management: shared measures, the overview, the monthly export, months and charts."""
