@@ -48,6 +48,10 @@ def staff(kui: KuiRunner, initials: str, role: str) -> None:
         (("duration = 60", 'duration = "1h"'), "key 'teams[0].meetings[0].duration' must be int"),
         (("INTERVAL=2;", "INTERVAL=two;"), "key 'teams[0].meetings[0]': invalid meeting rule"),
         (("start = 2026-01-05T09:00:00", ""), "key 'teams[0].meetings[0].start' is required"),
+        (
+            ("start = 2026-01-05T09:00:00", "start = 2027-03-28T02:30:00"),  # summer time begins
+            "key 'teams[0].meetings[0]': start 2027-03-28 02:30 does not exist",
+        ),
         (('place = "Rådhuset"', "place = 3"), "key 'teams[0].place' must be str"),
         (('place = "Rådhuset"', "fixed_items = [1]"), "key 'teams[0].fixed_items' must list str"),
     ],

@@ -17,7 +17,15 @@ app = typer.Typer(help="Meetings (møder): schedule, generate, list, cancel, mov
 
 MeetingRef = Annotated[int, typer.Argument(help="The meeting's id.", show_default=False)]
 TeamRef = Annotated[str, typer.Argument(help="The team's slug, e.g. team-2.", show_default=False)]
-COLUMNS = ["id", "team", "starts_at", "ends_at", "place", "status", "organiser", "note"]
+COLUMNS = ["id", "team", "starts_at", "ends_at", "place", "status", "holiday", "organiser", "note"]
+
+
+def _warn_of_holidays(on_holidays: list[dict[str, object]]) -> None:
+    for meeting in on_holidays:
+        render.warning(
+            f"meeting {meeting['id']} ({meeting['team']}) on {meeting['starts_at']:%Y-%m-%d %H:%M} "
+            f"falls on a holiday or closing day: {meeting['holiday']}"
+        )
 
 
 @app.command("schedule")
@@ -35,7 +43,9 @@ def schedule(
 ) -> None:
     """Add a meeting series (mødefrekvens) to a team and generate its coming meetings.
 
-    Times are local wall-clock time in Europe/Copenhagen.
+    Times are local wall-clock time in Europe/Copenhagen. A time the clock skips when summer
+    time begins is refused; a time that occurs twice when it ends is the first (summer time).
+    A new meeting on a public holiday or closing day is created and warned of.
 
     Example:
         kui meeting schedule team-2 --rule "FREQ=WEEKLY;INTERVAL=2;BYDAY=WE" \\
@@ -50,7 +60,11 @@ def schedule(
         series = meetings.schedule(session, team, rule, begin, duration, place)
         horizon = actor.today + dt.timedelta(days=meetings.DEFAULT_HORIZON_DAYS)
         made = meetings.generate(session, horizon, actor.today, [series.team_id])
-    render.message(f"Scheduled series {series.id} for {team}; {made} meetings up to {horizon}.")
+        on_holidays = meetings.on_holidays(session, made)
+    render.message(
+        f"Scheduled series {series.id} for {team}; {len(made)} meetings up to {horizon}."
+    )
+    _warn_of_holidays(on_holidays)
     print(series.id)
 
 
@@ -64,7 +78,8 @@ def generate(
     """Create every series' meetings up to the horizon; idempotent, safe from cron.
 
     Running it again, or from two processes at once, creates each meeting once; a cancelled or
-    moved meeting is never created again.
+    moved meeting is never created again. A new meeting on a public holiday or closing day
+    (calendar.extra_closing_days) is created as the rule says and warned of, one line each.
 
     Example:
         kui meeting generate --until 2027-06-30
@@ -77,7 +92,9 @@ def generate(
         default = actor.today + dt.timedelta(days=meetings.DEFAULT_HORIZON_DAYS)
         horizon = parse_date(until, "--until") if until else default
         made = meetings.generate(session, horizon, actor.today)
-    render.message(f"{made} new meetings up to {horizon}.")
+        on_holidays = meetings.on_holidays(session, made)
+    render.message(f"{len(made)} new meetings up to {horizon}.")
+    _warn_of_holidays(on_holidays)
 
 
 @app.command("list")
@@ -91,6 +108,8 @@ def list_(
     fmt: FormatOption = Format.table,
 ) -> None:
     """List meetings in time order (local wall-clock time, Europe/Copenhagen).
+
+    `holiday` names the public holiday or closing day a meeting falls on.
 
     Example:
         kui meeting list --team team-2 --from 2026-12-01 --to 2027-02-28 --format json
@@ -132,6 +151,9 @@ def move(
 ) -> None:
     """Move one meeting to another time (same length); the series goes on unchanged.
 
+    A time the clock skips when summer time begins is refused; a time that occurs twice when
+    it ends is the first (summer time).
+
     Example:
         kui meeting move 42 --to 2026-12-10T13:00
     """
@@ -149,16 +171,20 @@ def ics(
     team: TeamRef,
     out: Annotated[Path | None, typer.Option(help="Write to this file (default: stdout).")] = None,
 ) -> None:
-    """Export a team's meeting series as an iCalendar (.ics) file, TZID Europe/Copenhagen.
+    """Export a team's meetings as an iCalendar (.ics) file, TZID Europe/Copenhagen.
+
+    The past as kui holds it (the meetings `meeting list` shows), the series' rules ahead; a
+    cancelled meeting is left out, a moved one at its new time. A team without a meeting series
+    is refused; one whose series have ended gets a calendar without events.
 
     Example:
         kui meeting ics team-2 --out team-2.ics
     """
     from kui_cli.domain import files
-    from kui_cli.domain.meetings import meetings
+    from kui_cli.domain.meetings import ics as calendar_file
 
-    with invocation.session(ctx) as (session, _actor):
-        data = meetings.ics(session, team).decode("utf-8")
+    with invocation.session(ctx) as (session, actor):
+        data = calendar_file.export(session, team, actor.today).decode("utf-8")
     if out is None:
         sys.stdout.write(data)
         return

@@ -1,20 +1,27 @@
-"""Meetings: series (RFC 5545 rules), generation up to a horizon, cancel/move, and the .ics export.
+"""Meetings: series (RFC 5545 rules), generation up to a horizon, cancel/move, holidays.
 
 Generation is idempotent by construction: a meeting is one slot (`series_id`, `occurrence`) of its
 series, unique in the database, and rows are inserted with "on conflict do nothing". Two cron jobs
 at once, or the same one twice, therefore create each meeting once. A cancelled or moved meeting
 keeps its slot, so generating again never brings it back. Times are naive local wall-clock time
 in Europe/Copenhagen (see `recurrence`).
+
+A meeting on a public holiday or one of the profile's closing days (the law's working-day
+calendar) is still created, as the rule says, but flagged: `meeting generate` warns of each new
+one and `meeting list` names the holiday.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
+from kui_cli.domain import profile
+from kui_cli.domain.law import calendar
 from kui_cli.domain.meetings import recurrence, teams
 from kui_cli.errors import KuiError
 from kui_cli.models import Meeting, MeetingSeries, Team
@@ -22,6 +29,14 @@ from kui_cli.models import Meeting, MeetingSeries, Team
 DEFAULT_HORIZON_DAYS = 90
 STATUSES = ("planned", "cancelled", "moved")
 _CHUNK = 500
+
+
+class Generated(NamedTuple):
+    """A meeting that `generate` created."""
+
+    id: int
+    team_id: int
+    starts_at: dt.datetime
 
 
 def schedule(
@@ -53,10 +68,10 @@ def schedule(
 
 def generate(
     session: Session, until: dt.date, today: dt.date, team_ids: list[int] | None = None
-) -> int:
+) -> list[Generated]:
     """Create the meetings of every series (or of some teams) from `today` to `until`.
 
-    Returns how many were new. Safe to run again and from two processes at once.
+    Returns the new ones. Safe to run again and from two processes at once.
     """
     if until < today:
         raise KuiError(f"--until {until} is before today ({today})")
@@ -81,13 +96,14 @@ def generate(
             }
             for slot in recurrence.between(parsed, start, until)
         ]
-    return sum(_insert_absent(session, rows[i : i + _CHUNK]) for i in range(0, len(rows), _CHUNK))
+    chunks = (rows[i : i + _CHUNK] for i in range(0, len(rows), _CHUNK))
+    return [made for chunk in chunks for made in _insert_absent(session, chunk)]
 
 
-def _insert_absent(session: Session, rows: list[dict[str, Any]]) -> int:
+def _insert_absent(session: Session, rows: list[dict[str, Any]]) -> list[Generated]:
     """INSERT ... ON CONFLICT (series_id, occurrence) DO NOTHING, on SQLite and PostgreSQL."""
     if not rows:
-        return 0
+        return []
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
@@ -100,12 +116,14 @@ def _insert_absent(session: Session, rows: list[dict[str, Any]]) -> int:
         dialect_insert(table)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["series_id", "occurrence"])
-        .returning(table.c.id)
+        .returning(table.c.id, table.c.team_id, table.c.starts_at)
     )
-    return len(session.execute(statement).all())
+    return [Generated(*row) for row in session.execute(statement).all()]
 
 
-def _insert_missing(session: Session, rows: list[dict[str, Any]]) -> int:  # pragma: no cover
+def _insert_missing(  # pragma: no cover
+    session: Session, rows: list[dict[str, Any]]
+) -> list[Generated]:
     wanted = {(r["series_id"], r["occurrence"]) for r in rows}
     present = set(
         session.execute(
@@ -115,9 +133,36 @@ def _insert_missing(session: Session, rows: list[dict[str, Any]]) -> int:  # pra
         ).all()
     )
     missing = [r for r in rows if (r["series_id"], r["occurrence"]) in wanted - present]
-    if missing:
-        session.execute(insert(Meeting), missing)
-    return len(missing)
+    if not missing:
+        return []
+    statement = insert(Meeting).returning(Meeting.id, Meeting.team_id, Meeting.starts_at)
+    return [Generated(*row) for row in session.execute(statement, missing).all()]
+
+
+def holidays_on(session: Session, days: Iterable[dt.date]) -> dict[dt.date, str]:
+    """The days that are a public holiday or one of the profile's closing days, with its name.
+
+    The calendar (the `holidays` package, slow to load) is only built when there are days to ask.
+    """
+    wanted = set(days)
+    if not wanted:
+        return {}
+    closing = tuple(profile.current(session).value("calendar.extra_closing_days"))
+    days_off = calendar.working_days(closing)
+    return {day: name for day in wanted if (name := days_off.holiday_name(day))}
+
+
+def on_holidays(session: Session, made: list[Generated]) -> list[dict[str, Any]]:
+    """The new meetings on a holiday or closing day (`meeting generate` warns of each)."""
+    names = holidays_on(session, (m.starts_at.date() for m in made))
+    if not names:
+        return []
+    slug_of = {team.id: team.slug for team in teams.all_teams(session)}
+    return [
+        {"id": m.id, "team": slug_of[m.team_id], "starts_at": m.starts_at, "holiday": name}
+        for m in sorted(made, key=lambda m: (m.starts_at, m.id))
+        if (name := names.get(m.starts_at.date()))
+    ]
 
 
 def find(session: Session, meeting_id: int | str) -> Meeting:
@@ -204,7 +249,7 @@ def listing(
     start: dt.date | None,
     end: dt.date | None,
 ) -> list[dict[str, Any]]:
-    """Meetings in time order, as CLI.md's `meeting list` fields."""
+    """Meetings in time order, as CLI.md's `meeting list` fields, with the day's `holiday`."""
     query = select(Meeting).order_by(Meeting.starts_at, Meeting.id)
     if slug:
         query = query.where(Meeting.team_id == teams.find(session, slug).id)
@@ -214,7 +259,12 @@ def listing(
         query = query.where(Meeting.starts_at <= dt.datetime.combine(end, dt.time.max))
     if start and end and end < start:
         raise KuiError("--to is before --from")
-    return records(session, list(session.execute(query).scalars()))
+    found = list(session.execute(query).scalars())
+    names = holidays_on(session, (m.starts_at.date() for m in found))
+    rows = records(session, found)
+    for row, meeting in zip(rows, found, strict=True):
+        row["holiday"] = names.get(meeting.starts_at.date())
+    return rows
 
 
 def records(session: Session, meetings: list[Meeting]) -> list[dict[str, Any]]:
@@ -258,66 +308,3 @@ def organisers_of(
             recurrence.index_of(parsed, start, meeting.occurrence) % len(rotation)
         ]
     return found
-
-
-def ics(session: Session, slug: str) -> bytes:
-    """The team's meetings as an iCalendar file: one recurring event per series (RRULE, EXDATE
-    for cancelled meetings, an override per moved meeting), times in TZID Europe/Copenhagen.
-    """
-    from zoneinfo import ZoneInfo
-
-    from icalendar import Calendar, Event, vRecur
-
-    team = teams.find(session, slug)
-    tz = ZoneInfo(recurrence.TIMEZONE)
-    stamp = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    calendar = Calendar()
-    calendar.add("prodid", "-//kui//Den kommunale ungeindsats//DA")
-    calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", team.name)
-
-    def event(uid: str, starts: dt.datetime, ends: dt.datetime, place: str | None) -> Event:
-        item = Event()
-        item.add("uid", uid)
-        item.add("dtstamp", stamp)
-        item.add("summary", team.name)
-        item.add("dtstart", starts.replace(tzinfo=tz))
-        item.add("dtend", ends.replace(tzinfo=tz))
-        if place:
-            item.add("location", place)
-        return item
-
-    meetings = list(
-        session.execute(
-            select(Meeting).where(Meeting.team_id == team.id).order_by(Meeting.starts_at)
-        ).scalars()
-    )
-    series_query = select(MeetingSeries).where(MeetingSeries.team_id == team.id)
-    for series in session.execute(series_query.order_by(MeetingSeries.id)).scalars():
-        uid = f"kui-series-{series.id}-{team.slug}"
-        length = dt.timedelta(minutes=series.duration_min)
-        place = series.place or team.place
-        main = event(uid, series.dtstart, series.dtstart + length, place)
-        main.add("rrule", vRecur.from_ical(series.rule))
-        own = [m for m in meetings if m.series_id == series.id]
-        cancelled = [
-            m.occurrence.replace(tzinfo=tz) for m in own if m.status == "cancelled" and m.occurrence
-        ]
-        if cancelled:
-            main.add("exdate", cancelled)
-        calendar.add_component(main)
-        for moved in (m for m in own if m.status == "moved" and m.occurrence):
-            override = event(uid, moved.starts_at, moved.ends_at, moved.place)
-            override.add("recurrence-id", moved.occurrence.replace(tzinfo=tz))
-            calendar.add_component(override)
-    for single in (m for m in meetings if m.series_id is None and m.status != "cancelled"):
-        calendar.add_component(
-            event(
-                f"kui-meeting-{single.id}-{team.slug}",
-                single.starts_at,
-                single.ends_at,
-                single.place,
-            )
-        )
-    calendar.add_missing_timezones()
-    return calendar.to_ical()

@@ -6,6 +6,11 @@ across daylight saving time. "The Thursday of every odd ISO week" is
 `FREQ=YEARLY;BYWEEKNO=1,3,...,53;BYDAY=TH;WKST=MO`: a Thursday always lies in its own ISO year, and
 a year without week 53 simply has no such Thursday, so 2026 (53 weeks) gives 31 December and
 7 January 2027 in consecutive weeks.
+
+Local times are read as RFC 5545 reads a time with a TZID: a time that occurs twice (the hour
+repeated when summer time ends, 02:00-03:00 on the last Sunday of October) is its first
+occurrence, in summer time. A time that does not occur (the hour skipped when summer time
+begins, 02:00-03:00 on the last Sunday of March) is refused where a person gives it.
 """
 
 from __future__ import annotations
@@ -44,8 +49,10 @@ def parse(text: str, start: dt.datetime) -> rrule:
         raise KuiError(f"invalid meeting rule {rule!r}: give one RRULE")
     if parsed._freq > DAILY:  # HOURLY, MINUTELY, SECONDLY: not a meeting schedule
         raise KuiError(f"rule {rule!r}: meetings recur at most daily")
-    if first(parsed, start) is None:
+    begins = first(parsed, start)
+    if begins is None:
         raise KuiError(f"rule {rule!r} gives no meeting from {start:%Y-%m-%d %H:%M}")
+    existing(begins, f"rule {rule!r}: the first meeting")
     return parsed
 
 
@@ -71,6 +78,13 @@ def index_of(recurrence: rrule, start: dt.datetime, occurrence: dt.datetime) -> 
     return len(recurrence.between(start.replace(tzinfo=None), occurrence, inc=True)) - 1
 
 
+def last(recurrence: rrule) -> dt.datetime | None:
+    """The last meeting of a series that ends (COUNT or UNTIL), None for one that goes on."""
+    if recurrence._count is None and recurrence._until is None:
+        return None
+    return recurrence.before(dt.datetime.max, inc=True)
+
+
 def ended(text: str, last_day: dt.date) -> str:
     """The same rule ending on `last_day` (UNTIL replaces any COUNT or earlier UNTIL)."""
     parts = [p for p in normalised(text).split(";") if not p.startswith(("UNTIL=", "COUNT="))]
@@ -78,7 +92,10 @@ def ended(text: str, last_day: dt.date) -> str:
 
 
 def parse_start(text: str, what: str = "--start") -> dt.datetime:
-    """A local date-time as `YYYY-MM-DDTHH:MM` (or with a space); an aware one is converted."""
+    """A local date-time as `YYYY-MM-DDTHH:MM` (or with a space); an aware one is converted.
+
+    A local time that does not exist (summer time begins) is refused; see the module's docstring.
+    """
     try:
         if len((text or "").strip()) <= len("YYYY-MM-DD"):
             raise ValueError("no time")
@@ -91,4 +108,23 @@ def parse_start(text: str, what: str = "--start") -> dt.datetime:
         from zoneinfo import ZoneInfo
 
         value = value.astimezone(ZoneInfo(TIMEZONE)).replace(tzinfo=None)
-    return value.replace(second=0, microsecond=0)
+    return existing(value.replace(second=0, microsecond=0), what)
+
+
+def exists(local: dt.datetime) -> bool:
+    """Whether a naive local time occurs in Europe/Copenhagen (not in the spring-forward gap)."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(TIMEZONE)
+    there_and_back = local.replace(tzinfo=zone).astimezone(dt.UTC).astimezone(zone)
+    return there_and_back.replace(tzinfo=None) == local.replace(tzinfo=None)
+
+
+def existing(local: dt.datetime, what: str) -> dt.datetime:
+    """`local` itself, or a KuiError when the clock skips it."""
+    if not exists(local):
+        raise KuiError(
+            f"{what} {local:%Y-%m-%d %H:%M} does not exist in {TIMEZONE}: the clock skips "
+            "that hour when summer time begins; choose another time"
+        )
+    return local
