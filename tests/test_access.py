@@ -150,6 +150,99 @@ def test_a_team_member_sees_a_youth_referred_to_the_team_while_the_referral_is_o
     refused(office("youth", "show", str(ida), user="EF", today="2026-12-31"), "does not work")
 
 
+LATE = ("--status", "none", "--since", "2026-11-02")  # contact deadline 9 November: overdue
+
+
+def team_2_file(folder) -> str:
+    return next(p for p in folder.iterdir() if "team-2" in p.name and p.suffix == ".md").read_text(
+        encoding="utf-8"
+    )
+
+
+def test_the_circulated_agenda_holds_what_every_member_of_the_team_sees(
+    office: KuiRunner, db_url: str, tmp_path
+) -> None:
+    """The cron account (role system, in agenda.generate_roles) writes the team's agenda: the
+    youths referred to the team and the automatic items about them, which every member sees,
+    whoever runs the job. It was "Ingen punkter.": the cron account works on no youth's case."""
+    le = as_user(office, "LE")
+    add_staff(le, "CRON", "system")
+    ok(office("team", "member", "add", "team-2", "EF", user="LE"))
+    ida = add_youth(office, BORN_16, "Ida Jensen", *LATE)
+    carl = add_youth(le, dt.date(2010, 4, 1), "Carl Holm", *LATE)  # overdue, not referred
+    item = int(ok(office("agenda", "add", str(ida), "--team", "team-2", "--reason", "Ingen "
+                         "aktivitet")).stdout)  # fmt: skip
+    out = tmp_path / "dagsordener"
+    out.mkdir()
+    ok(office("agenda", "generate", "--out", str(out), user="CRON"))
+    circulated = team_2_file(out)
+    assert f"## Indstilling nr. {item}: IJ, 16 år (ung nr. {ida})" in circulated
+    assert f"## Overskredet frist (uddannelsespligt): IJ, 16 år (ung nr. {ida})" in circulated
+    assert f"ung nr. {carl}" not in circulated and "udeladt" not in circulated
+    printed = [(r.user, r.action) for r in audit_rows(db_url) if r.command.endswith("generate")]
+    assert printed == [("CRON", "print")]  # Ida, the one youth on a circulated agenda
+
+
+def test_every_reader_numbers_the_items_alike_and_is_told_what_is_left_out(
+    office: KuiRunner, tmp_path
+) -> None:
+    """The chair, a member and an outsider see the same item by the same number (the referral
+    id); the outsider is told how many items are left out, the chair which of theirs are not on
+    the team's agenda. Before, each numbered what they saw 1, 2, 3... and said nothing."""
+    le = as_user(office, "LE")
+    ok(office("team", "member", "add", "team-2", "EF", user="LE"))
+    ida = add_youth(office, BORN_16, "Ida Jensen", *LATE)
+    carl = add_youth(le, dt.date(2010, 4, 1), "Carl Holm", *LATE)
+    item = int(ok(office("agenda", "add", str(ida), "--team", "team-2", "--reason", "Ingen "
+                         "aktivitet")).stdout)  # fmt: skip
+    team = ("agenda", "show", "--team", "team-2", "--next")
+
+    def seen(user: str) -> tuple[list[tuple], int | None]:
+        shown = as_json(office, *team, user=user)
+        items = [(i["kind"], i["id"], i["youth_id"], i["circulated"]) for i in shown["items"]]
+        return items, shown["hidden"]
+
+    ours = [("referral", item, ida, True), ("overdue", None, ida, True)]
+    assert seen("EF") == (ours, 0)
+    assert seen("LE") == ([*ours, ("overdue", None, carl, False)], 0)
+    assert seen("GH") == ([], 2)  # GH works on neither
+    outsider = ok(office(*team, "-f", "markdown", user="GH")).stdout
+    assert "2 punkter om unge, du ikke arbejder med, er udeladt." in outsider
+    assert "Ingen punkter." in outsider
+    table = office(*team, user="GH")
+    assert "2 punkter om unge, du ikke arbejder med, er udeladt." in table.stderr
+    chair = ok(office(*team, "-f", "markdown", user="LE")).stdout
+    aside = chair.index("## Kun til dig, ikke på teamets dagsorden")
+    assert chair.index(f"## Indstilling nr. {item}: IJ") < aside
+    carls = f"### Overskredet frist (uddannelsespligt): CH, 16 år (ung nr. {carl})"
+    assert chair.index(carls) > aside
+
+
+def test_a_staff_member_without_the_role_may_not_write_the_circulated_agendas(
+    office: KuiRunner, db_url: str, tmp_path
+) -> None:
+    """The attack: AB (uu) runs the cron job to read every team's referred youths. Refused in one
+    line naming the rule, nothing written, the database unchanged but for the refusal's entry."""
+    ida = add_youth(office, BORN_16, "Ida Jensen", *LATE)
+    ok(office("agenda", "add", str(ida), "--team", "team-2", "--reason", "Ingen aktivitet"))
+    out = tmp_path / "dagsordener"
+    out.mkdir()
+    before = snapshot(db_url)
+    line = refused(office("agenda", "generate", "--out", str(out)), "agenda.generate_roles")
+    assert "(AB is uu)" in line
+    assert list(out.iterdir()) == []
+    after = snapshot(db_url)
+    new = after.pop("audit_log")[len(before.pop("audit_log")) :]
+    assert after == before  # no meeting generated, nothing else
+    entry = audit_rows(db_url)[-1]
+    assert len(new) == 1 and (entry.user, entry.action, entry.command) == (
+        "AB",
+        "refused",
+        "kui agenda generate",
+    )
+    assert json.loads(entry.filter) == {"rule": "generate-roles-only"}
+
+
 def test_joining_a_case_by_its_exact_cpr_with_an_own_effort_is_logged_as_such(
     office: KuiRunner, ida: int, db_url: str
 ) -> None:

@@ -2,6 +2,7 @@
 
 import os
 import stat
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,10 @@ def test_shipped_profiles_load(name: str) -> None:
     loaded = profile.read_profile(name)
     assert loaded.slug == name
     assert loaded.upper_age == (30 if name in ("soenderborg", "rebild") else 25)
+    # The cron account's role is named in every shipped profile (README's crontab relies on it).
+    assert "system" in loaded.value("agenda.generate_roles")
+    shipped = resources.files("kui_cli") / "profiles" / f"{name}.toml"
+    assert 'generate_roles = ["leader", "system"]' in shipped.read_text("utf-8")
 
 
 def test_bad_profile_names_the_key(kui: KuiRunner, tmp_path: Path) -> None:
@@ -100,6 +105,10 @@ def test_bad_profile_names_the_key(kui: KuiRunner, tmp_path: Path) -> None:
         'name = "X"\nupper_age = "thirty"\n': "key 'upper_age' must be int",
         'name = "X"\n[duty]\noffer_from = "never"\n': "key 'duty.offer_from' must be one of",
         'name = "X"\n[duty]\nspeed = 1\n': "unknown key 'duty.speed'",
+        'name = "X"\n[agenda]\ngenerate_roles = ["cron"]\n': "key 'agenda.generate_roles' must "
+        "list one of uu, jobcenter",
+        'name = "X"\n[agenda]\ngenerate_roles = "system"\n': "key 'agenda.generate_roles' must "
+        "be list",
         "upper_age = 30\n": "key 'name' is required",
         "name = \n": "not valid TOML",
     }

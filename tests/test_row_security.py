@@ -32,7 +32,7 @@ from tests.casework import BORN_16, add_effort, as_json, assign
 from tests.conftest import POSTGRES_URL, TODAY, KuiRunner, cpr_for, ok, reset_postgres
 
 PASSWORD = "kui-rls-test"
-ROLES = {"LE": "leader", "AB": "uu", "CD": "social", "EF": "jobcenter"}
+ROLES = {"LE": "leader", "AB": "uu", "CD": "social", "SY": "system", "EF": "jobcenter"}
 
 
 @pytest.fixture
@@ -313,6 +313,21 @@ def test_import_is_for_the_service_account_and_the_see_all_roles(office: Office,
     assert refused.exit_code == 1 and "service account or a see-all role" in refused.stderr
     ok(office.as_login("LE", "youth", "import", str(csv)))
     assert len(office.ids("LE")) == 1
+
+
+@pytest.mark.postgres
+def test_the_circulated_agendas_are_written_by_the_service_account(
+    office: Office, tmp_path
+) -> None:
+    """SY's role may write them (agenda.generate_roles), but the database shows SY's own login
+    none of the teams' youths: its agendas would be silently short, so it is refused."""
+    out = tmp_path / "dagsordener"
+    out.mkdir()
+    refused = office.as_login("SY", "agenda", "generate", "--out", str(out))
+    assert refused.exit_code == 1 and "runs as the service account" in refused.stderr
+    assert list(out.iterdir()) == []
+    ok(office.service("agenda", "generate", "--out", str(out), user="SY"))
+    assert len(list(out.iterdir())) == 6
 
 
 @pytest.mark.postgres

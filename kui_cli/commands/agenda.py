@@ -30,7 +30,7 @@ AgendaFormatOption = Annotated[
     typer.Option("--format", "-f", help="Output: table, markdown, html (Danish) or json."),
 ]
 Names = Annotated[bool, typer.Option("--names", help="Full names: the chair's own copy (audited).")]
-COLUMNS = ["id", "kind", "youth_id", "initials", "age", "text"]
+COLUMNS = ["id", "kind", "youth_id", "initials", "age", "circulated", "text"]
 
 
 @app.command("add")
@@ -83,7 +83,10 @@ def show(
 ) -> None:
     """Show a meeting's agenda (dagsorden): fixed items, referrals, carried-over items.
 
-    Markdown and html are the Danish versions for circulation; json is for scripts.
+    Markdown and html are the Danish versions for circulation; json is for scripts. An item is
+    known by its referral id (the number `agenda decide` takes) or the youth's id, the same for
+    every reader; items about youths you may not see are counted, not shown ("hidden"), and your
+    own youths that are not referred to the team come apart ("circulated": false).
 
     Example:
         kui agenda show --team team-2 --next --format markdown
@@ -146,6 +149,9 @@ def _print(doc: dict[str, Any], fmt: AgendaFormat, *, minutes: bool) -> None:
         columns += ["outcome"] if minutes else []
         title = render_agenda.table_title(doc, minutes)
         render.listing(doc["items"], "table", columns=columns, title=title)
+        left_out = render_agenda.left_out(doc)
+        if left_out:
+            render.message(left_out)
 
 
 @app.command("decide")
@@ -193,8 +199,12 @@ def generate(
 ) -> None:
     """Cron: generate the meetings, then write each agenda of the next N days as .md and .html.
 
-    Files are named DATE_TEAM_ID.md/.html and replaced atomically (temporary file + rename); a file
-    whose content has not changed is left untouched, so re-running is harmless.
+    Each file is the agenda circulated to the team: what every member may see (the fixed items,
+    the youths referred to the team and the automatic items about them), whoever runs the job.
+    Only the roles in the profile's agenda.generate_roles may run it: register the cron account
+    as staff with role system. Files are named DATE_TEAM_ID.md/.html and replaced atomically
+    (temporary file + rename); a file whose content has not changed is left untouched, so
+    re-running is harmless.
 
     Example:
         kui agenda generate --days 14 --out /srv/kui/dagsordener

@@ -52,6 +52,8 @@ SPEC: dict[str, Any] = {
     },
     "agenda": {
         "handover_days": (int, 90),
+        # Who may write the agendas circulated to the teams (`agenda generate`, the cron job).
+        "generate_roles": (list, ["leader", "system"]),
     },
     "teams": (list, []),
 }
@@ -128,6 +130,8 @@ def validate(raw: dict[str, Any], source: str = "profile") -> dict[str, Any]:
     if not 18 < data["upper_age"] <= 35:
         raise KuiError(f"{source}: key 'upper_age' must be between 19 and 35")
     _check_law_settings(data, source)
+    roles = data["agenda"]["generate_roles"]
+    _each(roles, str, source, "agenda.generate_roles", tuple(codes.ROLES))
     data["teams"] = _validated_teams(data["teams"], source)
     return data
 

@@ -6,6 +6,15 @@ A provider gets the context and the items made so far (the unacknowledged plan c
 of the youths already on the agenda) and returns its items, naming youths by id only. The youths
 are then looked up once for all items: initials and age on the meeting day, the full name only
 for the chair's own copy (`--names`), never the CPR number. Every youth shown is audited.
+
+The team's agenda, the one circulated to its members (`agenda generate`), holds what every member
+may see: the fixed items, the youths with an open referral to the team (`access.referred_to`)
+and the automatic items about them. A reader who may see more youths of the team's target group
+(a coordinator of their own youths, a see-all leader) also gets the automatic items about those,
+marked `circulated: false`: theirs to act on, or to refer. A reader who may not see some of the
+team's items is told how many are left out (`hidden`), never shown a silently shorter agenda.
+Items are known by their own number, the same for every reader: the referral id, which
+`agenda decide` takes, and the youth's id.
 """
 
 from __future__ import annotations
@@ -16,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlmodel import Session
 
 from kui_cli import danish
@@ -25,7 +34,7 @@ from kui_cli.domain.meetings import meetings, teams
 from kui_cli.domain.meetings.referrals import scrub
 from kui_cli.domain.plan import inbox, owners
 from kui_cli.domain.profile import Profile
-from kui_cli.domain.protection import access, audit
+from kui_cli.domain.protection import access, audit, row_security
 from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import ages
 from kui_cli.errors import KuiError
@@ -52,7 +61,9 @@ class Item:
 
 @dataclass
 class Context:
-    """What a provider may use: the meeting, its team, the profile and the reference date."""
+    """What a provider may use: the meeting, its team, the profile and the reference date.
+    `sees` is SQL on `youth`: the youths the automatic items are looked for among (by default
+    those the acting user may see)."""
 
     session: Session
     meeting: Meeting
@@ -60,6 +71,7 @@ class Context:
     profile: Profile
     today: dt.date
     rules: dict[str, Any] = field(default_factory=dict)
+    sees: ColumnElement[bool] | None = None
 
     @property
     def day(self) -> dt.date:
@@ -70,11 +82,12 @@ class Context:
         return teams.Target.of(self.team).condition(self.day, self.profile.upper_age)
 
     def automatic_condition(self) -> list[Any]:
-        """SQL on `youth` for the automatic items: the team's target group, of the youths the
-        acting user may see. Need to know is applied in the query, not after it: a team member
-        reads only their own youths, never the whole register's group (at national scale that
-        is thousands of rows read to be thrown away)."""
-        return [self.target_condition(), access.condition(self.session)]
+        """SQL on `youth` for the automatic items: the team's target group, of the youths in
+        `sees`. Need to know is applied in the query, not after it: a team member reads only
+        their own youths and the team's, never the whole register's group (at national scale
+        that is thousands of rows read to be thrown away)."""
+        sees = self.sees if self.sees is not None else access.condition(self.session)
+        return [self.target_condition(), sees]
 
 
 Provider = Callable[[Context, list[Item]], list[Item]]
@@ -223,34 +236,55 @@ def _referral_item(kind: str, row: Any) -> Item:
 
 @dataclass(frozen=True)
 class Options:
-    """How a document is made: minutes add the decisions; names only for the chair's copy."""
+    """How a document is made: minutes add the decisions; names only for the chair's copy;
+    `circulated` is the team's agenda as it goes to every member, whoever makes it."""
 
     names: bool = False
     minutes: bool = False
     action: str = "read"
+    circulated: bool = False
 
 
 def build(
     session: Session, actor: Actor, profile: Profile, meeting: Meeting, options: Options
 ) -> dict[str, Any]:
-    """`{"meeting": {...}, "items": [...]}`: the agenda (or minutes) of one meeting, audited."""
+    """`{"meeting": {...}, "items": [...], "hidden": N}`: the agenda (or minutes) of one meeting,
+    audited. `hidden` counts the team's items about youths this reader may not see (None when
+    the database hides them from kui too: a staff login on PostgreSQL)."""
     if options.names:
         access.require_reveal(session, "--names (full names on an agenda)")
     team = session.get(Team, meeting.team_id)
-    assert team is not None
-    ctx = Context(session, meeting, team, profile, actor.today, teams.rules_of(team))
+    assert team is not None and team.id is not None
+    team_sees = access.referred_to(team.id)
+    reader = team_sees if options.circulated else access.condition(session)
+    sees = reader if options.circulated else or_(team_sees, reader)
+    ctx = Context(session, meeting, team, profile, actor.today, teams.rules_of(team), sees)
     items: list[Item] = []
     for provider in PROVIDERS:
         items += provider(ctx, items)
     decided_until = _decisions_until(session, meeting) if options.minutes else None
-    youth_of = _youths(session, {i.youth_id for i in items if i.youth_id is not None})
-    # Need to know: an item about a youth the acting user may not see is left out.
-    items = [i for i in items if i.youth_id is None or i.youth_id in youth_of]
-    rows = [_row(item, youth_of, ctx.day, options, decided_until) for item in items]
+    youth_of = _youths(session, {i.youth_id for i in items if i.youth_id is not None}, reader)
+    circulated = _ids(session, set(youth_of), team_sees)
+    # Need to know: an item about a youth the reader may not see is left out, and counted.
+    shown = [i for i in items if i.youth_id is None or i.youth_id in youth_of]
+    hidden = len(items) - len(shown) if _countable(session, team) else None
+    rows = [_row(item, youth_of, circulated, ctx.day, options, decided_until) for item in shown]
     for youth in youth_of.values():
         filters = {"meeting": meeting.id, "names": options.names}
         audit.record(session, actor, options.action, subject=youth.subject_key, filters=filters)
-    return {"meeting": _meeting_record(session, meeting, team), "items": rows}
+    return {"meeting": _meeting_record(session, meeting, team), "items": rows, "hidden": hidden}
+
+
+def _countable(session: Session, team: Team) -> bool:
+    """Whether kui can count the team's items the reader may not see. A staff login on
+    PostgreSQL is shown only its own youths by the database itself, so kui cannot count the
+    rest, unless the login sees every youth or is a member of the team (every referred youth)."""
+    found = access.current(session)
+    if not row_security.staff_login(session) or found is None or found.see_all:
+        return True
+    assert team.id is not None
+    members = teams.members_of(session, [team.id])[team.id]
+    return any(member.id == found.staff_id for member, _ in members)
 
 
 def _decisions_until(session: Session, meeting: Meeting) -> dt.date | None:
@@ -259,12 +293,18 @@ def _decisions_until(session: Session, meeting: Meeting) -> dt.date | None:
     return following.starts_at.date() if following else None
 
 
-def _youths(session: Session, ids: set[int]) -> dict[int, Youth]:
+def _youths(session: Session, ids: set[int], sees: ColumnElement[bool]) -> dict[int, Youth]:
     if not ids:
         return {}
-    query = select(Youth).where(Youth.id.in_(ids), access.condition(session))
+    query = select(Youth).where(Youth.id.in_(ids), sees)
     found = session.execute(query).scalars()
     return {youth.id: youth for youth in found if youth.id is not None}
+
+
+def _ids(session: Session, ids: set[int], sees: ColumnElement[bool]) -> set[int]:
+    if not ids:
+        return set()
+    return set(session.execute(select(Youth.id).where(Youth.id.in_(ids), sees)).scalars())
 
 
 def initials(name: str) -> str:
@@ -275,6 +315,7 @@ def initials(name: str) -> str:
 def _row(
     item: Item,
     youth_of: dict[int, Youth],
+    circulated: set[int],
     day: dt.date,
     options: Options,
     decided_until: dt.date | None,
@@ -287,6 +328,8 @@ def _row(
         "youth_id": item.youth_id,
         "initials": initials(youth.name) if youth else None,
         "age": ages.age_on(youth.birth_date, day) if youth else None,
+        # The team's own items: the fixed ones, the referrals, and those about referred youths.
+        "circulated": item.youth_id is None or item.id is not None or item.youth_id in circulated,
     }
     if options.names:
         row["name"] = youth.name if youth else None
@@ -342,5 +385,5 @@ def upcoming(session: Session, actor: Actor, profile: Profile, days: int) -> lis
         .order_by(Meeting.starts_at, Meeting.id)
     )
     found = list(session.execute(query).scalars())
-    options = Options(action="print")
+    options = Options(action="print", circulated=True)
     return [build(session, actor, profile, meeting, options) for meeting in found]

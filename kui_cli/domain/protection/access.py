@@ -13,6 +13,9 @@ The rule, established once per command by `invocation.session` and kept in `sess
 - Joining a case: a staff member who knows the exact CPR number adds their own effort.
 - The full CPR number and names on an agenda are for `privacy.reveal_roles` only; the audit,
   retention, backups and reports over the whole register are for the see-all roles.
+- The agendas circulated to the teams (`agenda generate`) are written by the roles in
+  `agenda.generate_roles` only (the cron account's role), and hold only what every member of the
+  team sees (`referred_to`), whoever writes them.
 
 Lookups call `require_youth`, listings add `condition` to their SQL (one query stays one query).
 A refusal is a `Refused` error: `invocation.session` rolls the command back and logs the refusal
@@ -61,6 +64,8 @@ SEE_ALL_ONLY = {
     "kui report applications",
     "kui db grant",  # gives a database login access (PostgreSQL): the leaders' decision
 }
+# Writes the agendas circulated to the teams: the roles in agenda.generate_roles only.
+CIRCULATE = "kui agenda generate"
 ON_CASE = (
     "a staff member sees only the youths they work on (coordinator, effort, plan owner, "
     "team of an open referral, or registered by them and not yet on anyone's case)"
@@ -114,7 +119,28 @@ def establish(session: Session, actor: Actor) -> Access:
             f"run it ({member.initials} is {member.role})",
             "see-all-only",
         )
+    if actor.command == CIRCULATE:
+        _require_circulation(session, member, privacy.value("agenda.generate_roles"), see_all)
     return _keep(session, Access(member.initials, member.id, see_all, reveal, actor.today))
+
+
+def _require_circulation(session: Session, member: Staff, roles: Any, see_all: bool) -> None:
+    """`agenda generate` writes every team's circulated agenda, with the youths referred to the
+    team, whoever runs it: a grant of its own (`agenda.generate_roles`), not every staff member's.
+    On PostgreSQL a staff login is shown only its own youths by the database, so its agendas
+    would be silently short: there the job runs as the service account (or a see-all role)."""
+    if member.role not in _roles(roles):
+        raise Refused(
+            f"`{CIRCULATE}` writes the agendas circulated to every team: only the roles in "
+            f"agenda.generate_roles may run it ({member.initials} is {member.role})",
+            "generate-roles-only",
+        )
+    if row_security.staff_login(session) and not see_all:
+        raise Refused(
+            f"on PostgreSQL `{CIRCULATE}` runs as the service account: the database shows a "
+            "staff login only the youths it works on, so the agendas would leave items out",
+            "generate-service-only",
+        )
 
 
 def _roles(value: Any) -> set[str]:
@@ -141,12 +167,7 @@ def sees(staff_id: int, initials: str, today: dt.date) -> ColumnElement[bool]:
     effort = exists().where(
         Effort.youth_id == Youth.id, Effort.staff_id == staff_id, owners.active_effort(today)
     )
-    team = exists().where(
-        Referral.youth_id == Youth.id,
-        Referral.decided_on.is_(None),
-        TeamMember.team_id == Referral.team_id,
-        TeamMember.staff_id == staff_id,
-    )
+    team = _open_referral(TeamMember.team_id == Referral.team_id, TeamMember.staff_id == staff_id)
     # Cheapest first: SQLite tests the terms in this order and stops at the first false one,
     # and most youths have a coordinator or an effort, so their change log is never read.
     registered = and_(
@@ -163,6 +184,16 @@ def sees(staff_id: int, initials: str, today: dt.date) -> ColumnElement[bool]:
         ),
     )
     return or_(coordinator, effort, team, registered)
+
+
+def referred_to(team_id: int) -> ColumnElement[bool]:
+    """SQL on `youth`: an open referral to the team. Every member of the team sees such a youth
+    (the team term of `sees`), so this is what an agenda circulated to the team may show."""
+    return _open_referral(Referral.team_id == team_id)
+
+
+def _open_referral(*where: ColumnElement[bool]) -> ColumnElement[bool]:
+    return exists().where(Referral.youth_id == Youth.id, Referral.decided_on.is_(None), *where)
 
 
 def condition(session: Session) -> ColumnElement[bool]:
