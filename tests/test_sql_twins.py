@@ -11,8 +11,9 @@ from types import SimpleNamespace
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Date, Engine, create_engine, delete, insert, literal, select
+from sqlalchemy import Date, Engine, Float, cast, create_engine, delete, insert, literal, select
 
+from kui_cli.domain import codes
 from kui_cli.domain.law import duty, transitions
 from kui_cli.domain.register import ages
 from kui_cli.domain.reports import measures
@@ -21,7 +22,7 @@ from kui_cli.models import DutyEpisode, Youth
 BORN = st.dates(dt.date(1990, 1, 1), dt.date(2026, 12, 31))
 DAYS = st.dates(dt.date(2020, 1, 1), dt.date(2032, 12, 31))
 UPPER = st.integers(18, 30)
-STATUS = st.sampled_from([ages.PRIMARY_SCHOOL, "none", "job"])
+STATUS = st.sampled_from(list(codes.STATUSES))
 EVERY_TIME = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -49,6 +50,27 @@ def test_age_group_in_sql_is_the_rule(
 ) -> None:
     expression = measures.age_group(literal(born, Date), literal(status), on, upper)
     assert evaluate(engine, expression) == ages.age_group(born, status, on, upper)
+
+
+HOURS = st.none() | st.floats(0, 80, allow_nan=False)
+THRESHOLD = st.floats(0, 80, allow_nan=False)
+
+
+@EVERY_TIME
+@given(status=STATUS, hours=HOURS, threshold=THRESHOLD)
+@example(status="job", hours=20.0, threshold=20.0)  # at the threshold: an activity
+@example(status="job", hours=None, threshold=20.0)  # no recorded hours: an activity
+@example(status="none", hours=None, threshold=20.0)
+def test_out_of_activity_in_sql_is_the_rule(
+    engine: Engine, status: str, hours: float | None, threshold: float
+) -> None:
+    """`out_of_activity` (the bulk opening of duty episodes) and `short_job` (the NEET count)
+    give what their Python rules give, never null."""
+    column, worked = literal(status), cast(literal(hours, Float), Float)  # PostgreSQL: a typed null
+    out = evaluate(engine, duty.out_of_activity(column, worked, threshold))
+    short = evaluate(engine, duty.short_job(column, worked, threshold))
+    assert out is not None and bool(out) == duty.is_out_of_activity(status, hours, threshold)
+    assert short is not None and bool(short) == duty.is_short_job(status, hours, threshold)
 
 
 def months() -> st.SearchStrategy[tuple[dt.date, dt.date]]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from kui_cli.errors import KuiError
 
 NEEDS = {
@@ -10,23 +13,53 @@ NEEDS = {
     "C": "flerfaglig indsats",
 }
 
-STATUSES = {
-    "primary-school": "i grundskolen",
-    "10th-grade": "10. klasse",
-    "gymnasium": "gymnasial uddannelse",
-    "vocational": "erhvervsuddannelse",
-    "fgu": "FGU",
-    "stu": "STU",
-    "higher-education": "videregående uddannelse",
-    "job": "i job",
-    "benefit-education-ready": "uddannelseshjælp, uddannelsesparat",
-    "benefit-activity-ready": "uddannelseshjælp, aktivitetsparat",
-    "resource-programme": "ressourceforløb",
-    "job-clarification": "jobafklaringsforløb",
-    "exempted": "fritaget",
-    "completed": "har gennemført en ungdomsuddannelse",
-    "none": "ingen aktivitet",
+
+@dataclass(frozen=True)
+class Status:
+    """What an activity status means, for every rule that reads it. Adding a status is one row
+    in `STATUS_TABLE`: duty, reports, charts, assessments and profiles read these properties."""
+
+    label: str  # Danish, for what is printed in Danish
+    activity: bool = True  # counts as an activity for the education obligation (§ 2 a)
+    neet: bool = False  # outside education and job for the 2030 target (NEET)
+    primary_school: bool = False  # a primary-school pupil: age group 1 at any age
+    weekly_hours: bool = False  # a job: its weekly hours are recorded, and below the profile's
+    # `duty.job_hours_threshold` it is neither an activity nor a job for the NEET target
+    completed: bool = False  # holds a youth education (the 2030 completion target)
+    exempted: bool = False  # exempted from the education obligation (closes its episode so)
+
+
+STATUS_TABLE = {
+    "primary-school": Status("i grundskolen", primary_school=True),
+    "10th-grade": Status("10. klasse"),
+    "gymnasium": Status("gymnasial uddannelse"),
+    "vocational": Status("erhvervsuddannelse"),
+    "fgu": Status("FGU"),
+    "stu": Status("STU"),
+    "higher-education": Status("videregående uddannelse"),
+    "job": Status("i job", weekly_hours=True),
+    "benefit-education-ready": Status("uddannelseshjælp, uddannelsesparat", neet=True),
+    "benefit-activity-ready": Status("uddannelseshjælp, aktivitetsparat", neet=True),
+    "resource-programme": Status("ressourceforløb", neet=True),
+    "job-clarification": Status("jobafklaringsforløb", neet=True),
+    "exempted": Status("fritaget", neet=True, exempted=True),
+    "completed": Status("har gennemført en ungdomsuddannelse", completed=True),
+    "none": Status("ingen aktivitet", activity=False, neet=True),
 }
+
+
+def statuses_where(prop: Callable[[Status], bool]) -> tuple[str, ...]:
+    """The status codes with a property, in the table's order (for SQL `IN` and for prose)."""
+    return tuple(code for code, meaning in STATUS_TABLE.items() if prop(meaning))
+
+
+STATUSES = {code: meaning.label for code, meaning in STATUS_TABLE.items()}
+NOT_ACTIVITY = statuses_where(lambda s: not s.activity)
+NEET = statuses_where(lambda s: s.neet)
+PRIMARY_SCHOOL = statuses_where(lambda s: s.primary_school)
+WEEKLY_HOURS = statuses_where(lambda s: s.weekly_hours)
+COMPLETED = statuses_where(lambda s: s.completed)
+EXEMPTED = statuses_where(lambda s: s.exempted)
 
 ROLES = {
     "uu": "UU-vejleder",

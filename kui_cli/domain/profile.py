@@ -58,6 +58,16 @@ SPEC: dict[str, Any] = {
     "teams": (list, []),
 }
 
+
+def default(path: str) -> Any:
+    """The default of a setting by dotted path: the one place a default is written, so a rule
+    that needs a setting without a profile (`DutyRules()`) reads the same value."""
+    node: Any = SPEC
+    for part in path.split("."):
+        node = node[part]
+    return node[1]
+
+
 CHOICES = {
     "duty.offer_from": ("out", "contact"),
     "privacy.retention_mode": ("delete", "anonymise"),

@@ -82,7 +82,7 @@ def assess_demo_pupils(session: Session, actor: Actor) -> None:
     otherwise not ready), in one INSERT ... SELECT."""
     result = case((Youth.need == "A", literal("ready")), else_=literal(NOT_READY))
     source = select(Youth.id, Youth.grade, result, literal(actor.today), literal(actor.user)).where(
-        Youth.status == "primary-school", Youth.grade.in_(GRADES)
+        Youth.status.in_(codes.PRIMARY_SCHOOL), Youth.grade.in_(GRADES)
     )
     columns = ["youth_id", "grade", "result", "assessed_on", "assessed_by"]
     session.execute(insert(Assessment).from_select(columns, source))

@@ -2,8 +2,9 @@
 
 An *episode* is one period out of activity, with the law's deadlines stored on it:
 - It opens when a status change (registration, import, `youth update`) leaves a youth who is 15-17
-  on the status date out of activity: status `none`, or `job` with fewer weekly hours than the
-  profile's `duty.job_hours_threshold` (a job without recorded hours counts as an activity). While
+  on the status date out of activity (`is_out_of_activity`): a status that is no activity (`none`,
+  see `codes.STATUS_TABLE`), or a `job` with fewer weekly hours than the profile's
+  `duty.job_hours_threshold` (a job without recorded hours counts as an activity). While
   the youth stays out of activity the open episode is kept: the clock runs from the first drop-out.
 - Its deadlines are computed once and stored, so reading them needs no holiday calendar: contact by
   the Nth working day after the drop-out (`duty.contact_working_days`), a new activity offered N
@@ -29,7 +30,7 @@ from typing import Any, Protocol
 from sqlalchemy import ColumnElement, and_, exists, insert, or_, select
 from sqlmodel import Session
 
-from kui_cli.domain import profile
+from kui_cli.domain import codes, profile
 from kui_cli.domain.law import calendar
 from kui_cli.domain.plan import changes
 from kui_cli.domain.profile import Profile
@@ -37,7 +38,7 @@ from kui_cli.domain.protection import access, audit
 from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import ages
 from kui_cli.errors import KuiError
-from kui_cli.models import ChangeLog, DutyEpisode, Youth
+from kui_cli.models import DutyEpisode, Youth
 
 KIND = "duty"
 FIRST_AGE, END_AGE = 15, 18
@@ -58,10 +59,10 @@ CHECK_COLUMNS = [
 class DutyRules:
     """The profile's settings for the education obligation, and the deadlines they give."""
 
-    contact_working_days: int = 5
-    offer_calendar_days: int = 30
-    offer_from: str = "out"
-    job_hours_threshold: float = 20.0
+    contact_working_days: int = profile.default("duty.contact_working_days")
+    offer_calendar_days: int = profile.default("duty.offer_calendar_days")
+    offer_from: str = profile.default("duty.offer_from")
+    job_hours_threshold: float = profile.default("duty.job_hours_threshold")
     extra_closing_days: tuple[str, ...] = ()
 
     @classmethod
@@ -75,10 +76,8 @@ class DutyRules:
         )
 
     def is_out_of_activity(self, status: str, hours: float | None) -> bool:
-        """No activity, or a job below the hours that count as labour-market attachment."""
-        if status == "none":
-            return True
-        return status == "job" and hours is not None and hours < self.job_hours_threshold
+        """`is_out_of_activity` under this profile's hours threshold."""
+        return is_out_of_activity(status, hours, self.job_hours_threshold)
 
     def contact_deadline(self, out_since: dt.date) -> dt.date:
         """Contact within N working days after the drop-out."""
@@ -95,6 +94,35 @@ class DutyRules:
         if self.offer_from == "contact":
             start = contacted_on or contact_deadline
         return start + dt.timedelta(days=self.offer_calendar_days)
+
+
+# --- out of activity: each rule beside its SQL twin (tests/test_sql_twins.py holds them together)
+
+
+def is_short_job(status: str, hours: float | None, threshold: float) -> bool:
+    """A job with fewer recorded weekly hours than the threshold: not labour-market attachment
+    (a job without recorded hours counts as one)."""
+    return codes.STATUS_TABLE[status].weekly_hours and hours is not None and hours < threshold
+
+
+def short_job(
+    status: ColumnElement[str], hours: ColumnElement[float | None], threshold: float
+) -> ColumnElement[bool]:
+    """SQL: `is_short_job`, never null."""
+    return and_(status.in_(codes.WEEKLY_HOURS), hours.is_not(None), hours < threshold)
+
+
+def is_out_of_activity(status: str, hours: float | None, threshold: float) -> bool:
+    """Out of activity for the education obligation: a status that is no activity, or a short
+    job."""
+    return not codes.STATUS_TABLE[status].activity or is_short_job(status, hours, threshold)
+
+
+def out_of_activity(
+    status: ColumnElement[str], hours: ColumnElement[float | None], threshold: float
+) -> ColumnElement[bool]:
+    """SQL: `is_out_of_activity`, never null."""
+    return or_(status.in_(codes.NOT_ACTIVITY), short_job(status, hours, threshold))
 
 
 def rules(session: Session) -> DutyRules:
@@ -273,7 +301,7 @@ def status_changed(session: Session, actor: Actor, youth: Youth, why: str | None
         for what, new in opening_history(values, youth.status):
             changes.record(session, actor, youth.id, KIND, what, new=new, why=why)
     elif episode is not None and not out:
-        reason = EXEMPTED if youth.status == "exempted" else ACTIVITY
+        reason = EXEMPTED if youth.status in codes.EXEMPTED else ACTIVITY
         on = max(youth.status_since, episode.out_since)
         what = f"education obligation: episode closed, {youth.status} since {on}"
         _close(session, actor, episode, on, reason, what, why=why)
@@ -305,43 +333,35 @@ def _close(
 
 
 def open_for_new_youths(session: Session, actor: Actor, after_id: int) -> int:
-    """Bulk (import, demo): open the episodes of the youths registered after `after_id` with
-    status `none` (an import has no hours, so a job is an activity). Two executemany inserts,
+    """Bulk (import, demo): open the episodes of the youths registered after `after_id` who are
+    out of activity (an import has no hours, so a job is an activity). Two executemany inserts,
     no ORM objects; returns the number opened."""
     law = rules(session)
     query = (
-        select(Youth.id, Youth.birth_date, Youth.status_since)
+        select(Youth.id, Youth.birth_date, Youth.status_since, Youth.status)
         .where(
             Youth.id > after_id,
-            Youth.status == "none",
+            out_of_activity(Youth.status, Youth.hours, law.job_hours_threshold),
             Youth.birth_date <= ages.latest_birth_date_for_age(FIRST_AGE, actor.today),
         )
         .order_by(Youth.id)  # episodes in registration order, whichever index the query uses
     )
-    episodes = [
-        new_episode(youth_id, born, since, actor.today, law)
-        for youth_id, born, since in session.execute(query)
+    opened = [
+        (new_episode(youth_id, born, since, actor.today, law), status)
+        for youth_id, born, since, status in session.execute(query)
         if is_obliged(born, since)
     ]
-    if not episodes:
+    if not opened:
         return 0
     now = dt.datetime.now(dt.UTC)
     history = [
-        {
-            "youth_id": e["youth_id"],
-            "at": now,
-            "by": actor.user,
-            "kind": KIND,
-            "what": what,
-            "new_value": new,
-            "effective_on": actor.today,
-        }
-        for e in episodes
-        for what, new in opening_history(e, "none")
+        changes.row(actor, e["youth_id"], KIND, what, new=new, at=now)
+        for e, status in opened
+        for what, new in opening_history(e, status)
     ]
-    session.execute(insert(DutyEpisode), episodes)
-    session.execute(insert(ChangeLog), history)
-    return len(episodes)
+    session.execute(insert(DutyEpisode), [e for e, _ in opened])
+    changes.record_many(session, history)
+    return len(opened)
 
 
 def recompute_deadlines(session: Session, actor: Actor, prof: Profile) -> int:

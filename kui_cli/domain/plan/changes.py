@@ -4,14 +4,17 @@ For status changes `old_value`/`new_value` are status codes and `effective_on` i
 status applies (`--since`), so the status on any past date can be rebuilt.
 
 Everything that changes a youth goes through `record`, so the plan owner's inbox, the plan log and
-the youth's history are one list, not several.
+the youth's history are one list, not several. A row is made in `row` only: `record` adds one,
+and the bulk paths (an import, the demo) write many of them with `record_many` (rows made by
+`row`) or `record_selected` (one `row` for every youth a query selects).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, insert, literal, select
 from sqlmodel import Session
 
 from kui_cli.domain.protection.audit import Actor
@@ -28,6 +31,34 @@ def required_reason(reason: str | None, what: str = "the change") -> str:
     return why
 
 
+def row(
+    actor: Actor,
+    youth_id: int | None,
+    kind: str,
+    what: str,
+    *,
+    old: object = None,
+    new: object = None,
+    why: str | None = None,
+    effective_on: dt.date | None = None,
+    at: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """The columns of one change-log row. The timestamp is the real clock (evidence) unless a
+    bulk write gives all its rows one; the effective date is the reference date unless the
+    change takes effect on another day (a status `--since`)."""
+    return {
+        "youth_id": youth_id,
+        "at": at or dt.datetime.now(dt.UTC),
+        "by": actor.user,
+        "kind": kind,
+        "what": what,
+        "old_value": None if old is None else str(old),
+        "new_value": None if new is None else str(new),
+        "why": why,
+        "effective_on": effective_on or actor.today,
+    }
+
+
 def record(
     session: Session,
     actor: Actor,
@@ -40,26 +71,33 @@ def record(
     why: str | None = None,
     effective_on: dt.date | None = None,
 ) -> ChangeLog:
-    """Append one change; the timestamp is the real clock (evidence).
-
-    The effective date is the reference date unless the change takes effect on another day (a
-    status `--since`): a status or need change re-derives the youth's past values (`history`).
-    """
-    row = ChangeLog(
-        youth_id=youth_id,
-        at=dt.datetime.now(dt.UTC),
-        by=actor.user,
-        kind=kind,
-        what=what,
-        old_value=None if old is None else str(old),
-        new_value=None if new is None else str(new),
-        why=why,
-        effective_on=effective_on or actor.today,
+    """Append one change (`row`); a status or need change re-derives the youth's past values
+    (`history`)."""
+    change = ChangeLog(
+        **row(actor, youth_id, kind, what, old=old, new=new, why=why, effective_on=effective_on)
     )
-    session.add(row)
+    session.add(change)
     session.flush()
-    history.refresh(session, youth_id, kind, row.effective_on)
-    return row
+    history.refresh(session, youth_id, kind, change.effective_on)
+    return change
+
+
+def record_many(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Bulk: rows made by `row`, in one executemany insert (no ORM objects). Only for changes
+    that close no past value, which `history.refresh` would have to re-derive: a registration,
+    the education obligation."""
+    if rows:
+        session.execute(insert(ChangeLog), rows)
+
+
+def record_selected(session: Session, actor: Actor, kind: str, what: str, youths: Select) -> None:
+    """Bulk: the same change (`row`) for every youth `youths` selects as (id, new value), written
+    by the database in one INSERT ... SELECT; as `record_many`, for changes that close no past
+    value."""
+    values = {k: v for k, v in row(actor, None, kind, what).items() if v is not None}
+    table = ChangeLog.__table__
+    source = youths.add_columns(*(literal(v, table.c[k].type) for k, v in values.items()))
+    session.execute(insert(ChangeLog).from_select(["youth_id", "new_value", *values], source))
 
 
 def for_youth(session: Session, youth_id: int) -> list[ChangeLog]:

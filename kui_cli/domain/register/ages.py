@@ -10,7 +10,8 @@ import datetime as dt
 
 from dateutil.relativedelta import relativedelta
 
-PRIMARY_SCHOOL = "primary-school"
+from kui_cli.domain import codes
+
 DEFAULT_UPPER_AGE = 30
 
 
@@ -24,7 +25,7 @@ def age_group(born: dt.date, status: str, today: dt.date, upper_age: int) -> int
     age = age_on(born, today)
     if age >= upper_age:
         return None
-    if status == PRIMARY_SCHOOL:
+    if status in codes.PRIMARY_SCHOOL:
         return 1
     if age < 18:
         return 2

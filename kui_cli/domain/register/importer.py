@@ -19,17 +19,18 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, literal, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from kui_cli.domain import codes, settings
 from kui_cli.domain.law import duty
+from kui_cli.domain.plan import changes
 from kui_cli.domain.protection import audit
 from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import cpr
 from kui_cli.errors import KuiError
-from kui_cli.models import ChangeLog, Youth
+from kui_cli.models import Youth
 
 REQUIRED = ("cpr", "name")
 OPTIONAL = ("status", "since", "need", "school", "grade", "phone", "email")
@@ -323,18 +324,5 @@ def refresh_statistics(session: Session) -> None:
 
 def record_registrations(session: Session, actor: Actor, after_id: int, what: str) -> None:
     """One history row per imported youth, written by the database in one statement."""
-    now = dt.datetime.now(dt.UTC)
-    source = select(
-        Youth.id,
-        literal(now, ChangeLog.__table__.c.at.type),
-        literal(actor.user),
-        literal("registered"),
-        literal(what),
-        Youth.status,
-        literal(actor.today),
-    ).where(Youth.id > after_id)
-    session.execute(
-        insert(ChangeLog).from_select(
-            ["youth_id", "at", "by", "kind", "what", "new_value", "effective_on"], source
-        )
-    )
+    youths = select(Youth.id, Youth.status).where(Youth.id > after_id)
+    changes.record_selected(session, actor, "registered", what, youths)

@@ -371,7 +371,7 @@ def _apply_status(session: Session, actor: Actor, youth: Youth, upd: YouthUpdate
     since = upd.since or actor.today
     if since < youth.birth_date:
         raise KuiError(f"--since {since} is before the birth date")
-    if upd.hours is not None and (status != "job" or not 0 <= upd.hours <= 80):
+    if upd.hours is not None and (status not in codes.WEEKLY_HOURS or not 0 <= upd.hours <= 80):
         raise KuiError("--hours is the weekly hours of a job: 0-80, with --status job")
     old = youth.status
     youth.status, youth.status_since, youth.hours = status, since, upd.hours

@@ -156,9 +156,8 @@ def overview_page(data: dict[str, Any]) -> str:
             "Unge uden for uddannelse og job ved månedens udgang",
             [(_short_month(p["month"]), p["youths"]) for p in data["out_of_activity_trend"]],
         ),
-        '<p class="note">Ingen aktivitet, uddannelseshjælp, ressourceforløb, jobafklaringsforløb,'
-        " fritaget, og job under timegrænsen; alle unge i KUI-alderen. Status på tidligere datoer"
-        " er genskabt fra ændringsloggen.</p>",
+        f'<p class="note">Status: {escape(neet_statuses_text())}. Alle unge i KUI-alderen;'
+        " status på tidligere datoer er genskabt fra ændringsloggen.</p>",
     ]
     return (
         '<!doctype html>\n<html lang="da">\n<head>\n<meta charset="utf-8">\n'
@@ -167,6 +166,13 @@ def overview_page(data: dict[str, Any]) -> str:
         + "\n".join(body)
         + "\n</body>\n</html>\n"
     )
+
+
+def neet_statuses_text() -> str:
+    """What counts as outside education and job, in Danish, from the status table."""
+    statuses = [codes.STATUSES[code] for code in codes.NEET]
+    statuses += [f"{codes.STATUSES[code]} under timegrænsen" for code in codes.WEEKLY_HOURS]
+    return "; ".join(statuses)
 
 
 def _short_month(month: str) -> str:

@@ -11,7 +11,7 @@ import datetime as dt
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
-from kui_cli.domain import initials
+from kui_cli.domain import codes, initials
 from kui_cli.domain.periods import open_during
 from kui_cli.domain.plan import owners
 from kui_cli.domain.register import ages, history
@@ -64,7 +64,7 @@ def age_group_condition(
     born_25 = ages.latest_birth_date_for_age(25, today)
     born_upper = ages.latest_birth_date_for_age(upper_age, today)
     in_kui = born > born_upper
-    primary = status == ages.PRIMARY_SCHOOL
+    primary = status.in_(codes.PRIMARY_SCHOOL)
     by_group = {
         1: primary,
         2: and_(~primary, born > born_18),

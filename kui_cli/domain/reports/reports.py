@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlmodel import Session
 
 from kui_cli.domain import codes
+from kui_cli.domain.law import duty
 from kui_cli.domain.periods import open_during
 from kui_cli.domain.plan import owners
 from kui_cli.domain.profile import Profile
@@ -39,16 +40,6 @@ from kui_cli.models import (
 
 GROUPS = (1, 2, 3, 4)
 TREND_MONTHS = 12
-# Not in education or job (NEET): the 2030 target's statuses; `job` below the hours threshold too.
-NEET_STATUSES = (
-    "none",
-    "benefit-education-ready",
-    "benefit-activity-ready",
-    "resource-programme",
-    "job-clarification",
-    "exempted",
-)
-DEFAULT_JOB_HOURS = 20.0
 # The national targets, measured on 1 October: (milestone 2025, target 2030), in percent.
 COMPLETED_TARGETS = (85.0, 90.0)
 NEET_TARGETS = (5.0, 3.5)
@@ -56,18 +47,16 @@ VOCATIONAL_MINIMUM = 10.0
 
 
 def job_hours_threshold(profile: Profile) -> float:
-    """Weekly hours below which a job is not an activity (the profile's, 18 or 20; default 20)."""
-    try:
-        return float(profile.value("duty.job_hours_threshold"))
-    except (KeyError, TypeError, ValueError):
-        return DEFAULT_JOB_HOURS
+    """Weekly hours below which a job is not an activity (the profile's, 18 or 20)."""
+    return duty.DutyRules.of(profile).job_hours_threshold
 
 
 def neet(value: ColumnElement[str], hours_threshold: float) -> ColumnElement[bool]:
-    """A status `value` not in education or job. A job counts below the hours threshold; the hours
-    are known only for the current job (a youth whose status is `job` then and today)."""
-    short_job = and_(value == "job", Youth.status == "job", Youth.hours < hours_threshold)
-    return or_(value.in_(NEET_STATUSES), short_job)
+    """A status `value` not in education or job (NEET): a NEET status (`codes.STATUS_TABLE`), or a
+    short job (`duty.short_job`); the hours are known only for the current status (a youth whose
+    status is the same then and today)."""
+    short_job = duty.short_job(Youth.status, Youth.hours, hours_threshold)
+    return or_(value.in_(codes.NEET), and_(value == Youth.status, short_job))
 
 
 def neet_on(session: Session, on: dt.date, hours_threshold: float) -> ColumnElement[bool]:
@@ -145,7 +134,7 @@ def register_counts(session: Session, on: dt.date, upper_age: int) -> dict[str, 
     by_status: Counter[tuple[str, int]] = Counter()
     for code, level, *counts in session.execute(query):
         for group, n in zip(band, counts, strict=True):
-            group_of = 1 if code == ages.PRIMARY_SCHOOL else group
+            group_of = 1 if code in codes.PRIMARY_SCHOOL else group
             by_need[level, group_of] += n or 0
             by_status[code, group_of] += n or 0
     return {
@@ -370,7 +359,7 @@ def measurement_day(year: int | None, today: dt.date) -> dt.date:
 def targets(session: Session, actor: Actor, profile: Profile, year: int | None) -> dict[str, Any]:
     """The two national 2030 targets measured on the register as of 1 October."""
     on = measurement_day(year, actor.today)
-    completed = or_(Youth.completed_on <= on, history.status_at(session, on) == "completed")
+    completed = or_(Youth.completed_on <= on, history.status_at(session, on).in_(codes.COMPLETED))
     neet = neet_on(session, on, job_hours_threshold(profile))
     rows = [
         _target(session, "completed", measures.aged(25, 25, on), completed, COMPLETED_TARGETS),
