@@ -1,7 +1,8 @@
 """Output: one renderer for every listing and every `show`.
 
 `table` is a rich table on a terminal and plain text (tabulate) when piped or with NO_COLOR;
-`json` is the stable interface for scripts; `csv` has a header; `markdown` pastes into documents.
+`json` is the stable interface for scripts; `csv` has a header, and text in it that a spreadsheet
+would run as a formula starts with ' (`formulas`); `markdown` pastes into documents.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TextIO
+
+from kui_cli import formulas
 
 
 class Format(enum.StrEnum):
@@ -60,6 +63,13 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+def csv_cell(value: Any) -> str:
+    """A value as a csv cell: its `cell` text, neutralised when it is text a spreadsheet would
+    run (a name, a reason); a number stays a number, whatever its sign."""
+    text = cell(value)
+    return formulas.neutralised(text) if isinstance(value, str | list | tuple) else text
+
+
 def listing(
     rows: Iterable[dict[str, Any]],
     fmt: Format | str = Format.table,
@@ -79,7 +89,7 @@ def listing(
     if fmt is Format.csv:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(cols)
-        writer.writerows([cell(r.get(c)) for c in cols] for r in materialised)
+        writer.writerows([csv_cell(r.get(c)) for c in cols] for r in materialised)
     elif fmt is Format.markdown:
         out.write(_markdown(materialised, cols, title))
     else:
