@@ -1,4 +1,5 @@
-"""Danish dates for what is printed in Danish: agendas, minutes and the youth's own plan."""
+"""Danish dates for what is printed in Danish (agendas, minutes and the youth's own plan), and
+Danish local time for every moment a person reads in a table."""
 
 from __future__ import annotations
 
@@ -31,3 +32,18 @@ def when(starts: dt.datetime, ends: dt.datetime) -> str:
     """Date, ISO week and time: "torsdag 3. december 2026, uge 49, kl. 10.00-11.00"."""
     week = starts.isocalendar().week
     return f"{date(starts.date(), weekday=True)}, uge {week}, kl. {starts:%H.%M}-{ends:%H.%M}"
+
+
+def local_time(moment: dt.datetime) -> str:
+    """A moment as a person in Denmark reads it, to the minute: "2026-07-01 14:05".
+
+    A recorded timestamp (the change log, the audit log) is stored as UTC and comes back with
+    its zone: it is shown in Europe/Copenhagen time, summer or winter. A naive one is a meeting's
+    wall-clock time, local already. Scripts get the stored moment itself (JSON, csv)."""
+    if moment.tzinfo is not None:
+        from zoneinfo import ZoneInfo
+
+        from kui_cli.domain.meetings.recurrence import TIMEZONE
+
+        moment = moment.astimezone(ZoneInfo(TIMEZONE))
+    return f"{moment:%Y-%m-%d %H:%M}"

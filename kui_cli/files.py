@@ -16,11 +16,10 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import Select, TypeDecorator, case, not_
-from sqlalchemy.sql.elements import Label
+from sqlalchemy import Select, TypeDecorator, case, not_, select
 from sqlmodel import Session
 
-from kui_cli import render
+from kui_cli import formulas, render
 from kui_cli.errors import KuiError
 
 
@@ -67,24 +66,31 @@ def write_query(
 
 def csv_cells(query: Select[Any]) -> Select[Any]:
     """The query with every column as the csv module must receive it to write what
-    `render.cell` writes, so rows go from the database to the file untouched: a boolean as
-    yes/no (in SQL); text, integers and dates (whose text is their ISO form) as they are."""
-    return query.with_only_columns(
-        *(_csv_cell(column).label(column.name) for column in query.selected_columns)
-    )
+    `render.csv_cell` writes, so rows go from the database to the file untouched: a boolean as
+    yes/no and text that a spreadsheet would run with a leading ' (`formulas.neutralised_sql`),
+    both in SQL; integers and dates (whose text is their ISO form) as they are.
+
+    The cells are computed over the query as a subquery that the database must not merge into
+    the outer select (`OFFSET 0` keeps SQLite and PostgreSQL from it): each cell names its column
+    twice, and merged, a correlated subquery (the export's coordinator, team, plan owner) would
+    run twice per row. The subquery's rows come in its order: neither database reorders them.
+    """
+    rows = query.offset(0).subquery()
+    return select(*(_csv_cell(column).label(column.name) for column in rows.c))
 
 
 def _csv_cell(column: Any) -> Any:
-    expression = column.element if isinstance(column, Label) else column
-    sql_type = expression.type
+    sql_type = column.type
     if isinstance(sql_type, TypeDecorator):  # SQLModel's text columns
         sql_type = sql_type.impl_instance
     kind = sql_type.python_type
     if kind is bool:
-        return case((expression, "yes"), (not_(expression), "no"))
-    if kind in (str, int, dt.date):
-        return expression
-    raise TypeError(f"no csv cell for {column.name}, of type {expression.type}")
+        return case((column, "yes"), (not_(column), "no"))
+    if kind is str:
+        return formulas.neutralised_sql(column)
+    if kind in (int, dt.date):
+        return column
+    raise TypeError(f"no csv cell for {column.name}, of type {column.type}")
 
 
 Batches = Iterable[Sequence[Sequence[Any]]]
@@ -116,7 +122,9 @@ def write_json(batches: Batches, columns: Sequence[str], out: TextIO) -> int:
 
 
 def write_xlsx(batches: Batches, columns: Sequence[str], path: Path, sheet: str) -> int:
-    """An Excel sheet: a bold, frozen header row; numbers, booleans and dates as typed cells.
+    """An Excel sheet: a bold, frozen header row; numbers, booleans and dates as typed cells, and
+    text always as text, never a formula; text that a spreadsheet would run (`formulas.runs`) is
+    marked quote-prefixed as well, so editing the cell does not turn it into one.
 
     xlsxwriter's constant-memory mode flushes each row to disk as it is written; its scratch
     files go beside the target, not into a shared temporary folder.
@@ -127,10 +135,12 @@ def write_xlsx(batches: Batches, columns: Sequence[str], path: Path, sheet: str)
         "constant_memory": True,
         "tmpdir": str(path.parent),
         "default_date_format": "yyyy-mm-dd",
+        "strings_to_formulas": False,
     }
     workbook = xlsxwriter.Workbook(str(path), options)
     try:
         bold = workbook.add_format({"bold": True})
+        quoted = workbook.add_format({"quote_prefix": True})
         worksheet = workbook.add_worksheet(sheet)
         worksheet.freeze_panes(1, 0)
         worksheet.set_column(0, 0, 26)
@@ -140,14 +150,14 @@ def write_xlsx(batches: Batches, columns: Sequence[str], path: Path, sheet: str)
         for row in (row for batch in batches for row in batch):
             written += 1
             for col, value in enumerate(row):
-                _write_cell(worksheet, written, col, value)
+                _write_cell(worksheet, written, col, value, quoted)
         worksheet.autofilter(0, 0, written, len(columns) - 1)
     finally:
         workbook.close()
     return written
 
 
-def _write_cell(worksheet: Any, row: int, col: int, value: Any) -> None:
+def _write_cell(worksheet: Any, row: int, col: int, value: Any, quoted: Any) -> None:
     if value is None:
         return
     if isinstance(value, bool):
@@ -157,4 +167,5 @@ def _write_cell(worksheet: Any, row: int, col: int, value: Any) -> None:
     elif isinstance(value, dt.date):
         worksheet.write_datetime(row, col, value)
     else:
-        worksheet.write_string(row, col, str(value))
+        text = str(value)
+        worksheet.write_string(row, col, text, quoted if formulas.runs(text) else None)

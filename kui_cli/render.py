@@ -1,7 +1,10 @@
 """Output: one renderer for every listing and every `show`.
 
 `table` is a rich table on a terminal and plain text (tabulate) when piped or with NO_COLOR;
-`json` is the stable interface for scripts; `csv` has a header; `markdown` pastes into documents.
+`json` is the stable interface for scripts; `csv` has a header, and text in it that a spreadsheet
+would run as a formula starts with ' (`formulas`); `markdown` pastes into documents. Tables and
+markdown are for people: a moment in them is Danish local time to the minute
+(`danish.local_time`); JSON and csv are for scripts and keep it in ISO 8601 with its offset.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TextIO
+
+from kui_cli import danish, formulas
 
 
 class Format(enum.StrEnum):
@@ -44,13 +49,13 @@ def to_json(value: Any) -> str:
 
 
 def cell(value: Any) -> str:
-    """A value as text in a table or CSV cell."""
+    """A value as text in a table or markdown cell, for a person."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, dt.datetime):
-        return value.isoformat(timespec="seconds")
+        return danish.local_time(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, float):
@@ -58,6 +63,16 @@ def cell(value: Any) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(cell(v) for v in value)
     return str(value)
+
+
+def csv_cell(value: Any) -> str:
+    """A value as a csv cell, for a script: a moment in ISO 8601 with its offset, to the second;
+    anything else as its `cell` text, neutralised when it is text a spreadsheet would run (a
+    name, a reason); a number stays a number, whatever its sign."""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(timespec="seconds")
+    text = cell(value)
+    return formulas.neutralised(text) if isinstance(value, str | list | tuple) else text
 
 
 def listing(
@@ -79,7 +94,7 @@ def listing(
     if fmt is Format.csv:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(cols)
-        writer.writerows([cell(r.get(c)) for c in cols] for r in materialised)
+        writer.writerows([csv_cell(r.get(c)) for c in cols] for r in materialised)
     elif fmt is Format.markdown:
         out.write(_markdown(materialised, cols, title))
     else:

@@ -1,6 +1,6 @@
 """The export and the agenda ask the database instead of Python: each SQL expression must give what
 the Python rule gives, on SQLite and PostgreSQL, around birthdays, leap days, the profile's upper
-age and deadline days."""
+age, deadline days and text a spreadsheet would run."""
 
 from __future__ import annotations
 
@@ -11,8 +11,20 @@ from types import SimpleNamespace
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Date, Engine, Float, cast, create_engine, delete, insert, literal, select
+from sqlalchemy import (
+    Date,
+    Engine,
+    Float,
+    Text,
+    cast,
+    create_engine,
+    delete,
+    insert,
+    literal,
+    select,
+)
 
+from kui_cli import formulas
 from kui_cli.domain import codes
 from kui_cli.domain.law import duty, transitions
 from kui_cli.domain.register import ages
@@ -176,3 +188,32 @@ def test_overdue_in_sql_is_the_rule(
         found = set(late)
     rule = {row["id"] for row in rows if duty.overdue(SimpleNamespace(**row), today)}
     assert found == rule
+
+
+# Text as a database holds it (PostgreSQL refuses NUL), led often by what a spreadsheet runs.
+CELL_TEXT = st.text(st.characters(exclude_characters="\x00", exclude_categories=("Cs",)))
+LED_TEXT = st.builds(str.__add__, st.sampled_from([*formulas.STARTS, "'", "a", "5", ""]), CELL_TEXT)
+
+
+@EVERY_TIME
+@given(text=CELL_TEXT | LED_TEXT)
+@example(text='=HYPERLINK("http://x","Ida")')
+@example(text="-5 dage")
+@example(text="")
+@example(text="\r=1")
+def test_neutralised_in_sql_is_the_rule(engine: Engine, text: str) -> None:
+    assert evaluate(engine, formulas.neutralised_sql(literal(text, Text))) == formulas.neutralised(
+        text
+    )
+
+
+@given(text=CELL_TEXT | LED_TEXT)
+def test_a_neutralised_cell_never_runs_and_keeps_its_text(text: str) -> None:
+    cell = formulas.neutralised(text)
+    assert not formulas.runs(cell)
+    assert cell == text or cell == formulas.QUOTE + text
+    assert (cell != text) == text.startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+def test_null_stays_null_in_sql(engine: Engine) -> None:
+    assert evaluate(engine, formulas.neutralised_sql(literal(None, Text))) is None

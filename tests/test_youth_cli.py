@@ -89,6 +89,22 @@ def test_list_filters_by_group_need_status_and_search(ready: KuiRunner) -> None:
     assert ids("--search", "150310") == [minor]
 
 
+def test_search_reads_percent_and_underscore_literally(ready: KuiRunner) -> None:
+    """`%` and `_` are SQL wildcards: unescaped, `--search %` listed everyone."""
+    ida = add_youth(ready, BORN_16, "Ida Jensen")
+    add_youth(ready, dt.date(2009, 4, 1), "Ib Holm")
+
+    def ids(term: str) -> list[int]:
+        listed = ok(ready("youth", "list", "--search", term, "-f", "json")).stdout
+        return [r["id"] for r in json.loads(listed)]
+
+    assert ids("%") == []
+    assert ids("_") == []
+    assert ids("I_a") == []
+    assert ids("d%n") == []
+    assert ids("da j") == [ida]
+
+
 def test_update_keeps_history_with_reason(ready: KuiRunner) -> None:
     ok(ready("staff", "add", *leader("CD")))
     youth_id = str(add_youth(ready, BORN_16, "Ida", "--status", "vocational"))

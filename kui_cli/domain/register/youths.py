@@ -198,7 +198,8 @@ def conditions(flt: YouthFilter, today: dt.date, profile: Profile) -> list[Colum
         if digits.isdigit():
             where.append(Youth.cpr.startswith(digits))
         else:
-            where.append(func.lower(Youth.name).contains(term.lower()))
+            # A literal part of the name: % and _ are what they are, not SQL wildcards.
+            where.append(func.lower(Youth.name).contains(term.lower(), autoescape=True))
     if flt.team:
         team_id = select(Team.id).where(Team.slug == flt.team).scalar_subquery()
         where.append(current_team_id() == team_id)
