@@ -1,7 +1,8 @@
 """PostgreSQL row-level security (issue 8, item 4): a staff member's own login is the acting user.
 
 Migration 0003 makes PostgreSQL enforce the need-to-know rule of `access.py` for every login but
-the service account (the owner of the tables). Here is what `kui` does about it:
+the service account (the owner of the tables); since 0004 its policies compare initials by the
+folding rule of `domain/initials.py` (`kui_fold`). Here is what `kui` does about it:
 
 - The acting user: the service account acts for the staff member named by `--user`, as on
   SQLite; any other login acts as itself (`current_user`, matched to the staff initials), and a
