@@ -50,9 +50,10 @@ def session(ctx: typer.Context) -> Iterator[tuple[Session, Actor]]:
     """A session committed as a whole when the command succeeds, rolled back when it fails.
 
     It first establishes who acts (on PostgreSQL a staff member's own login,
-    domain/protection/row_security.py) and what they may do (domain/protection/access.py). A
-    refusal by the access rule rolls the command back like any error, and is then logged in a
-    transaction of its own.
+    domain/protection/row_security.py), matched once to a staff member whose own initials the
+    command then records, and what they may do (domain/protection/access.py). A refusal by the
+    access rule rolls the command back like any error, and is then logged in a transaction of
+    its own.
     """
     from kui_cli.db import session_scope
     from kui_cli.domain.protection import access, row_security
@@ -63,8 +64,10 @@ def session(ctx: typer.Context) -> Iterator[tuple[Session, Actor]]:
     try:
         with session_scope(url) as db_session:
             who = row_security.acting(db_session, who, st.user if st.user_given else None)
+            identity = access.identify(db_session, who)
+            who = identity.actor
             row_security.refuse_other_user(db_session, who)
-            access.establish(db_session, who)
+            access.establish(db_session, identity)
             yield db_session, who
     except access.Refused as refusal:
         from kui_cli.domain.protection import audit

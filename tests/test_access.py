@@ -11,6 +11,7 @@ import json
 
 import pytest
 from sqlalchemy import create_engine, select
+from sqlmodel import Session
 
 from kui_cli.domain.protection import access
 from kui_cli.domain.protection.audit import Actor
@@ -20,6 +21,11 @@ from tests.casework import BORN_16, add_staff, as_json
 from tests.conftest import KuiRunner, add_youth, cpr_for, leader, ok, snapshot
 
 IDA_CPR = cpr_for(BORN_16)
+
+
+def establish(session: Session, actor: Actor) -> access.Access:
+    """What `invocation.session` does first: the actor identified, then the access established."""
+    return access.establish(session, access.identify(session, actor))
 
 
 def audit_rows(db_url: str) -> list[AuditLog]:
@@ -304,7 +310,7 @@ def test_registering_is_open_to_any_active_staff_member(office: KuiRunner, tmp_p
 
 def test_establish_names_the_rule() -> None:
     """Plain domain test: an unknown user is refused with the staff-only rule."""
-    from sqlmodel import Session, create_engine
+    from sqlmodel import create_engine
 
     from kui_cli.models import metadata
 
@@ -313,9 +319,9 @@ def test_establish_names_the_rule() -> None:
     with Session(engine) as session:
         actor = Actor("zz", "kui youth list", dt.date(2026, 11, 22))
         with pytest.raises(access.Refused) as caught:
-            access.establish(session, actor)
+            establish(session, actor)
         assert caught.value.rule == "staff-only" and isinstance(caught.value, KuiError)
-        assert access.establish(session, Actor("zz", "kui init", actor.today)).see_all
+        assert establish(session, Actor("zz", "kui init", actor.today)).see_all
 
 
 def test_automatic_agenda_items_are_found_among_the_users_own_youths(
@@ -324,7 +330,6 @@ def test_automatic_agenda_items_are_found_among_the_users_own_youths(
     """Handover and overdue items are looked for in SQL among the youths the acting user may see,
     not read for the whole register and dropped afterwards (at a million youths, one national
     team 2 read thousands of youths for a coordinator who may see a handful)."""
-    from sqlmodel import Session
 
     from kui_cli.domain import profile
     from kui_cli.domain.meetings import agendas, meetings, teams
@@ -343,7 +348,7 @@ def test_automatic_agenda_items_are_found_among_the_users_own_youths(
     found: dict[str, set[int | None]] = {}
     for user in ("AB", "LE"):
         with Session(engine) as session:
-            access.establish(session, Actor(user, "kui agenda show", today))
+            establish(session, Actor(user, "kui agenda show", today))
             team = teams.find(session, "team-2")
             meeting = meetings.next_meeting(session, team, today)
             rules = teams.rules_of(team)
@@ -353,3 +358,45 @@ def test_automatic_agenda_items_are_found_among_the_users_own_youths(
     engine.dispose()
     assert found["AB"] == mine
     assert len(found["LE"]) == 4 and found["LE"] > mine
+
+
+def test_the_rule_refuses_when_no_access_is_established() -> None:
+    """It fails closed: a listing or a lookup that skipped `invocation.session` shows nothing."""
+    from sqlmodel import create_engine
+
+    from kui_cli.models import Youth, metadata
+
+    engine = create_engine("sqlite://")
+    metadata.create_all(engine)
+    with Session(engine) as session:
+        asks = (
+            access.condition,
+            access.youth_ids,
+            lambda s: access.may_see(s, Youth(id=1)),
+            lambda s: access.require_youth(s, Youth(id=1)),
+            lambda s: access.require_reveal(s, "the full CPR number"),
+        )
+        for ask in asks:
+            with pytest.raises(access.Refused) as caught:
+                ask(session)
+            assert caught.value.rule == "no-access" and isinstance(caught.value, KuiError)
+        establish(session, Actor("AB", "kui init", dt.date(2026, 11, 22)))  # sees all
+        assert access.may_see(session, Youth(id=1))
+        assert str(access.condition(session)) == "true"
+
+
+def test_row_security_does_not_import_the_access_rule_back() -> None:
+    """access.py builds on row_security.py; the refusal both raise lives in a module of its own."""
+    import ast
+    import inspect
+
+    from kui_cli.domain.protection import row_security
+
+    imported: set[str] = set()
+    for node in ast.walk(ast.parse(inspect.getsource(row_security))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            imported |= {node.module, *(f"{node.module}.{a.name}" for a in node.names)}
+        elif isinstance(node, ast.Import):
+            imported |= {alias.name for alias in node.names}
+    assert "kui_cli.domain.protection.access" not in imported
+    assert access.Refused is row_security.Refused

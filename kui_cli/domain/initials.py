@@ -1,11 +1,15 @@
-"""Initials compared whatever their case: who wrote a change, against who owns the plan.
+"""Initials compared whatever their case, by one rule: the acting user against the staff, who
+wrote a change against who owns the plan or who is asking, whose audit entries these are.
 
-Staff initials are stored in upper case and consist of A-Z, Æ, Ø, Å and digits
-(`staff.normalise_initials`); the author of a change (`change_log.by`) is whatever `--user` was
-given. "The owner's own change" must mean the same in Python (the inbox, the agenda) and in SQL
-(the export counts it in the database), so case is folded by one explicit table, the letters that
-initials may hold, and not by `upper()`: Python's and PostgreSQL's upper() know all of Unicode
-(PostgreSQL turns the Turkish dotless "ı" into "I"), SQLite's only ASCII.
+Staff initials are stored folded and consist of A-Z, Æ, Ø, Å and digits
+(`staff.normalise_initials`). The acting user is matched to a staff member once per command
+(`access.identify`), whose own initials are then recorded (`change_log.by`, `audit_log.user`);
+rows written before that hold `--user` as it was typed (`øb`), so every comparison folds both
+sides. It must mean the same in Python (the inbox, the agenda), in SQL (the access rule's
+"registered by me", the audit filter, the export) and in PostgreSQL's row-level security
+(migration 0004's `kui_fold`, made from `folded` below), so case is folded by one explicit table,
+the letters that initials may hold, and not by `upper()`: Python's and PostgreSQL's upper() know
+all of Unicode (PostgreSQL turns the Turkish dotless "ı" into "I"), SQLite's only ASCII.
 """
 
 from __future__ import annotations

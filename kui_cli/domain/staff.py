@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from kui_cli.domain import codes
+from kui_cli.domain.initials import fold, folded
 from kui_cli.domain.plan import owners
 from kui_cli.domain.protection.audit import Actor
 from kui_cli.errors import KuiError
@@ -31,8 +32,9 @@ class NewStaff:
 
 
 def normalise_initials(text: str) -> str:
-    """Initials are case-insensitive: stored and compared in upper case."""
-    initials = (text or "").strip().upper()
+    """Initials are case-insensitive: stored folded (`initials.fold`, the one rule every
+    comparison uses), so `ıb` or `ß` is refused rather than turned into IB or SS by `upper()`."""
+    initials = fold((text or "").strip())
     if not INITIALS.match(initials):
         raise KuiError(f"initials must be 1-10 letters or digits, starting with a letter: {text!r}")
     return initials
@@ -74,7 +76,7 @@ def find(session: Session, reference: str) -> Staff:
 
 def by_initials(session: Session, initials: str) -> Staff | None:
     """The staff member with these initials in any case (`--user ab`, a login named ab), if any."""
-    query = select(Staff).where(func.upper(Staff.initials) == initials.strip().upper())
+    query = select(Staff).where(folded(Staff.initials) == fold(initials.strip()))
     return session.execute(query).scalar()
 
 

@@ -4,4 +4,4 @@
 equal to Alembic's own head.
 """
 
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"

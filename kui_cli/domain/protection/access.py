@@ -2,9 +2,12 @@
 
 The rule, established once per command by `invocation.session` and kept in `session.info`:
 
-- The acting user (`--user`, matched case-insensitively to staff initials) must be a registered,
-  active staff member. Exempt: `init`, `demo` (which run before anyone is registered) and
-  `staff add` while the staff table is empty (the bootstrap of the first staff member).
+- The acting user (`--user`, or on PostgreSQL a staff member's own login) is matched once to a
+  staff member (`identify`: initials in any case, folded by `domain/initials.py`), and from then on
+  the command acts under the member's own initials: they are what the history (`change_log.by`)
+  and the audit log record. The acting user must be a registered, active staff member. Exempt:
+  `init`, `demo` (which run before anyone is registered) and `staff add` while the staff table
+  is empty (the bootstrap of the first staff member).
 - A staff member sees the youths they work on: coordinator (active or proposed), responsible for
   an active effort (the plan owner is always one of these), member of a team the youth is
   referred to (open referral), and the youths they registered themselves until a coordinator is
@@ -19,24 +22,26 @@ The rule, established once per command by `invocation.session` and kept in `sess
 
 Lookups call `require_youth`, listings add `condition` to their SQL (one query stays one query).
 A refusal is a `Refused` error: `invocation.session` rolls the command back and logs the refusal
-in a transaction of its own. Code that runs without an established access (plain domain tests,
-the demo generator) is not restricted: every command goes through `invocation.session`.
+in a transaction of its own. The rule fails closed: code that asks it without an established
+access (every command goes through `invocation.session`; a plain domain test establishes one
+itself) is refused, never shown everything.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, not_, or_, select, true
 from sqlmodel import Session
 
 from kui_cli.domain import staff
+from kui_cli.domain.initials import fold, folded
 from kui_cli.domain.plan import owners
 from kui_cli.domain.protection import row_security
 from kui_cli.domain.protection.audit import Actor
-from kui_cli.errors import KuiError
+from kui_cli.domain.protection.refusal import Refused
 from kui_cli.models import (
     ChangeLog,
     CoordinatorAssignment,
@@ -72,13 +77,15 @@ ON_CASE = (
 )
 
 
-class Refused(KuiError):
-    """A refusal by the access rule: rolled back, then logged on its own (`invocation.session`)."""
+@dataclass(frozen=True)
+class Identity:
+    """The acting user matched to a staff member (None: no staff member has these initials).
 
-    def __init__(self, message: str, rule: str, subject: str | None = None) -> None:
-        super().__init__(f"access refused: {message}")
-        self.rule = rule
-        self.subject = subject
+    `actor` carries the member's own initials (or, for someone who is no staff member, what was
+    given, folded): what every change row and audit entry of the command records."""
+
+    actor: Actor
+    member: Staff | None
 
 
 @dataclass(frozen=True)
@@ -92,14 +99,23 @@ class Access:
     today: dt.date
 
 
-def establish(session: Session, actor: Actor) -> Access:
-    """Check that the acting user may run this command at all, and remember what they may see."""
+def identify(session: Session, actor: Actor) -> Identity:
+    """Match the acting user to a staff member, once per command (`staff.by_initials`)."""
+    given = actor.user.strip()
+    member = None if actor.command in EXEMPT else staff.by_initials(session, given)
+    canonical = member.initials if member is not None else fold(given)
+    return Identity(replace(actor, user=canonical), member)
+
+
+def establish(session: Session, identity: Identity) -> Access:
+    """Check that the identified user may run this command at all, and remember what they may
+    see."""
+    actor, member = identity.actor, identity.member
     if actor.command in EXEMPT:
-        return _keep(session, Access(actor.user.upper(), None, True, True, actor.today))
-    member = staff.by_initials(session, actor.user)
+        return _keep(session, Access(actor.user, None, True, True, actor.today))
     if member is None:
         if actor.command == BOOTSTRAP and not session.execute(select(Staff.id).limit(1)).first():
-            return _keep(session, Access(actor.user.upper(), None, True, True, actor.today))
+            return _keep(session, Access(actor.user, None, True, True, actor.today))
         raise Refused(
             f"{actor.user!r} is not a staff member: only registered, active staff may use kui "
             "(a leader registers you with `kui staff add`)",
@@ -153,8 +169,20 @@ def _keep(session: Session, access: Access) -> Access:
 
 
 def current(session: Session) -> Access | None:
-    """The access of the running command, or None outside a command (unrestricted)."""
+    """The access of the running command, or None outside a command."""
     return session.info.get(KEY)
+
+
+def established(session: Session) -> Access:
+    """The access of the running command; without one the rule refuses (it fails closed)."""
+    access = current(session)
+    if access is None:
+        raise Refused(
+            "no acting user was established for this work: the access rule shows nothing "
+            "without one",
+            "no-access",
+        )
+    return access
 
 
 def sees(staff_id: int, initials: str, today: dt.date) -> ColumnElement[bool]:
@@ -180,7 +208,7 @@ def sees(staff_id: int, initials: str, today: dt.date) -> ColumnElement[bool]:
         exists().where(
             ChangeLog.youth_id == Youth.id,
             ChangeLog.kind == "registered",
-            func.upper(ChangeLog.by) == initials.upper(),
+            folded(ChangeLog.by) == fold(initials),
         ),
     )
     return or_(coordinator, effort, team, registered)
@@ -197,9 +225,10 @@ def _open_referral(*where: ColumnElement[bool]) -> ColumnElement[bool]:
 
 
 def condition(session: Session) -> ColumnElement[bool]:
-    """SQL on `youth` for the listings: what the acting user may see (everything for see-all)."""
-    access = current(session)
-    if access is None or access.see_all or access.staff_id is None:
+    """SQL on `youth` for the listings: what the acting user may see (everything for see-all);
+    refused when no access is established."""
+    access = established(session)
+    if access.see_all or access.staff_id is None:
         return true()
     return sees(access.staff_id, access.initials, access.today)
 
@@ -210,9 +239,10 @@ def youth_ids(session: Session) -> Any:
 
 
 def may_see(session: Session, youth: Youth) -> bool:
-    """Whether the acting user may see this youth's personal data."""
-    access = current(session)
-    if access is None or access.see_all or access.staff_id is None:
+    """Whether the acting user may see this youth's personal data (refused when no access is
+    established)."""
+    access = established(session)
+    if access.see_all or access.staff_id is None:
         return True
     query = select(Youth.id).where(Youth.id == youth.id, condition(session))
     return session.execute(query).first() is not None
@@ -222,10 +252,9 @@ def require_youth(session: Session, youth: Youth | None) -> Youth:
     """The youth, if the acting user works on their case; otherwise a logged refusal."""
     assert youth is not None, "a row refers to an existing youth"
     if not may_see(session, youth):
-        access = current(session)
-        assert access is not None
+        who = established(session).initials
         raise Refused(
-            f"{access.initials} does not work on youth {youth.id}: {ON_CASE}; the roles in "
+            f"{who} does not work on youth {youth.id}: {ON_CASE}; the roles in "
             "privacy.see_all_roles see everyone. To join the case, add your own effort with "
             "the youth's CPR number (`kui plan effort add CPR --responsible YOU ...`)",
             "need-to-know",
@@ -236,8 +265,8 @@ def require_youth(session: Session, youth: Youth | None) -> Youth:
 
 def require_reveal(session: Session, what: str) -> None:
     """Full CPR numbers and names on agendas: the roles in `privacy.reveal_roles` only."""
-    access = current(session)
-    if access is not None and not access.reveal:
+    access = established(session)
+    if not access.reveal:
         raise Refused(
             f"{what} is for the roles in privacy.reveal_roles only ({access.initials} may not)",
             "reveal-roles-only",

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, select
 from sqlmodel import Session
 
 from kui_cli.domain import settings
+from kui_cli.domain.initials import fold, folded
 from kui_cli.domain.plan import changes
 from kui_cli.domain.protection import audit
 from kui_cli.domain.protection.audit import Actor
@@ -69,7 +70,7 @@ class AuditFilter:
         if self.subject is not None:
             where.append(AuditLog.subject_key == self.subject)
         if self.user is not None:
-            where.append(func.upper(AuditLog.user) == self.user.strip().upper())
+            where.append(folded(AuditLog.user) == fold(self.user.strip()))
         if self.since is not None:
             where.append(AuditLog.at >= start_of(self.since))
         if self.before is not None:

@@ -1,7 +1,8 @@
 """PostgreSQL row-level security (issue 8, item 4): a staff member's own login is the acting user.
 
 Migration 0003 makes PostgreSQL enforce the need-to-know rule of `access.py` for every login but
-the service account (the owner of the tables). Here is what `kui` does about it:
+the service account (the owner of the tables); since 0004 its policies compare initials by the
+folding rule of `domain/initials.py` (`kui_fold`). Here is what `kui` does about it:
 
 - The acting user: the service account acts for the staff member named by `--user`, as on
   SQLite; any other login acts as itself (`current_user`, matched to the staff initials), and a
@@ -9,7 +10,10 @@ the service account (the owner of the tables). Here is what `kui` does about it:
 - The rule's "today" is `--today`: `kui.today` is set in every transaction of the command.
 - Joining a case by CPR must find a youth the login cannot see yet: `kui.join_cpr` names it to
   the database, which then lets the login add an effort with themselves responsible.
-- `grant_statements` are the privileges a staff login needs (`kui db grant LOGIN`).
+- `grant_statements` are the privileges a staff login needs (`kui db grant LOGIN`). They cover
+  every table, so they are refused while a table that holds youth data (`youth_tables`: derived
+  from the schema, every table with a foreign-key path to `youth`) has no row-level security:
+  a table added without its policies would otherwise be readable in full by every staff login.
 
 On SQLite everything here does nothing.
 """
@@ -17,12 +21,14 @@ On SQLite everything here does nothing.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
-from sqlalchemy import event, text
+from sqlalchemy import MetaData, bindparam, event, text
 from sqlmodel import Session
 
-from kui_cli.domain import staff
+from kui_cli.domain.initials import fold
 from kui_cli.domain.protection.audit import Actor
+from kui_cli.domain.protection.refusal import Refused
 from kui_cli.errors import KuiError
 from kui_cli.models import Youth, metadata
 
@@ -49,7 +55,8 @@ def login(session: Session) -> tuple[str, bool] | None:
 
 def acting(session: Session, actor: Actor, asked: str | None) -> Actor:
     """Who acts: on PostgreSQL a staff login is itself, whatever `--user` says (refused when it
-    names someone else: raised by `refuse_other_user` once the actor is the login)."""
+    names someone else: raised by `refuse_other_user` once the actor is the login). The login's
+    name is matched to a staff member by `access.identify`, as `--user` is on SQLite."""
     if not is_postgres(session):
         return actor
     _keep_today(session, actor)
@@ -57,21 +64,16 @@ def acting(session: Session, actor: Actor, asked: str | None) -> Actor:
     assert found is not None
     name, service = found
     session.info[OWN_LOGIN] = None if service else (name, asked)
-    if service:
-        return actor
-    member = staff.by_initials(session, name)
-    return Actor(user=member.initials if member else name, command=actor.command, today=actor.today)
+    return actor if service else replace(actor, user=name)
 
 
 def refuse_other_user(session: Session, actor: Actor) -> None:
     """A staff login cannot act for someone else: `--user` may only name the login itself."""
-    from kui_cli.domain.protection.access import Refused
-
     own = session.info.get(OWN_LOGIN)
     if own is None:
         return
     name, asked = own
-    if asked is not None and asked.strip().upper() != actor.user.upper():
+    if asked is not None and fold(asked.strip()) != fold(actor.user):
         raise Refused(
             f"--user {asked} names someone else: on PostgreSQL you act as your own database "
             f"login {name}",
@@ -82,8 +84,6 @@ def refuse_other_user(session: Session, actor: Actor) -> None:
 def refuse_bulk(session: Session, actor: Actor, see_all: bool) -> None:
     """`youth import` registers many youths in one statement, which a staff login's policies
     cannot follow: on PostgreSQL it is for the service account and the see-all roles."""
-    from kui_cli.domain.protection.access import Refused
-
     if actor.command == IMPORT and session.info.get(OWN_LOGIN) is not None and not see_all:
         raise Refused(
             "on PostgreSQL `youth import` runs as the service account or a see-all role "
@@ -125,8 +125,40 @@ def join_target(session: Session, number: str) -> Youth | None:
     return seen if seen is not None else Youth(id=row.id, subject_key=row.subject_key, cpr=number)
 
 
+def youth_tables(schema: MetaData = metadata) -> list[str]:
+    """The tables that hold a youth's data: `youth` and every table with a foreign-key path to
+    it (a guardian names the youth; a table naming a goal names the goal's youth)."""
+    found = {Youth.__tablename__}
+    grown = True
+    while grown:
+        more = {
+            table.name
+            for table in schema.sorted_tables
+            if table.name not in found
+            and any(key.column.table.name in found for key in table.foreign_keys)
+        }
+        found |= more
+        grown = bool(more)
+    return sorted(found)
+
+
+# Row-level security enabled and forced (on the owner too): with no policy for a command, a
+# login then reaches no row at all.
+UNCOVERED = text(
+    "SELECT t.name FROM unnest(CAST(:tables AS text[])) AS t(name) "
+    "LEFT JOIN pg_class c ON c.oid = to_regclass(t.name) "
+    "WHERE c.oid IS NULL OR NOT (c.relrowsecurity AND c.relforcerowsecurity) ORDER BY t.name"
+).bindparams(bindparam("tables"))
+
+
+def uncovered(session: Session) -> list[str]:
+    """The tables of youth data that the database does not protect by row-level security."""
+    return list(session.execute(UNCOVERED, {"tables": youth_tables()}).scalars())
+
+
 def grant_statements(session: Session, name: str) -> list[str]:
-    """The privileges a staff login needs; the policies decide which rows it reaches."""
+    """The privileges a staff login needs; the policies decide which rows it reaches. Refused
+    while a table of youth data has no policies (it fails closed)."""
     name = name.strip()
     if not LOGIN_NAME.match(name):
         raise KuiError(
@@ -137,6 +169,13 @@ def grant_statements(session: Session, name: str) -> list[str]:
         raise KuiError(
             f"no database login {name}: the DBA creates it first "
             f"(CREATE ROLE {name} LOGIN PASSWORD '...')"
+        )
+    unprotected = uncovered(session)
+    if unprotected:
+        raise KuiError(
+            f"no login is granted while tables of youth data have no row-level security "
+            f"({', '.join(unprotected)}): a staff login would read all of them (run `kui db "
+            "upgrade`; a new table gets its policies in its own migration)"
         )
     schema = session.execute(text("SELECT current_schema()")).scalar()
     tables = sorted(table.name for table in metadata.sorted_tables)
