@@ -23,14 +23,16 @@ from tests.conftest import KuiRunner, cpr_for, leader, ok, snapshot
 NONE = None
 # Hand-computed October 2026 rows (as of 2026-10-31), by youth:
 # age_group, need, status, coordinator, team, plan_changes, unacknowledged, met, missed, transitions
+# Only Bo has a plan owner (`municipality.PLAN_OWNERS`): a plan without one waits for nobody, so
+# the others' `unacknowledged` is 0 (the owner's inbox, `inbox.open_for_owner`).
 OCTOBER = {
     "Anna": (1, "B", "primary-school", NONE, NONE, 0, 0, 0, 0, NONE),
     "Bo": (2, "C", "none", "AB", "team-2", 5, 0, 1, 0, NONE),  # his open changes: AB's own
-    "Carl": (2, "B", "none", NONE, "team-2", 0, 1, 0, 1, NONE),  # his duty row: September
-    "Dina": (2, "A", "vocational", NONE, NONE, 4, 4, 0, 0, NONE),
-    "Emil": (3, "B", "job", NONE, NONE, 0, 2, 0, 0, "turns-18"),
-    "Ida": (NONE, "C", "benefit-activity-ready", "AB", NONE, 1, 1, 0, 0, "leaves-kui"),
-    "Jens": (3, "C", "benefit-education-ready", NONE, NONE, 2, 2, 0, 0, NONE),
+    "Carl": (2, "B", "none", NONE, "team-2", 0, 0, 0, 1, NONE),
+    "Dina": (2, "A", "vocational", NONE, NONE, 4, 0, 0, 0, NONE),
+    "Emil": (3, "B", "job", NONE, NONE, 0, 0, 0, 0, "turns-18"),
+    "Ida": (NONE, "C", "benefit-activity-ready", "AB", NONE, 1, 0, 0, 0, "leaves-kui"),
+    "Jens": (3, "C", "benefit-education-ready", NONE, NONE, 2, 0, 0, 0, NONE),
     "Karen": (3, "A", "gymnasium", NONE, "team-3", 0, 0, 0, 0, NONE),
 }
 FIELDS = [

@@ -187,7 +187,8 @@ def test_the_plan_owner_in_sql_agrees_with_each_youths_case(
 ) -> None:
     """`plan_owner_initials` (the export asks the database) must choose exactly as `cases` does
     in Python with everyone on the case, down to the longest-serving of two advisers (started
-    later but added first; started the same day)."""
+    later but added first; started the same day), and `plan_owner_since` must give the day they
+    became responsible (an adviser's 18th birthday, 2028-03-15, at the earliest)."""
     from sqlalchemy import select
     from sqlmodel import Session
 
@@ -210,8 +211,15 @@ def test_the_plan_owner_in_sql_agrees_with_each_youths_case(
                 for i, c in owners.cases(session, youths, day).items()
                 if c.owner
             }
-            query = select(Youth.id, owners.plan_owner_initials(day))
-            found = {i: initials for i, initials in session.execute(query) if initials}
+            query = select(Youth.id, owners.plan_owner_initials(day), owners.plan_owner_since(day))
+            answered = session.execute(query).all()
+            found = {i: initials for i, initials, _ in answered if initials}
             assert found == expected
+            since = {
+                i: c.owner.since if c.owner else None
+                for i, c in owners.cases(session, youths, day).items()
+            }
+            assert {i: since_day for i, _, since_day in answered} == since  # the inbox's window
+            assert (dt.date(2028, 3, 15) in since.values()) == (day.year == 2028)
             assert 0 < len(expected) < len(youths)
             assert {found[y.id] for y in youths if y.name in ("2001", "2002")} == {"GH", "EF"}

@@ -1,6 +1,6 @@
 """The export and the agenda ask the database instead of Python: each SQL expression must give what
 the Python rule gives, on SQLite and PostgreSQL, around birthdays, leap days, the profile's upper
-age, deadline days and text a spreadsheet would run."""
+age, deadline days, text a spreadsheet would run and the changes that wait for the plan owner."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from sqlalchemy import (
     Date,
     Engine,
     Float,
+    String,
     Text,
     cast,
     create_engine,
@@ -27,9 +28,10 @@ from sqlalchemy import (
 from kui_cli import formulas
 from kui_cli.domain import codes
 from kui_cli.domain.law import duty, transitions
+from kui_cli.domain.plan import changes, inbox
 from kui_cli.domain.register import ages
 from kui_cli.domain.reports import measures
-from kui_cli.models import DutyEpisode, Youth
+from kui_cli.models import ChangeLog, DutyEpisode, Youth
 
 BORN = st.dates(dt.date(1990, 1, 1), dt.date(2026, 12, 31))
 DAYS = st.dates(dt.date(2020, 1, 1), dt.date(2032, 12, 31))
@@ -153,8 +155,9 @@ STEPS = st.fixed_dictionaries(
 
 @pytest.fixture
 def episodes(engine: Engine) -> Engine:
-    """The youth and duty_episode tables, with one youth for the episodes to belong to."""
-    Youth.metadata.create_all(engine, tables=[Youth.__table__, DutyEpisode.__table__])
+    """The youth, duty_episode and change_log tables, with one youth for the rows to belong to."""
+    tables = [Youth.__table__, DutyEpisode.__table__, ChangeLog.__table__]
+    Youth.metadata.create_all(engine, tables=tables)
     day = dt.date(2010, 1, 1)
     row = {"cpr": "0101104321", "subject_key": "k", "name": "Ida", "birth_date": day}
     row |= {"status": "none", "status_since": day, "need": "C", "registered_on": day}
@@ -217,3 +220,72 @@ def test_a_neutralised_cell_never_runs_and_keeps_its_text(text: str) -> None:
 
 def test_null_stays_null_in_sql(engine: Engine) -> None:
     assert evaluate(engine, formulas.neutralised_sql(literal(None, Text))) is None
+
+
+@EVERY_TIME
+@given(born=BORN, age=st.integers(0, 30))
+@example(born=dt.date(2008, 2, 29), age=18)  # 1 March 2026
+@example(born=dt.date(2008, 2, 29), age=16)  # 29 February 2024
+def test_birthday_in_sql_is_the_rule(engine: Engine, born: dt.date, age: int) -> None:
+    assert evaluate(engine, ages.birthday_of(literal(born, Date), age)) == ages.birthday(born, age)
+
+
+MOMENTS = st.none() | st.datetimes(
+    dt.datetime(2026, 10, 1), dt.datetime(2026, 12, 31), timezones=st.just(dt.UTC)
+)
+CHANGES = st.fixed_dictionaries(
+    {
+        "kind": st.sampled_from([*sorted(changes.PLAN_CHANGES | changes.NOT_PLAN_CHANGES), "new"]),
+        "by": st.sampled_from(["AB", "ab", "Ab", "CD", "øå", "ØÅ"]),
+        "effective_on": NEAR,
+        "acknowledged_at": MOMENTS,
+    }
+)
+
+
+@EVERY_TIME
+@given(
+    rows=st.lists(CHANGES, min_size=1, max_size=8),
+    owner=st.sampled_from(["AB", "ØÅ"]),
+    as_column=st.booleans(),
+    since=NEAR,
+    on=NEAR,
+    until=MOMENTS,
+)
+# A phone edit by another on the owner's first day waits for nobody; a goal does.
+@example(
+    rows=[
+        {"kind": k, "by": "CD", "effective_on": dt.date(2026, 11, 5), "acknowledged_at": None}
+        for k in ("phone", "goal")
+    ],
+    owner="AB",
+    as_column=False,
+    since=dt.date(2026, 11, 5),
+    on=dt.date(2026, 11, 5),
+    until=None,
+)
+def test_what_waits_for_the_plan_owner_in_sql_is_the_rule(
+    episodes: Engine,
+    rows: list[dict],
+    owner: str,
+    as_column: bool,
+    since: dt.date,
+    on: dt.date,
+    until: dt.datetime | None,
+) -> None:
+    """`inbox.is_open_for_owner` is `inbox.open_for_owner`: the inbox passes the owner's initials,
+    the export their column (`as_column`); `until` is the export's end of the month."""
+    at = dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
+    rows = [{"id": n, "youth_id": 1, "at": at, "what": "x", **row} for n, row in enumerate(rows, 1)]
+    who = literal(owner, String) if as_column else owner
+    with episodes.begin() as connection:
+        connection.execute(delete(ChangeLog))
+        connection.execute(insert(ChangeLog), rows)
+        query = select(ChangeLog.id).where(inbox.is_open_for_owner(who, since, on, until))
+        found = set(connection.execute(query).scalars())
+    rule = {
+        row["id"]
+        for row in rows
+        if inbox.open_for_owner(SimpleNamespace(**row), owner, since, on, until)
+    }
+    assert found == rule

@@ -146,8 +146,9 @@ def inbox(
     ] = None,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """Changes that others made to the plans you own and you have not acknowledged, grouped by
-    youth, oldest first (json: one flat list in that order).
+    """Plan changes that others made to the plans you own since you became responsible, up to
+    --today, that you have not acknowledged, grouped by youth, oldest first (json: one flat list
+    in that order). Contact details and the registration itself are no plan changes.
 
     Example:
         kui --user AB plan inbox --format json

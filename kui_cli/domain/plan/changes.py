@@ -7,6 +7,11 @@ Everything that changes a youth goes through `record`, so the plan owner's inbox
 the youth's history are one list, not several. A row is made in `row` only: `record` adds one,
 and the bulk paths (an import, the demo) write many of them with `record_many` (rows made by
 `row`) or `record_selected` (one `row` for every youth a query selects).
+
+Which of these changes are plan changes, the ones that reach the plan owner (their inbox, the
+agenda's unacknowledged item, the export's `plan_changes` and `unacknowledged`, the overview), is
+said once, here: every kind kui writes is either in `PLAN_CHANGES` or in `NOT_PLAN_CHANGES`, and
+`row` refuses a kind in neither, so a new kind is classified instead of silently becoming one.
 """
 
 from __future__ import annotations
@@ -14,13 +19,45 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Select, insert, literal, select
+from sqlalchemy import ColumnElement, Select, insert, literal, select
 from sqlmodel import Session
 
 from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import history
 from kui_cli.errors import KuiError
 from kui_cli.models import ChangeLog
+
+# What the plan is built on: the youth's status and need, the application and completed education,
+# the custody holders it is revised with (until 18), the coordinator, goals and efforts, the
+# team's referrals and decisions, the education obligation and assessments.
+PLAN_CHANGES = frozenset(
+    {
+        "status",
+        "need",
+        "applied",
+        "completed_on",
+        "guardian",
+        "coordinator",
+        "goal",
+        "effort",
+        "referral",
+        "decision",
+        "duty",
+        "assessment",
+    }
+)
+# The registration itself and contact details: in the log and the history, not the plan's.
+NOT_PLAN_CHANGES = frozenset({"registered", "name", "phone", "email"})
+
+
+def is_plan_change(kind: str) -> bool:
+    """A change of this kind reaches the plan owner."""
+    return kind in PLAN_CHANGES
+
+
+def plan_change() -> ColumnElement[bool]:
+    """SQL on `change_log`: `is_plan_change` of the row's kind."""
+    return ChangeLog.kind.in_(sorted(PLAN_CHANGES))
 
 
 def required_reason(reason: str | None, what: str = "the change") -> str:
@@ -45,7 +82,10 @@ def row(
 ) -> dict[str, Any]:
     """The columns of one change-log row. The timestamp is the real clock (evidence) unless a
     bulk write gives all its rows one; the effective date is the reference date unless the
-    change takes effect on another day (a status `--since`)."""
+    change takes effect on another day (a status `--since`). A kind that is neither a plan
+    change nor listed as none is a programming error, not bad input."""
+    if kind not in PLAN_CHANGES | NOT_PLAN_CHANGES:
+        raise ValueError(f"change kind {kind!r} is unclassified: PLAN_CHANGES or NOT_PLAN_CHANGES?")
     return {
         "youth_id": youth_id,
         "at": at or dt.datetime.now(dt.UTC),
@@ -112,9 +152,9 @@ def acknowledgement_delay(row: ChangeLog) -> dt.timedelta | None:
     """How long the plan owner took to acknowledge a change (None while it is open)."""
     if row.acknowledged_at is None:
         return None
-    return _aware(row.acknowledged_at) - _aware(row.at)
+    return aware(row.acknowledged_at) - aware(row.at)
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
+def aware(value: dt.datetime) -> dt.datetime:
     """Timestamps are stored as UTC; SQLite may hand them back without the zone."""
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)

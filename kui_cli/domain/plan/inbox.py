@@ -1,10 +1,14 @@
-"""The plan owner's inbox: every change that others made to the plans they own.
+"""The plan owner's inbox: every plan change that others made to the plans they own.
 
 Rebild's evaluation found that changes never reached the person responsible for the plan. Here a
 change stays in the owner's inbox until they acknowledge it; the time from change to
 acknowledgement is kept (`acknowledged_at - at`) for a later report. A change counts from the day
 the owner became responsible (its effective date, `--today`), so a new owner does not inherit
 their predecessor's backlog; the whole history stays in `plan log`.
+
+What waits for the owner is one rule, `open_for_owner`, with its SQL twin `is_open_for_owner`
+beside it (tests/test_sql_twins.py holds them together): the inbox, the agenda's unacknowledged
+item and the export's `unacknowledged` column all count by it.
 """
 
 from __future__ import annotations
@@ -13,12 +17,12 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import and_, or_, select, union
+from sqlalchemy import ColumnElement, and_, case, or_, select, union
 from sqlmodel import Session
 
 from kui_cli.domain import initials
 from kui_cli.domain import staff as staff_domain
-from kui_cli.domain.plan import owners
+from kui_cli.domain.plan import changes, owners
 from kui_cli.domain.protection import access, audit
 from kui_cli.domain.protection.audit import Actor
 from kui_cli.errors import KuiError
@@ -52,8 +56,48 @@ def owned_plans(session: Session, member: Staff, today: dt.date) -> dict[int, dt
     }
 
 
-def open_changes(session: Session, member: Staff, since: dict[int, dt.date]) -> list[ChangeLog]:
-    """Unacknowledged changes by others to these plans since the given days.
+def open_for_owner(
+    change: Any, owner: str, since: dt.date, on: dt.date, until: dt.datetime | None = None
+) -> bool:
+    """Whether a change-log row waits for the plan owner `owner`, responsible since `since`,
+    on the day `on`: a plan change (`changes.PLAN_CHANGES`) that took effect from `since` up to
+    `on`, made by someone else, and not acknowledged. `until` asks of a past moment (the
+    export's month: acknowledged only by the end of it); without it, acknowledged at all."""
+    acknowledged = change.acknowledged_at
+    return (
+        changes.is_plan_change(change.kind)
+        and since <= change.effective_on <= on
+        and initials.fold(change.by) != initials.fold(owner)
+        and (acknowledged is None or (until is not None and changes.aware(acknowledged) >= until))
+    )
+
+
+def is_open_for_owner(
+    owner: str | ColumnElement[str],
+    since: dt.date | ColumnElement[dt.date],
+    on: dt.date,
+    until: dt.datetime | None = None,
+) -> ColumnElement[bool]:
+    """SQL on `change_log`: `open_for_owner`. The owner and their since-day may be columns (the
+    export's, per youth); a null owner or day waits for nobody."""
+    by_owner = initials.fold(owner) if isinstance(owner, str) else initials.folded(owner)
+    not_acknowledged = ChangeLog.acknowledged_at.is_(None)
+    if until is not None:
+        not_acknowledged = or_(not_acknowledged, ChangeLog.acknowledged_at >= until)
+    return and_(
+        changes.plan_change(),
+        ChangeLog.effective_on >= since,
+        ChangeLog.effective_on <= on,
+        initials.folded(ChangeLog.by) != by_owner,
+        not_acknowledged,
+    )
+
+
+def open_changes(
+    session: Session, member: Staff, since: dict[int, dt.date], on: dt.date
+) -> list[ChangeLog]:
+    """The changes that wait for `member` on `on` in the plans of these youths, each owned since
+    the given day (`open_for_owner`).
 
     Grouped by youth, the youth with the oldest open change first; oldest first within a youth.
     """
@@ -62,17 +106,11 @@ def open_changes(session: Session, member: Staff, since: dict[int, dt.date]) -> 
     by_day: dict[dt.date, list[int]] = defaultdict(list)
     for youth_id, day in since.items():
         by_day[day].append(youth_id)
-    windows = [
-        and_(ChangeLog.youth_id.in_(ids), ChangeLog.effective_on >= day)
-        for day, ids in by_day.items()
-    ]
+    since_of = case(*((ChangeLog.youth_id.in_(ids), day) for day, ids in by_day.items()))
+    waiting = is_open_for_owner(member.initials, since_of, on)
     query = (
         select(ChangeLog)
-        .where(
-            or_(*windows),
-            ChangeLog.acknowledged_at.is_(None),
-            initials.folded(ChangeLog.by) != initials.fold(member.initials),
-        )
+        .where(ChangeLog.youth_id.in_(list(since)), waiting)
         .order_by(ChangeLog.at, ChangeLog.id)
     )
     groups: dict[int, list[ChangeLog]] = {}
@@ -82,24 +120,30 @@ def open_changes(session: Session, member: Staff, since: dict[int, dt.date]) -> 
 
 
 def open_counts(
-    session: Session, owner_of: dict[int, tuple[str, dt.date]]
+    session: Session, owner_of: dict[int, tuple[str, dt.date]], on: dt.date
 ) -> dict[int, tuple[int, dt.date]]:
-    """For many youths at once (an agenda): how many changes by others their plan owner has not
-    acknowledged since becoming responsible, and the oldest one's date. `owner_of` maps a youth
-    id to the owner's initials and since-date. One query, the same rule as `open_changes`."""
+    """For many youths at once (an agenda): how many changes wait for their plan owner on `on`
+    (`open_for_owner`), and the oldest one's date. `owner_of` maps a youth id to the owner's
+    initials and since-day. One query for the youths' changes; the rule picks among them."""
     if not owner_of:
         return {}
     query = (
-        select(ChangeLog.youth_id, ChangeLog.by, ChangeLog.effective_on)
-        .where(ChangeLog.youth_id.in_(list(owner_of)), ChangeLog.acknowledged_at.is_(None))
+        select(
+            ChangeLog.youth_id,
+            ChangeLog.kind,
+            ChangeLog.by,
+            ChangeLog.effective_on,
+            ChangeLog.acknowledged_at,
+        )
+        .where(ChangeLog.youth_id.in_(list(owner_of)))
         .order_by(ChangeLog.at, ChangeLog.id)
     )
     found: dict[int, tuple[int, dt.date]] = {}
-    for youth_id, by, effective_on in session.execute(query):
-        owner, since = owner_of[youth_id]
-        if initials.fold(by) != initials.fold(owner) and effective_on >= since:
-            count, oldest = found.get(youth_id, (0, effective_on))
-            found[youth_id] = (count + 1, oldest)
+    for row in session.execute(query):
+        owner, since = owner_of[row.youth_id]
+        if open_for_owner(row, owner, since, on):
+            count, oldest = found.get(row.youth_id, (0, row.effective_on))
+            found[row.youth_id] = (count + 1, oldest)
     return found
 
 
@@ -131,7 +175,8 @@ def inbox(
 ) -> tuple[Staff, list[ChangeLog]]:
     """The owner's open changes; the listing is audited with its row count."""
     member = owner_for(session, actor, owner_ref)
-    rows = open_changes(session, member, owned_plans(session, member, actor.today))
+    owned = owned_plans(session, member, actor.today)
+    rows = open_changes(session, member, owned, actor.today)
     audit.record(session, actor, "list", filters={"inbox": member.initials}, rows=len(rows))
     return member, rows
 
@@ -152,7 +197,8 @@ def acknowledge(
     if everything == bool(change_ids):
         raise KuiError("give the CHANGE ids to acknowledge, or --all (not both)")
     member = owner_for(session, actor, None)
-    open_rows = open_changes(session, member, owned_plans(session, member, actor.today))
+    owned = owned_plans(session, member, actor.today)
+    open_rows = open_changes(session, member, owned, actor.today)
     if everything:
         chosen = open_rows
     else:

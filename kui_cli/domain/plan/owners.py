@@ -15,8 +15,9 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select, union_all
 from sqlmodel import Session
 
 from kui_cli.domain.periods import open_during
@@ -28,6 +29,7 @@ COORDINATOR, PENDING, EFFORT = "coordinator", "pending", "effort"
 BATCH = 2000  # ids per IN (...): well below SQLite's and PostgreSQL's parameter limits
 
 Assignment = CoordinatorAssignment
+T = TypeVar("T")
 
 
 def assignment_during(consent: str, start: dt.date, end: dt.date) -> ColumnElement[bool]:
@@ -105,13 +107,41 @@ def plan_owner_initials(today: dt.date) -> ColumnElement[str]:
     """SQL on `youth`: the initials of the plan owner on `today`, or null; `plan_owner`'s choice
     (the coordinator when their role fits, else the longest-serving fitting effort responsible),
     so the export asks the database once instead of loading everyone on every case."""
+    return _owner(today, Staff.initials)
+
+
+def plan_owner_since(today: dt.date) -> ColumnElement[dt.date]:
+    """SQL on `youth`: the day the plan owner on `today` became responsible (`Owner.since`), or
+    null: their earliest active task on the case, not before the plan fits their role (from
+    the 18th birthday for a jobcentre adviser). The later of the two is taken per task, which
+    gives the same day as the later of the earliest task and that birthday."""
+    owner = _owner(today, Staff.id)
+    a = Assignment
+    tasks = union_all(
+        select(a.start_on.label("since"))
+        .where(a.youth_id == Youth.id, active_assignment(today), a.staff_id == owner)
+        .correlate(Youth),
+        select(Effort.start_on)
+        .where(Effort.youth_id == Youth.id, active_effort(today), Effort.staff_id == owner)
+        .correlate(Youth),
+    ).subquery()
+    fits_from = case(
+        (owning_role(today) == JOBCENTER, ages.birthday_of(Youth.birth_date, 18)),
+        else_=Youth.birth_date,
+    )
+    since = case((tasks.c.since < fits_from, fits_from), else_=tasks.c.since)
+    return select(func.min(since)).correlate(Youth).scalar_subquery()
+
+
+def _owner(today: dt.date, column: ColumnElement[T]) -> ColumnElement[T]:
+    """SQL on `youth`: this column of the staff member who owns the plan on `today`."""
     coordinator, responsible = _could_own(today)
-    first_coordinator = coordinator.order_by(Assignment.id)
-    longest_serving = responsible.order_by(Effort.start_on, Effort.id)
+    first_coordinator = coordinator.with_only_columns(column).order_by(Assignment.id)
+    longest_serving = responsible.with_only_columns(column).order_by(Effort.start_on, Effort.id)
     return func.coalesce(*(_first(query) for query in (first_coordinator, longest_serving)))
 
 
-def _first(query: Select[tuple[str]]) -> ColumnElement[str]:
+def _first(query: Select[tuple[T]]) -> ColumnElement[T]:
     """The first value, correlated to the outer `youth` even inside another subquery."""
     return query.limit(1).correlate(Youth).scalar_subquery()
 

@@ -217,7 +217,9 @@ def overview(session: Session, youth: Youth, today: dt.date, profile: Profile) -
     case = owners.case_of(session, youth, today)
     owner = case.owner
     age = ages.age_on(youth.birth_date, today)
-    open_rows = inbox.open_changes(session, owner.staff, {youth.id: owner.since}) if owner else []
+    open_rows = (
+        inbox.open_changes(session, owner.staff, {youth.id: owner.since}, today) if owner else []
+    )
     coordinator = next((p for p in case.people if p.kind == owners.COORDINATOR), None)
     return {
         "youth_id": youth.id,

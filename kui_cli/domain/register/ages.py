@@ -7,8 +7,12 @@ below does that by itself), and SQL filters use the same rule through `born_on_o
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
+from sqlalchemy import Date, Integer, func, literal, literal_column
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from kui_cli.domain import codes
 
@@ -45,3 +49,33 @@ def birthday(born: dt.date, age: int) -> dt.date:
         return born.replace(year=born.year + age)
     except ValueError:
         return dt.date(born.year + age, 3, 1)
+
+
+class birthday_of(FunctionElement[dt.date]):
+    """SQL: `birthday(born, age)` of a date column and a whole number of years.
+
+    Each database adds years its own way on 29 February (SQLite rolls over to 1 March, PostgreSQL
+    stops at the 28th), so each gets its own form of the one rule."""
+
+    type = Date()
+    name = "birthday_of"
+    inherit_cache = True
+
+    def __init__(self, born: Any, age: int) -> None:
+        super().__init__(born, literal(int(age), Integer))
+
+
+@compiles(birthday_of)
+def _birthday_sqlite(element: birthday_of, compiler: Any, **kw: Any) -> str:
+    """SQLite's date() overflows 29 February into 1 March in other years, as `birthday` does."""
+    born, age = element.clauses
+    years = literal_column("'+'").concat(age).concat(literal_column("' years'"))
+    return str(compiler.process(func.date(born, years), **kw))
+
+
+@compiles(birthday_of, "postgresql")
+def _birthday_postgresql(element: birthday_of, compiler: Any, **kw: Any) -> str:
+    """PostgreSQL's date + interval stops at 28 February, so add the years to the day before
+    and step one day on: 29 February then lands on 1 March, every other day on itself."""
+    born, age = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"(CAST({born} - 1 + {age} * INTERVAL '1 year' AS DATE) + 1)"

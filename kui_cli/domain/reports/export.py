@@ -71,7 +71,7 @@ def monthly_query(session: Session, period: Period, profile: Profile) -> Select[
         "team": measures.team_slug(as_of),
         "plan_owner": plan_owner,
         "plan_changes": measures.plan_changes(period.start, as_of),
-        "unacknowledged": measures.unacknowledged(as_of, plan_owner),
+        "unacknowledged": measures.unacknowledged(as_of),
         "deadlines_met": _per_youth(met),
         "deadlines_missed": _per_youth(missed),
         "transitions": transitions.kind_between(born, period.start, as_of, profile.upper_age),

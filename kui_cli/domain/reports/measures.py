@@ -1,8 +1,9 @@
 """The per-youth measures that the monthly export and the overview share, as SQL on `youth`.
 
-Who is coordinator on a day, which team a youth belongs to, what counts as a plan change and
-whether it is acknowledged, and which education-obligation deadlines were met or missed: each is
-defined once here, so the export's rows add up to the overview's totals.
+Who is coordinator on a day, which team a youth belongs to, and which education-obligation
+deadlines were met or missed: each is defined once here, so the export's rows add up to the
+overview's totals. What a plan change is (`changes.plan_change`) and which of them wait for the
+plan owner (`inbox.is_open_for_owner`) are the plan's own rules, read here as they are.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ import datetime as dt
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
-from kui_cli.domain import codes, initials
+from kui_cli.domain import codes
 from kui_cli.domain.periods import open_during
-from kui_cli.domain.plan import owners
+from kui_cli.domain.plan import changes, inbox, owners
 from kui_cli.domain.register import ages, history
 from kui_cli.errors import KuiError
 from kui_cli.models import (
@@ -26,15 +27,7 @@ from kui_cli.models import (
     Youth,
 )
 
-# Changes that do not touch the plan: the registration itself and contact details.
-NOT_PLAN_CHANGES = ("registered", "name", "phone", "email")
-
 assignment = CoordinatorAssignment
-
-
-def plan_change() -> ColumnElement[bool]:
-    """A change-log row that the plan owner must see."""
-    return ChangeLog.kind.not_in(NOT_PLAN_CHANGES)
 
 
 def in_kui_ages(on: dt.date, upper_age: int) -> ColumnElement[bool]:
@@ -122,24 +115,20 @@ def plan_changes(start: dt.date, end: dt.date) -> ColumnElement[int]:
     """How many plan changes of the youth took effect start..end."""
     return (
         select(func.count())
-        .where(ChangeLog.youth_id == Youth.id, plan_change(), ChangeLog.effective_on >= start)
-        .where(ChangeLog.effective_on <= end)
+        .where(ChangeLog.youth_id == Youth.id, changes.plan_change())
+        .where(ChangeLog.effective_on >= start, ChangeLog.effective_on <= end)
         .scalar_subquery()
     )
 
 
-def unacknowledged(on: dt.date, owner_initials: ColumnElement[str]) -> ColumnElement[int]:
-    """How many of the youth's plan changes in effect by `on` were not acknowledged by the end of
-    that day; the owner's own changes do not count (the inbox lists changes by others)."""
-    cutoff = dt.datetime.combine(on + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-    by_others = initials.folded(ChangeLog.by) != func.coalesce(owner_initials, "")
-    return (
-        select(func.count())
-        .where(ChangeLog.youth_id == Youth.id, plan_change(), ChangeLog.effective_on <= on)
-        .where(or_(ChangeLog.acknowledged_at.is_(None), ChangeLog.acknowledged_at >= cutoff))
-        .where(by_others)
-        .scalar_subquery()
+def unacknowledged(on: dt.date) -> ColumnElement[int]:
+    """How many of the youth's changes waited for the plan owner of `on` at the end of that day:
+    the owner's inbox as it stood then (`inbox.is_open_for_owner`), nothing without an owner."""
+    end_of_day = dt.datetime.combine(on + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    waiting = inbox.is_open_for_owner(
+        owners.plan_owner_initials(on), owners.plan_owner_since(on), on, end_of_day
     )
+    return select(func.count()).where(ChangeLog.youth_id == Youth.id, waiting).scalar_subquery()
 
 
 def deadlines(

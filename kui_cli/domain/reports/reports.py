@@ -19,7 +19,7 @@ from sqlmodel import Session
 from kui_cli.domain import codes
 from kui_cli.domain.law import duty
 from kui_cli.domain.periods import open_during
-from kui_cli.domain.plan import owners
+from kui_cli.domain.plan import changes, owners
 from kui_cli.domain.profile import Profile
 from kui_cli.domain.protection import audit
 from kui_cli.domain.protection.audit import Actor
@@ -231,7 +231,7 @@ def plan_change_figures(session: Session, period: Period) -> dict[str, Any]:
     and the median days from the change to the acknowledgement (the database subtracts the
     timestamps: a month of a national register has tens of thousands of changes)."""
     query = select(_days_between(session, ChangeLog.at, ChangeLog.acknowledged_at)).where(
-        measures.plan_change(),
+        changes.plan_change(),
         ChangeLog.effective_on >= period.start,
         ChangeLog.effective_on <= period.as_of,
     )
