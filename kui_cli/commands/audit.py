@@ -11,7 +11,7 @@ import typer
 
 from kui_cli import invocation, render
 from kui_cli.errors import KuiError
-from kui_cli.invocation import FormatOption
+from kui_cli.invocation import FormatOption, output_file
 from kui_cli.render import Format
 from kui_cli.state import optional_date, parse_date
 
@@ -102,7 +102,10 @@ def export(
         ),
     ],
     out: Annotated[
-        Path | None, typer.Option(help="Write to this new file (mode 0600) instead of stdout.")
+        Path | None,
+        typer.Option(
+            help="Write to this new file (mode 0600) instead of stdout.", parser=output_file
+        ),
     ] = None,
 ) -> None:
     """Archive the entries older than a date as JSON lines, hashes included (re-verifiable).

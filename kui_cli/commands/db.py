@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from kui_cli import invocation, render
+from kui_cli.invocation import output_file
 
 app = typer.Typer(help="The database: upgrade, check, backup, grant a staff login.")
 
@@ -46,7 +47,12 @@ def check(ctx: typer.Context) -> None:
 @app.command("backup")
 def backup(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="Where to write the copy (created with mode 0600).")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="Where to write the copy (created with mode 0600).", parser=output_file
+        ),
+    ],
 ) -> None:
     """Copy a SQLite database consistently while others keep working (online backup API).
 
