@@ -220,6 +220,11 @@ def test_a_deleted_youths_access_request_is_still_answered_by_cpr(
     ok(town("retention", "purge"))
     report = json.loads(ok(town("audit", "subject", cpr_for(OLD, "2222"), "-f", "json")).stdout)
     assert report["registered"] is False and report["changes"] == []
+    assert report["on_record"] is True
+    assert (
+        "Access request: youth (deleted)"
+        in ok(town("audit", "subject", cpr_for(OLD, "2222"))).stdout
+    )
     assert [(a["user"], a["command"]) for a in report["access"]] == [
         ("AB", "kui youth add"),
         ("CD", "kui youth show"),

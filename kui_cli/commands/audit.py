@@ -69,7 +69,16 @@ def subject(
 
     with invocation.session(ctx) as (session, actor):
         report = audit_trail.subject_report(session, actor, youth)
-    render.record(report, fmt, title=f"Access request: youth {report['youth_id'] or '(deleted)'}")
+    render.record(report, fmt, title=f"Access request: {_whom(report)}")
+
+
+def _whom(report: dict[str, object]) -> str:
+    """Who the answer is about; a CPR kui never registered has no record (not "deleted")."""
+    if report["registered"]:
+        return f"youth {report['youth_id']}"
+    if report["on_record"]:
+        return "youth (deleted)"
+    return "no record: kui holds no data about this person"
 
 
 @app.command("verify")
