@@ -38,6 +38,13 @@ def output_folder(value: str) -> Path:
     return files.output_folder(value)
 
 
+def interactive() -> bool:
+    """Whether a person can answer a question: standard input is a terminal (not cron)."""
+    import sys
+
+    return sys.stdin.isatty()
+
+
 def state(ctx: typer.Context) -> State:
     root = ctx.find_root()
     assert isinstance(root.obj, State), "the root callback sets the state"
