@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlch
 from sqlmodel import Session
 
 from kui_cli.errors import KuiError
-from kui_cli.migrations import HEAD_REVISION
+from kui_cli.migrations import HEAD_REVISION, known_revisions
 
 BUSY_TIMEOUT_MS = 30_000
 FULL_DISK_BYTES = 64 * 1024
@@ -185,9 +185,19 @@ def ensure_current(engine: Engine) -> None:
         return
     if revision is None:
         raise KuiError("the database is not initialised: run `kui init`")
+    refuse_newer(revision)
     raise KuiError(
         f"the database schema is at {revision}, kui needs {HEAD_REVISION}: run `kui db upgrade`"
     )
+
+
+def refuse_newer(revision: str) -> None:
+    """A schema this kui does not know was made by a newer kui: neither use nor upgrade it."""
+    if revision not in known_revisions():
+        raise KuiError(
+            f"the database was made by a newer kui (schema {revision}); this kui knows the "
+            f"schemas up to {HEAD_REVISION}: use the newer kui"
+        )
 
 
 def upgrade(url: str) -> tuple[str | None, str]:
@@ -197,6 +207,8 @@ def upgrade(url: str) -> tuple[str | None, str]:
 
     engine = get_engine(url, create=True)
     before = current_revision(engine)
+    if before is not None:
+        refuse_newer(before)
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     with engine.begin() as connection:

@@ -13,9 +13,9 @@ from sqlalchemy import create_engine, text
 
 from kui_cli import db
 from kui_cli.domain import profile
-from kui_cli.migrations import HEAD_REVISION
+from kui_cli.migrations import HEAD_REVISION, known_revisions
 from kui_cli.models import metadata
-from tests.conftest import KuiRunner, leader, ok
+from tests.conftest import KuiRunner, leader, ok, snapshot
 
 MIGRATIONS = Path(db.__file__).parent / "migrations"
 
@@ -24,6 +24,37 @@ def test_head_constant_matches_alembic() -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION
+
+
+def test_known_revisions_are_alembics() -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    revisions = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
+    assert known_revisions() == revisions
+
+
+@pytest.mark.parametrize(
+    "argv", [("youth", "list"), ("db", "check"), ("db", "upgrade"), ("init",)], ids=" ".join
+)
+def test_a_database_from_a_newer_kui_is_left_alone(
+    kui: KuiRunner, db_url: str, argv: tuple[str, ...]
+) -> None:
+    ok(kui("init"))
+    ok(kui("staff", "add", *leader("AB")))
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    before = snapshot(db_url)
+    result = kui(*argv)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "Error: the database was made by a newer kui (schema 0099); this kui knows the schemas "
+        f"up to {HEAD_REVISION}: use the newer kui"
+    ]
+    assert snapshot(db_url) == before
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0099"
+    engine.dispose()
 
 
 def test_empty_database_migrates_to_exactly_the_models(kui: KuiRunner, db_url: str) -> None:
