@@ -45,6 +45,14 @@ def interactive() -> bool:
     return sys.stdin.isatty()
 
 
+def make_private(url: str) -> None:
+    """`init` and `db upgrade` make an existing SQLite file private (0600), and say so."""
+    from kui_cli import db, render
+
+    for path, mode in db.make_private(url):
+        render.warning(f"{path} was open to others (mode {mode:o}): made it private (0600)")
+
+
 def state(ctx: typer.Context) -> State:
     root = ctx.find_root()
     assert isinstance(root.obj, State), "the root callback sets the state"

@@ -22,7 +22,9 @@ def upgrade(ctx: typer.Context) -> None:
     """
     from kui_cli import db
 
-    before, after = db.upgrade(invocation.state(ctx).db_url)
+    url = invocation.state(ctx).db_url
+    invocation.make_private(url)
+    before, after = db.upgrade(url)
     render.message(f"Schema {before or 'empty'} -> {after}.")
 
 
