@@ -1,7 +1,8 @@
 """The one place that opens databases: engines, sessions, migrations and the schema check.
 
 SQLite gets WAL, foreign keys and a busy timeout on every connection, and its file is created
-with mode 0600 (it holds CPR numbers). Any other SQLAlchemy URL is used as given.
+with mode 0600 (it holds CPR numbers); `kui init` and `db upgrade` make an existing file private
+and refuse another program's database. Any other SQLAlchemy URL is used as given.
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import stat
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -18,9 +20,10 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlch
 from sqlmodel import Session
 
 from kui_cli.errors import KuiError
-from kui_cli.migrations import HEAD_REVISION
+from kui_cli.migrations import HEAD_REVISION, known_revisions
 
 BUSY_TIMEOUT_MS = 30_000
+OWNER_ONLY = 0o600
 FULL_DISK_BYTES = 64 * 1024
 
 
@@ -38,7 +41,69 @@ def _create_private_file(path: Path) -> None:
         return
     if not path.parent.exists():
         raise KuiError(f"cannot create the database: folder {path.parent} does not exist")
-    os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, OWNER_ONLY))
+
+
+def exposed_files(path: Path) -> list[tuple[Path, int]]:
+    """The database's files (with its -wal and -shm) that others than the owner may open, with
+    their modes. A file copied with `cp` or created beforehand is usually 0644: CPR numbers for
+    every user of the machine."""
+    found = []
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        with suppress(FileNotFoundError):
+            mode = stat.S_IMODE(file.stat().st_mode)
+            if mode & 0o077:
+                found.append((file, mode))
+    return found
+
+
+def make_private(url: str) -> list[tuple[Path, int]]:
+    """Give an existing SQLite database (and its side files) mode 0600, or refuse when that is
+    not possible; returns what was changed. Another program's database is refused untouched."""
+    path = sqlite_path(url)
+    if path is None or not path.exists():
+        return []
+    refuse_foreign(url)
+    exposed = exposed_files(path)
+    for file, mode in exposed:
+        try:
+            os.chmod(file, OWNER_ONLY)
+        except OSError as exc:
+            raise KuiError(
+                f"the database file {file} is open to others (mode {mode:o}) and kui cannot "
+                f"make it private ({exc.strerror}): chmod 600 it"
+            ) from None
+    return exposed
+
+
+def refuse_foreign(url: str) -> None:
+    """kui's tables go into an empty database or kui's own, never beside another program's:
+    a database with tables and no Alembic version is not kui's. SQLite is read through a
+    read-only connection, so the file is not touched (kui's connections would turn on WAL)."""
+    path = sqlite_path(url)
+    if path is None:
+        from sqlalchemy import inspect
+
+        tables = inspect(get_engine(url)).get_table_names()
+    elif path.exists():
+        tables = _sqlite_tables(path)
+    else:
+        return
+    if tables and "alembic_version" not in tables:
+        shown = ", ".join(sorted(tables)[:3]) + (", ..." if len(tables) > 3 else "")
+        raise KuiError(
+            f"{redact(url)} is not a kui database (it holds other tables: {shown}): "
+            "kui will not add its tables beside them"
+        )
+
+
+def _sqlite_tables(path: Path) -> list[str]:
+    query = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    try:
+        with closing(sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)) as conn:
+            return [row[0] for row in conn.execute(query)]
+    except sqlite3.DatabaseError as exc:
+        raise KuiError(f"{path} is not a kui database: {exc}") from None
 
 
 def _on_sqlite_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -185,9 +250,19 @@ def ensure_current(engine: Engine) -> None:
         return
     if revision is None:
         raise KuiError("the database is not initialised: run `kui init`")
+    refuse_newer(revision)
     raise KuiError(
         f"the database schema is at {revision}, kui needs {HEAD_REVISION}: run `kui db upgrade`"
     )
+
+
+def refuse_newer(revision: str) -> None:
+    """A schema this kui does not know was made by a newer kui: neither use nor upgrade it."""
+    if revision not in known_revisions():
+        raise KuiError(
+            f"the database was made by a newer kui (schema {revision}); this kui knows the "
+            f"schemas up to {HEAD_REVISION}: use the newer kui"
+        )
 
 
 def upgrade(url: str) -> tuple[str | None, str]:
@@ -195,8 +270,11 @@ def upgrade(url: str) -> tuple[str | None, str]:
     from alembic import command
     from alembic.config import Config
 
+    refuse_foreign(url)
     engine = get_engine(url, create=True)
     before = current_revision(engine)
+    if before is not None:
+        refuse_newer(before)
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     with engine.begin() as connection:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -20,6 +21,36 @@ if TYPE_CHECKING:
 FormatOption = Annotated[
     Format, typer.Option("--format", "-f", help="Output: table, csv, json or markdown.")
 ]
+
+
+def output_file(value: str) -> Path:
+    """Typer's `parser=` for every option that names a file kui writes. The rule is
+    domain.files.output_file, imported only when such an option is given (start-up budget)."""
+    from kui_cli.domain import files
+
+    return files.output_file(value)
+
+
+def output_folder(value: str) -> Path:
+    """Typer's `parser=` for an option that names a folder kui writes into."""
+    from kui_cli.domain import files
+
+    return files.output_folder(value)
+
+
+def interactive() -> bool:
+    """Whether a person can answer a question: standard input is a terminal (not cron)."""
+    import sys
+
+    return sys.stdin.isatty()
+
+
+def make_private(url: str) -> None:
+    """`init` and `db upgrade` make an existing SQLite file private (0600), and say so."""
+    from kui_cli import db, render
+
+    for path, mode in db.make_private(url):
+        render.warning(f"{path} was open to others (mode {mode:o}): made it private (0600)")
 
 
 def state(ctx: typer.Context) -> State:

@@ -217,6 +217,20 @@ def test_subject_in_every_format(used: KuiRunner, fmt: str) -> None:
 def test_subject_of_an_unregistered_cpr_is_empty_not_an_error(used: KuiRunner) -> None:
     report = json.loads(ok(used("audit", "subject", "0101901234", "-f", "json")).stdout)
     assert report["registered"] is False and report["access"] == report["changes"] == []
+    assert report["on_record"] is False
+
+
+def test_subject_of_a_never_registered_cpr_says_there_is_no_record(
+    used: KuiRunner, db_url: str
+) -> None:
+    for _ in range(2):  # the first request's own log entry is no record of the person
+        out = ok(used("audit", "subject", "0101901234")).stdout
+        assert "no record" in out and "deleted" not in out
+        last = entries(db_url)[-1]
+        assert last[2:4] == ("audit", "kui audit subject"), "the request is logged all the same"
+    again = json.loads(ok(used("audit", "subject", "0101901234", "-f", "json")).stdout)
+    assert [a["action"] for a in again["access"]] == ["audit", "audit"]
+    assert again["on_record"] is False
 
 
 @pytest.mark.parametrize(

@@ -58,7 +58,7 @@ COMMANDS: dict[str, Uses | None] = {
     "audit subject": Uses(("{youth}",)),
     "audit verify": Uses(),
     "audit export": Uses(("--before", "2999-01-01")),
-    "retention purge": Uses(),
+    "retention purge": Uses(("--yes",)),
     "youth assess": Uses(("{youth}", "--grade", "9", "--result", "ready")),
     "staff activate": None,  # staff data
     "staff deactivate": None,

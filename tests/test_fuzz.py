@@ -41,7 +41,7 @@ YOUTH_CPRS = [cpr_for(dt.date(2010, 3, 15)), cpr_for(dt.date(2008, 1, 1), "4002"
 YOUTH_IDS = {1, 2}
 NEW_CPR = cpr_for(dt.date(2009, 5, 1), "4003")
 TAKEN_INITIALS = "AB"
-MISSING = "/nonexistent-kui-folder"
+MISSING = "nonexistent-kui-folder"  # in the example's own folder, never at the root
 
 # Argument text: any character but NUL, including the lone surrogates U+DC80-U+DCFF that Python
 # makes of argument bytes that are not UTF-8 (other surrogates cannot come from a command line).
@@ -124,6 +124,13 @@ class Bad:
 
 
 @dataclass(frozen=True)
+class Missing:
+    """A path below a folder that does not exist, inside the example's folder."""
+
+    rest: str
+
+
+@dataclass(frozen=True)
 class File:
     """A file argument: written into the example's folder, its path passed on the command line."""
 
@@ -131,11 +138,27 @@ class File:
     name: str = "input.csv"
 
 
+SCRATCH: list[Path] = []  # where the strategies' filters try their files (scratch_folder)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def scratch_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A folder of the test run's own for the files a filter writes to try them."""
+    SCRATCH.append(tmp_path_factory.mktemp("scratch"))
+    yield
+    SCRATCH.clear()
+
+
+def _scratch(name: str) -> Path:
+    assert SCRATCH, "the scratch_folder fixture sets the folder"
+    return SCRATCH[0] / name
+
+
 def _valid_import(content: bytes) -> bool:
     """Whether a CSV would import (then it is no bad input); invalid files are what we want."""
     from kui_cli.domain.register import importer
 
-    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"kui-fuzz-check-{os.getpid()}.csv"
+    path = _scratch("check.csv")
     path.write_bytes(content)
     try:
         checked = importer.validate_file(path, REFERENCE, b"k" * 32)
@@ -155,7 +178,7 @@ def _csv_rows(cells: SearchStrategy[str]) -> SearchStrategy[bytes]:
 
 
 def _profile_from(content: bytes) -> profile.Profile:
-    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"kui-fuzz-profile-{os.getpid()}.toml"
+    path = _scratch("profile.toml")
     path.write_bytes(content)
     try:
         return profile.read_profile(str(path))
@@ -187,7 +210,7 @@ BAD_GROUP = _bad_number(int, 1, 4)
 BAD_CAPACITY = _bad_number(int, 0, staff.MAX_CAPACITY)
 BAD_HOURS = _bad_number(float, 0, 80)
 BAD_FORMAT = TEXT.filter(lambda v: v not in ("table", "csv", "json", "markdown"))
-MISSING_PATH = TEXT.map(lambda v: f"{MISSING}/{v}")
+MISSING_PATH = TEXT.map(Missing)
 BAD_PROFILE_NAME = TEXT.filter(
     lambda v: (
         v not in profile.shipped_profiles() and not v.endswith(".toml") and not Path(v).exists()
@@ -485,10 +508,13 @@ def database(
 
 
 def materialise(value: Any, folder: Path) -> str:
+    """The argument of a drawn value; every path it names lies inside the example's folder."""
     if isinstance(value, File):
         path = folder / value.name
         path.write_bytes(value.content)
         return str(path)
+    if isinstance(value, Missing):
+        return f"{folder}/{MISSING}/{value.rest}"
     return value
 
 
@@ -547,6 +573,8 @@ def test_bad_input_is_refused_cleanly_and_changes_nothing(
             for item in template
         ]
         check(database, argv)
+        # A path below the missing folder must not be written as the folder itself (`X/`).
+        assert not (folder / MISSING).exists(), f"kui {argv!r} wrote {folder / MISSING}"
 
     fuzz()
 

@@ -1,7 +1,9 @@
 """`kui init`, profiles and migrations."""
 
 import os
+import sqlite3
 import stat
+from contextlib import closing
 from importlib import resources
 from pathlib import Path
 
@@ -10,13 +12,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 
 from kui_cli import db
 from kui_cli.domain import profile
-from kui_cli.migrations import HEAD_REVISION
+from kui_cli.migrations import HEAD_REVISION, known_revisions
 from kui_cli.models import metadata
-from tests.conftest import KuiRunner, leader, ok
+from tests.conftest import KuiRunner, leader, ok, snapshot
 
 MIGRATIONS = Path(db.__file__).parent / "migrations"
 
@@ -25,6 +27,37 @@ def test_head_constant_matches_alembic() -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION
+
+
+def test_known_revisions_are_alembics() -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    revisions = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
+    assert known_revisions() == revisions
+
+
+@pytest.mark.parametrize(
+    "argv", [("youth", "list"), ("db", "check"), ("db", "upgrade"), ("init",)], ids=" ".join
+)
+def test_a_database_from_a_newer_kui_is_left_alone(
+    kui: KuiRunner, db_url: str, argv: tuple[str, ...]
+) -> None:
+    ok(kui("init"))
+    ok(kui("staff", "add", *leader("AB")))
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    before = snapshot(db_url)
+    result = kui(*argv)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "Error: the database was made by a newer kui (schema 0099); this kui knows the schemas "
+        f"up to {HEAD_REVISION}: use the newer kui"
+    ]
+    assert snapshot(db_url) == before
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0099"
+    engine.dispose()
 
 
 def test_empty_database_migrates_to_exactly_the_models(kui: KuiRunner, db_url: str) -> None:
@@ -133,3 +166,101 @@ def test_missing_sqlite_folder_is_a_clear_error(tmp_path: Path) -> None:
 
     result = CliRunner().invoke(app, ["--db", str(tmp_path / "no" / "kui.db"), "init"])
     assert result.exit_code == 1 and "does not exist" in result.stderr
+
+
+def sqlite_only(db_url: str) -> Path:
+    path = db.sqlite_path(db_url)
+    if path is None:
+        pytest.skip("file modes are SQLite's")
+    return path
+
+
+def test_init_on_an_existing_open_file_makes_it_private(kui: KuiRunner, db_url: str) -> None:
+    path = sqlite_only(db_url)
+    path.touch()
+    path.chmod(0o644)  # created beforehand, or a copy made with cp
+    result = ok(kui("init"))
+    assert f"Warning: {path} was open to others (mode 644): made it private (0600)" in (
+        result.stderr
+    )
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    ok(kui("staff", "add", *leader("AB")))
+    ok(kui("db", "check"))
+
+
+def test_db_check_reports_an_open_database_file_and_upgrade_closes_it(
+    kui: KuiRunner, db_url: str
+) -> None:
+    path = sqlite_only(db_url)
+    ok(kui("init"))
+    ok(kui("staff", "add", *leader("AB")))
+    db.dispose_engines()
+    sides = [Path(f"{path}{suffix}") for suffix in ("", "-wal", "-shm")]
+    for file in sides:
+        file.touch()
+        file.chmod(0o644)
+    result = kui("db", "check")
+    assert result.exit_code == 1
+    assert f"the database file {path} is open to others (mode 644)" in result.stdout
+    assert f"{path}-wal is open to others" in result.stdout
+    upgraded = ok(kui("db", "upgrade"))
+    assert upgraded.stderr.count("made it private (0600)") == 3
+    assert [stat.S_IMODE(os.stat(file).st_mode) for file in sides] == [0o600] * 3
+    ok(kui("db", "check"))
+
+
+def test_a_file_that_cannot_be_made_private_is_refused(
+    kui: KuiRunner, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = sqlite_only(db_url)
+    path.touch()
+    path.chmod(0o644)
+
+    def refused(*_args: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "chmod", refused)
+    result = kui("init")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"Error: the database file {path} is open to others (mode 644) and kui cannot make it "
+        "private (Operation not permitted): chmod 600 it"
+    ]
+    assert path.read_bytes() == b""
+
+
+def test_init_refuses_another_programs_database(kui: KuiRunner, db_url: str) -> None:
+    path = db.sqlite_path(db_url)
+    if path is not None:
+        with closing(sqlite3.connect(path)) as conn, conn:
+            conn.execute("CREATE TABLE notes (body TEXT)")
+            conn.execute("INSERT INTO notes VALUES ('not kui')")
+        path.chmod(0o644)
+        content = path.read_bytes()
+    else:
+        engine = create_engine(db_url)
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE notes (body TEXT)"))
+        engine.dispose()
+    for argv in (("init",), ("db", "upgrade")):
+        result = kui(*argv)
+        assert result.exit_code == 1
+        lines = result.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("Error: ")
+        assert "is not a kui database (it holds other tables: notes)" in lines[0]
+    if path is not None:
+        assert path.read_bytes() == content and stat.S_IMODE(os.stat(path).st_mode) == 0o644
+        assert not Path(f"{path}-wal").exists()
+    engine = create_engine(db_url)
+    assert inspect(engine).get_table_names() == ["notes"]
+    engine.dispose()
+
+
+def test_a_file_that_is_no_database_is_refused(kui: KuiRunner, db_url: str) -> None:
+    path = sqlite_only(db_url)
+    path.write_text("name,cpr\n" * 200, encoding="utf-8")
+    result = kui("init")
+    assert result.exit_code == 1 and result.stderr.startswith(
+        f"Error: {path} is not a kui database"
+    )
+    assert path.read_text(encoding="utf-8") == "name,cpr\n" * 200

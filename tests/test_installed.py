@@ -1,6 +1,7 @@
 """A plain, non-editable install finds its profiles and migrations from outside the checkout."""
 
 import os
+import site
 import subprocess
 import sys
 import venv
@@ -19,8 +20,9 @@ def test_wheel_runs_from_outside_the_checkout(tmp_path: Path) -> None:
         check=True,
     )
     env_dir = tmp_path / "venv"
-    venv.create(env_dir, system_site_packages=True, with_pip=False)
+    venv.create(env_dir, with_pip=False)
     python = env_dir / "bin" / "python"
+    lend_dependencies(python)
     wheel = next(wheels.glob("kui-*.whl"))
     subprocess.run(
         [
@@ -73,3 +75,19 @@ def test_wheel_runs_from_outside_the_checkout(tmp_path: Path) -> None:
         [*kui, "youth", "list", "-f", "json"], cwd=work, env=env, capture_output=True, text=True
     )
     assert listed.returncode == 0 and listed.stdout.strip() == "[]"
+
+
+def lend_dependencies(python: Path) -> None:
+    """Let the new environment import the dependencies of the one running the tests.
+
+    `system_site_packages` is not that: inside a virtualenv (a newcomer's usual setup) it means
+    the base interpreter's packages, where typer and the rest are not installed. The running
+    environment's site folders go on the new one's path as plain entries, so their .pth files
+    (an editable install of kui among them) are not run and the wheel's kui_cli is the one found.
+    """
+    folders = list(dict.fromkeys(site.getsitepackages()))
+    if site.ENABLE_USER_SITE and os.path.isdir(site.getusersitepackages()):
+        folders.append(site.getusersitepackages())
+    asked = [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"]
+    purelib = subprocess.run(asked, capture_output=True, text=True, check=True).stdout.strip()
+    Path(purelib, "_outer_dependencies.pth").write_text("\n".join(folders) + "\n")

@@ -196,7 +196,7 @@ def test_purge_deletes_the_due_youths_with_everything_and_keeps_the_chain(
     town: KuiRunner, db_url: str
 ) -> None:
     kept_entries = snapshot(db_url)["audit_log"]
-    ok(town("retention", "purge"))
+    ok(town("retention", "purge", "--yes"))
     assert youth_ids(db_url) == [2, 3, 5]
     assert set(rows_of(db_url, 4).values()) == {0}
     assert set(rows_of(db_url, 1).values()) == {0}
@@ -217,9 +217,14 @@ def test_purge_deletes_the_due_youths_with_everything_and_keeps_the_chain(
 def test_a_deleted_youths_access_request_is_still_answered_by_cpr(
     town: KuiRunner, db_url: str
 ) -> None:
-    ok(town("retention", "purge"))
+    ok(town("retention", "purge", "--yes"))
     report = json.loads(ok(town("audit", "subject", cpr_for(OLD, "2222"), "-f", "json")).stdout)
     assert report["registered"] is False and report["changes"] == []
+    assert report["on_record"] is True
+    assert (
+        "Access request: youth (deleted)"
+        in ok(town("audit", "subject", cpr_for(OLD, "2222"))).stdout
+    )
     assert [(a["user"], a["command"]) for a in report["access"]] == [
         ("AB", "kui youth add"),
         ("CD", "kui youth show"),
@@ -227,9 +232,38 @@ def test_a_deleted_youths_access_request_is_still_answered_by_cpr(
     ]
 
 
+def test_purge_without_yes_refuses_when_nobody_can_answer(town: KuiRunner, db_url: str) -> None:
+    before = snapshot(db_url)
+    result = town("retention", "purge")  # standard input is not a terminal: cron, a script
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "Error: retention purge deletes youths for good: give --yes to confirm "
+        "(or --dry-run to see who is due)"
+    ]
+    assert snapshot(db_url) == before
+
+
+@pytest.mark.parametrize(("answer", "removed"), [("n\n", False), ("y\n", True)])
+def test_purge_on_a_terminal_asks_first(
+    town: KuiRunner, db_url: str, monkeypatch: pytest.MonkeyPatch, answer: str, removed: bool
+) -> None:
+    from kui_cli import invocation
+
+    monkeypatch.setattr(invocation, "interactive", lambda: True)
+    before = snapshot(db_url)
+    result = town("retention", "purge", input=answer)
+    assert "Delete 2 youths past the retention age? This cannot be undone." in result.stderr
+    if removed:
+        assert result.exit_code == 0 and "2 youths were deleted" in result.stderr
+    else:
+        assert result.exit_code == 1, result.output
+        assert "Error: purge cancelled: no youth was removed" in result.stderr
+        assert snapshot(db_url) == before
+
+
 def test_purge_is_idempotent(town: KuiRunner, db_url: str) -> None:
-    ok(town("retention", "purge"))
-    result = ok(town("retention", "purge", "-f", "json"))
+    ok(town("retention", "purge", "--yes"))
+    result = ok(town("retention", "purge", "--yes", "-f", "json"))
     assert json.loads(result.stdout) == [] and "0 youths were removed" in result.stderr
 
 
@@ -250,7 +284,7 @@ def test_the_profile_sets_the_retention_age(town: KuiRunner, db_url: str, tmp_pa
 def test_a_retention_age_below_25_is_refused(town: KuiRunner, db_url: str, tmp_path: Path) -> None:
     ok(town("init", "--profile", profile_file(tmp_path, retention_age=24)))
     before = snapshot(db_url)
-    result = town("retention", "purge")
+    result = town("retention", "purge", "--yes")
     assert result.exit_code == 1 and "must be at least 25" in result.stderr
     assert snapshot(db_url) == before
 
@@ -260,7 +294,7 @@ def test_anonymise_keeps_a_row_for_statistics_with_nothing_that_identifies(
 ) -> None:
     ok(town("init", "--profile", profile_file(tmp_path, retention_mode="anonymise")))
     old_key = snapshot(db_url)["youth"][3][2]
-    result = ok(town("retention", "purge", "-f", "json"))
+    result = ok(town("retention", "purge", "--yes", "-f", "json"))
     assert [r["action"] for r in json.loads(result.stdout)] == ["anonymise"] * 2
     assert "anonymised" in result.stderr
     engine = create_engine(db_url)

@@ -14,6 +14,7 @@ import typer
 
 from kui_cli import invocation, render
 from kui_cli.errors import KuiError
+from kui_cli.invocation import output_folder
 
 app = typer.Typer(help="Agendas (dagsordener): refer youths, show, decide, minutes, cron.")
 
@@ -195,7 +196,9 @@ def decide(
 def generate(
     ctx: typer.Context,
     days: Annotated[int, typer.Option(help="Meetings in the next N days.")] = 14,
-    out: Annotated[Path, typer.Option(help="Folder for the agenda files.")] = Path("."),
+    out: Annotated[
+        Path, typer.Option(help="Folder for the agenda files.", parser=output_folder)
+    ] = Path("."),
 ) -> None:
     """Cron: generate the meetings, then write each agenda of the next N days as .md and .html.
 
@@ -213,8 +216,6 @@ def generate(
     from kui_cli.domain import profile
     from kui_cli.domain.meetings import agendas
 
-    if not out.is_dir():
-        raise KuiError(f"folder {out} does not exist")
     with invocation.session(ctx) as (session, actor):
         docs = agendas.upcoming(session, actor, profile.current(session), days)
     written = 0

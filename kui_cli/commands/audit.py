@@ -11,7 +11,7 @@ import typer
 
 from kui_cli import invocation, render
 from kui_cli.errors import KuiError
-from kui_cli.invocation import FormatOption
+from kui_cli.invocation import FormatOption, output_file
 from kui_cli.render import Format
 from kui_cli.state import optional_date, parse_date
 
@@ -69,7 +69,16 @@ def subject(
 
     with invocation.session(ctx) as (session, actor):
         report = audit_trail.subject_report(session, actor, youth)
-    render.record(report, fmt, title=f"Access request: youth {report['youth_id'] or '(deleted)'}")
+    render.record(report, fmt, title=f"Access request: {_whom(report)}")
+
+
+def _whom(report: dict[str, object]) -> str:
+    """Who the answer is about; a CPR kui never registered has no record (not "deleted")."""
+    if report["registered"]:
+        return f"youth {report['youth_id']}"
+    if report["on_record"]:
+        return "youth (deleted)"
+    return "no record: kui holds no data about this person"
 
 
 @app.command("verify")
@@ -102,7 +111,10 @@ def export(
         ),
     ],
     out: Annotated[
-        Path | None, typer.Option(help="Write to this new file (mode 0600) instead of stdout.")
+        Path | None,
+        typer.Option(
+            help="Write to this new file (mode 0600) instead of stdout.", parser=output_file
+        ),
     ] = None,
 ) -> None:
     """Archive the entries older than a date as JSON lines, hashes included (re-verifiable).

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from kui_cli import invocation, render
+from kui_cli.invocation import output_file
 
 app = typer.Typer(help="The database: upgrade, check, backup, grant a staff login.")
 
@@ -21,7 +22,9 @@ def upgrade(ctx: typer.Context) -> None:
     """
     from kui_cli import db
 
-    before, after = db.upgrade(invocation.state(ctx).db_url)
+    url = invocation.state(ctx).db_url
+    invocation.make_private(url)
+    before, after = db.upgrade(url)
     render.message(f"Schema {before or 'empty'} -> {after}.")
 
 
@@ -46,7 +49,12 @@ def check(ctx: typer.Context) -> None:
 @app.command("backup")
 def backup(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="Where to write the copy (created with mode 0600).")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="Where to write the copy (created with mode 0600).", parser=output_file
+        ),
+    ],
 ) -> None:
     """Copy a SQLite database consistently while others keep working (online backup API).
 

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from kui_cli import invocation, render
+from kui_cli.invocation import output_file
 
 app = typer.Typer(help="Exports for management: pseudonymised, no CPR and no names.")
 
@@ -27,7 +28,8 @@ def monthly(
         ExportFormat, typer.Option("--format", "-f", help="csv (with a header), json or xlsx.")
     ] = ExportFormat.csv,
     out: Annotated[
-        Path | None, typer.Option(help="Write to FILE (mode 0600); default stdout.")
+        Path | None,
+        typer.Option(help="Write to FILE (mode 0600); default stdout.", parser=output_file),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing FILE.")] = False,
 ) -> None:

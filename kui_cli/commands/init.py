@@ -31,6 +31,7 @@ def init(
 
     loaded = profiles.read_profile(profile)
     url = invocation.state(ctx).db_url
+    invocation.make_private(url)
     before, after = db.upgrade(url)
     with invocation.session(ctx) as (session, actor):
         settings.ensure_subject_secret(session)

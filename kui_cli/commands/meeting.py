@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from kui_cli import invocation, render
-from kui_cli.invocation import FormatOption
+from kui_cli.invocation import FormatOption, output_file
 from kui_cli.render import Format
 from kui_cli.state import parse_date
 
@@ -169,7 +169,9 @@ def move(
 def ics(
     ctx: typer.Context,
     team: TeamRef,
-    out: Annotated[Path | None, typer.Option(help="Write to this file (default: stdout).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write to this file (default: stdout).", parser=output_file)
+    ] = None,
 ) -> None:
     """Export a team's meetings as an iCalendar (.ics) file, TZID Europe/Copenhagen.
 

@@ -9,7 +9,7 @@ import typer
 
 from kui_cli import invocation, render
 from kui_cli.commands.youth import YouthRef
-from kui_cli.invocation import FormatOption
+from kui_cli.invocation import FormatOption, output_file
 from kui_cli.render import Format
 from kui_cli.state import parse_date
 
@@ -195,7 +195,8 @@ def print_(
     ctx: typer.Context,
     youth: YouthRef,
     out: Annotated[
-        Path | None, typer.Option(help="Write to FILE.html or FILE.md (mode 0600).")
+        Path | None,
+        typer.Option(help="Write to FILE.html or FILE.md (mode 0600).", parser=output_file),
     ] = None,
 ) -> None:
     """The young person's own copy of the plan in plain Danish (and a copy for the custody

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from kui_cli import invocation, render
+from kui_cli.invocation import output_file
 
 app = typer.Typer(help="Reports for management: counts and shares, no personal data.")
 
@@ -32,7 +33,10 @@ def overview(
     ] = None,
     fmt: FormatOption = ReportFormat.table,
     html: Annotated[
-        Path | None, typer.Option("--html", help="Also write a one-page HTML report with charts.")
+        Path | None,
+        typer.Option(
+            "--html", help="Also write a one-page HTML report with charts.", parser=output_file
+        ),
     ] = None,
 ) -> None:
     """The month at a glance (månedsoverblik): groups, needs, statuses, caseloads, deadlines.
@@ -51,8 +55,9 @@ def overview(
     period = months.parse_month(month, invocation.state(ctx).today)
     with invocation.session(ctx) as (session, actor):
         data = reports.overview(session, actor, profile.current(session), period)
+        if html:  # inside the session: a page that cannot be written leaves no audit entry
+            files.write_private(html, charts.overview_page(data))
     if html:
-        files.write_private(html, charts.overview_page(data))
         render.message(f"Wrote {html}.")
     _print_overview(data, fmt)
 

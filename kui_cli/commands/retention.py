@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from kui_cli import invocation, render
+from kui_cli.errors import KuiError
 from kui_cli.invocation import FormatOption
 from kui_cli.render import Format
 
@@ -19,23 +20,54 @@ def purge(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Only list what would go; change nothing.")
     ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Purge without asking (cron, scripts).")
+    ] = False,
     fmt: FormatOption = Format.table,
 ) -> None:
     """Delete (or anonymise) youths past privacy.retention_age with no open duty episode.
 
     Their plan, history, referrals and custody holders go with them; audit entries stay (they
     name the youth only by a pseudonymous key). The list shows id, age and registration date,
-    never CPR or name. The purge is audited.
+    never CPR or name. The purge is audited. It cannot be undone, so on a terminal it asks
+    first; elsewhere (cron) it needs --yes.
 
     Example:
         kui retention purge --dry-run
+        kui retention purge --yes
     """
     from kui_cli.domain import profile
     from kui_cli.domain.protection import retention
 
+    if not dry_run and not yes:
+        _confirm(ctx)
     with invocation.session(ctx) as (session, actor):
         rows = retention.purge(session, actor, profile.current(session), dry_run=dry_run)
     render.listing(rows, fmt, columns=retention.COLUMNS)
     verb = "would be" if dry_run else "were"
     action = rows[0]["action"] + "d" if rows else "removed"
     render.message(f"{len(rows)} youths {verb} {action}.")
+
+
+def _confirm(ctx: typer.Context) -> None:
+    """Ask before a purge that nobody confirmed with --yes; refuse where nobody can answer.
+
+    The question is asked outside any transaction: the database is not locked while a person
+    reads it. The purge then removes whoever is due when it runs."""
+    from kui_cli.domain import profile
+    from kui_cli.domain.protection import retention
+
+    if not invocation.interactive():
+        raise KuiError(
+            "retention purge deletes youths for good: give --yes to confirm "
+            "(or --dry-run to see who is due)"
+        )
+    with invocation.session(ctx) as (session, actor):
+        count, mode = retention.pending(session, actor, profile.current(session))
+    if not count:
+        return
+    verb = "Anonymise" if mode == "anonymise" else "Delete"
+    if not typer.confirm(
+        f"{verb} {count} youths past the retention age? This cannot be undone.", err=True
+    ):
+        raise KuiError("purge cancelled: no youth was removed")

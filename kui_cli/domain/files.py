@@ -23,12 +23,47 @@ PRIVATE_MODE = 0o600
 EXISTS_HINT = "choose a new file name"
 
 
-def check_target(path: Path, *, overwrite: bool = False, hint: str = EXISTS_HINT) -> None:
-    """A clear error before any work when the file cannot or must not be written."""
+def output_file(value: str) -> Path:
+    """The path of a file kui is told to write (Typer's `parser=` of every such option).
+
+    pathlib forgets how the person ended it: `out/` and `out/.` both become `Path("out")`, which
+    would be written as a file named after the folder they meant. So the text is read here,
+    before that is lost: a path that names a folder is refused as one, and the file's place is
+    checked at once, before the command does any work (`check_target` checks again on writing).
+    """
+    path = Path(value)
+    if _names_folder(value):
+        if not path.is_dir():
+            raise KuiError(f"folder {path} does not exist")
+        raise KuiError(f"{path} is a folder: give a file name")
+    _check_place(path)
+    return path
+
+
+def output_folder(value: str) -> Path:
+    """The path of a folder kui is told to write files into (`agenda generate --out`)."""
+    path = Path(value)
+    if not path.is_dir():
+        raise KuiError(f"folder {path} does not exist")
+    return path
+
+
+def _names_folder(value: str) -> bool:
+    """Whether the path as typed ends in a folder: empty, a separator, `.` or `..`."""
+    last = value.replace(os.sep, "/").rsplit("/", 1)[-1]
+    return last in ("", ".", "..")
+
+
+def _check_place(path: Path) -> None:
     if not path.parent.is_dir():
         raise KuiError(f"folder {path.parent} does not exist")
     if path.is_dir():
         raise KuiError(f"{path} is a folder: give a file name")
+
+
+def check_target(path: Path, *, overwrite: bool = False, hint: str = EXISTS_HINT) -> None:
+    """A clear error before any work when the file cannot or must not be written."""
+    _check_place(path)
     if path.exists() and not overwrite:
         raise KuiError(f"{path} exists already: {hint}")
 

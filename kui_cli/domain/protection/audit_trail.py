@@ -29,6 +29,9 @@ LOG_COLUMNS = ["id", "at", "user", "action", "command", "youth_id", "subject_key
 ACCESS_COLUMNS = ["id", "at", "user", "action", "command"]
 CHANGE_COLUMNS = ["at", "by", "kind", "what", "why", "effective_on"]
 BATCH = 5_000
+# The action of a reading of the audit trail itself. An access request about a person kui never
+# registered is logged too, so entries of only this action do not mean kui held their data.
+READING = "audit"
 
 
 def start_of(day: dt.date) -> dt.datetime:
@@ -103,7 +106,7 @@ def log(session: Session, actor: Actor, flt: AuditFilter) -> list[dict[str, Any]
     """`audit log`: the matching entries, oldest first; the reading is logged."""
     rows = [as_record(entry, youth_id) for entry, youth_id in _entries(session, flt)]
     audit.record(
-        session, actor, "audit", subject=flt.subject, filters=flt.audit_form(), rows=len(rows)
+        session, actor, READING, subject=flt.subject, filters=flt.audit_form(), rows=len(rows)
     )
     return rows
 
@@ -128,12 +131,13 @@ def subject_report(session: Session, actor: Actor, reference: str) -> dict[str, 
         }
         for c in (changes.for_youth(session, youth.id) if youth and youth.id else [])
     ]
-    audit.record(session, actor, "audit", subject=subject.key, rows=len(access) + len(history))
+    audit.record(session, actor, READING, subject=subject.key, rows=len(access) + len(history))
     return {
         "youth_id": youth.id if youth else None,
         "cpr": cpr.masked(youth.cpr) if youth else None,
         "subject_key": subject.key,
         "registered": youth is not None,
+        "on_record": youth is not None or any(a["action"] != READING for a in access),
         "access": access,
         "changes": history,
     }

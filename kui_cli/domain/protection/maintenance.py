@@ -29,6 +29,12 @@ def integrity_problems(session: Session) -> list[str]:
         f"foreign key broken: {row[0]} row {row[1]} -> {row[2]}"
         for row in session.execute(text("PRAGMA foreign_key_check")).all()
     ]
+    path = db.sqlite_path(str(session.get_bind().url))
+    problems += [
+        f"the database file {file} is open to others (mode {mode:o}): "
+        "`kui db upgrade` makes it private (0600)"
+        for file, mode in (db.exposed_files(path) if path else [])
+    ]
     return problems
 
 

@@ -75,6 +75,12 @@ def settings_of(profile: Profile) -> tuple[int, str]:
     return age, str(profile.value("privacy.retention_mode"))
 
 
+def pending(session: Session, actor: Actor, profile: Profile) -> tuple[int, str]:
+    """How many youths a purge would remove now, and how: what the question before it says."""
+    age, mode = settings_of(profile)
+    return len(due(session, actor.today, age)), mode
+
+
 def purge(
     session: Session, actor: Actor, profile: Profile, *, dry_run: bool = False
 ) -> list[dict[str, Any]]:
