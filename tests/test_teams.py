@@ -188,7 +188,8 @@ def test_target_rule_is_the_same_in_python_and_sql(ready: KuiRunner, db_url: str
         (dt.date(1990, 1, 1), "none"),  # outside KUI
     ]
     for n, (born, status) in enumerate(people):
-        add_youth(ready, born, f"Ung {n}", "--status", status)
+        young_enough = "2015-01-01" if born.year < 1997 else "2026-11-22"  # registered under 30
+        add_youth(ready, born, f"Ung {n}", "--status", status, today=young_enough)
     today = dt.date(2026, 11, 22)
     with db.session_scope(db_url) as session:
         loaded = profile.current(session)

@@ -72,7 +72,7 @@ def test_list_filters_by_group_need_status_and_search(ready: KuiRunner) -> None:
     minor = add_youth(ready, BORN_16, "Bo Lund", "--need", "C")
     adult = add_youth(ready, dt.date(2004, 1, 1), "Carl Hansen", "--status", "job")
     older = add_youth(ready, dt.date(1998, 1, 1), "Dina Olsen", "--need", "B")
-    outside = add_youth(ready, dt.date(1990, 1, 1), "Erik Lund")
+    outside = add_youth(ready, dt.date(1990, 1, 1), "Erik Lund", today="2015-06-01")  # now 36
 
     def ids(*args: str) -> list[int]:
         return [r["id"] for r in json.loads(ok(ready("youth", "list", *args, "-f", "json")).stdout)]

@@ -37,7 +37,7 @@ def add(
     """Register a young person (ung).
 
     Example:
-        kui youth add --cpr 010108-1234 --name "Ida Jensen" --status primary-school --grade 9
+        kui youth add --cpr 150311-4321 --name "Ida Jensen" --status primary-school --grade 9
     """
     from kui_cli.domain.register import youths
 

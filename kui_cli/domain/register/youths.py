@@ -10,14 +10,16 @@ from sqlalchemy import ColumnElement, func, select
 from sqlmodel import Session
 
 from kui_cli.domain import codes, settings
+from kui_cli.domain import profile as profiles
 from kui_cli.domain import staff as staff_domain
 from kui_cli.domain.law import assessments, duty, transitions
 from kui_cli.domain.plan import changes, owners
 from kui_cli.domain.profile import Profile
 from kui_cli.domain.protection import access, audit, row_security
 from kui_cli.domain.protection.audit import Actor
-from kui_cli.domain.register import ages, cpr
+from kui_cli.domain.register import ages, cpr, registration
 from kui_cli.domain.register.kui import kui_youth_condition
+from kui_cli.domain.register.registration import NewYouth
 from kui_cli.domain.reports import measures
 from kui_cli.errors import KuiError
 from kui_cli.models import Guardian, Referral, Team, Youth
@@ -37,21 +39,6 @@ LIST_COLUMNS = [
     "plan_owner",
     "registered_on",
 ]
-
-
-@dataclass
-class NewYouth:
-    """What a coordinator gives when registering a youth; validated by `register`."""
-
-    cpr: str
-    name: str
-    status: str = "none"
-    since: dt.date | None = None
-    need: str = "A"
-    school: str | None = None
-    grade: int | None = None
-    phone: str | None = None
-    email: str | None = None
 
 
 @dataclass
@@ -91,47 +78,23 @@ def _mask_digits(term: str) -> str:
     return f"{term[:6]}-xxxx" if digits >= 7 else term
 
 
-def validated(new: NewYouth, today: dt.date) -> dict[str, Any]:
-    """The column values of a new youth, or a KuiError naming the first bad field."""
-    number = cpr.normalise(new.cpr, today)
-    name = (new.name or "").strip()
-    if not name:
-        raise KuiError("name is required")
-    status = codes.status(new.status)
-    need = codes.need(new.need)
-    born = cpr.birth_date(number)
-    since = new.since or today
-    if since < born:
-        raise KuiError(f"status since {since} is before the birth date {born}")
-    if new.grade is not None and not 0 <= new.grade <= 10:
-        raise KuiError(f"grade must be 0-10, got {new.grade}")
-    return {
-        "cpr": number,
-        "name": name,
-        "birth_date": born,
-        "status": status,
-        "status_since": since,
-        "need": need,
-        "school": _blank_to_none(new.school),
-        "grade": new.grade,
-        "phone": _blank_to_none(new.phone),
-        "email": _blank_to_none(new.email),
-        "registered_on": today,
-        "known_from": min(since, today),
-    }
-
-
 def _blank_to_none(value: str | None) -> str | None:
     return value.strip() or None if value else None
 
 
 def register(session: Session, actor: Actor, new: NewYouth) -> Youth:
     """Register one youth, with the registration as the first row of their history."""
-    values = validated(new, actor.today)
-    if session.execute(select(Youth.id).where(Youth.cpr == values["cpr"])).first():
-        raise KuiError(f"a youth with CPR {cpr.masked(values['cpr'])} is already registered")
-    key = audit.subject_key(settings.subject_secret(session), values["cpr"])
-    youth = Youth(subject_key=key, **values)
+    window = registration.AgeWindow.of(profiles.current(session), actor.today)
+    values = registration.validated(new, window)
+    if session.execute(select(Youth.id).where(Youth.cpr == values.cpr)).first():
+        raise KuiError(f"a youth with CPR {cpr.masked(values.cpr)} is already registered")
+    key = audit.subject_key(settings.subject_secret(session), values.cpr)
+    youth = Youth(
+        subject_key=key,
+        registered_on=actor.today,
+        known_from=values.status_since,  # never after today (`registration.validated`)
+        **values._asdict(),
+    )
     session.add(youth)
     session.flush()
     assert youth.id is not None
