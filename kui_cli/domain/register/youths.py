@@ -307,35 +307,60 @@ class YouthUpdate:
     email: str | None = None
 
 
-def update(session: Session, actor: Actor, reference: str, upd: YouthUpdate) -> Youth:
-    """Apply the changes, each as one change-log row with the reason."""
+@dataclass
+class Updated:
+    """What `update` did: the youth, and the fields given that already had the value given
+    (field -> current value), which are neither changed nor logged."""
+
+    youth: Youth
+    changed: list[str]
+    unchanged: dict[str, Any]
+
+
+def update(session: Session, actor: Actor, reference: str, upd: YouthUpdate) -> Updated:
+    """Apply the changes, each as one change-log row with the reason; a field given the value it
+    already has is no change: nothing is logged for it (no row in the owner's inbox), and when
+    nothing changed at all the youth was only read."""
     if not upd.reason or not upd.reason.strip():
         raise KuiError("--reason is required: say why the youth's data changes")
     youth = find(session, reference)
     why = upd.reason.strip()
-    made = _apply_status(session, actor, youth, upd, why)
-    if made:  # a status change opens, keeps or closes the education obligation (issue 5)
+    done = Updated(youth, [], {})
+    _apply_status(session, actor, youth, upd, why, done)
+    if done.changed:  # a status change opens, keeps or closes the education obligation (issue 5)
         duty.status_changed(session, actor, youth, why)
-    made |= _apply_simple_fields(session, actor, youth, upd, why)
-    if not made:
+    _apply_simple_fields(session, actor, youth, upd, why, done)
+    if not done.changed and not done.unchanged:
         raise KuiError("nothing to change: give --status, --need, --name or another field")
-    audit.record(session, actor, "update", subject=youth.subject_key)
-    return youth
+    action = "update" if done.changed else "read"
+    audit.record(session, actor, action, subject=youth.subject_key)
+    return done
 
 
-def _apply_status(session: Session, actor: Actor, youth: Youth, upd: YouthUpdate, why: str) -> bool:
+def _apply_status(
+    session: Session, actor: Actor, youth: Youth, upd: YouthUpdate, why: str, done: Updated
+) -> None:
     if upd.status is None:
         if upd.since is not None:
             raise KuiError("--since goes with --status")
         if upd.hours is not None:
             raise KuiError("--hours goes with --status job")
-        return False
+        return
     status = codes.status(upd.status)
-    since = upd.since or actor.today
-    if since < youth.birth_date:
-        raise KuiError(f"--since {since} is before the birth date")
     if upd.hours is not None and (status != "job" or not 0 <= upd.hours <= 80):
         raise KuiError("--hours is the weekly hours of a job: 0-80, with --status job")
+    same_hours = upd.hours is None or upd.hours == youth.hours
+    if status == youth.status and upd.since in (None, youth.status_since) and same_hours:
+        done.unchanged["status"] = youth.status
+        return
+    since = upd.since or actor.today
+    if since < youth.status_since:
+        # A status follows the current one: starting earlier would run the history backwards
+        # and close an education-obligation episode on a day nobody entered.
+        raise KuiError(
+            f"--since {since} is before {youth.status_since}, the start of the current status "
+            f"{youth.status}: a new status starts on or after it"
+        )
     old = youth.status
     youth.status, youth.status_since, youth.hours = status, since, upd.hours
     hours = f" ({upd.hours:g} h/week)" if upd.hours is not None else ""
@@ -343,12 +368,12 @@ def _apply_status(session: Session, actor: Actor, youth: Youth, upd: YouthUpdate
     changes.record(
         session, actor, youth.id, "status", what, old=old, new=status, why=why, effective_on=since
     )
-    return True
+    done.changed.append("status")
 
 
 def _apply_simple_fields(
-    session: Session, actor: Actor, youth: Youth, upd: YouthUpdate, why: str
-) -> bool:
+    session: Session, actor: Actor, youth: Youth, upd: YouthUpdate, why: str, done: Updated
+) -> None:
     wanted: dict[str, Any] = {}
     if upd.need is not None:
         wanted["need"] = codes.need(upd.need)
@@ -358,7 +383,6 @@ def _apply_simple_fields(
         wanted["name"] = upd.name.strip()
     if upd.applied is not None:
         wanted["applied"] = codes.checked(upd.applied, codes.APPLIED, "application")
-        wanted["applied_on"] = actor.today
     if upd.completed_on is not None:
         if upd.completed_on > actor.today:
             raise KuiError("--completed-on cannot be in the future")
@@ -368,12 +392,16 @@ def _apply_simple_fields(
             wanted[attr] = _blank_to_none(getattr(upd, attr))
     for attr, value in wanted.items():
         old = getattr(youth, attr)
+        if value == old:
+            done.unchanged[attr] = value
+            continue
         setattr(youth, attr, value)
-        if attr != "applied_on":
-            changes.record(
-                session, actor, youth.id, attr, f"{attr}: {value}", old=old, new=value, why=why
-            )
-    return bool(wanted)
+        if attr == "applied":
+            youth.applied_on = actor.today
+        changes.record(
+            session, actor, youth.id, attr, f"{attr}: {value}", old=old, new=value, why=why
+        )
+        done.changed.append(attr)
 
 
 def count(session: Session, *where: ColumnElement[bool]) -> int:
