@@ -163,8 +163,7 @@ def conditions(flt: YouthFilter, today: dt.date, profile: Profile) -> list[Colum
         else:
             where.append(func.lower(Youth.name).contains(term.lower()))
     if flt.team:
-        team_id = select(Team.id).where(Team.slug == flt.team).scalar_subquery()
-        where.append(current_team_id() == team_id)
+        where.append(measures.team_slug(today) == flt.team)
     return where
 
 
@@ -184,7 +183,7 @@ def listing(
         member = staff_domain.find(session, flt.coordinator)
         where.append(owners.has_coordinator(actor.today, member.id))
     youths = list(session.execute(select(Youth).where(*where).order_by(Youth.id)).scalars())
-    team_of = team_slugs(session, [y.id for y in youths if y.id is not None])
+    team_of = team_slugs(session, [y.id for y in youths if y.id is not None], actor.today)
     cases = owners.cases(session, youths, actor.today)
     records = [
         as_record(
@@ -231,7 +230,7 @@ def details(
         access.require_reveal(session, "--reveal (the full CPR number)")
     youth = find(session, reference)
     case = owners.case_of(session, youth, actor.today)
-    team = team_slugs(session, [youth.id]).get(youth.id) if youth.id is not None else None
+    team = team_slugs(session, [youth.id], actor.today).get(youth.id) if youth.id else None
     record = as_record(youth, actor.today, profile, reveal=reveal, case=case, team=team)
     record.update(
         hours=youth.hours,
@@ -409,41 +408,19 @@ def count(session: Session, *where: ColumnElement[bool]) -> int:
     return session.execute(select(func.count()).select_from(Youth).where(*where)).scalar() or 0
 
 
-# --- A youth's team (issue 6): the team of the open referral, else of the last decision. ---
-
-
-def current_team_id() -> Any:
-    """SQL on `youth`: the id of the youth's team, or NULL (for `youth list --team`)."""
-    open_referral = (
-        select(Referral.team_id)
-        .where(Referral.youth_id == Youth.id, Referral.decided_on.is_(None))
-        .order_by(Referral.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    last_decision = (
-        select(Referral.team_id)
-        .where(Referral.youth_id == Youth.id, Referral.decided_on.is_not(None))
-        .order_by(Referral.decided_on.desc(), Referral.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    return func.coalesce(open_referral, last_decision)
-
-
-def team_slugs(session: Session, youth_ids: list[int]) -> dict[int, str]:
-    """The team slug of each youth that has one, in one query (no N+1): by id for a few youths,
-    over all referrals (a far smaller table than `youth`) for a long listing."""
-    query = (
-        select(Referral.youth_id, Team.slug)
-        .join(Team, Team.id == Referral.team_id)
-        .order_by(Referral.decided_on.is_(None), Referral.decided_on, Referral.id)
-    )
+def team_slugs(session: Session, youth_ids: list[int], on: dt.date) -> dict[int, str]:
+    """The team slug (`measures.team_on`) of each youth that has one, in one query (no N+1): by
+    id for a few youths, over all referrals (a far smaller table than `youth`) for a long
+    listing."""
+    query = select(
+        Referral.youth_id, Referral.id, Team.slug, Referral.referred_on, Referral.decided_on
+    ).join(Team, Team.id == Referral.team_id)
     if len(youth_ids) <= 500:
         query = query.where(Referral.youth_id.in_(youth_ids))
     wanted = set(youth_ids)
-    found: dict[int, str] = {}
-    for youth_id, slug in session.execute(query):
+    referrals: dict[int, list[measures.TeamReferral]] = {}
+    for youth_id, *facts in session.execute(query):
         if youth_id in wanted:
-            found[youth_id] = slug  # the open referral, else the last decision, comes last
-    return found
+            referrals.setdefault(youth_id, []).append(measures.TeamReferral(*facts))
+    found = {youth_id: measures.team_on(refs, on) for youth_id, refs in referrals.items()}
+    return {youth_id: slug for youth_id, slug in found.items() if slug is not None}
