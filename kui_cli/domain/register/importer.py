@@ -136,11 +136,10 @@ def validate_row(
     if values is None:
         raise KuiError("more fields than the header has columns")
     text, name, status, since_text, need, school, grade_text, phone, email = values
-    grade = grade_text.strip()
     since = _date(since_text, "since") if since_text else None
+    grade = _grade(grade_text.strip()) if grade_text.strip() else None
     # NewYouth's fields are FIELDS, in the same order (positional: a million rows).
-    new = NewYouth(text, name, status or "none", since, need or "A", school, None, phone, email)
-    new.grade = _grade(grade) if grade else None
+    new = NewYouth(text, name, status or "none", since, need or "A", school, grade, phone, email)
     row = validated(new, window)
     return (
         row.cpr,
