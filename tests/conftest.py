@@ -137,7 +137,10 @@ def snapshot(url: str) -> dict[str, list[tuple]]:
     return state
 
 
-def add_youth(kui: KuiRunner, born: dt.date, name: str = "Ida Jensen", *extra: str) -> int:
-    """Register a youth born on `born`; returns the new id."""
-    result = ok(kui("youth", "add", "--cpr", cpr_for(born), "--name", name, *extra))
+def add_youth(
+    kui: KuiRunner, born: dt.date, name: str = "Ida Jensen", *extra: str, today: str = TODAY
+) -> int:
+    """Register a youth born on `born` (on `today`: one older than KUI's ages now must have been
+    registered while they were young enough); returns the new id."""
+    result = ok(kui("youth", "add", "--cpr", cpr_for(born), "--name", name, *extra, today=today))
     return int(result.stdout.strip())

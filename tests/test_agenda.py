@@ -170,16 +170,18 @@ def test_team_is_the_open_referrals_else_the_last_decisions(ready: KuiRunner) ->
         )
     )
 
-    def team() -> str | None:
-        return json.loads(ok(ready("youth", "show", str(pupil), "-f", "json")).stdout)["team"]
+    def team(today: str) -> str | None:
+        shown = ok(ready("youth", "show", str(pupil), "-f", "json", today=today))
+        return json.loads(shown.stdout)["team"]
 
-    assert team() == "team-1"
+    assert team("2026-12-01") == "team-1"
     second = refer(ready, pupil, "youth-conference", today="2026-12-01")
-    assert team() == "youth-conference"
+    assert team("2026-12-01") == "youth-conference"
+    assert team("2026-11-30") == "team-1"  # the team on a day is the team of that day
     ok(ready("agenda", "decide", str(second), "--outcome", "Følges", today="2027-01-26"))
-    assert team() == "youth-conference"
+    assert team("2027-01-26") == "youth-conference"
     third = refer(ready, pupil, "team-1", today="2027-01-27")
-    assert team() == "team-1" and third > second
+    assert team("2027-01-27") == "team-1" and third > second
 
 
 def test_agenda_items_in_order_fixed_referral_carried_over(ready: KuiRunner) -> None:

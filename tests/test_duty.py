@@ -101,7 +101,8 @@ def test_registered_with_status_none_opens_on_today(ready: KuiRunner) -> None:
 
 
 def test_age_is_judged_on_the_drop_out_date(ready: KuiRunner) -> None:
-    youth_id = add_youth(ready, dt.date(2011, 6, 1), "Alma", "--status", "10th-grade")
+    tenth = ("--status", "10th-grade", "--since", "2025-08-01")
+    youth_id = add_youth(ready, dt.date(2011, 6, 1), "Alma", *tenth)
     ok(
         ready(
             "youth",
@@ -119,9 +120,11 @@ def test_age_is_judged_on_the_drop_out_date(ready: KuiRunner) -> None:
 
 
 def test_job_below_the_hours_threshold_is_out_of_activity(ready: KuiRunner) -> None:
-    youth_id = str(add_youth(ready, BORN_16, "Ida", "--status", "vocational"))
+    youth_id = str(
+        add_youth(ready, BORN_16, "Ida", "--status", "vocational", "--since", "2026-08-01")
+    )
     update = ("youth", "update", youth_id, "--status", "job", "--reason", "x")
-    ok(ready(*update, "--hours", "25"))
+    ok(ready(*update, "--hours", "25", "--since", "2026-10-01"))
     assert check(ready, TODAY) == []
     ok(ready(*update, "--hours", "12", "--since", "2026-11-02"))
     [row] = check(ready, TODAY)

@@ -157,11 +157,13 @@ def _scratch(name: str) -> Path:
 def _valid_import(content: bytes) -> bool:
     """Whether a CSV would import (then it is no bad input); invalid files are what we want."""
     from kui_cli.domain.register import importer
+    from kui_cli.domain.register.registration import AgeWindow
 
     path = _scratch("check.csv")
     path.write_bytes(content)
     try:
-        checked = importer.validate_file(path, REFERENCE, b"k" * 32)
+        window = AgeWindow.of(profile.read_profile(profile.DEFAULT_PROFILE), REFERENCE)
+        checked = importer.validate_file(path, window, b"k" * 32)
     except KuiError:
         return False
     finally:

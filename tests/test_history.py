@@ -90,15 +90,19 @@ def history_rows(url: str) -> tuple[list[tuple], list[tuple]]:
 
 
 def a_changing_register(kui: KuiRunner) -> list[int]:
-    """Three youths (registered with a status since 1 June) whose statuses and needs change: a
-    correction back-dated before the change it corrects, a need, a status known earlier."""
-    ids = [add_youth(kui, D(2009, 3, 1 + i), f"Ung {i}", "--since", "2026-06-01") for i in range(3)]
+    """Three youths whose statuses and needs change: a correction recorded later for the same
+    day (a status never starts before the current one), a need, a status known from before the
+    others' (registered with its start, 1 May, where the others came with 1 June)."""
+    sinces = ("2026-06-01", "2026-06-01", "2026-05-01")
+    ids = [
+        add_youth(kui, D(2009, 3, 1 + i), f"Ung {i}", "--since", since)
+        for i, since in enumerate(sinces)
+    ]
     updates = [
-        (ids[0], "--status", "job", "--since", "2026-09-01"),
+        (ids[0], "--status", "job", "--since", "2026-08-15"),
         (ids[0], "--status", "fgu", "--since", "2026-08-15"),  # a correction, recorded later
         (ids[1], "--status", "vocational", "--since", "2026-10-01"),
         (ids[1], "--need", "C"),
-        (ids[2], "--status", "none", "--since", "2026-05-01"),  # before the start it came with
     ]
     for youth, *options in updates:
         ok(kui("youth", "update", str(youth), *options, "--reason", "historik"))

@@ -141,8 +141,10 @@ def test_progress_is_told_in_steps_and_at_the_end(tmp_path: Path) -> None:
     import datetime as dt
 
     from kui_cli.domain.register import importer
+    from kui_cli.domain.register.registration import AgeWindow
 
     told: list[int] = []
     path = Path(write(tmp_path, _rows(25)))
-    importer.validate_file(path, dt.date(2026, 11, 22), b"k" * 32, progress=told.append)
+    window = AgeWindow.between(12, 30, dt.date(2026, 11, 22))
+    importer.validate_file(path, window, b"k" * 32, progress=told.append)
     assert sum(told) == 25

@@ -190,7 +190,7 @@ def test_plan_show_lists_the_team_around_the_youth(team: KuiRunner) -> None:
 def test_inbox_holds_only_changes_by_others_since_the_owner_became_responsible(
     team: KuiRunner,
 ) -> None:
-    ida = add_youth(team, BORN_16)
+    ida = add_youth(team, BORN_16, "Ida Jensen", "--status", "vocational")
     ok(team("youth", "update", str(ida), "--need", "C", "--reason", "før AB", user="CD"))
     ok(assign(team, ida, "AB", today="2026-11-23"))
     goal(team, ida, "AB's own change", today="2026-11-23")
@@ -200,7 +200,7 @@ def test_inbox_holds_only_changes_by_others_since_the_owner_became_responsible(
             "update",
             str(ida),
             "--status",
-            "none",
+            "fgu",
             "--reason",
             "EUD stoppet",
             user="CD",

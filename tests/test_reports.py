@@ -320,7 +320,7 @@ def test_status_on_rebuilds_past_statuses(
     ready: KuiRunner, town: dict[str, int], db_url: str
 ) -> None:
     lars = town["Lars"]
-    for status, since in (("job", "2026-11-20"), ("fgu", "2026-11-19")):  # then a correction
+    for status, since in (("job", "2026-11-20"), ("fgu", "2026-11-20")):  # then a correction
         options = ("--status", status, "--since", since, "--reason", "story")
         ok(ready("youth", "update", str(lars), *options))
     engine = create_engine(db_url)
@@ -333,7 +333,7 @@ def test_status_on_rebuilds_past_statuses(
         assert jens == ["vocational", "benefit-education-ready", "job"]
         assert status("Dina", D(2026, 10, 12)) == "none"
         # The later-recorded correction wins from its own day on.
-        assert [status("Lars", D(2026, 11, d)) for d in (18, 19, 21)] == ["none", "fgu", "fgu"]
+        assert [status("Lars", D(2026, 11, d)) for d in (19, 20, 21)] == ["none", "fgu", "fgu"]
         assert status("Freja", D(2020, 1, 1)) == "completed"  # before registration: as registered
         everyone = history.status_on(session, select(Youth.id), D(2026, 9, 30))
         assert everyone[town["Bo"]] == "gymnasium" and len(everyone) == len(town)

@@ -31,6 +31,7 @@ TODAY = dt.date(2026, 11, 22)
 TURNS_30_TODAY = dt.date(1996, 11, 22)
 TURNS_30_TOMORROW = dt.date(1996, 11, 23)
 OLD = dt.date(1990, 5, 5)
+REGISTERED_YOUNG = "2019-08-01"  # the register takes no one of 30 or more: they came in younger
 YOUNG = dt.date(2010, 3, 15)
 
 # Every table that refers to a youth, with a row for it: a table added later that refers to
@@ -143,10 +144,11 @@ def town(ready: KuiRunner, db_url: str) -> KuiRunner:
     """1 turns 30 today, 2 tomorrow, 3 is 36 with an open duty episode, 4 is 36 with a closed
     one and everything else, 5 is 16."""
     ok(ready("staff", "add", *leader("CD")))
-    add_youth(ready, TURNS_30_TODAY, "Ane Ager")
+    add_youth(ready, TURNS_30_TODAY, "Ane Ager", today=REGISTERED_YOUNG)
     add_youth(ready, TURNS_30_TOMORROW, "Bent Bæk")
-    ok(ready("youth", "add", "--cpr", cpr_for(OLD, "1111"), "--name", "Carl Dal"))
-    ok(ready("youth", "add", "--cpr", cpr_for(OLD, "2222"), "--name", "Dorte Eng"))
+    for serial, name in (("1111", "Carl Dal"), ("2222", "Dorte Eng")):
+        add = ("youth", "add", "--cpr", cpr_for(OLD, serial), "--name", name)
+        ok(ready(*add, today=REGISTERED_YOUNG))
     add_youth(ready, YOUNG, "Eva Fjord")
     attach_everything(db_url, 3, episode_open=True)
     attach_everything(db_url, 4)
@@ -177,8 +179,8 @@ def test_dry_run_lists_what_would_go_and_changes_nothing_but_the_log(
     result = ok(town("retention", "purge", "--dry-run", "-f", "json"))
     rows = json.loads(result.stdout)
     assert rows == [
-        {"id": 1, "age": 30, "registered_on": "2026-11-22", "action": "delete"},
-        {"id": 4, "age": 36, "registered_on": "2026-11-22", "action": "delete"},
+        {"id": 1, "age": 30, "registered_on": REGISTERED_YOUNG, "action": "delete"},
+        {"id": 4, "age": 36, "registered_on": REGISTERED_YOUNG, "action": "delete"},
     ]
     assert "2 youths would be deleted" in result.stderr
     after = snapshot(db_url)

@@ -24,14 +24,15 @@ from sqlalchemy import (
     literal,
     select,
 )
+from sqlalchemy.orm import Session
 
 from kui_cli import formulas
 from kui_cli.domain import codes
 from kui_cli.domain.law import duty, transitions
 from kui_cli.domain.plan import changes, inbox
-from kui_cli.domain.register import ages
+from kui_cli.domain.register import ages, youths
 from kui_cli.domain.reports import measures
-from kui_cli.models import ChangeLog, DutyEpisode, Youth
+from kui_cli.models import ChangeLog, DutyEpisode, Referral, Team, Youth
 
 BORN = st.dates(dt.date(1990, 1, 1), dt.date(2026, 12, 31))
 DAYS = st.dates(dt.date(2020, 1, 1), dt.date(2032, 12, 31))
@@ -289,3 +290,62 @@ def test_what_waits_for_the_plan_owner_in_sql_is_the_rule(
         if inbox.open_for_owner(SimpleNamespace(**row), owner, since, on, until)
     }
     assert found == rule
+
+
+REFERRAL_DAYS = st.dates(dt.date(2026, 11, 1), dt.date(2026, 11, 10))
+REFERRALS = st.lists(
+    st.tuples(st.sampled_from(["t1", "t2", "t3"]), REFERRAL_DAYS, st.none() | REFERRAL_DAYS),
+    max_size=6,
+)
+
+
+@pytest.fixture
+def referrals(engine: Engine) -> Engine:
+    """The whole schema, with three teams and one youth for the referrals to belong to."""
+    Youth.metadata.create_all(engine)
+    day = dt.date(2010, 1, 1)
+    row = {"cpr": "0101104321", "subject_key": "k", "name": "Ida", "birth_date": day}
+    row |= {"status": "none", "status_since": day, "need": "C", "registered_on": day}
+    with engine.begin() as connection:
+        connection.execute(insert(Youth).values(id=1, **row))
+        teams = [{"id": n, "slug": f"t{n}", "name": f"T{n}", "target": "{}", "rules": "{}"}
+                 for n in (1, 2, 3)]  # fmt: skip
+        connection.execute(insert(Team), teams)
+    return engine
+
+
+@EVERY_TIME
+@given(found=REFERRALS, on=REFERRAL_DAYS)
+# Both open: the later referral wins over the one entered later.
+@example(
+    found=[("t1", dt.date(2026, 11, 5), None), ("t2", dt.date(2026, 11, 3), None)],
+    on=dt.date(2026, 11, 6),
+)
+# Decided on the day: no longer open, so the last decision's team.
+@example(
+    found=[("t1", dt.date(2026, 11, 2), dt.date(2026, 11, 6)), ("t2", dt.date(2026, 11, 1), None)],
+    on=dt.date(2026, 11, 6),
+)
+# Referred after the day: not yet the youth's team.
+@example(found=[("t1", dt.date(2026, 11, 8), None)], on=dt.date(2026, 11, 6))
+def test_the_youths_team_in_sql_is_the_rule(
+    referrals: Engine, found: list[tuple[str, dt.date, dt.date | None]], on: dt.date
+) -> None:
+    rows = [
+        {"id": n, "youth_id": 1, "team_id": int(team[1]), "reason": "x", "referred_by": "AB",
+         "referred_on": referred, "decided_on": decided}
+        for n, (team, referred, decided) in enumerate(found, 1)
+    ]  # fmt: skip
+    with referrals.begin() as connection:
+        connection.execute(delete(Referral))
+        if rows:
+            connection.execute(insert(Referral), rows)
+        in_sql = connection.execute(select(measures.team_slug(on)).where(Youth.id == 1)).scalar()
+    facts = [
+        measures.TeamReferral(r["id"], f"t{r['team_id']}", r["referred_on"], r["decided_on"])
+        for r in rows
+    ]
+    rule = measures.team_on(facts, on)
+    assert in_sql == rule
+    with Session(referrals) as session:
+        assert youths.team_slugs(session, [1], on) == ({1: rule} if rule else {})

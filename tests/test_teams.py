@@ -192,7 +192,8 @@ def test_target_rule_is_the_same_in_python_and_sql(ready: KuiRunner, db_url: str
         (dt.date(1990, 1, 1), "none"),  # outside KUI
     ]
     for n, (born, status) in enumerate(people):
-        add_youth(ready, born, f"Ung {n}", "--status", status)
+        young_enough = "2015-01-01" if born.year < 1997 else "2026-11-22"  # registered under 30
+        add_youth(ready, born, f"Ung {n}", "--status", status, today=young_enough)
     today = dt.date(2026, 11, 22)
     with db.session_scope(db_url) as session:
         loaded = profile.current(session)
@@ -227,3 +228,17 @@ def test_a_series_removed_before_its_first_meeting(kui: KuiRunner, tmp_path: Pat
     series = json.loads(ok(kui("team", "show", "team-a", "-f", "json")).stdout)["series"]
     assert series[0]["rule"].endswith("UNTIL=20261121T235959")
     ok(kui("meeting", "ics", "team-a"))
+
+
+def test_the_youths_team_is_one_rule_in_show_list_filter_and_export(ready: KuiRunner) -> None:
+    """Referred to team 1 on the 22nd, then (entered later, dated earlier) to the youth
+    conference on the 20th: the latest referral is team 1's, whatever the order of entry."""
+    pupil = str(add_youth(ready, dt.date(2012, 5, 1), "Alma Holm", "--status", "primary-school"))
+    for team, today in (("team-1", "2026-11-22"), ("youth-conference", "2026-11-20")):
+        ok(ready("agenda", "add", pupil, "--team", team, "--reason", "Fravær", today=today))
+    shown = json.loads(ok(ready("youth", "show", pupil, "-f", "json")).stdout)
+    listed = json.loads(ok(ready("youth", "list", "-f", "json")).stdout)
+    in_team = json.loads(ok(ready("youth", "list", "--team", "team-1", "-f", "json")).stdout)
+    export = json.loads(ok(ready("export", "monthly", "--month", "2026-11", "-f", "json")).stdout)
+    assert [shown["team"], listed[0]["team"], export[0]["team"]] == ["team-1"] * 3
+    assert [r["id"] for r in in_team] == [int(pupil)]

@@ -72,7 +72,7 @@ def test_list_filters_by_group_need_status_and_search(ready: KuiRunner) -> None:
     minor = add_youth(ready, BORN_16, "Bo Lund", "--need", "C")
     adult = add_youth(ready, dt.date(2004, 1, 1), "Carl Hansen", "--status", "job")
     older = add_youth(ready, dt.date(1998, 1, 1), "Dina Olsen", "--need", "B")
-    outside = add_youth(ready, dt.date(1990, 1, 1), "Erik Lund")
+    outside = add_youth(ready, dt.date(1990, 1, 1), "Erik Lund", today="2015-06-01")  # now 36
 
     def ids(*args: str) -> list[int]:
         return [r["id"] for r in json.loads(ok(ready("youth", "list", *args, "-f", "json")).stdout)]
@@ -107,7 +107,9 @@ def test_search_reads_percent_and_underscore_literally(ready: KuiRunner) -> None
 
 def test_update_keeps_history_with_reason(ready: KuiRunner) -> None:
     ok(ready("staff", "add", *leader("CD")))
-    youth_id = str(add_youth(ready, BORN_16, "Ida", "--status", "vocational"))
+    youth_id = str(
+        add_youth(ready, BORN_16, "Ida", "--status", "vocational", "--since", "2025-08-01")
+    )
     ok(
         ready(
             "youth",
@@ -129,6 +131,65 @@ def test_update_keeps_history_with_reason(ready: KuiRunner) -> None:
     last = shown["history"][-2:]
     assert [h["why"] for h in last] == ["Dropped out of EUD"] * 2
     assert all(h["by"] == "CD" for h in last)
+
+
+def test_a_status_cannot_start_before_the_current_one(ready: KuiRunner, db_url: str) -> None:
+    youth_id = str(add_youth(ready, BORN_16, "Ida", "--status", "none", "--since", "2026-11-02"))
+    before = snapshot(db_url)
+    options = ("--status", "gymnasium", "--reason", "Started in 2020")
+    result = ready("youth", "update", youth_id, *options, "--since", "2020-01-01")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "Error: --since 2020-01-01 is before 2026-11-02, the start of the current status none: "
+        "a new status starts on or after it"
+    )
+    assert snapshot(db_url) == before
+    ok(ready("youth", "update", youth_id, *options, "--since", "2026-11-02"))  # the same day
+    shown = json.loads(ok(ready("youth", "show", youth_id, "-f", "json")).stdout)
+    assert (shown["status"], shown["status_since"]) == ("gymnasium", "2026-11-02")
+
+
+def change_log(url: str) -> list[tuple]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = [tuple(r) for r in conn.execute(text("SELECT * FROM change_log ORDER BY id"))]
+    engine.dispose()
+    return rows
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ("--need", "c"),
+        ("--status", "none"),
+        ("--status", "none", "--since", "2026-11-02"),
+        ("--name", " Ida Jensen "),
+        ("--need", "C", "--name", "Ida Jensen", "--phone", ""),
+    ],
+)
+def test_an_update_that_changes_nothing_logs_nothing_and_says_so(
+    ready: KuiRunner, db_url: str, options: tuple[str, ...]
+) -> None:
+    add = ("--status", "none", "--since", "2026-11-02", "--need", "C")
+    youth_id = str(add_youth(ready, BORN_16, "Ida Jensen", *add))
+    logged, audited = change_log(db_url), audit_rows(db_url)
+    result = ok(ready("youth", "update", youth_id, *options, "--reason", "Teammøde", user="AB"))
+    assert result.stderr.startswith(f"Nothing changed for youth {youth_id}: ")
+    assert "is already" in result.stderr
+    assert change_log(db_url) == logged
+    new = audit_rows(db_url)[len(audited) :]
+    assert [e["action"] for e in new] == ["read"]
+
+
+def test_an_update_logs_only_the_fields_that_change(ready: KuiRunner, db_url: str) -> None:
+    youth_id = str(add_youth(ready, BORN_16, "Ida Jensen", "--need", "C"))
+    logged = len(change_log(db_url))
+    result = ok(ready("youth", "update", youth_id, "--need", "C", "--name", "Ida Holm",
+                      "--reason", "Navneskift"))  # fmt: skip
+    assert "Updated youth" in result.stderr and "need is already C" in result.stderr
+    added = change_log(db_url)[logged:]
+    assert len(added) == 1 and "name: Ida Holm" in added[0]
+    assert audit_rows(db_url)[-1]["action"] == "update"
 
 
 def test_update_requires_a_reason(ready: KuiRunner) -> None:

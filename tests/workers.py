@@ -25,8 +25,9 @@ TODAY = "2026-11-22"
 
 
 def cpr_of(worker: int, index: int) -> str:
-    """A CPR no other worker uses: the birth date tells the worker and the index apart."""
-    born = dt.date(2000, 1, 1) + dt.timedelta(days=worker * 1000 + index)
+    """A CPR no other worker uses: the birth date tells the worker and the index apart (workers
+    0-9, up to 500 youths each: born 1998-2011, all within the ages the register takes)."""
+    born = dt.date(1998, 1, 1) + dt.timedelta(days=worker * 500 + index)
     return born.strftime("%d%m%y") + f"-4{worker:01d}{index % 100:02d}"
 
 

@@ -37,7 +37,7 @@ def add(
     """Register a young person (ung).
 
     Example:
-        kui youth add --cpr 010108-1234 --name "Ida Jensen" --status primary-school --grade 9
+        kui youth add --cpr 150311-4321 --name "Ida Jensen" --status primary-school --grade 9
     """
     from kui_cli.domain.register import youths
 
@@ -193,8 +193,17 @@ def update(
         email=email,
     )
     with invocation.session(ctx) as (session, actor):
-        changed = youths.update(session, actor, youth, upd)
-    render.message(f"Updated youth {changed.id}.")
+        done = youths.update(session, actor, youth, upd)
+    already = ", ".join(
+        f"{field} is already {'empty' if value is None else value}"
+        for field, value in done.unchanged.items()
+    )
+    if not done.changed:
+        render.message(f"Nothing changed for youth {done.youth.id}: {already}.")
+    elif already:
+        render.message(f"Updated youth {done.youth.id}; not changed: {already}.")
+    else:
+        render.message(f"Updated youth {done.youth.id}.")
 
 
 @app.command("assess")

@@ -34,6 +34,12 @@ SPEC: dict[str, Any] = {
     "slug": (str, None),
     "upper_age": (int, 30),
     "coordinator_title": (str, "uddannelseskoordinator"),
+    # The youngest age the register takes (`youth add` and `youth import`); the oldest is one
+    # below `upper_age`. 12: the youngest pupils in 7th grade, where UU's guidance and KUI's
+    # follow-up of pupils start (group 1); a 6-year-old is no KUI youth.
+    "register": {
+        "min_age": (int, 12),
+    },
     "calendar": {
         "extra_closing_days": (list, []),
     },
@@ -68,6 +74,9 @@ def default(path: str) -> Any:
     return node[1]
 
 
+# From 10 (a municipality that follows pupils from 4th grade) to 18 (only the adults).
+MIN_AGE_RANGE = (10, 18)
+
 CHOICES = {
     "duty.offer_from": ("out", "contact"),
     "privacy.retention_mode": ("delete", "anonymise"),
@@ -90,6 +99,10 @@ class Profile:
     @property
     def upper_age(self) -> int:
         return int(self.data["upper_age"])
+
+    @property
+    def min_age(self) -> int:
+        return int(self.data["register"]["min_age"])
 
     @property
     def slug(self) -> str:
@@ -139,6 +152,9 @@ def validate(raw: dict[str, Any], source: str = "profile") -> dict[str, Any]:
     data["slug"] = data.get("slug") or Path(source).stem
     if not 18 < data["upper_age"] <= 35:
         raise KuiError(f"{source}: key 'upper_age' must be between 19 and 35")
+    if not MIN_AGE_RANGE[0] <= data["register"]["min_age"] <= MIN_AGE_RANGE[1]:
+        low, high = MIN_AGE_RANGE
+        raise KuiError(f"{source}: key 'register.min_age' must be between {low} and {high}")
     _check_law_settings(data, source)
     roles = data["agenda"]["generate_roles"]
     _each(roles, str, source, "agenda.generate_roles", tuple(codes.ROLES))

@@ -2,9 +2,10 @@
 
 Rule: a change of a kind sets its value from its `effective_on` onwards, and a change recorded
 later overrides one recorded earlier. So the value on a date is the `new_value` of the last
-recorded change with `effective_on` on or before that date. A back-dated correction (`youth update
---status ... --since` an earlier day) therefore wins from its day on, and on or after the last
-effective date the value is the record's current value.
+recorded change with `effective_on` on or before that date. A back-dated correction therefore wins
+from its day on, and on or after the last effective date the value is the record's current value.
+(`youth update` refuses a status that starts before the current one, so a status change recorded
+now starts on or after the one before it; the rule still reads older logs that went back further.)
 
 Before the first such change the register knows only what the youth was registered with: the
 registration row's status, or the value a first change replaced (its `old_value`); a youth with no

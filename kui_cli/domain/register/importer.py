@@ -23,12 +23,13 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from kui_cli.domain import codes, settings
+from kui_cli.domain import profile, settings
 from kui_cli.domain.law import duty
 from kui_cli.domain.plan import changes
 from kui_cli.domain.protection import audit
 from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import cpr
+from kui_cli.domain.register.registration import MAX_GRADE, AgeWindow, NewYouth, validated
 from kui_cli.errors import KuiError
 from kui_cli.models import Youth
 
@@ -125,38 +126,36 @@ def _check_header(header: list[str], path: Path) -> None:
 
 
 def validate_row(
-    values: tuple[str, ...] | None, today: dt.date, key_of: Callable[[str], str]
+    values: tuple[str, ...] | None, window: AgeWindow, key_of: Callable[[str], str]
 ) -> tuple[Any, ...]:
     """One row (FIELDS order) as insert parameters in COLUMNS order, or KuiError with the reason.
 
-    Dates go to the driver as ISO text: SQLite stores them so, PostgreSQL casts them, and a million
-    rows do not pay for a date adapter. The usual codes are looked up directly; anything else
-    goes through `codes` for its case folding and its error message."""
+    The row's text cells become a `NewYouth` (a blank cell is the option's default) and go
+    through the one validator of `youth add` too (`registration.validated`). Dates go to the
+    driver as ISO text: SQLite stores them so, PostgreSQL casts them, and a million rows do not
+    pay for a date adapter."""
     if values is None:
         raise KuiError("more fields than the header has columns")
     text, name, status, since_text, need, school, grade_text, phone, email = values
-    number, born = cpr.parse(text, today)
-    name = name.strip()
-    if not name:
-        raise KuiError("name is empty")
-    since = (_date(since_text, "since") or today) if since_text else today
-    if since < born or since > today:
-        raise KuiError(f"since {since} is not between the birth date and {today}")
-    grade = grade_text.strip()
+    since = _date(since_text, "since") if since_text else None
+    grade = _grade(grade_text.strip()) if grade_text.strip() else None
+    # NewYouth's fields are FIELDS, in the same order (positional: a million rows).
+    new = NewYouth(text, name, status or "none", since, need or "A", school, grade, phone, email)
+    row = validated(new, window)
     return (
-        number,
-        key_of(number),
-        name,
-        _iso(born),
-        status if status in codes.STATUSES else codes.status(status or "none"),
-        _iso(since),
-        need if need in codes.NEEDS else codes.need(need or "A"),
-        school.strip() or None,
-        _grade(grade) if grade else None,
-        phone.strip() or None,
-        email.strip() or None,
-        _iso(today),
-        _iso(since),  # known from: the status's start, never after today (checked above)
+        row.cpr,
+        key_of(row.cpr),
+        row.name,
+        _iso(row.birth_date),
+        row.status,
+        _iso(row.status_since),
+        row.need,
+        row.school,
+        row.grade,
+        row.phone,
+        row.email,
+        _iso(window.today),
+        _iso(row.status_since),  # known from: the status's start, never after today
     )
 
 
@@ -177,8 +176,9 @@ def _date(text: str, what: str) -> dt.date | None:
 
 
 def _grade(text: str) -> int:
-    if not text.isdigit() or int(text) > 10:
-        raise KuiError(f"grade {text!r} is not a number 0-10")
+    """A grade cell as a number; its range is the validator's rule."""
+    if not (text.isascii() and text.isdigit()):
+        raise KuiError(f"grade {text!r} is not a number 0-{MAX_GRADE}")
     return int(text)
 
 
@@ -190,7 +190,7 @@ class Validated:
     line_of: dict[str, int]
 
 
-def validate_file(path: Path, today: dt.date, key: bytes, progress: Any = None) -> Validated:
+def validate_file(path: Path, window: AgeWindow, key: bytes, progress: Any = None) -> Validated:
     """Every row validated; raises ImportRejected listing every bad row and in-file duplicate.
 
     `progress(n)` is told every PROGRESS_STEP rows (a call per row would cost more than the row).
@@ -204,7 +204,7 @@ def validate_file(path: Path, today: dt.date, key: bytes, progress: Any = None) 
         if progress and not count % PROGRESS_STEP:
             progress(PROGRESS_STEP)
         try:
-            params = validate_row(row, today, key_of)
+            params = validate_row(row, window, key_of)
         except KuiError as exc:
             bad.append(BadRow(line, str(exc)))
             continue
@@ -290,8 +290,9 @@ def duplicates_in_database(session: Session, rows: list[tuple[Any, ...]]) -> lis
 def import_csv(session: Session, actor: Actor, path: Path, progress: Any = None) -> int:
     """Validate the whole file, then insert it in the session's transaction; returns the count."""
     key = settings.subject_secret(session)
+    window = AgeWindow.of(profile.current(session), actor.today)
     with collector_paused():
-        checked = validate_file(path, actor.today, key, progress)
+        checked = validate_file(path, window, key, progress)
     rows = checked.rows
     before = session.execute(select(func.coalesce(func.max(Youth.id), 0))).scalar() or 0
     driver_integrity_error = session.connection().dialect.loaded_dbapi.IntegrityError

@@ -10,14 +10,16 @@ from sqlalchemy import ColumnElement, func, select
 from sqlmodel import Session
 
 from kui_cli.domain import codes, settings
+from kui_cli.domain import profile as profiles
 from kui_cli.domain import staff as staff_domain
 from kui_cli.domain.law import assessments, duty, transitions
 from kui_cli.domain.plan import changes, owners
 from kui_cli.domain.profile import Profile
 from kui_cli.domain.protection import access, audit, row_security
 from kui_cli.domain.protection.audit import Actor
-from kui_cli.domain.register import ages, cpr
+from kui_cli.domain.register import ages, cpr, registration
 from kui_cli.domain.register.kui import kui_youth_condition
+from kui_cli.domain.register.registration import NewYouth
 from kui_cli.domain.reports import measures
 from kui_cli.errors import KuiError
 from kui_cli.models import Guardian, Referral, Team, Youth
@@ -37,21 +39,6 @@ LIST_COLUMNS = [
     "plan_owner",
     "registered_on",
 ]
-
-
-@dataclass
-class NewYouth:
-    """What a coordinator gives when registering a youth; validated by `register`."""
-
-    cpr: str
-    name: str
-    status: str = "none"
-    since: dt.date | None = None
-    need: str = "A"
-    school: str | None = None
-    grade: int | None = None
-    phone: str | None = None
-    email: str | None = None
 
 
 @dataclass
@@ -91,47 +78,23 @@ def _mask_digits(term: str) -> str:
     return f"{term[:6]}-xxxx" if digits >= 7 else term
 
 
-def validated(new: NewYouth, today: dt.date) -> dict[str, Any]:
-    """The column values of a new youth, or a KuiError naming the first bad field."""
-    number = cpr.normalise(new.cpr, today)
-    name = (new.name or "").strip()
-    if not name:
-        raise KuiError("name is required")
-    status = codes.status(new.status)
-    need = codes.need(new.need)
-    born = cpr.birth_date(number)
-    since = new.since or today
-    if since < born:
-        raise KuiError(f"status since {since} is before the birth date {born}")
-    if new.grade is not None and not 0 <= new.grade <= 10:
-        raise KuiError(f"grade must be 0-10, got {new.grade}")
-    return {
-        "cpr": number,
-        "name": name,
-        "birth_date": born,
-        "status": status,
-        "status_since": since,
-        "need": need,
-        "school": _blank_to_none(new.school),
-        "grade": new.grade,
-        "phone": _blank_to_none(new.phone),
-        "email": _blank_to_none(new.email),
-        "registered_on": today,
-        "known_from": min(since, today),
-    }
-
-
 def _blank_to_none(value: str | None) -> str | None:
     return value.strip() or None if value else None
 
 
 def register(session: Session, actor: Actor, new: NewYouth) -> Youth:
     """Register one youth, with the registration as the first row of their history."""
-    values = validated(new, actor.today)
-    if session.execute(select(Youth.id).where(Youth.cpr == values["cpr"])).first():
-        raise KuiError(f"a youth with CPR {cpr.masked(values['cpr'])} is already registered")
-    key = audit.subject_key(settings.subject_secret(session), values["cpr"])
-    youth = Youth(subject_key=key, **values)
+    window = registration.AgeWindow.of(profiles.current(session), actor.today)
+    values = registration.validated(new, window)
+    if session.execute(select(Youth.id).where(Youth.cpr == values.cpr)).first():
+        raise KuiError(f"a youth with CPR {cpr.masked(values.cpr)} is already registered")
+    key = audit.subject_key(settings.subject_secret(session), values.cpr)
+    youth = Youth(
+        subject_key=key,
+        registered_on=actor.today,
+        known_from=values.status_since,  # never after today (`registration.validated`)
+        **values._asdict(),
+    )
     session.add(youth)
     session.flush()
     assert youth.id is not None
@@ -201,8 +164,7 @@ def conditions(flt: YouthFilter, today: dt.date, profile: Profile) -> list[Colum
             # A literal part of the name: % and _ are what they are, not SQL wildcards.
             where.append(func.lower(Youth.name).contains(term.lower(), autoescape=True))
     if flt.team:
-        team_id = select(Team.id).where(Team.slug == flt.team).scalar_subquery()
-        where.append(current_team_id() == team_id)
+        where.append(measures.team_slug(today) == flt.team)
     return where
 
 
@@ -222,7 +184,7 @@ def listing(
         member = staff_domain.find(session, flt.coordinator)
         where.append(owners.has_coordinator(actor.today, member.id))
     youths = list(session.execute(select(Youth).where(*where).order_by(Youth.id)).scalars())
-    team_of = team_slugs(session, [y.id for y in youths if y.id is not None])
+    team_of = team_slugs(session, [y.id for y in youths if y.id is not None], actor.today)
     cases = owners.cases(session, youths, actor.today)
     records = [
         as_record(
@@ -269,7 +231,7 @@ def details(
         access.require_reveal(session, "--reveal (the full CPR number)")
     youth = find(session, reference)
     case = owners.case_of(session, youth, actor.today)
-    team = team_slugs(session, [youth.id]).get(youth.id) if youth.id is not None else None
+    team = team_slugs(session, [youth.id], actor.today).get(youth.id) if youth.id else None
     record = as_record(youth, actor.today, profile, reveal=reveal, case=case, team=team)
     record.update(
         hours=youth.hours,
@@ -345,35 +307,60 @@ class YouthUpdate:
     email: str | None = None
 
 
-def update(session: Session, actor: Actor, reference: str, upd: YouthUpdate) -> Youth:
-    """Apply the changes, each as one change-log row with the reason."""
+@dataclass
+class Updated:
+    """What `update` did: the youth, and the fields given that already had the value given
+    (field -> current value), which are neither changed nor logged."""
+
+    youth: Youth
+    changed: list[str]
+    unchanged: dict[str, Any]
+
+
+def update(session: Session, actor: Actor, reference: str, upd: YouthUpdate) -> Updated:
+    """Apply the changes, each as one change-log row with the reason; a field given the value it
+    already has is no change: nothing is logged for it (no row in the owner's inbox), and when
+    nothing changed at all the youth was only read."""
     if not upd.reason or not upd.reason.strip():
         raise KuiError("--reason is required: say why the youth's data changes")
     youth = find(session, reference)
     why = upd.reason.strip()
-    made = _apply_status(session, actor, youth, upd, why)
-    if made:  # a status change opens, keeps or closes the education obligation (issue 5)
+    done = Updated(youth, [], {})
+    _apply_status(session, actor, youth, upd, why, done)
+    if done.changed:  # a status change opens, keeps or closes the education obligation (issue 5)
         duty.status_changed(session, actor, youth, why)
-    made |= _apply_simple_fields(session, actor, youth, upd, why)
-    if not made:
+    _apply_simple_fields(session, actor, youth, upd, why, done)
+    if not done.changed and not done.unchanged:
         raise KuiError("nothing to change: give --status, --need, --name or another field")
-    audit.record(session, actor, "update", subject=youth.subject_key)
-    return youth
+    action = "update" if done.changed else "read"
+    audit.record(session, actor, action, subject=youth.subject_key)
+    return done
 
 
-def _apply_status(session: Session, actor: Actor, youth: Youth, upd: YouthUpdate, why: str) -> bool:
+def _apply_status(
+    session: Session, actor: Actor, youth: Youth, upd: YouthUpdate, why: str, done: Updated
+) -> None:
     if upd.status is None:
         if upd.since is not None:
             raise KuiError("--since goes with --status")
         if upd.hours is not None:
             raise KuiError("--hours goes with --status job")
-        return False
+        return
     status = codes.status(upd.status)
-    since = upd.since or actor.today
-    if since < youth.birth_date:
-        raise KuiError(f"--since {since} is before the birth date")
     if upd.hours is not None and (status not in codes.WEEKLY_HOURS or not 0 <= upd.hours <= 80):
         raise KuiError("--hours is the weekly hours of a job: 0-80, with --status job")
+    same_hours = upd.hours is None or upd.hours == youth.hours
+    if status == youth.status and upd.since in (None, youth.status_since) and same_hours:
+        done.unchanged["status"] = youth.status
+        return
+    since = upd.since or actor.today
+    if since < youth.status_since:
+        # A status follows the current one: starting earlier would run the history backwards
+        # and close an education-obligation episode on a day nobody entered.
+        raise KuiError(
+            f"--since {since} is before {youth.status_since}, the start of the current status "
+            f"{youth.status}: a new status starts on or after it"
+        )
     old = youth.status
     youth.status, youth.status_since, youth.hours = status, since, upd.hours
     hours = f" ({upd.hours:g} h/week)" if upd.hours is not None else ""
@@ -381,12 +368,12 @@ def _apply_status(session: Session, actor: Actor, youth: Youth, upd: YouthUpdate
     changes.record(
         session, actor, youth.id, "status", what, old=old, new=status, why=why, effective_on=since
     )
-    return True
+    done.changed.append("status")
 
 
 def _apply_simple_fields(
-    session: Session, actor: Actor, youth: Youth, upd: YouthUpdate, why: str
-) -> bool:
+    session: Session, actor: Actor, youth: Youth, upd: YouthUpdate, why: str, done: Updated
+) -> None:
     wanted: dict[str, Any] = {}
     if upd.need is not None:
         wanted["need"] = codes.need(upd.need)
@@ -396,7 +383,6 @@ def _apply_simple_fields(
         wanted["name"] = upd.name.strip()
     if upd.applied is not None:
         wanted["applied"] = codes.checked(upd.applied, codes.APPLIED, "application")
-        wanted["applied_on"] = actor.today
     if upd.completed_on is not None:
         if upd.completed_on > actor.today:
             raise KuiError("--completed-on cannot be in the future")
@@ -406,12 +392,16 @@ def _apply_simple_fields(
             wanted[attr] = _blank_to_none(getattr(upd, attr))
     for attr, value in wanted.items():
         old = getattr(youth, attr)
+        if value == old:
+            done.unchanged[attr] = value
+            continue
         setattr(youth, attr, value)
-        if attr != "applied_on":
-            changes.record(
-                session, actor, youth.id, attr, f"{attr}: {value}", old=old, new=value, why=why
-            )
-    return bool(wanted)
+        if attr == "applied":
+            youth.applied_on = actor.today
+        changes.record(
+            session, actor, youth.id, attr, f"{attr}: {value}", old=old, new=value, why=why
+        )
+        done.changed.append(attr)
 
 
 def count(session: Session, *where: ColumnElement[bool]) -> int:
@@ -419,41 +409,19 @@ def count(session: Session, *where: ColumnElement[bool]) -> int:
     return session.execute(select(func.count()).select_from(Youth).where(*where)).scalar() or 0
 
 
-# --- A youth's team (issue 6): the team of the open referral, else of the last decision. ---
-
-
-def current_team_id() -> Any:
-    """SQL on `youth`: the id of the youth's team, or NULL (for `youth list --team`)."""
-    open_referral = (
-        select(Referral.team_id)
-        .where(Referral.youth_id == Youth.id, Referral.decided_on.is_(None))
-        .order_by(Referral.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    last_decision = (
-        select(Referral.team_id)
-        .where(Referral.youth_id == Youth.id, Referral.decided_on.is_not(None))
-        .order_by(Referral.decided_on.desc(), Referral.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    return func.coalesce(open_referral, last_decision)
-
-
-def team_slugs(session: Session, youth_ids: list[int]) -> dict[int, str]:
-    """The team slug of each youth that has one, in one query (no N+1): by id for a few youths,
-    over all referrals (a far smaller table than `youth`) for a long listing."""
-    query = (
-        select(Referral.youth_id, Team.slug)
-        .join(Team, Team.id == Referral.team_id)
-        .order_by(Referral.decided_on.is_(None), Referral.decided_on, Referral.id)
-    )
+def team_slugs(session: Session, youth_ids: list[int], on: dt.date) -> dict[int, str]:
+    """The team slug (`measures.team_on`) of each youth that has one, in one query (no N+1): by
+    id for a few youths, over all referrals (a far smaller table than `youth`) for a long
+    listing."""
+    query = select(
+        Referral.youth_id, Referral.id, Team.slug, Referral.referred_on, Referral.decided_on
+    ).join(Team, Team.id == Referral.team_id)
     if len(youth_ids) <= 500:
         query = query.where(Referral.youth_id.in_(youth_ids))
     wanted = set(youth_ids)
-    found: dict[int, str] = {}
-    for youth_id, slug in session.execute(query):
+    referrals: dict[int, list[measures.TeamReferral]] = {}
+    for youth_id, *facts in session.execute(query):
         if youth_id in wanted:
-            found[youth_id] = slug  # the open referral, else the last decision, comes last
-    return found
+            referrals.setdefault(youth_id, []).append(measures.TeamReferral(*facts))
+    found = {youth_id: measures.team_on(refs, on) for youth_id, refs in referrals.items()}
+    return {youth_id: slug for youth_id, slug in found.items() if slug is not None}

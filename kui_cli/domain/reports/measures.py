@@ -9,6 +9,8 @@ plan owner (`inbox.is_open_for_owner`) are the plan's own rules, read here as th
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
@@ -90,8 +92,37 @@ def coordinator_initials(on: dt.date) -> ColumnElement[str]:
     )
 
 
+class TeamReferral(NamedTuple):
+    """A referral as the team rule needs it."""
+
+    id: int
+    team: str
+    referred_on: dt.date
+    decided_on: dt.date | None
+
+
+def team_on(referrals: Iterable[TeamReferral], on: dt.date) -> str | None:
+    """The youth's team on `on`: the team of the referral open that day (referred by then and
+    not yet decided: a referral decided on `on` is no longer open), the latest referred of them,
+    of those referred the same day the last recorded (highest id); else the team of the last
+    decision by `on` (latest decided, then highest id); else none. `team_slug` is its SQL."""
+    found = list(referrals)
+    open_then = [r for r in found if r.referred_on <= on and not _decided_by(r.decided_on, on)]
+    if open_then:
+        return max(open_then, key=lambda r: (r.referred_on, r.id)).team
+    decided = [r for r in found if _decided_by(r.decided_on, on)]
+    if decided:
+        return max(decided, key=lambda r: (r.decided_on, r.id)).team
+    return None
+
+
+def _decided_by(decided_on: dt.date | None, on: dt.date) -> bool:
+    return decided_on is not None and decided_on <= on
+
+
 def team_slug(on: dt.date) -> ColumnElement[str]:
-    """The team of the youth's open referral on `on`, else of the last decision by then."""
+    """SQL on `youth`: `team_on`, the youth's team on `on` (tests/test_sql_twins.py holds the
+    two together)."""
     teams = select(Team.slug).join(Referral, Referral.team_id == Team.id)
     open_referral = (
         teams.where(
