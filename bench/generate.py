@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # this worktree's kui_cli, not an installed one
 
-VERSION = 7
+VERSION = 8
 TODAY = dt.date(2026, 11, 22)
 CACHE = Path(os.environ.get("KUI_BENCH_CACHE") or Path(__file__).resolve().parent / ".cache")
 DISTRICT_SIZE = 12_845  # Sønderborg's youths in April 2019 (seed 002)
@@ -108,7 +108,7 @@ CHANGE_TEXTS = {
     "goal": "delmål tilføjet",
     "effort": "indsats ændret",
     "coordinator": "koordinator: samtale holdt",
-    "plan": "plan revideret",
+    "referral": "indstillet til team",
 }
 CHANGE_KINDS = tuple(CHANGE_TEXTS)
 # What a youth who changed status did before: the common statuses of the register.
