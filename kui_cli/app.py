@@ -141,10 +141,11 @@ def root(
 
     try:
         ref = parse_date(today, "--today") if today is not None else dt.date.today()
+        db_url = normalise_db_url(db)
     except KuiError as exc:
         _fail(str(exc))
     ctx.obj = State(
-        db_url=normalise_db_url(db),
+        db_url=db_url,
         user=(user or default_user()).strip(),
         today=ref,
         user_given=user is not None,

@@ -29,12 +29,18 @@ def default_db_path() -> Path:
 
 
 def normalise_db_url(value: str | None) -> str:
-    """Accept a plain file path as well as an SQLAlchemy URL."""
+    """Accept a plain file path as well as an SQLAlchemy URL. A path that names a folder (`X/`,
+    `X/.`, an existing folder) is refused: SQLite would otherwise create a file named X."""
     if not value:
         value = str(default_db_path())
     if "://" in value:
         return value
-    return f"sqlite:///{Path(value).expanduser().absolute()}"
+    from kui_cli.domain import files
+
+    path = Path(value).expanduser()
+    if files.names_folder(value) or path.is_dir():
+        raise KuiError(f"--db {value} names a folder: give the database file's name")
+    return f"sqlite:///{path.absolute()}"
 
 
 def parse_date(value: str, what: str = "date") -> dt.date:

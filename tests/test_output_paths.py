@@ -108,3 +108,18 @@ def test_every_output_path_goes_through_the_rule() -> None:
                 invocation.output_folder if name == "agenda generate" else invocation.output_file
             )
             assert parser is expected, f"{name} {parameter}"
+
+
+@pytest.mark.parametrize("given", ["db/", "db/.", "existing"])
+def test_a_database_path_that_names_a_folder_is_refused(tmp_path: Path, given: str) -> None:
+    """`--db X/` once created a SQLite file named X (pathlib drops the slash)."""
+    from typer.testing import CliRunner
+
+    (tmp_path / "existing").mkdir()
+    path = f"{tmp_path}/{given}"  # as typed: pathlib would drop the slash
+    result = CliRunner().invoke(app, ["--db", path, "--user", "AB", "init"])
+    assert result.exit_code == 1, result.output
+    assert (
+        result.stderr.strip() == f"Error: --db {path} names a folder: give the database file's name"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["existing"]

@@ -32,7 +32,7 @@ def output_file(value: str) -> Path:
     checked at once, before the command does any work (`check_target` checks again on writing).
     """
     path = Path(value)
-    if _names_folder(value):
+    if names_folder(value):
         if not path.is_dir():
             raise KuiError(f"folder {path} does not exist")
         raise KuiError(f"{path} is a folder: give a file name")
@@ -48,7 +48,7 @@ def output_folder(value: str) -> Path:
     return path
 
 
-def _names_folder(value: str) -> bool:
+def names_folder(value: str) -> bool:
     """Whether the path as typed ends in a folder: empty, a separator, `.` or `..`."""
     last = value.replace(os.sep, "/").rsplit("/", 1)[-1]
     return last in ("", ".", "..")
