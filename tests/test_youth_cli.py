@@ -149,6 +149,19 @@ def test_a_status_cannot_start_before_the_current_one(ready: KuiRunner, db_url: 
     assert (shown["status"], shown["status_since"]) == ("gymnasium", "2026-11-02")
 
 
+def test_a_status_cannot_start_after_today(ready: KuiRunner, db_url: str) -> None:
+    """As `youth add` and `youth import` refuse it: the status is what the youth does now."""
+    youth_id = str(add_youth(ready, BORN_16, "Ida", "--status", "none", "--since", "2026-11-02"))
+    before = snapshot(db_url)
+    options = ("--status", "gymnasium", "--since", "2026-11-23", "--reason", "Starts tomorrow")
+    result = ready("youth", "update", youth_id, *options)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "Error: --since 2026-11-23 is after 2026-11-22: record a status once it has begun"
+    )
+    assert snapshot(db_url) == before
+
+
 def change_log(url: str) -> list[tuple]:
     engine = create_engine(url)
     with engine.connect() as conn:

@@ -354,6 +354,9 @@ def _apply_status(
         done.unchanged["status"] = youth.status
         return
     since = upd.since or actor.today
+    if since > actor.today:
+        # As at registration: the status column is what the youth does now, not a plan.
+        raise KuiError(f"--since {since} is after {actor.today}: record a status once it has begun")
     if since < youth.status_since:
         # A status follows the current one: starting earlier would run the history backwards
         # and close an education-obligation episode on a day nobody entered.
