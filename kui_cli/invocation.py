@@ -109,10 +109,11 @@ def session(ctx: typer.Context) -> Iterator[tuple[Session, Actor]]:
         raise
 
 
-def authorise(ctx: typer.Context) -> None:
-    """The access check alone, for a command that works outside a session (`db backup`)."""
-    with session(ctx):
-        pass
+def authorise(ctx: typer.Context) -> Actor:
+    """The access check alone, for a command that works outside a session (`db backup`): the
+    acting staff member, with their own initials, for what the command then records."""
+    with session(ctx) as (_, who):
+        return who
 
 
 def _startup_done() -> None:

@@ -106,6 +106,18 @@ def test_a_user_in_lower_case_is_the_staff_member_and_recorded_by_their_initials
         assert [entry["id"] for entry in logged] == by_øb, asked
 
 
+def test_a_backup_is_logged_by_the_staff_members_own_initials(
+    office: KuiRunner, db_url: str, tmp_path
+) -> None:
+    """`db backup` works outside the command's session; it records the identified staff member
+    too, not the initials as typed."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("db backup is SQLite's")
+    ok(office("db", "backup", str(tmp_path / "copy.db"), user="le"))
+    entries = as_json(office, "audit", "log", user="LE")
+    assert [e["user"] for e in entries if e["command"] == "kui db backup"] == ["LE"]
+
+
 def test_rows_written_as_typed_before_still_belong_to_the_staff_member(
     office: KuiRunner, db_url: str
 ) -> None:

@@ -66,8 +66,8 @@ def backup(
     """
     from kui_cli.domain.protection import maintenance
 
-    invocation.authorise(ctx)  # a copy of every youth: the see-all roles only
-    maintenance.backup(invocation.state(ctx).db_url, file, invocation.actor(ctx))
+    who = invocation.authorise(ctx)  # a copy of every youth: the see-all roles only
+    maintenance.backup(invocation.state(ctx).db_url, file, who)
     render.message(f"Backup written to {file}.")
 
 
