@@ -249,6 +249,23 @@ def test_a_staff_member_without_the_role_may_not_write_the_circulated_agendas(
     assert json.loads(entry.filter) == {"rule": "generate-roles-only"}
 
 
+def test_the_cron_account_runs_the_scheduled_jobs_only(office: KuiRunner, db_url: str) -> None:
+    """The attack: the system account is made coordinator of a youth, then used as a person to
+    read and change the case. Refused in one line, nothing changed but the refusal's entry."""
+    le = as_user(office, "LE")
+    add_staff(le, "CRON", "system")
+    ida = add_youth(office, BORN_16, "Ida Jensen", *LATE)
+    ok(office("coordinator", "assign", str(ida), "CRON", "--consent", "accepted", user="LE"))
+    for argv in (("youth", "list"), ("youth", "show", str(ida)),
+                 ("youth", "update", str(ida), "--need", "B", "--reason", "x")):  # fmt: skip
+        before = snapshot(db_url)
+        refused(office(*argv, user="CRON"), "a scheduled job's account")
+        after = snapshot(db_url)
+        assert after.pop("audit_log")[:-1] == before.pop("audit_log") and after == before
+        assert json.loads(audit_rows(db_url)[-1].filter) == {"rule": "system-scheduled-only"}
+    ok(office("meeting", "generate", user="CRON"))
+
+
 def test_joining_a_case_by_its_exact_cpr_with_an_own_effort_is_logged_as_such(
     office: KuiRunner, ida: int, db_url: str
 ) -> None:

@@ -229,7 +229,7 @@ def test_the_audit_log_is_read_by_the_see_all_roles_and_appended_to_by_everyone(
 def test_kui_as_a_login_lists_the_same_youths_as_kui_for_that_staff_member(
     office: Office, cases: dict[str, int]
 ) -> None:
-    for who in ROLES:
+    for who in (who for who, role in ROLES.items() if role != "system"):  # a job's, not a person
         by_service = as_json(_service_runner(office), "youth", "list", user=who)
         result = ok(office.as_login(who, "youth", "list", "--format", "json"))
         assert json.loads(result.stdout) == by_service, who

@@ -70,10 +70,11 @@ ROLES = {
     "mentor": "mentor",
     "leader": "leder",
     "other": "anden fagperson",
-    # Not a person: the account of a scheduled job (cron's `agenda generate`), which sees no
-    # youth's case of its own and gets only what the profile grants the role.
+    # Not a person: the account of a scheduled job (cron's `agenda generate`), which runs the
+    # scheduled jobs only (access.SCHEDULED) and gets only what the profile grants the role.
     "system": "systemkonto",
 }
+SYSTEM_ROLE = "system"
 
 LEGISLATIONS = {
     "serviceloven": "Serviceloven",

@@ -36,7 +36,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, not_, or_, select, true
 from sqlmodel import Session
 
-from kui_cli.domain import staff
+from kui_cli.domain import codes, staff
 from kui_cli.domain.initials import fold, folded
 from kui_cli.domain.plan import owners
 from kui_cli.domain.protection import row_security
@@ -71,6 +71,8 @@ SEE_ALL_ONLY = {
 }
 # Writes the agendas circulated to the teams: the roles in agenda.generate_roles only.
 CIRCULATE = "kui agenda generate"
+# What a scheduled job's account (role `system`) may run: nothing about a single youth.
+SCHEDULED = {CIRCULATE, "kui meeting generate"}
 ON_CASE = (
     "a staff member sees only the youths they work on (coordinator, effort, plan owner, "
     "team of an open referral, or registered by them and not yet on anyone's case)"
@@ -123,6 +125,12 @@ def establish(session: Session, identity: Identity) -> Access:
         )
     if not member.active:
         raise Refused(f"{member.initials} is not an active staff member", "active-staff-only")
+    if member.role == codes.SYSTEM_ROLE and actor.command not in SCHEDULED:
+        raise Refused(
+            f"{member.initials} is a scheduled job's account (role {codes.SYSTEM_ROLE}): it runs "
+            f"{' and '.join(f'`{c}`' for c in sorted(SCHEDULED))} only",
+            "system-scheduled-only",
+        )
     from kui_cli.domain import profile as profiles
 
     privacy = profiles.current(session)
