@@ -242,7 +242,7 @@ def test_init_refuses_another_programs_database(kui: KuiRunner, db_url: str) -> 
         with engine.begin() as conn:
             conn.execute(text("CREATE TABLE notes (body TEXT)"))
         engine.dispose()
-    for argv in (("init",), ("db", "upgrade")):
+    for argv in (("init",), ("db", "upgrade"), ("demo", "--youths", "10")):
         result = kui(*argv)
         assert result.exit_code == 1
         lines = result.stderr.splitlines()

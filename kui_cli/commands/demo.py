@@ -35,6 +35,7 @@ def demo(
     from kui_cli.domain.meetings import agendas
 
     url = invocation.state(ctx).db_url
+    invocation.make_private(url)  # another program's database is refused before it is opened
     engine = db.get_engine(url, create=True)
     if db.current_revision(engine) is not None:
         with invocation.session(ctx) as (session, _actor):
