@@ -74,6 +74,9 @@ def test_agenda_generate_writes_into_the_folder_it_is_given(
     argv = ("agenda", "generate", "--out", "{}")
     error = refused(ready, db_url, tmp_path, argv, f"{folder}/")
     assert error == f"Error: folder {folder} does not exist"
+    (tmp_path / "a-file").write_text("")
+    error = refused(ready, db_url, tmp_path, argv, str(tmp_path / "a-file"))
+    assert error == f"Error: {tmp_path / 'a-file'} is a file, not a folder"
     folder.mkdir()
     ok(ready("agenda", "generate", "--out", f"{folder}/"))
     assert not (tmp_path / "agendas.md").exists()

@@ -43,6 +43,8 @@ def output_file(value: str) -> Path:
 def output_folder(value: str) -> Path:
     """The path of a folder kui is told to write files into (`agenda generate --out`)."""
     path = Path(value)
+    if path.exists() and not path.is_dir():
+        raise KuiError(f"{path} is a file, not a folder")
     if not path.is_dir():
         raise KuiError(f"folder {path} does not exist")
     return path
