@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
+from kui_cli.domain import periods
 from kui_cli.domain.protection import audit, audit_trail
 from kui_cli.models import AuditLog
 from tests.conftest import KuiRunner, add_youth, cpr_for, leader, ok, snapshot
@@ -309,5 +310,5 @@ def test_a_failed_export_leaves_neither_file_nor_entry(
 
 
 def test_start_of_a_day_is_danish_midnight() -> None:
-    assert audit_trail.start_of(dt.date(2026, 7, 1)) == dt.datetime(2026, 6, 30, 22, tzinfo=dt.UTC)
-    assert audit_trail.start_of(dt.date(2026, 1, 1)) == dt.datetime(2025, 12, 31, 23, tzinfo=dt.UTC)
+    assert periods.start_of(dt.date(2026, 7, 1)) == dt.datetime(2026, 6, 30, 22, tzinfo=dt.UTC)
+    assert periods.start_of(dt.date(2026, 1, 1)) == dt.datetime(2025, 12, 31, 23, tzinfo=dt.UTC)

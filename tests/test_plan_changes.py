@@ -9,12 +9,15 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
+from sqlalchemy import update as update_table
 
 import kui_cli
 from kui_cli import db
 from kui_cli.domain.plan import changes
 from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import history
+from kui_cli.models import ChangeLog
 from tests.casework import BORN_16, add_effort, add_staff, as_json, assign
 from tests.conftest import KuiRunner, cpr_for, ok
 from tests.test_agenda import agenda, refer
@@ -133,3 +136,23 @@ def test_an_unclassified_kind_is_refused_when_written(ready: KuiRunner, db_url: 
     actor = Actor(user="AB", today=dt.date(2026, 11, 22), command="test")
     with db.session_scope(db_url) as session, pytest.raises(ValueError, match="unclassified"):
         changes.record(session, actor, ida, "nickname", "nickname: Idde")
+
+
+def test_the_export_ends_the_month_at_danish_midnight(ready: KuiRunner, db_url: str) -> None:
+    """An acknowledgement at 00:30 on 1 November, Danish time (23:30 UTC on 31 October), came
+    after October: October's export still counts the change as waiting (it was 0 when the day
+    ended at UTC midnight)."""
+    for initials in ("AB", "CD"):
+        add_staff(ready, initials)
+    ida = register(ready, "2026-10-02")
+    ok(assign(ready, ida, "AB", today="2026-10-05"))
+    ok(ready("plan", "goal", "add", str(ida), "Gå i skole", "--reason", "samtale", user="CD",
+             today="2026-10-10"))  # fmt: skip
+    ok(ready("plan", "ack", "--all", user="AB"))
+    engine = create_engine(db_url)
+    with engine.begin() as connection:
+        at = dt.datetime(2026, 10, 31, 23, 30, tzinfo=dt.UTC)
+        connection.execute(update_table(ChangeLog).values(acknowledged_at=at))
+    engine.dispose()
+    [row] = json.loads(ok(ready("export", "monthly", "--month", "2026-10", "-f", "json")).stdout)
+    assert row["unacknowledged"] == 1

@@ -11,6 +11,16 @@ import datetime as dt
 from sqlalchemy import ColumnElement, and_, or_
 
 
+def start_of(day: dt.date) -> dt.datetime:
+    """Midnight starting `day` in Danish local time, as UTC: what a person means by a date, and
+    so where a day ends for every moment kui compares with one (audit filters, the export)."""
+    from zoneinfo import ZoneInfo
+
+    from kui_cli.domain.meetings.recurrence import TIMEZONE
+
+    return dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(TIMEZONE)).astimezone(dt.UTC)
+
+
 def open_during(
     opened: ColumnElement[dt.date], closed: ColumnElement[dt.date], start: dt.date, end: dt.date
 ) -> ColumnElement[bool]:

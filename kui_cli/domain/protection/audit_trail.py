@@ -11,20 +11,19 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, select
 from sqlmodel import Session
 
 from kui_cli.domain import settings
 from kui_cli.domain.initials import fold, folded
+from kui_cli.domain.periods import start_of
 from kui_cli.domain.plan import changes
 from kui_cli.domain.protection import audit
 from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import cpr, youths
 from kui_cli.models import AuditLog, Youth
 
-LOCAL_TIME = ZoneInfo("Europe/Copenhagen")
 LOG_COLUMNS = ["id", "at", "user", "action", "command", "youth_id", "subject_key", "filter", "rows"]
 ACCESS_COLUMNS = ["id", "at", "user", "action", "command"]
 CHANGE_COLUMNS = ["at", "by", "kind", "what", "why", "effective_on"]
@@ -32,11 +31,6 @@ BATCH = 5_000
 # The action of a reading of the audit trail itself. An access request about a person kui never
 # registered is logged too, so entries of only this action do not mean kui held their data.
 READING = "audit"
-
-
-def start_of(day: dt.date) -> dt.datetime:
-    """Midnight starting `day` in Danish local time, as UTC: what a person means by a date."""
-    return dt.datetime.combine(day, dt.time(), tzinfo=LOCAL_TIME).astimezone(dt.UTC)
 
 
 @dataclass(frozen=True)

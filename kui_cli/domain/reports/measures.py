@@ -15,7 +15,7 @@ from typing import NamedTuple
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
 from kui_cli.domain import codes
-from kui_cli.domain.periods import open_during
+from kui_cli.domain.periods import open_during, start_of
 from kui_cli.domain.plan import changes, inbox, owners
 from kui_cli.domain.register import ages, history
 from kui_cli.errors import KuiError
@@ -155,7 +155,7 @@ def plan_changes(start: dt.date, end: dt.date) -> ColumnElement[int]:
 def unacknowledged(on: dt.date) -> ColumnElement[int]:
     """How many of the youth's changes waited for the plan owner of `on` at the end of that day:
     the owner's inbox as it stood then (`inbox.is_open_for_owner`), nothing without an owner."""
-    end_of_day = dt.datetime.combine(on + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    end_of_day = start_of(on + dt.timedelta(days=1))
     waiting = inbox.is_open_for_owner(
         owners.plan_owner_initials(on), owners.plan_owner_since(on), on, end_of_day
     )
