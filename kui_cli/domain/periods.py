@@ -21,6 +21,17 @@ def start_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(TIMEZONE)).astimezone(dt.UTC)
 
 
+def real_today() -> dt.date:
+    """The real date in Denmark, from the clock, never from `--today`: what decides who may see a
+    youth and what may be deleted (issue 15). `--today` moves only what is computed and recorded;
+    a test that needs a fixed real date freezes the clock (time-machine)."""
+    from zoneinfo import ZoneInfo
+
+    from kui_cli.domain.meetings.recurrence import TIMEZONE
+
+    return dt.datetime.now(ZoneInfo(TIMEZONE)).date()
+
+
 def open_during(
     opened: ColumnElement[dt.date], closed: ColumnElement[dt.date], start: dt.date, end: dt.date
 ) -> ColumnElement[bool]:
