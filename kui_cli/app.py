@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import gc
 import os
+import signal
 import sys
 from typing import Annotated, Any
 
@@ -34,7 +35,7 @@ from kui_cli.commands import (
     youth,
 )
 from kui_cli.commands import db as db_commands
-from kui_cli.errors import KuiError
+from kui_cli.errors import KuiError, Terminated
 from kui_cli.state import State, default_user, normalise_db_url, parse_date
 
 
@@ -49,6 +50,10 @@ class KuiGroup(TyperGroup):
             return super().invoke(ctx)
         except KuiError as exc:
             _fail(str(exc))
+        except Terminated as stop:  # files.terminated_raises: the file's cleanup has run
+            name = signal.Signals(stop.signum).name
+            print(f"Error: stopped by {name}: the unfinished file was removed", file=sys.stderr)
+            raise typer.Exit(128 + stop.signum) from None
         except BrokenPipeError:
             # The reader went away (`kui youth list | head`): not an error, and nothing to say.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -7,3 +7,12 @@ so the message format and exit code are the same everywhere.
 
 class KuiError(Exception):
     """Bad input or a rule that refuses: printed as `Error: <message>`, exit code 1."""
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived while kui wrote a file: unwinds like Ctrl-C so the temporary file is
+    removed and the transaction rolled back; printed as one `Error:` line, exit code 143."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum

@@ -44,7 +44,10 @@ def write_query(
 ) -> int:
     """The query's rows as csv, json or xlsx, to `target` or (csv, json) standard output, as the
     database streams them; the columns are the query's labels. Returns how many rows were
-    written (the audit log records it)."""
+    written (the audit log records it). The file is on disk when it returns, so a full disk
+    fails before the export is logged."""
+    from kui_cli.domain.files import sync, sync_file
+
     if fmt == "xlsx" and target is None:
         raise KuiError("xlsx needs a file: give --out FILE")
     columns = [column.name for column in query.selected_columns]
@@ -55,13 +58,15 @@ def write_query(
     batches = result.partitions()
     if fmt == "xlsx":
         assert target is not None
-        return write_xlsx(batches, columns, target, sheet)
+        written = write_xlsx(batches, columns, target, sheet)
+        sync_file(target)
+        return written
     with (
         target.open("w", encoding="utf-8", newline="") if target else nullcontext(sys.stdout) as out
     ):
-        if fmt == "csv":
-            return write_csv(batches, columns, out)
-        return write_json(batches, columns, out)
+        written = (write_csv if fmt == "csv" else write_json)(batches, columns, out)
+        sync(out)
+        return written
 
 
 def csv_cells(query: Select[Any]) -> Select[Any]:
@@ -127,33 +132,40 @@ def write_xlsx(batches: Batches, columns: Sequence[str], path: Path, sheet: str)
     marked quote-prefixed as well, so editing the cell does not turn it into one.
 
     xlsxwriter's constant-memory mode flushes each row to disk as it is written; its scratch
-    files go beside the target, not into a shared temporary folder.
+    files (up to the export's size) go into a private folder beside the target that
+    `private_target` removes with the temporary file, whatever happens. A failure to write the
+    zip (a full disk) is raised as the OSError it is, which the CLI reports in one line.
     """
     import xlsxwriter
+    from xlsxwriter.exceptions import FileCreateError
+
+    from kui_cli.domain.files import scratch_folder
 
     options = {
         "constant_memory": True,
-        "tmpdir": str(path.parent),
+        "tmpdir": str(scratch_folder(path)),
         "default_date_format": "yyyy-mm-dd",
         "strings_to_formulas": False,
     }
     workbook = xlsxwriter.Workbook(str(path), options)
+    bold = workbook.add_format({"bold": True})
+    quoted = workbook.add_format({"quote_prefix": True})
+    worksheet = workbook.add_worksheet(sheet)
+    worksheet.freeze_panes(1, 0)
+    worksheet.set_column(0, 0, 26)
+    worksheet.set_column(1, len(columns) - 1, 13)
+    worksheet.write_row(0, 0, list(columns), bold)
+    written = 0
+    for row in (row for batch in batches for row in batch):
+        written += 1
+        for col, value in enumerate(row):
+            _write_cell(worksheet, written, col, value, quoted)
+    worksheet.autofilter(0, 0, written, len(columns) - 1)
     try:
-        bold = workbook.add_format({"bold": True})
-        quoted = workbook.add_format({"quote_prefix": True})
-        worksheet = workbook.add_worksheet(sheet)
-        worksheet.freeze_panes(1, 0)
-        worksheet.set_column(0, 0, 26)
-        worksheet.set_column(1, len(columns) - 1, 13)
-        worksheet.write_row(0, 0, list(columns), bold)
-        written = 0
-        for row in (row for batch in batches for row in batch):
-            written += 1
-            for col, value in enumerate(row):
-                _write_cell(worksheet, written, col, value, quoted)
-        worksheet.autofilter(0, 0, written, len(columns) - 1)
-    finally:
         workbook.close()
+    except FileCreateError as exc:
+        cause = exc.args[0] if exc.args else exc
+        raise (cause if isinstance(cause, OSError) else exc) from None
     return written
 
 

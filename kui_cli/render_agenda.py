@@ -229,7 +229,7 @@ def write_if_changed(path: Path, text: str) -> bool:
     the file already holds exactly this text: a cron re-run touches nothing. True when written."""
     from kui_cli.domain.files import write_private
 
-    if path.exists() and path.read_bytes() == text.encode("utf-8"):
+    if path.is_file() and path.read_bytes() == text.encode("utf-8"):  # a pipe is never read
         return False
     write_private(path, text)
     return True

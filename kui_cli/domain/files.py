@@ -1,23 +1,41 @@
 """Files that kui writes (backups, exports, archives): private to the owner and never half-written.
 
-Everything goes to a temporary file beside the target, created with mode 0600 (`mkstemp`), and is
-renamed over the target only when it is complete, so a crash, a full disk or a kill leaves either
-the old state or the whole new file, never a torn one and never a world-readable one.
+Everything goes to a temporary file beside the target, `.kui-NAME.XXXXXXXX.partial`, created with
+mode 0600 and O_EXCL (`mkstemp`) and locked (`flock`) for as long as kui writes it; it is renamed
+over the target only when it is complete and on disk, so a crash, a full disk or a kill leaves
+either the old state or the whole new file, never a torn one and never a world-readable one.
+An error, Ctrl-C or SIGTERM removes the temporary file (and the scratch files beside it); after
+a SIGKILL, which nothing can catch, the next kui that writes into the folder removes what the
+killed run left: only kui's own pattern, only unlocked (a live writer holds its lock) and only
+older than itself. A target that exists and is not a regular file (a device such as /dev/null,
+a pipe, a socket, or a symbolic link to one) is refused: the rename would replace it.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import os
+import shutil
+import signal
 import stat
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from types import FrameType
 from typing import TextIO
 
-from kui_cli.errors import KuiError
+from kui_cli.errors import KuiError, Terminated
 
 PRIVATE_MODE = 0o600
+PREFIX = ".kui-"  # every temporary file and folder kui creates beside a target
+SUFFIX = ".partial"
+SCRATCH = ".d"  # a writer's private scratch folder: PARTIAL.d (xlsxwriter's tmpdir)
+SIDECARS = ("-journal", "-wal", "-shm")  # what SQLite may create beside the backup's copy
+NAME_KEPT = 64  # characters of the target's name in the temporary one (names have a limit)
 
 
 EXISTS_HINT = "choose a new file name"
@@ -61,6 +79,18 @@ def _check_place(path: Path) -> None:
         raise KuiError(f"folder {path.parent} does not exist")
     if path.is_dir():
         raise KuiError(f"{path} is a folder: give a file name")
+    refuse_special(path)
+
+
+def refuse_special(path: Path) -> None:
+    """Refuse a target that exists and is not a regular file, also through a symbolic link.
+
+    Renaming over `/dev/null` as root replaces the system's device with a file of personal
+    data; reading back a pipe (`write_if_changed`) would hang. A dangling link is not refused:
+    the rename replaces the link, never what it pointed to.
+    """
+    if path.exists() and not path.is_file():
+        raise KuiError(f"{path} is not a regular file (a device, pipe or socket): give a file name")
 
 
 def check_target(path: Path, *, overwrite: bool = False, hint: str = EXISTS_HINT) -> None:
@@ -74,22 +104,131 @@ def check_target(path: Path, *, overwrite: bool = False, hint: str = EXISTS_HINT
 def private_target(
     path: Path, *, overwrite: bool = False, hint: str = EXISTS_HINT
 ) -> Iterator[Path]:
-    """A temporary path (mode 0600) to write; it becomes `path` when the block succeeds."""
+    """A temporary path (mode 0600, locked) to write; it becomes `path` when the block succeeds
+    and is removed, with its scratch files, when it fails, is interrupted or gets SIGTERM."""
     check_target(path, overwrite=overwrite, hint=hint)
-    handle, partial_name = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".partial"
-    )
-    os.close(handle)
-    partial = Path(partial_name)
-    try:
+    remove_abandoned(path.parent, time.time())
+    with terminated_raises(), _locked_temporary(path) as (descriptor, partial):
         yield partial
-        os.chmod(partial, PRIVATE_MODE)
+        os.fchmod(descriptor, PRIVATE_MODE)
+        os.fsync(descriptor)  # every writer wrote to this file: a full disk fails here
+        refuse_special(path)
         if not overwrite and path.exists():
             raise KuiError(f"{path} appeared while writing: choose a new file name")
         os.replace(partial, path)
         _sync_folder(path.parent)
+
+
+@contextmanager
+def _locked_temporary(path: Path) -> Iterator[tuple[int, Path]]:
+    """A new temporary file beside `path`, locked while it lives, removed unless renamed.
+
+    A cleaner may remove a file in the instant between its creation and its lock (it looks
+    abandoned then); the file is then unlinked when the lock is held, and a new one is made.
+    """
+    while True:
+        descriptor, name = tempfile.mkstemp(
+            dir=path.parent, prefix=f"{PREFIX}{path.name[:NAME_KEPT]}.", suffix=SUFFIX
+        )
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        if os.fstat(descriptor).st_nlink:
+            break
+        os.close(descriptor)
+    partial = Path(name)
+    try:
+        yield descriptor, partial
     finally:
-        partial.unlink(missing_ok=True)
+        _remove_with_scratch(partial)
+        os.close(descriptor)
+
+
+def scratch_folder(partial: Path) -> Path:
+    """A private folder (0700) for a writer's own scratch files (xlsxwriter's), removed with
+    `partial` by `private_target`, so they never lie beside the target for others to read."""
+    folder = Path(f"{partial}{SCRATCH}")
+    folder.mkdir(mode=0o700)
+    return folder
+
+
+def _remove_with_scratch(partial: Path) -> None:
+    shutil.rmtree(f"{partial}{SCRATCH}", ignore_errors=True)
+    for sidecar in SIDECARS:
+        Path(f"{partial}{sidecar}").unlink(missing_ok=True)
+    partial.unlink(missing_ok=True)
+
+
+def remove_abandoned(folder: Path, started: float) -> list[Path]:
+    """Remove the temporary files a killed kui left in `folder` (a SIGKILL runs no cleanup).
+
+    Only kui's own pattern, only regular files and folders of this user, only those last
+    changed before `started`, and of temporary files only those no live kui holds locked: a
+    second backup running beside this one keeps its file. Scratch files go with their
+    temporary file, or alone when it is gone. Returns what was removed.
+    """
+    removed: list[Path] = []
+    candidates: list[os.DirEntry[str]] = []
+    with suppress(OSError), os.scandir(folder) as entries:
+        candidates = [entry for entry in entries if entry.name.startswith(PREFIX)]
+    for entry in candidates:
+        with suppress(OSError):
+            info = entry.stat(follow_symlinks=False)
+            if info.st_uid != os.getuid() or info.st_mtime >= started:
+                continue
+            path = Path(entry.path)
+            if entry.name.endswith(SUFFIX) and stat.S_ISREG(info.st_mode):
+                if _remove_unlocked(path, info):
+                    removed.append(path)
+            elif _owner_of(entry.name) and not (folder / _owner_of(entry.name)).exists():
+                if stat.S_ISDIR(info.st_mode):
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
+                removed.append(path)
+    return removed
+
+
+def _owner_of(name: str) -> str | None:
+    """The temporary file that a scratch folder or SQLite sidecar belongs to."""
+    for ending in (SCRATCH, *SIDECARS):
+        if name.endswith(SUFFIX + ending):
+            return name.removesuffix(ending)
+    return None
+
+
+def _remove_unlocked(path: Path, info: os.stat_result) -> bool:
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        if os.fstat(descriptor).st_ino != info.st_ino:
+            return False
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+                return False  # a live kui is writing it
+            raise
+        _remove_with_scratch(path)
+        return True
+    finally:
+        os.close(descriptor)
+
+
+@contextmanager
+def terminated_raises() -> Iterator[None]:
+    """SIGTERM raises `Terminated` while the block runs, so its cleanup runs as for Ctrl-C
+    (KeyboardInterrupt); the previous handler comes back afterwards. Only the main thread can
+    set handlers; elsewhere the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        raise Terminated(signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @contextmanager
@@ -120,6 +259,16 @@ def sync(handle: TextIO) -> None:
         return
     if stat.S_ISREG(mode):
         os.fsync(handle.fileno())
+
+
+def sync_file(path: Path) -> None:
+    """A file that another writer (SQLite, xlsxwriter) wrote and closed is on disk: a full disk
+    fails here, before the work is logged as done."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _sync_folder(folder: Path) -> None:

@@ -43,7 +43,9 @@ def backup(url: str, target: Path, actor: Actor) -> None:
 
     The copy holds every youth's personal data, so it is audited: the entry is committed after
     the copy is complete and before it gets its name, so a failed backup leaves neither a file
-    nor an entry, and a database that cannot log is not copied.
+    nor an entry, and a database that cannot log is not copied. The copy is a full set of
+    personal data: `files.private_target` keeps it private and locked while it is written and
+    removes it on any failure, Ctrl-C or SIGTERM (or, after a SIGKILL, on the next run).
     """
     source = db.sqlite_path(url)
     if source is None:
@@ -56,6 +58,7 @@ def backup(url: str, target: Path, actor: Actor) -> None:
             closing(sqlite3.connect(partial)) as dst,
         ):
             src.backup(dst)
+        files.sync_file(partial)  # a full disk fails here, before the backup is logged
         with db.session_scope(url) as session:
             youths = session.execute(select(func.count()).select_from(Youth)).scalar()
             audit.record(session, actor, "backup", filters={"file": target.name}, rows=youths)
