@@ -114,12 +114,18 @@ def test_a_socket_is_refused(tmp_path: Path) -> None:
 def test_an_agenda_file_that_is_a_pipe_is_refused_not_read(tmp_path: Path) -> None:
     """`agenda generate` compares an existing file with the new text: reading a pipe hangs."""
     pipe = special("fifo", tmp_path / "2026-11-24_team-2_1.md")
+
+    def hung(_signum: int, _frame: object) -> None:
+        raise TimeoutError("write_if_changed read the pipe")
+
+    previous = signal.signal(signal.SIGALRM, hung)
     signal.alarm(10)  # a regression fails here instead of hanging the suite
     try:
         with pytest.raises(KuiError, match="not a regular file"):
             render_agenda.write_if_changed(pipe, "# Dagsorden\n")
     finally:
         signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
     assert stat.S_ISFIFO(pipe.stat().st_mode)
 
 
@@ -152,14 +158,20 @@ def locked(path: Path) -> bool:
 
 
 def test_sigterm_while_writing_removes_the_temporary_file(tmp_path: Path) -> None:
-    before = signal.getsignal(signal.SIGTERM)
-    with pytest.raises(Terminated), files.private_target(tmp_path / "x.csv") as partial:
-        files.scratch_folder(partial)
-        partial.write_text("half", encoding="utf-8")
-        os.kill(os.getpid(), signal.SIGTERM)
-        time.sleep(5)  # the handler raises at once
-    assert list(tmp_path.iterdir()) == []
-    assert signal.getsignal(signal.SIGTERM) == before
+    def unhandled(_signum: int, _frame: object) -> None:
+        raise RuntimeError("SIGTERM was not handled by private_target")
+
+    before = signal.signal(signal.SIGTERM, unhandled)  # not the default: that ends pytest
+    try:
+        with pytest.raises(Terminated), files.private_target(tmp_path / "x.csv") as partial:
+            files.scratch_folder(partial)
+            partial.write_text("half", encoding="utf-8")
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the handler raises at once
+        assert list(tmp_path.iterdir()) == []
+        assert signal.getsignal(signal.SIGTERM) is unhandled
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 def aged(path: Path, seconds: float = 60) -> Path:
