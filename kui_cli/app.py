@@ -50,10 +50,13 @@ class KuiGroup(TyperGroup):
             return super().invoke(ctx)
         except KuiError as exc:
             _fail(str(exc))
-        except Terminated as stop:  # files.terminated_raises: the file's cleanup has run
-            name = signal.Signals(stop.signum).name
-            print(f"Error: stopped by {name}: the unfinished file was removed", file=sys.stderr)
-            raise typer.Exit(128 + stop.signum) from None
+        except (Terminated, KeyboardInterrupt) as stop:
+            # Ctrl-C, or SIGTERM while a file is written (files.terminated_raises): the
+            # transaction is rolled back and the unfinished file removed as the stack unwound.
+            signum = stop.signum if isinstance(stop, Terminated) else signal.SIGINT
+            name = signal.Signals(signum).name
+            print(f"Error: stopped by {name}: the unfinished work was undone", file=sys.stderr)
+            raise typer.Exit(128 + signum) from None
         except BrokenPipeError:
             # The reader went away (`kui youth list | head`): not an error, and nothing to say.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -345,12 +345,24 @@ def test_sigterm_leaves_nothing_and_says_so(
     process.terminate()
     _, err = process.communicate(timeout=30)
     assert process.returncode == 128 + signal.SIGTERM, err
-    assert err.splitlines() == ["Error: stopped by SIGTERM: the unfinished file was removed"]
+    assert err.splitlines() == ["Error: stopped by SIGTERM: the unfinished work was undone"]
     assert leftovers(out, target) == set()
     assert target.exists() == (case != "db backup")
     if target.exists():
         assert target.read_text(encoding="utf-8") == "old"
     assert snapshot(db_url) == before
+
+
+@SQLITE_ONLY
+def test_ctrl_c_leaves_nothing(ready: KuiRunner, db_url: str, tmp_path: Path, out: Path) -> None:
+    argv, hook, name = CASES["db backup"]
+    argv = tuple(str(out / name) if arg == "{}" else arg for arg in argv)
+    slow = start_slow(db_url, argv, hook, tmp_path / "mark")
+    slow.send_signal(signal.SIGINT)  # Ctrl-C: KeyboardInterrupt
+    _, err = slow.communicate(timeout=30)
+    assert slow.returncode == 128 + signal.SIGINT, err
+    assert err.splitlines() == ["Error: stopped by SIGINT: the unfinished work was undone"]
+    assert list(out.iterdir()) == []
 
 
 @SQLITE_ONLY

@@ -157,15 +157,14 @@ def _remove_with_scratch(partial: Path) -> None:
     partial.unlink(missing_ok=True)
 
 
-def remove_abandoned(folder: Path, started: float) -> list[Path]:
+def remove_abandoned(folder: Path, started: float) -> None:
     """Remove the temporary files a killed kui left in `folder` (a SIGKILL runs no cleanup).
 
     Only kui's own pattern, only regular files and folders of this user, only those last
     changed before `started`, and of temporary files only those no live kui holds locked: a
     second backup running beside this one keeps its file. Scratch files go with their
-    temporary file, or alone when it is gone. Returns what was removed.
+    temporary file, or alone when it is gone.
     """
-    removed: list[Path] = []
     candidates: list[os.DirEntry[str]] = []
     with suppress(OSError), os.scandir(folder) as entries:
         candidates = [entry for entry in entries if entry.name.startswith(PREFIX)]
@@ -174,17 +173,14 @@ def remove_abandoned(folder: Path, started: float) -> list[Path]:
             info = entry.stat(follow_symlinks=False)
             if info.st_uid != os.getuid() or info.st_mtime >= started:
                 continue
-            path = Path(entry.path)
+            path, owner = Path(entry.path), _owner_of(entry.name)
             if entry.name.endswith(SUFFIX) and stat.S_ISREG(info.st_mode):
-                if _remove_unlocked(path, info):
-                    removed.append(path)
-            elif _owner_of(entry.name) and not (folder / _owner_of(entry.name)).exists():
+                _remove_unlocked(path, info)
+            elif owner and not (folder / owner).exists():
                 if stat.S_ISDIR(info.st_mode):
                     shutil.rmtree(path)
                 else:
                     path.unlink()
-                removed.append(path)
-    return removed
 
 
 def _owner_of(name: str) -> str | None:
@@ -195,19 +191,19 @@ def _owner_of(name: str) -> str | None:
     return None
 
 
-def _remove_unlocked(path: Path, info: os.stat_result) -> bool:
+def _remove_unlocked(path: Path, info: os.stat_result) -> None:
+    """Remove an abandoned temporary file, holding its lock so that no live writer has it."""
     descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     try:
         if os.fstat(descriptor).st_ino != info.st_ino:
-            return False
+            return  # replaced since it was listed
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
-                return False  # a live kui is writing it
+                return  # a live kui is writing it
             raise
         _remove_with_scratch(path)
-        return True
     finally:
         os.close(descriptor)
 
