@@ -210,8 +210,9 @@ def generate(
     re-running is harmless.
 
     The agendas are built in a read that holds no lock, so other commands work meanwhile; each
-    agenda's audit entries are then committed on their own, just before its files are written.
-    A run that fails stops there: the agendas before it are written and logged, none after it.
+    agenda's audit entries are then committed in short transactions, just before its files are
+    written. A run that fails stops there: the agendas before it are written and logged, none
+    after it.
 
     Example:
         kui agenda generate --days 14 --out /srv/kui/dagsordener
@@ -228,8 +229,9 @@ def generate(
         docs = agendas.circulated(session, actor, profile.current(session), due)
         session.commit()
         for composed in docs:
-            agendas.record(session, actor, composed)
-            session.commit()  # the entries before the files: a written agenda is always logged
+            for batch in agendas.batches(composed):
+                agendas.record(session, actor, batch)
+                session.commit()  # the entries before the files: a written agenda is logged
             written += _write_agenda(out, composed.doc)
     render.message(f"{len(docs)} agendas in {out}: {written} files written, the rest unchanged.")
 

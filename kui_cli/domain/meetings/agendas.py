@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
@@ -268,11 +268,23 @@ def build(
     return composed.doc
 
 
+# Audit entries per write transaction when `agenda generate` logs an agenda: each holds the
+# write lock for a fraction of a second, and other commands get in between.
+ENTRIES_PER_TRANSACTION = 500
+
+
+def batches(composed: Composed) -> list[Composed]:
+    """The document's audit entries in parts of at most ENTRIES_PER_TRANSACTION, each to be
+    recorded (`record`) and committed on its own; none for a document without youths."""
+    size, subjects = ENTRIES_PER_TRANSACTION, composed.subjects
+    starts = range(0, len(subjects), size)
+    return [replace(composed, subjects=subjects[i : i + size]) for i in starts]
+
+
 def record(session: Session, actor: Actor, composed: Composed) -> None:
-    """The audit entries of a document: one per youth it shows."""
+    """The audit entries of a document: one per youth it shows, written in one flush."""
     filters = {"meeting": composed.meeting_id, "names": composed.options.names}
-    for key in composed.subjects:
-        audit.record(session, actor, composed.options.action, subject=key, filters=filters)
+    audit.record_many(session, actor, composed.options.action, composed.subjects, filters)
 
 
 def compose(
