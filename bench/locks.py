@@ -13,8 +13,9 @@ its cases as in issue 15's run), and meanwhile:
 - runs a coordinator's `kui youth show` of one of their own youths once a second (each a whole
   process with kui's own busy timeout): every command must succeed.
 
-Prints one JSON object: the cron's total time, the longest write-lock hold, the number of
-agendas, and the coordinator's commands with their failures.
+Prints one JSON object: the cron's total time, the longest write-lock hold (and the time held
+in all, in how many stretches), the audit entries, and the coordinator's commands with their
+failures. The machine is shared: compare runs made side by side, not with other days.
 """
 
 from __future__ import annotations
@@ -52,25 +53,28 @@ def kui(url: str, user: str, *args: str) -> list[str]:
 
 
 def longest_hold(path: Path, stop: threading.Event, found: dict[str, float]) -> None:
-    """Sample the write lock until `stop`; keep the longest stretch it was held, in seconds."""
+    """Sample the write lock until `stop`: the longest stretch it was held, the time it was held
+    in all and in how many stretches, in seconds."""
     conn = sqlite3.connect(path, timeout=0, isolation_level=None)
+    stretches: list[float] = []
     held_since: float | None = None
-    longest = 0.0
     while not stop.is_set():
         now = time.perf_counter()
         try:
             conn.execute("BEGIN IMMEDIATE")
             conn.execute("ROLLBACK")
             if held_since is not None:
-                longest = max(longest, now - held_since)
+                stretches.append(now - held_since)
             held_since = None
         except sqlite3.OperationalError:
             held_since = now if held_since is None else held_since
         time.sleep(PROBE_EVERY)
     if held_since is not None:
-        longest = max(longest, time.perf_counter() - held_since)
+        stretches.append(time.perf_counter() - held_since)
     conn.close()
-    found["longest_hold_s"] = round(longest, 2)
+    found["longest_hold_s"] = round(max(stretches, default=0.0), 2)
+    found["held_s"] = round(sum(stretches), 2)
+    found["holds"] = len(stretches)
 
 
 def measure(database: Path, days: int) -> dict[str, object]:
@@ -92,6 +96,7 @@ def measure(database: Path, days: int) -> dict[str, object]:
     started = time.perf_counter()
     cron = subprocess.Popen(
         kui(url, leader, "agenda", "generate", "--days", str(days), "--out", str(work)),
+        cwd=ROOT,  # `python -m` puts the working folder first: this checkout's kui_cli
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -103,6 +108,7 @@ def measure(database: Path, days: int) -> dict[str, object]:
         begun = time.perf_counter()
         shown = subprocess.run(
             kui(url, coordinator, "youth", "show", str(youth)),
+            cwd=ROOT,
             env=env,
             capture_output=True,
             text=True,
