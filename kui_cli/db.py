@@ -151,6 +151,8 @@ def _on_sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
 
 
 def _on_server_begin(conn) -> None:  # type: ignore[no-untyped-def]
+    # PostgreSQL reads never wait for writers (MVCC): a read is only made read-only, so a write
+    # in it fails as it does on SQLite.
     if conn.get_execution_options().get(READ):
         conn.exec_driver_sql("SET TRANSACTION READ ONLY")
 
