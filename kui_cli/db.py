@@ -22,7 +22,10 @@ from sqlmodel import Session
 from kui_cli.errors import KuiError
 from kui_cli.migrations import HEAD_REVISION, known_revisions
 
+# How long a command waits for another's write lock (SQLite's busy timeout). A module constant
+# that tests shorten; the message of a wait that ran out names it (`describe_database_error`).
 BUSY_TIMEOUT_MS = 30_000
+READ = "kui_read"
 OWNER_ONLY = 0o600
 FULL_DISK_BYTES = 64 * 1024
 
@@ -131,6 +134,7 @@ def _on_sqlite_close(dbapi_connection, _record) -> None:  # type: ignore[no-unty
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute("PRAGMA busy_timeout = 0")
+            cursor.execute("PRAGMA query_only = 0")  # the last transaction may have been a read
             cursor.execute("PRAGMA optimize")
         finally:
             cursor.close()
@@ -138,8 +142,28 @@ def _on_sqlite_close(dbapi_connection, _record) -> None:  # type: ignore[no-unty
 
 def _on_sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
     # Take the write lock at the start so two writers queue on the busy timeout instead of
-    # failing with "database is locked" when a read transaction tries to upgrade.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # failing with "database is locked" when a read transaction tries to upgrade. A read
+    # (`begin_read`) takes no lock at all (WAL: it reads a snapshot while others write), and
+    # `query_only` makes a write in it an error rather than a silent upgrade.
+    read = bool(conn.get_execution_options().get(READ))
+    conn.exec_driver_sql(f"PRAGMA query_only = {int(read)}")
+    conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
+
+
+def _on_server_begin(conn) -> None:  # type: ignore[no-untyped-def]
+    # PostgreSQL reads never wait for writers (MVCC): a read is only made read-only, so a write
+    # in it fails as it does on SQLite.
+    if conn.get_execution_options().get(READ):
+        conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+
+
+def begin_read(session: Session) -> None:
+    """Make the session's next transaction a read that holds no lock: on SQLite a deferred
+    BEGIN (every other transaction takes the write lock at once), on PostgreSQL READ ONLY.
+    A command that reads long (`agenda generate` building its documents) reads so, and writes
+    what it must in short transactions of its own afterwards; a write in the read fails."""
+    assert not session.in_transaction(), "begin_read starts a transaction: commit first"
+    session.connection(execution_options={READ: True})
 
 
 def _check_writable(path: Path) -> None:
@@ -187,9 +211,11 @@ def _make_engine(url: str, create: bool) -> Engine:
         event.listen(engine.pool, "close", _on_sqlite_close)
         return engine
     try:
-        return create_engine(url, pool_pre_ping=False, connect_args=_server_options(url))
+        engine = create_engine(url, pool_pre_ping=False, connect_args=_server_options(url))
     except (ImportError, SQLAlchemyError, ValueError) as exc:
         raise KuiError(f"cannot use database URL {redact(url)}: {exc}") from None
+    event.listen(engine, "begin", _on_server_begin)
+    return engine
 
 
 def _server_options(url: str) -> dict[str, str]:
@@ -233,14 +259,23 @@ def session_scope(url: str, *, check_schema: bool = True) -> Iterator[Session]:
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The schema revision recorded by Alembic, read with plain SQL so Alembic is not imported."""
-    with engine.connect() as conn:
+    """The schema revision recorded by Alembic, read with plain SQL so Alembic is not imported.
+
+    A read that takes no lock (`READ`), so the check never queues behind another command's
+    writes. None only when the table is missing: a lock that was not granted, a refused
+    permission or a broken file is raised as what it is, never read as "no schema"."""
+    with engine.connect().execution_options(**{READ: True}) as conn:
         try:
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
         except (OperationalError, DBAPIError) as exc:
-            if _is_connection_failure(exc):
-                raise
-            return None
+            if _no_such_table(exc):
+                return None
+            raise
+
+
+def _no_such_table(exc: DBAPIError) -> bool:
+    """SQLite's "no such table", PostgreSQL's undefined_table (SQLSTATE 42P01)."""
+    return getattr(exc.orig, "sqlstate", None) == "42P01" or "no such table" in str(exc.orig)
 
 
 def ensure_current(engine: Engine) -> None:
@@ -283,14 +318,6 @@ def upgrade(url: str) -> tuple[str | None, str]:
     return before, HEAD_REVISION
 
 
-def _is_connection_failure(exc: Exception) -> bool:
-    message = str(exc).lower()
-    return any(
-        word in message
-        for word in ("connection refused", "could not connect", "unable to open", "timeout expired")
-    )
-
-
 def describe_database_error(exc: BaseException) -> str | None:
     """One line for a database failure, or None when it is not one."""
     if isinstance(exc, IntegrityError):
@@ -304,6 +331,11 @@ def describe_database_error(exc: BaseException) -> str | None:
             return f"the disk is full: no space left beside {full} ({text_})"
         if "disk" in text_ and "full" in text_:
             return f"the disk is full: {text_}"
+        if text_ in ("database is locked", "database is busy"):
+            return (
+                "the database is busy: another command has held its write lock for more than "
+                f"{BUSY_TIMEOUT_MS / 1000:g} s; try again"
+            )
         if "locked" in text_:
             return f"the database is busy (locked by another process): {text_}"
         return f"cannot use the database: {text_}"

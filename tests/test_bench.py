@@ -103,3 +103,13 @@ def test_runner_prints_every_figure(tmp_path: Path) -> None:
         assert "skipped:" in line or " ms" in line or " s " in line, line
     assert by_name["SQL: a coordinator's youths"]["seconds"] > 0
     assert "PostgreSQL queries" in result.stdout
+
+
+def test_the_lock_bench_measures_the_agenda_cron(town: tuple[Path, Path, dict]) -> None:
+    """bench/locks.py runs the cron on a copy while it probes the lock and a coordinator reads."""
+    from bench import locks
+
+    found = locks.measure(town[0], 14)
+    assert found["cron_exit"] == 0 and found["youth_show_failures"] == 0, found
+    assert found["print_entries"] > 0 and found["holds"] >= 0  # a short hold may go unseen
+    assert 0 <= found["longest_hold_s"] <= found["held_s"] <= found["total_s"]

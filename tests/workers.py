@@ -8,12 +8,15 @@ Modes:
   write URL WORKER N        N times: `youth add` a new youth, then `youth update` it
   plan URL WORKER N         for N registered youths (`plan_cpr`): a goal, an effort and a referral
   agendas URL DIR STOPFILE  `agenda generate` into DIR in a loop until STOPFILE exists
+
+KUI_TEST_BUSY_TIMEOUT_MS shortens kui's busy timeout (SQLite), so that waits run out.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -91,6 +94,8 @@ def agendas(url: str, folder: Path, stop: Path) -> Runner:
 
 def main(argv: list[str]) -> None:
     mode, url, *rest = argv
+    if os.environ.get("KUI_TEST_BUSY_TIMEOUT_MS"):  # tests/test_locks.py: waits that run out
+        db.BUSY_TIMEOUT_MS = int(os.environ["KUI_TEST_BUSY_TIMEOUT_MS"])
     if mode == "write":
         run = write(url, int(rest[0]), int(rest[1]))
     elif mode == "plan":

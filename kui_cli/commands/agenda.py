@@ -195,7 +195,7 @@ def decide(
 @app.command("generate")
 def generate(
     ctx: typer.Context,
-    days: Annotated[int, typer.Option(help="Meetings in the next N days.")] = 14,
+    days: Annotated[int, typer.Option(help="Meetings in the next N days (0-92).")] = 14,
     out: Annotated[
         Path, typer.Option(help="Folder for the agenda files.", parser=output_folder)
     ] = Path("."),
@@ -209,25 +209,47 @@ def generate(
     (temporary file + rename); a file whose content has not changed is left untouched, so
     re-running is harmless.
 
+    The agendas are built in a read that holds no lock, so other commands work meanwhile; each
+    agenda's audit entries are then committed in short transactions, just before its files are
+    written. A run that fails stops there: the agendas before it are written and logged, none
+    after it.
+
     Example:
         kui agenda generate --days 14 --out /srv/kui/dagsordener
     """
-    from kui_cli import render_agenda
+    from kui_cli import db
     from kui_cli.domain import profile
     from kui_cli.domain.meetings import agendas
 
-    with invocation.session(ctx) as (session, actor):
-        docs = agendas.upcoming(session, actor, profile.current(session), days)
     written = 0
-    for doc in docs:
-        meeting = doc["meeting"]
-        stem = f"{meeting['starts_at']:%Y-%m-%d}_{meeting['team']}_{meeting['id']}"
-        for suffix, text in (
-            (".md", render_agenda.markdown(doc)),
-            (".html", render_agenda.to_html(doc)),
-        ):
-            for stale in out.glob(f"*_{meeting['team']}_{meeting['id']}{suffix}"):
-                if stale.name != stem + suffix:  # the meeting was moved to another day
-                    stale.unlink()
-            written += render_agenda.write_if_changed(out / (stem + suffix), text)
+    with invocation.session(ctx) as (session, actor):
+        due = agendas.due(session, actor, days)
+        session.commit()
+        db.begin_read(session)
+        docs = agendas.circulated(session, actor, profile.current(session), due)
+        session.commit()
+        for composed in docs:
+            for batch in agendas.batches(composed):
+                agendas.record(session, actor, batch)
+                session.commit()  # the entries before the files: a written agenda is logged
+            written += _write_agenda(out, composed.doc)
     render.message(f"{len(docs)} agendas in {out}: {written} files written, the rest unchanged.")
+
+
+def _write_agenda(out: Path, doc: dict[str, Any]) -> int:
+    """Write one agenda as .md and .html, removing its files of an earlier day (a moved
+    meeting); returns how many files were written (unchanged ones are left alone)."""
+    from kui_cli import render_agenda
+
+    meeting = doc["meeting"]
+    stem = f"{meeting['starts_at']:%Y-%m-%d}_{meeting['team']}_{meeting['id']}"
+    written = 0
+    for suffix, text in (
+        (".md", render_agenda.markdown(doc)),
+        (".html", render_agenda.to_html(doc)),
+    ):
+        for stale in out.glob(f"*_{meeting['team']}_{meeting['id']}{suffix}"):
+            if stale.name != stem + suffix:  # the meeting was moved to another day
+                stale.unlink()
+        written += render_agenda.write_if_changed(out / (stem + suffix), text)
+    return written

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
@@ -246,12 +246,51 @@ class Options:
     circulated: bool = False
 
 
+@dataclass(frozen=True)
+class Composed:
+    """A document as built, before it is audited: the keys of the youths it shows, whose
+    entries `record` writes (`agenda generate` builds in a read and records afterwards)."""
+
+    doc: dict[str, Any]
+    meeting_id: int
+    options: Options
+    subjects: list[str]
+
+
 def build(
     session: Session, actor: Actor, profile: Profile, meeting: Meeting, options: Options
 ) -> dict[str, Any]:
     """`{"meeting": {...}, "items": [...], "hidden": N}`: the agenda (or minutes) of one meeting,
     audited. `hidden` counts the team's items about youths this reader may not see (None when
     the database hides them from kui too: a staff login on PostgreSQL)."""
+    composed = compose(session, actor, profile, meeting, options)
+    record(session, actor, composed)
+    return composed.doc
+
+
+# Audit entries per write transaction when `agenda generate` logs an agenda: each holds the
+# write lock for a fraction of a second, and other commands get in between.
+ENTRIES_PER_TRANSACTION = 500
+
+
+def batches(composed: Composed) -> list[Composed]:
+    """The document's audit entries in parts of at most ENTRIES_PER_TRANSACTION, each to be
+    recorded (`record`) and committed on its own; none for a document without youths."""
+    size, subjects = ENTRIES_PER_TRANSACTION, composed.subjects
+    starts = range(0, len(subjects), size)
+    return [replace(composed, subjects=subjects[i : i + size]) for i in starts]
+
+
+def record(session: Session, actor: Actor, composed: Composed) -> None:
+    """The audit entries of a document: one per youth it shows, written in one flush."""
+    filters = {"meeting": composed.meeting_id, "names": composed.options.names}
+    audit.record_many(session, actor, composed.options.action, composed.subjects, filters)
+
+
+def compose(
+    session: Session, actor: Actor, profile: Profile, meeting: Meeting, options: Options
+) -> Composed:
+    """The document of `build`, not yet audited: it reads and writes nothing."""
     if options.names:
         access.require_reveal(session, "--names (full names on an agenda)")
     team = session.get(Team, meeting.team_id)
@@ -270,10 +309,9 @@ def build(
     shown = [i for i in items if i.youth_id is None or i.youth_id in youth_of]
     hidden = len(items) - len(shown) if _countable(session, team) else None
     rows = [_row(item, youth_of, circulated, ctx.day, options, decided_until) for item in shown]
-    for youth in youth_of.values():
-        filters = {"meeting": meeting.id, "names": options.names}
-        audit.record(session, actor, options.action, subject=youth.subject_key, filters=filters)
-    return {"meeting": _meeting_record(session, meeting, team), "items": rows, "hidden": hidden}
+    doc = {"meeting": _meeting_record(session, meeting, team), "items": rows, "hidden": hidden}
+    assert meeting.id is not None
+    return Composed(doc, meeting.id, options, [y.subject_key for y in youth_of.values()])
 
 
 def _countable(session: Session, team: Team) -> bool:
@@ -370,21 +408,39 @@ def for_team(
     return build(session, actor, profile, meeting, options)
 
 
-def upcoming(session: Session, actor: Actor, profile: Profile, days: int) -> list[dict[str, Any]]:
-    """The cron job: generate the meetings, then the agenda of every meeting in the next N days."""
-    if not 0 <= days <= 366:
-        raise KuiError("--days must be 0-366")
+# Agenda days a cron run may cover: the cron runs daily, so it needs only the notice a team gets
+# before a meeting; a quarter covers even a quarterly team's whole cycle (Ishøj's KUI café).
+MAX_DAYS = 92
+
+
+def due(session: Session, actor: Actor, days: int) -> list[int]:
+    """The cron job's first, short write: generate the meetings, and name those of the next N
+    days (their agendas are then built in a read, `circulated`)."""
+    if not 0 <= days <= MAX_DAYS:
+        raise KuiError(
+            f"--days must be 0-{MAX_DAYS}: the agendas of at most a quarter ahead (the cron "
+            "runs daily and writes each agenda again until the meeting)"
+        )
     horizon = actor.today + dt.timedelta(days=max(days, meetings.DEFAULT_HORIZON_DAYS))
     meetings.generate(session, horizon, actor.today)
     until = dt.datetime.combine(actor.today + dt.timedelta(days=days), dt.time.max)
     query = (
-        select(Meeting)
+        select(Meeting.id)
         .where(
             Meeting.starts_at >= dt.datetime.combine(actor.today, dt.time.min),
             Meeting.starts_at <= until,
         )
         .order_by(Meeting.starts_at, Meeting.id)
     )
-    found = list(session.execute(query).scalars())
+    return list(session.execute(query).scalars())
+
+
+def circulated(
+    session: Session, actor: Actor, profile: Profile, meeting_ids: list[int]
+) -> list[Composed]:
+    """The circulated agenda of each meeting, composed (not yet audited: `record` each)."""
     options = Options(action="print", circulated=True)
-    return [build(session, actor, profile, meeting, options) for meeting in found]
+    return [
+        compose(session, actor, profile, meetings.find(session, meeting_id), options)
+        for meeting_id in meeting_ids
+    ]

@@ -17,6 +17,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
@@ -27,6 +28,10 @@ from kui_cli.errors import KuiError
 from kui_cli.models import Meeting, MeetingSeries, Team
 
 DEFAULT_HORIZON_DAYS = 90
+# Meetings are generated at most this far ahead of --today: a team plans its year (the
+# twice-yearly youth conference and steering group included) and the next; beyond that a rule's
+# meetings are rows nobody will use (`--until 9999-12-31` once inserted 568,195 of them).
+HORIZON_YEARS = 2
 STATUSES = ("planned", "cancelled", "moved")
 _CHUNK = 500
 
@@ -75,6 +80,11 @@ def generate(
     """
     if until < today:
         raise KuiError(f"--until {until} is before today ({today})")
+    if until > latest_horizon(today):
+        raise KuiError(
+            f"--until {until} is more than {HORIZON_YEARS} years ahead: meetings are generated "
+            f"at most {HORIZON_YEARS} years ahead of today, up to {latest_horizon(today)}"
+        )
     query = select(MeetingSeries, Team.place).join(Team, Team.id == MeetingSeries.team_id)
     if team_ids is not None:
         query = query.where(MeetingSeries.team_id.in_(team_ids))
@@ -98,6 +108,11 @@ def generate(
         ]
     chunks = (rows[i : i + _CHUNK] for i in range(0, len(rows), _CHUNK))
     return [made for chunk in chunks for made in _insert_absent(session, chunk)]
+
+
+def latest_horizon(today: dt.date) -> dt.date:
+    """The furthest day `generate` creates meetings up to, from `today` (29 February: the 28th)."""
+    return today + relativedelta(years=HORIZON_YEARS)
 
 
 def _insert_absent(session: Session, rows: list[dict[str, Any]]) -> list[Generated]:

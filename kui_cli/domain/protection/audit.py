@@ -77,13 +77,20 @@ def record(
     return entry
 
 
-def record_many(session: Session, actor: Actor, action: str, subjects: list[str]) -> None:
-    """One entry per youth, chained in order and written in one flush (a purge of thousands)."""
+def record_many(
+    session: Session,
+    actor: Actor,
+    action: str,
+    subjects: list[str],
+    filters: dict[str, Any] | None = None,
+) -> None:
+    """One entry per youth, chained in order and written in one flush (a purge of thousands, an
+    agenda of hundreds: the write transaction stays short)."""
     _lock_chain(session)
     previous = _last_hash(session)
     entries = []
     for key in subjects:
-        entries.append(_chained(previous, actor, action, key, None, None))
+        entries.append(_chained(previous, actor, action, key, filters, None))
         previous = entries[-1].hash
     session.add_all(entries)
     session.flush()
