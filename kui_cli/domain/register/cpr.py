@@ -153,16 +153,24 @@ def blanked(text: FreeText, replacement: str = REMOVED) -> FreeText:
 
 def spans_in_text(text: str | None) -> list[tuple[int, int]]:
     """Where in `text` (start, end) each CPR number is."""
-    if not text or not _may_hold_digits(text):
+    if not text:
         return []
-    clean, origin = _as_read(text)
+    if text.isascii() and text.isprintable():  # the usual text, already as it is read
+        clean, origin = text, range(len(text))
+    elif _ANY_DIGIT.search(unicodedata.normalize("NFKC", text)):
+        clean, origin = _as_read(text)
+    else:  # no digit even after NFKC, which makes superscript and circled digits digits
+        return []
     runs = list(_DIGIT_RUN.finditer(clean))
     if sum(run.end() - run.start() for run in runs) < 10:
         return []
     found: list[tuple[int, int]] = []
     for chain in _chains(clean, runs):
+        lengths = [run.end() - run.start() for run in chain]
+        if sum(lengths) < 10:
+            continue
         for end in range(len(chain)):
-            start = _cpr_ending_at(chain, end)
+            start = _cpr_ending_at(chain, lengths, end)
             if start is not None and _stands_apart(clean, chain, start, end):
                 found.append((origin[chain[start].start()], origin[chain[end].end() - 1] + 1))
     return _merged(found)
@@ -187,14 +195,6 @@ def _stands_apart(clean: str, chain: list[re.Match[str]], start: int, end: int) 
     return before and after
 
 
-def _may_hold_digits(text: str) -> bool:
-    """The quick answer for the usual text without any digit (names, most reasons): after NFKC
-    (which turns superscript and circled digits into digits) there is no decimal digit."""
-    if text.isascii():
-        return _ANY_DIGIT.search(text) is not None
-    return _ANY_DIGIT.search(unicodedata.normalize("NFKC", text)) is not None
-
-
 def _as_read(text: str) -> tuple[str, list[int]]:
     """The text as a reader sees it (see above), with the index in `text` of each character."""
     chars: list[str] = []
@@ -215,14 +215,13 @@ def _as_read(text: str) -> tuple[str, list[int]]:
     return "".join(chars), origin
 
 
-def _cpr_ending_at(chain: list[re.Match[str]], end: int) -> int | None:
+def _cpr_ending_at(chain: list[re.Match[str]], lengths: list[int], end: int) -> int | None:
     """The run where a CPR number ending with run `end` of the chain starts, if one does: one run
-    of ten digits, or a birth date and a serial of the shapes above."""
-    if len(chain[end].group()) == 10:
+    of ten digits, or a birth date and a serial of the shapes above (`lengths`: of the runs)."""
+    if lengths[end] == 10:
         return end if _real_date(chain[end].group()) else None
-    lengths = [len(run.group()) for run in chain[: end + 1]]
     for split in range(end, 0, -1):
-        serial = tuple(lengths[split:])
+        serial = tuple(lengths[split : end + 1])
         if sum(serial) > 4:
             return None
         if serial not in _SERIAL_SHAPES:
