@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import create_engine, text
 from stdnum.dk import cpr as stdnum_cpr
 
 from kui_cli.domain.register import cpr
@@ -322,3 +323,58 @@ def test_the_error_names_the_field(world: World) -> None:
     assert ": line 2: name contains what looks like a CPR number" in imported.stderr
     profile = world.kui("init", "--profile", _profile(world, "Team 15 03 10 43 21"))
     assert "key 'teams[1].name' contains what looks like a CPR number" in profile.stderr
+
+
+# --- what got into the database another way is blanked on every printed document ---
+
+
+def _sql(url: str, *statements: str) -> object:
+    """Run the statements in one transaction; the first value of the last one's result."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for statement in statements:
+            result = conn.execute(text(statement))
+        value = result.scalar() if result.returns_rows else None
+    engine.dispose()
+    return value
+
+
+TEAM_2 = "(SELECT id FROM team WHERE slug = 'team-2')"
+
+
+def test_stored_cpr_numbers_are_blanked_on_agendas_calendars_and_the_plan(world: World) -> None:
+    """Text written before the input checks (or by SQL): every document shows [CPR fjernet]."""
+    hidden = {
+        "team": VARIANTS["en dash"],
+        "place": VARIANTS["pairs"],
+        "note": VARIANTS["zero-width space"],
+        "staff": VARIANTS["dotted date"],
+        "youth": VARIANTS["soft hyphen"],
+        "goal": VARIANTS["slash"],
+    }
+    ok(world.kui("plan", "goal", "add", str(world.youth), "Tømrer", "--reason", "Samtale"))
+    _sql(
+        world.url,
+        f"UPDATE team SET name = 'Team {hidden['team']}' WHERE slug = 'team-2'",
+        f"UPDATE meeting SET place = 'Lok. {hidden['place']}', status = 'cancelled', "
+        f"note = 'Syg {hidden['note']}' WHERE team_id = {TEAM_2}",
+        f"UPDATE meeting_series SET place = 'Lok. {hidden['place']}'",
+        f"UPDATE staff SET name = 'Carl {hidden['staff']}' WHERE initials = 'CD'",
+        f"UPDATE youth SET name = 'Ida {hidden['youth']}' WHERE id = {world.youth}",
+        f"UPDATE goal SET text = 'Tømrer {hidden['goal']}'",
+    )
+    ok(world.kui("team", "member", "add", "team-2", "CD"))
+    meeting = _sql(world.url, f"SELECT min(id) FROM meeting WHERE team_id = {TEAM_2}")
+    outputs = [
+        ok(world.kui("agenda", *command, str(meeting), "-f", fmt, *names)).stdout
+        for command in (("show", "--meeting"), ("minutes",))
+        for fmt in ("table", "markdown", "html", "json")
+        for names in ((), ("--names",))
+    ]
+    outputs.append(ok(world.kui("meeting", "ics", "team-2")).stdout)
+    outputs.append(ok(world.kui("plan", "print", str(world.youth))).stdout)
+    for output in outputs:
+        assert not _echoes(output), output
+    assert all(cpr.REMOVED in output for output in outputs)
+    ics = outputs[-2].replace("\r\n ", "")
+    assert f"LOCATION:Lok. {cpr.REMOVED}" in ics and f"SUMMARY:Team {cpr.REMOVED}" in ics
