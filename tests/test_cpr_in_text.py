@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -294,9 +295,9 @@ CLEAN = "Ring til mor i morgen kl. 9"
 
 
 def _echoes(output: str) -> bool:
-    """Whether an output shows the number, or a part of it that a reader could complete."""
-    digits = "".join(ch for ch in unicodedata.normalize("NFKC", output) if ch.isdigit())
-    return "150310" in digits or "4321" in digits or "15.03.10" in output
+    """Whether an output shows the number, or its date or serial, in any of the variants."""
+    shown = "".join(ch for ch in unicodedata.normalize("NFKC", output) if ch.isprintable())
+    return re.search(r"15\D{0,3}03\D{0,3}10|43\D{0,3}21", shown) is not None
 
 
 @pytest.mark.parametrize("field", INPUTS)

@@ -115,7 +115,7 @@ _DIGIT_RUN = re.compile(r"[0-9]+")
 _GAP = re.compile(r"\s+|\s*--?\s*|[./_]")
 _DATE_SHAPES = frozenset({(6,), (2, 4), (4, 2), (2, 2, 2)})
 _SERIAL_SHAPES = frozenset({(4,), (2, 2)})
-_MINUS_SIGNS = frozenset("\u2212\u2043\u02d7\u2796\ufe63\uff0d")
+_MINUS_SIGNS = frozenset("\u2212\u2043\u02d7\u2796")  # minus, hyphen bullet...: not Pd
 _INVISIBLE = frozenset({"Cf", "Cc", "Mn", "Me"})
 _ANY_DIGIT = re.compile(r"\d")
 FreeText = TypeVar("FreeText", bound=str | None)
