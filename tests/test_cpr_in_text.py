@@ -250,7 +250,6 @@ INPUTS: dict[str, Args] = {
     "staff add --department": lambda w, t: [*STAFF, "--name", "Zia Z", "--department", t],
     "staff add --phone": lambda w, t: [*STAFF, "--name", "Z", "--department", "U", "--phone", t],
     "youth add --name": lambda w, t: [*ADD_YOUTH, "--name", t],
-    "youth add --school": lambda w, t: [*ADD_YOUTH, "--name", "Ny", "--school", t],
     "youth import name": lambda w, t: ["youth", "import", _import_file(w, t)],
     "youth update --name": lambda w, t: [
         "youth", "update", str(w.youth), "--name", t, "--reason", "Stavefejl"

@@ -117,7 +117,7 @@ _DATE_SHAPES = frozenset({(6,), (2, 4), (4, 2), (2, 2, 2)})
 _SERIAL_SHAPES = frozenset({(4,), (2, 2)})
 _MINUS_SIGNS = frozenset("\u2212\u2043\u02d7\u2796")  # minus, hyphen bullet...: not Pd
 _INVISIBLE = frozenset({"Cf", "Cc", "Mn", "Me"})
-_ANY_DIGIT = re.compile(r"\d")
+_TEN_DIGITS = re.compile(r"(?:\D*+\d){10}")  # possessive: one pass, no backtracking
 FreeText = TypeVar("FreeText", bound=str | None)
 REMOVED = "[CPR fjernet]"  # what a printed document shows instead
 
@@ -155,15 +155,15 @@ def spans_in_text(text: str | None) -> list[tuple[int, int]]:
     """Where in `text` (start, end) each CPR number is."""
     if not text:
         return []
-    if text.isascii() and text.isprintable():  # the usual text, already as it is read
+    if text.isascii() and text.isprintable():  # the usual text: already as it is read
         clean, origin = text, range(len(text))
-    elif _ANY_DIGIT.search(unicodedata.normalize("NFKC", text)):
+    elif _TEN_DIGITS.match(unicodedata.normalize("NFKC", text)):  # superscripts become digits
         clean, origin = _as_read(text)
-    else:  # no digit even after NFKC, which makes superscript and circled digits digits
+    else:
+        return []
+    if not _TEN_DIGITS.match(clean):  # most text, names and phone numbers: decided here
         return []
     runs = list(_DIGIT_RUN.finditer(clean))
-    if sum(run.end() - run.start() for run in runs) < 10:
-        return []
     found: list[tuple[int, int]] = []
     for chain in _chains(clean, runs):
         lengths = [run.end() - run.start() for run in chain]
