@@ -13,7 +13,8 @@ from sqlalchemy import create_engine, text
 
 from kui_cli import danish, render_agenda
 from kui_cli.domain import files
-from kui_cli.domain.meetings import agendas, referrals
+from kui_cli.domain.meetings import agendas
+from kui_cli.domain.register import cpr
 from tests.conftest import KuiRunner, add_youth, cpr_for, leader, ok, snapshot
 
 BORN_16 = dt.date(2010, 3, 15)  # 16 on 2026-11-22, in team 2's group with status none
@@ -297,7 +298,7 @@ def test_no_agenda_output_of_any_format_contains_a_cpr(
     for output in outputs:
         assert number not in output and number.replace("-", "") not in output
         assert number[:6] not in output  # not even the birth date part
-    assert any(referrals.CPR_REMOVED in output for output in outputs)
+    assert any(cpr.REMOVED in output for output in outputs)
     named = [o for o in outputs if "Ida Marie Jensen" in o]
     assert len(named) == 8  # exactly the --names outputs
     shown = [o for o in outputs if o not in circulated and ("team-2" in o or "Team 2" in o)]
@@ -408,7 +409,7 @@ def test_danish_dates_and_initials() -> None:
     assert new_year.endswith("2026, uge 53, kl. 10.00-11.00")
     assert agendas.initials("Ida Marie Jensen-Holm") == "IMJH"
     assert agendas.initials("  søren   ærø ") == "SÆ"
-    assert referrals.scrub("a 150310-4321 b 1503104321 c 15031043210") == (
+    assert cpr.blanked("a 150310-4321 b 1503104321 c 15031043210") == (
         "a [CPR fjernet] b [CPR fjernet] c 15031043210"
     )
 

@@ -22,6 +22,7 @@ from sqlmodel import Session
 from kui_cli.domain import codes, settings
 from kui_cli.domain.law import calendar
 from kui_cli.domain.meetings import recurrence
+from kui_cli.domain.register import cpr
 from kui_cli.errors import KuiError
 
 DEFAULT_PROFILE = "soenderborg"
@@ -141,7 +142,22 @@ def read_profile(name_or_path: str) -> Profile:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise KuiError(f"profile {source} is not valid TOML: {exc}") from None
-    return Profile(validate(raw, source))
+    data = validate(raw, source)
+    _refuse_cpr_numbers(data, source, "")
+    return Profile(data)
+
+
+def _refuse_cpr_numbers(value: Any, source: str, path: str) -> None:
+    """A profile's texts go on agendas and calendars (team names, places, fixed items, member
+    titles, organisers): like every free text, none may hold a CPR number."""
+    if isinstance(value, str):
+        cpr.refuse_in_text(value, f"{source}: key '{path}'")
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            _refuse_cpr_numbers(inner, source, f"{path}.{key}" if path else key)
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            _refuse_cpr_numbers(inner, source, f"{path}[{index}]")
 
 
 def validate(raw: dict[str, Any], source: str = "profile") -> dict[str, Any]:

@@ -13,6 +13,7 @@ from kui_cli.domain import codes
 from kui_cli.domain.initials import fold, folded
 from kui_cli.domain.plan import owners
 from kui_cli.domain.protection.audit import Actor
+from kui_cli.domain.register import cpr
 from kui_cli.errors import KuiError
 from kui_cli.models import CoordinatorAssignment, Effort, Staff
 
@@ -47,6 +48,8 @@ def add(session: Session, actor: Actor, new: NewStaff) -> Staff:
         raise KuiError(f"staff member {initials} exists already")
     if not new.name.strip() or not new.department.strip():
         raise KuiError("name and department are required")
+    for option in ("name", "department", "phone", "email"):
+        cpr.refuse_in_text(getattr(new, option), f"--{option}")
     if new.capacity is not None and not 0 <= new.capacity <= MAX_CAPACITY:
         raise KuiError(f"--capacity is a caseload: 0 to {MAX_CAPACITY}, got {new.capacity}")
     member = Staff(

@@ -16,6 +16,7 @@ from kui_cli.domain import codes
 from kui_cli.domain.plan import changes
 from kui_cli.domain.protection import audit
 from kui_cli.domain.protection.audit import Actor
+from kui_cli.domain.register import cpr
 from kui_cli.errors import KuiError
 from kui_cli.models import Assessment, Youth
 
@@ -41,7 +42,7 @@ def assess(
         youth_id=youth.id,
         grade=grade,
         result=outcome,
-        note=(note or "").strip() or None,
+        note=cpr.refuse_in_text((note or "").strip(), "--note") or None,
         assessed_on=actor.today,
         assessed_by=actor.user,
     )

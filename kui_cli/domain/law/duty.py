@@ -36,7 +36,7 @@ from kui_cli.domain.plan import changes
 from kui_cli.domain.profile import Profile
 from kui_cli.domain.protection import access, audit
 from kui_cli.domain.protection.audit import Actor
-from kui_cli.domain.register import ages
+from kui_cli.domain.register import ages, cpr
 from kui_cli.errors import KuiError
 from kui_cli.models import DutyEpisode, Youth
 
@@ -446,7 +446,7 @@ def record_offer(
 ) -> DutyEpisode:
     """`duty offer`: a new activity offered. An offer is made to the young person, so it also
     records the contact on the same day when none is recorded yet."""
-    text = (activity or "").strip()
+    text = cpr.refuse_in_text((activity or "").strip(), "--activity")
     if not text:
         raise KuiError("--activity is required: say which activity was offered")
     episode = _episode_for_step(session, youth, actor.today)
@@ -468,7 +468,7 @@ def record_offer(
 def record_fgu_assessment(session: Session, actor: Actor, youth: Youth, result: str) -> DutyEpisode:
     """`duty fgu-assessment`: the FGU target-group assessment (målgruppevurdering) every
     15-17-year-old out of activity must get."""
-    text = (result or "").strip()
+    text = cpr.refuse_in_text((result or "").strip(), "--result")
     if not text:
         raise KuiError("--result is required: the outcome of the FGU target-group assessment")
     episode = _episode_for_step(session, youth, actor.today)
@@ -484,7 +484,7 @@ def record_fgu_assessment(session: Session, actor: Actor, youth: Youth, result: 
 def exempt(session: Session, actor: Actor, youth: Youth, reason: str) -> DutyEpisode:
     """`duty exempt`: exemption for illness, disability or serious social problems closes the
     episode on `--today`. The status is left as recorded (`youth update --status exempted`)."""
-    text = (reason or "").strip()
+    text = cpr.refuse_in_text((reason or "").strip(), "--reason")
     if not text:
         raise KuiError("--reason is required: illness, disability or serious social problems")
     episode = _episode_for_step(session, youth, actor.today)

@@ -31,12 +31,11 @@ from sqlmodel import Session
 from kui_cli import danish
 from kui_cli.domain.law import duty, transitions
 from kui_cli.domain.meetings import meetings, teams
-from kui_cli.domain.meetings.referrals import scrub
 from kui_cli.domain.plan import inbox, owners
 from kui_cli.domain.profile import Profile
 from kui_cli.domain.protection import access, audit, row_security
 from kui_cli.domain.protection.audit import Actor
-from kui_cli.domain.register import ages
+from kui_cli.domain.register import ages, cpr
 from kui_cli.errors import KuiError
 from kui_cli.models import DutyEpisode, Meeting, Referral, Staff, Team, Youth
 
@@ -363,7 +362,7 @@ def _row(
     row: dict[str, Any] = {
         "id": item.id,
         "kind": item.kind,
-        "text": scrub(item.text),
+        "text": cpr.blanked(item.text),
         "youth_id": item.youth_id,
         "initials": initials(youth.name) if youth else None,
         "age": ages.age_on(youth.birth_date, day) if youth else None,
@@ -371,7 +370,7 @@ def _row(
         "circulated": item.youth_id is None or item.id is not None or item.youth_id in circulated,
     }
     if options.names:
-        row["name"] = youth.name if youth else None
+        row["name"] = cpr.blanked(youth.name) if youth else None
     row.update(
         referred_by=item.referred_by,
         referred_on=item.referred_on,
@@ -382,7 +381,7 @@ def _row(
         decided_here = item.decided_on is not None and item.decided_on >= day
         if decided_here and decided_until is not None:
             decided_here = item.decided_on < decided_until  # type: ignore[operator]
-        row["outcome"] = scrub(item.outcome) if decided_here else None
+        row["outcome"] = cpr.blanked(item.outcome) if decided_here else None
         row["decided_on"] = item.decided_on if decided_here else None
     return row
 
@@ -397,6 +396,9 @@ def _meeting_record(session: Session, meeting: Meeting, team: Team) -> dict[str,
         participants=[f"{m.name} ({m.initials})" for m, ad_hoc in members if not ad_hoc]
         or [role["title"] for role in roles],
     )
+    for key in ("place", "note", "organiser", "team_name"):
+        record[key] = cpr.blanked(record[key])
+    record["participants"] = [cpr.blanked(who) for who in record["participants"]]
     return record
 
 

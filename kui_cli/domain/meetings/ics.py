@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from kui_cli.domain.meetings import recurrence, teams
+from kui_cli.domain.register import cpr
 from kui_cli.errors import KuiError
 from kui_cli.models import Meeting, MeetingSeries, Team
 
@@ -59,7 +60,7 @@ def export(session: Session, slug: str, today: dt.date) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//kui//Den kommunale ungeindsats//DA")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", team.name)
+    calendar.add("x-wr-calname", cpr.blanked(team.name))
     calendar.add_component(vtimezone())
     events = _Events(team)
     loose = [m for m in held if m.series_id is None]
@@ -88,11 +89,11 @@ class _Events:
         item = Event()
         item.add("uid", uid)
         item.add("dtstamp", self.stamp)
-        item.add("summary", self.team.name)
+        item.add("summary", cpr.blanked(self.team.name))
         item.add("dtstart", self.local(starts))
         item.add("dtend", self.local(ends))
         if place:
-            item.add("location", place)
+            item.add("location", cpr.blanked(place))
         return item
 
     def local(self, naive: dt.datetime) -> dt.datetime:

@@ -24,6 +24,7 @@ from sqlmodel import Session
 from kui_cli.domain import profile
 from kui_cli.domain.law import calendar
 from kui_cli.domain.meetings import recurrence, teams
+from kui_cli.domain.register import cpr
 from kui_cli.errors import KuiError
 from kui_cli.models import Meeting, MeetingSeries, Team
 
@@ -64,7 +65,7 @@ def schedule(
         rule=recurrence.normalised(rule),
         dtstart=first,
         duration_min=duration,
-        place=(place or "").strip() or None,
+        place=cpr.refuse_in_text((place or "").strip(), "--place") or None,
     )
     session.add(series)
     session.flush()
@@ -233,7 +234,8 @@ def cancel(session: Session, meeting_id: int, reason: str, today: dt.date) -> Me
     meeting = _changeable(session, meeting_id, today)
     if not (reason or "").strip():
         raise KuiError("--reason is required: say why the meeting is cancelled")
-    meeting.status, meeting.note = "cancelled", reason.strip()
+    note = cpr.refuse_in_text(reason.strip(), "--reason")
+    meeting.status, meeting.note = "cancelled", note
     session.flush()
     return meeting
 

@@ -9,7 +9,6 @@ A referral stays open until the team decides; an open referral makes the youth a
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,24 +21,9 @@ from kui_cli.domain.plan import changes, coordinators
 from kui_cli.domain.profile import Profile
 from kui_cli.domain.protection import access, audit
 from kui_cli.domain.protection.audit import Actor
-from kui_cli.domain.register import ages, youths
+from kui_cli.domain.register import ages, cpr, youths
 from kui_cli.errors import KuiError
 from kui_cli.models import Meeting, Referral, Team, Youth
-
-CPR_IN_TEXT = re.compile(r"(?<!\d)\d{6}[- ]?\d{4}(?!\d)")
-CPR_REMOVED = "[CPR fjernet]"
-
-
-def refuse_cpr(text: str, what: str) -> str:
-    """Free text that goes on an agenda must not carry a CPR number: refer to the youth by id."""
-    if CPR_IN_TEXT.search(text or ""):
-        raise KuiError(f"{what} contains what looks like a CPR number: refer to the youth by id")
-    return text
-
-
-def scrub(text: str | None) -> str | None:
-    """The last line of defence for printed agendas: any CPR-like number is blanked out."""
-    return CPR_IN_TEXT.sub(CPR_REMOVED, text) if text else text
 
 
 @dataclass
@@ -56,7 +40,7 @@ def add(session: Session, actor: Actor, profile: Profile, new: NewReferral) -> R
     """Put a youth on a team's agenda, with the reason and who referred them."""
     youth = youths.find(session, new.youth)
     team = teams.find(session, new.team)
-    reason = refuse_cpr((new.reason or "").strip(), "--reason")
+    reason = cpr.refuse_in_text((new.reason or "").strip(), "--reason")
     if not reason:
         raise KuiError("--reason is required: say why the team should discuss the youth")
     rules = teams.rules_of(team).get("referrals", {})
@@ -217,7 +201,7 @@ def decide(session: Session, actor: Actor, item_id: int | str, decision: Decisio
             f"item {referral.id} is on the meeting of {meeting.starts_at:%Y-%m-%d}: "
             "decide it at or after the meeting"
         )
-    outcome = refuse_cpr((decision.outcome or "").strip(), "--outcome")
+    outcome = cpr.refuse_in_text((decision.outcome or "").strip(), "--outcome")
     if not outcome:
         raise KuiError("--outcome is required: write what the team decided")
     youth = session.get(Youth, referral.youth_id)

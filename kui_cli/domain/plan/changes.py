@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, Select, insert, literal, select
 from sqlmodel import Session
 
 from kui_cli.domain.protection.audit import Actor
-from kui_cli.domain.register import history
+from kui_cli.domain.register import cpr, history
 from kui_cli.errors import KuiError
 from kui_cli.models import ChangeLog
 
@@ -62,7 +62,7 @@ def plan_change() -> ColumnElement[bool]:
 
 def required_reason(reason: str | None, what: str = "the change") -> str:
     """The `--reason` of a change, which is never optional: the plan owner must learn why."""
-    why = (reason or "").strip()
+    why = cpr.refuse_in_text((reason or "").strip(), "--reason")
     if not why:
         raise KuiError(f"--reason is required: say why {what}")
     return why

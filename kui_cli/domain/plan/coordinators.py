@@ -21,7 +21,7 @@ from kui_cli.domain import staff as staff_domain
 from kui_cli.domain.plan import changes, owners
 from kui_cli.domain.protection import audit
 from kui_cli.domain.protection.audit import Actor
-from kui_cli.domain.register import ages, youths
+from kui_cli.domain.register import ages, cpr, youths
 from kui_cli.errors import KuiError
 from kui_cli.models import CoordinatorAssignment, Staff, Youth
 
@@ -123,7 +123,7 @@ def assign(
     today = actor.today
     minor = ages.age_on(youth.birth_date, today) < 18
     decided_by = consent_by_for(consent, consent_by, minor)
-    note = (note or "").strip() or None
+    note = cpr.refuse_in_text((note or "").strip(), "--note") or None
     rows = open_assignments(session, youth.id, today)
     current = next((r for r in rows if r.consent == "accepted"), None)
     proposal = next((r for r in rows if r.consent == "pending"), None)

@@ -23,7 +23,7 @@ from kui_cli.domain.plan import plans
 from kui_cli.domain.profile import Profile
 from kui_cli.domain.protection import audit
 from kui_cli.domain.protection.audit import Actor
-from kui_cli.domain.register import ages, youths
+from kui_cli.domain.register import ages, cpr, youths
 from kui_cli.errors import KuiError
 
 FORMATS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown"}
@@ -87,7 +87,8 @@ def print_plan(session: Session, actor: Actor, profile: Profile, youth_ref: str,
         voice = Voice(first, first, gen, gen, gen, intro)
         documents.append(_document(plan, title, actor.today, voice, guardians))
     audit.record(session, actor, "print", subject=youth.subject_key)
-    return to_html(documents) if fmt == "html" else to_markdown(documents)
+    text = to_html(documents) if fmt == "html" else to_markdown(documents)
+    return cpr.blanked(text)  # the last line of defence, as on agendas
 
 
 def _document(

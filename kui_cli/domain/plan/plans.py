@@ -21,7 +21,7 @@ from kui_cli.domain.plan import changes, inbox, owners
 from kui_cli.domain.profile import Profile
 from kui_cli.domain.protection import access, audit
 from kui_cli.domain.protection.audit import Actor
-from kui_cli.domain.register import ages, youths
+from kui_cli.domain.register import ages, cpr, youths
 from kui_cli.errors import KuiError
 from kui_cli.models import Effort, Goal, Staff, Youth
 
@@ -52,7 +52,7 @@ def add_goal(
 ) -> Goal:
     """Add a goal, or a sub-goal under `parent`, in the young person's own words."""
     why = changes.required_reason(reason, "the plan changes")
-    words = (text or "").strip()
+    words = cpr.refuse_in_text((text or "").strip(), "the goal's text")
     if not words:
         raise KuiError("the goal's text is required, in the young person's own words")
     youth = youths.find(session, youth_ref)
@@ -96,6 +96,8 @@ def add_effort(session: Session, actor: Actor, youth_ref: str, new: NewEffort) -
     title, department = new.title.strip(), new.department.strip()
     if not title or not department:
         raise KuiError("--title and --department are required")
+    cpr.refuse_in_text(title, "--title")
+    cpr.refuse_in_text(department, "--department")
     legislation = codes.checked(new.legislation.strip().lower(), codes.LEGISLATIONS, "legislation")
     member = staff_domain.find(session, new.responsible)
     joining = access.may_join(session, youth_ref, member.id)

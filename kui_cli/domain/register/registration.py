@@ -104,6 +104,7 @@ def validated(new: NewYouth, window: AgeWindow) -> Registration:
         raise KuiError(f"since {since} is not between the birth date {born} and {today}")
     if new.grade is not None and not 0 <= new.grade <= MAX_GRADE:
         raise KuiError(f"grade must be 0-{MAX_GRADE}, got {new.grade}")
+    cpr.refuse_in_text(name, "name")  # printed with --names, in JSON and on the plan
     return Registration(
         number,
         name,

@@ -276,6 +276,7 @@ def add_guardian(
     youth = find(session, reference)
     if not name.strip():
         raise KuiError("the guardian's name is required")
+    cpr.refuse_in_text(name, "--name")  # printed on the plan's copy for the custody holders
     if ages.age_on(youth.birth_date, actor.today) >= 18:
         raise KuiError(f"youth {youth.id} is 18 or older: custody holders apply to minors only")
     guardian = Guardian(
@@ -323,6 +324,8 @@ def update(session: Session, actor: Actor, reference: str, upd: YouthUpdate) -> 
     nothing changed at all the youth was only read."""
     if not upd.reason or not upd.reason.strip():
         raise KuiError("--reason is required: say why the youth's data changes")
+    cpr.refuse_in_text(upd.reason, "--reason")
+    cpr.refuse_in_text(upd.name, "--name")
     youth = find(session, reference)
     why = upd.reason.strip()
     done = Updated(youth, [], {})
