@@ -12,6 +12,7 @@ from sqlmodel import Session
 from kui_cli.domain import codes
 from kui_cli.domain.initials import fold, folded
 from kui_cli.domain.plan import owners
+from kui_cli.domain.protection import audit
 from kui_cli.domain.protection.audit import Actor
 from kui_cli.errors import KuiError
 from kui_cli.models import CoordinatorAssignment, Effort, Staff
@@ -61,6 +62,7 @@ def add(session: Session, actor: Actor, new: NewStaff) -> Staff:
     )
     session.add(member)
     session.flush()
+    audit.administered(session, actor, staff=member.initials, role=member.role, active=True)
     return member
 
 
@@ -132,6 +134,7 @@ def set_active(session: Session, actor: Actor, reference: str, active: bool) -> 
         raise KuiError(f"{member.initials} is {'active' if active else 'inactive'} already")
     member.active = active
     session.flush()
+    audit.administered(session, actor, staff=member.initials, role=member.role, active=active)
     if active:
         return member, ""
     youths = session.execute(
