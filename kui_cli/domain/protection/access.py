@@ -186,7 +186,7 @@ def _require_administration(session: Session, member: Staff, command: str) -> No
             "scheduled-service-only",
         )
     raise Refused(
-        f"`{command}` is administration (the profile, staff, teams, meetings): only the roles "
+        f"`{command}` is administration (profile, staff, teams, meetings, logins): only the roles "
         f"in privacy.admin_roles may run it ({member.initials} is {member.role})",
         "admin-only",
     )
