@@ -743,3 +743,22 @@ def test_migration_0006_secures_the_administered_tables_and_its_downgrade_restor
         assert conn.execute(text(secured)).scalar() == 0
         assert list(conn.execute(text(DEFINITIONS))) == at_0004
     engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_login_refers_to_the_meetings_the_scheduled_job_made(
+    office: Office, cases: dict[str, int]
+) -> None:
+    """A referral lands on the team's next meeting; a staff login (no admin role) creates no
+    meetings on demand, as the database would refuse them: the scheduled job makes them."""
+    pupil = cpr_for(dt.date(2012, 5, 5))
+    added = office.as_login("AB", "youth", "add", "--cpr", pupil, "--name", "Ole Elev",
+                            "--status", "primary-school")  # fmt: skip
+    youth = ok(added).stdout.strip()
+    refer = ("agenda", "add", youth, "--team", "team-1", "--reason", "Skolefravær")
+    result = office.as_login("AB", *refer)
+    assert result.exit_code == 1 and "`kui meeting generate`" in result.stderr, result.stderr
+    team_1 = "SELECT count(*) FROM meeting m JOIN team t ON t.id = m.team_id WHERE slug = 'team-1'"
+    assert office.sql("LE", team_1) == [(0,)]
+    ok(office.service("meeting", "generate"))
+    ok(office.as_login("AB", *refer))

@@ -209,6 +209,11 @@ def next_meeting(session: Session, actor: Actor, team: Team) -> Meeting:
         meeting = session.execute(query).scalar()
         if meeting is not None:
             return meeting
+    if not access.may_write_meetings(session):
+        raise KuiError(
+            f"{team.slug} has no meeting generated from {today} on: the scheduled "
+            "`kui meeting generate` (or an administrator) creates them"
+        )
     raise KuiError(
         f"{team.slug} has no meeting from {today} on: schedule one with `kui meeting schedule`"
     )
