@@ -207,3 +207,23 @@ def test_the_shipped_profiles_name_the_leader_as_admin() -> None:
     for name in profile.shipped_profiles():
         assert profile.read_profile(name).value("privacy.admin_roles") == ["leader"], name
     assert profile.default("privacy.admin_roles") == ["leader"]
+
+
+def test_the_last_administrator_is_never_locked_out(
+    municipality: KuiRunner, db_url: str, tmp_path: Path
+) -> None:
+    """Deactivating the last active admin, or loading a profile whose admin roles no active
+    staff member holds, would leave nobody to register staff or load a profile again."""
+    text = (Path(profile.__file__).parents[1] / "profiles" / "soenderborg.toml").read_text("utf-8")
+    uu_only = tmp_path / "uu-administers.toml"
+    uu_only.write_text(text.replace('admin_roles = ["leader"]', 'admin_roles = ["uu"]'), "utf-8")
+    before = snapshot(db_url)
+    for args in (("staff", "deactivate", "LE"), ("init", "--profile", str(uu_only))):
+        result = municipality(*args, user="LE")
+        assert result.exit_code == 1, result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "nobody could register staff" in lines[0], lines
+    assert snapshot(db_url) == before
+    add_staff(lambda *a, **k: municipality(*a, user="LE", **k), "AB", "uu")
+    ok(municipality("init", "--profile", str(uu_only), user="LE"))  # AB administers now
+    ok(municipality("staff", "deactivate", "LE", user="AB"))

@@ -762,3 +762,14 @@ def test_a_login_refers_to_the_meetings_the_scheduled_job_made(
     assert office.sql("LE", team_1) == [(0,)]
     ok(office.service("meeting", "generate"))
     ok(office.as_login("AB", *refer))
+
+
+@pytest.mark.postgres
+def test_the_scheduled_job_generates_meetings_as_the_service_account(office: Office) -> None:
+    """Role `system` may run `meeting generate`, but its own login may not write meetings: kui
+    says so instead of failing on the policy; as the service account (`--user`) it runs."""
+    result = office.as_login("SY", "meeting", "generate")
+    assert result.exit_code == 1 and "runs as the service account" in result.stderr
+    assert office.sql("LE", "SELECT count(*) FROM meeting") == [(0,)]
+    ok(office.service("meeting", "generate", user="SY"))
+    assert office.sql("LE", "SELECT count(*) FROM meeting")[0][0] > 0

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from kui_cli.domain import codes, settings
+from kui_cli.domain import codes, settings, staff
 from kui_cli.domain.law import calendar
 from kui_cli.domain.meetings import recurrence
 from kui_cli.domain.protection import audit
@@ -336,6 +336,7 @@ def _each(values: list[Any], kind: type, source: str, path: str, allowed: tuple 
 def save(session: Session, actor: Actor, profile: Profile) -> None:
     """Store the profile in the database, where every command reads it. Audited with what
     decides access (the roles) and the stored text's SHA-256, so any other change shows too."""
+    staff.require_administrator(session, profile.value("privacy.admin_roles"))
     stored = json.dumps(profile.data, ensure_ascii=False)
     settings.put(session, PROFILE_KEY, stored)
     privacy = profile.data["privacy"]
