@@ -73,8 +73,8 @@ def ready(kui: KuiRunner, request: pytest.FixtureRequest, tmp_path: Path) -> Kui
 
     Tests marked `own_staff` test casework, not access: they register their own staff with roles
     (AB as UU counsellor...) and act as any of them, so they get no staff and a profile in which
-    every role sees all, reveals and writes the circulated agendas. Access itself is tested under
-    the shipped profile (tests/test_access.py).
+    every role sees all, reveals, administers and writes the circulated agendas. Access itself
+    is tested under the shipped profile (tests/test_access.py).
     """
     if request.node.get_closest_marker("own_staff"):
         ok(kui("init", "--profile", str(open_profile(tmp_path))))
@@ -91,8 +91,8 @@ def leader(initials: str) -> tuple[str, ...]:
 
 
 def open_profile(folder: Path) -> Path:
-    """The Sønderborg profile with every role in privacy.see_all_roles and reveal_roles (and
-    agenda.generate_roles: every role may write the circulated agendas)."""
+    """The Sønderborg profile with every role in privacy.see_all_roles, reveal_roles and
+    admin_roles (and agenda.generate_roles: every role may write the circulated agendas)."""
     from importlib import resources
 
     from kui_cli.domain.codes import ROLES
@@ -101,8 +101,9 @@ def open_profile(folder: Path) -> Path:
     everyone = "[" + ", ".join(f'"{role}"' for role in ROLES) + "]"
     text = text.replace('see_all_roles = ["leader"]', f"see_all_roles = {everyone}")
     text = text.replace('reveal_roles = ["leader"]', f"reveal_roles = {everyone}")
+    text = text.replace('admin_roles = ["leader"]', f"admin_roles = {everyone}")
     text = text.replace('generate_roles = ["leader", "system"]', f"generate_roles = {everyone}")
-    assert text.count(everyone) == 3, "the shipped profile's privacy or agenda section changed"
+    assert text.count(everyone) == 4, "the shipped profile's privacy or agenda section changed"
     path = folder / "everyone-sees-all.toml"
     path.write_text(text, encoding="utf-8")
     return path

@@ -185,7 +185,11 @@ def test_the_circulated_agenda_holds_what_every_member_of_the_team_sees(
     assert f"## Indstilling nr. {item}: IJ, 16 år (ung nr. {ida})" in circulated
     assert f"## Overskredet frist (uddannelsespligt): IJ, 16 år (ung nr. {ida})" in circulated
     assert f"ung nr. {carl}" not in circulated and "udeladt" not in circulated
-    printed = [(r.user, r.action) for r in audit_rows(db_url) if r.command.endswith("generate")]
+    printed = [
+        (r.user, r.action)
+        for r in audit_rows(db_url)
+        if r.command.endswith("generate") and r.action != "administer"  # the meetings it made
+    ]
     assert printed == [("CRON", "print")]  # Ida, the one youth on a circulated agenda
 
 
@@ -365,9 +369,10 @@ def test_automatic_agenda_items_are_found_among_the_users_own_youths(
     found: dict[str, set[int | None]] = {}
     for user in ("AB", "LE"):
         with Session(engine) as session:
-            establish(session, Actor(user, "kui agenda show", today))
+            actor = Actor(user, "kui agenda show", today)
+            establish(session, actor)
             team = teams.find(session, "team-2")
-            meeting = meetings.next_meeting(session, team, today)
+            meeting = meetings.next_meeting(session, actor, team)
             rules = teams.rules_of(team)
             ctx = agendas.Context(session, meeting, team, profile.current(session), today, rules)
             items = agendas.handover_items(ctx, []) + agendas.overdue_items(ctx, [])

@@ -116,7 +116,7 @@ def test_verify_passes_on_an_untouched_log_and_is_audited(used: KuiRunner, db_ur
     [
         ("UPDATE audit_log SET \"user\" = 'ZZ' WHERE id = 3", 3, "was edited"),
         ("UPDATE audit_log SET rows = 99 WHERE id = 5", 5, "was edited"),
-        ("UPDATE audit_log SET subject_key = NULL WHERE id = 1", 1, "was edited"),
+        ("UPDATE audit_log SET subject_key = NULL WHERE id = 4", 4, "was edited"),
         ("DELETE FROM audit_log WHERE id = 2", 3, "removed or rewritten"),
         ("DELETE FROM audit_log WHERE id = 1", 2, "removed or rewritten"),
     ],
@@ -156,7 +156,8 @@ def test_log_lists_every_entry_in_every_format(used: KuiRunner, db_url: str) -> 
     rows = json.loads(ok(used("audit", "log", "-f", "json")).stdout)
     assert [r["id"] for r in rows] == [e[0] for e in entries(db_url)][:-1]
     assert set(rows[0]) == set(audit_trail.LOG_COLUMNS)
-    assert rows[0]["command"] == "kui youth add" and rows[0]["youth_id"] == 1
+    assert [r["action"] for r in rows[:3]] == ["administer"] * 3  # the profile, AB and CD
+    assert next(r for r in rows if r["command"] == "kui youth add")["youth_id"] == 1
     listing = next(r for r in rows if r["action"] == "list")
     assert json.loads(listing["filter"]) == {"need": "B"} and listing["rows"] == 1
     assert listing["youth_id"] is None and listing["subject_key"] is None

@@ -73,7 +73,7 @@ def test_the_owners_initials_in_any_case_are_the_owner(
 @pytest.fixture
 def office(kui: KuiRunner) -> KuiRunner:
     """The shipped profile: LE (leader) registers ØB, a UU counsellor who sees their own cases."""
-    ok(kui("init"))
+    ok(kui("init", user="LE"))
     ok(kui("staff", "add", *leader("LE"), user="LE"))
     ok(kui("staff", "add", "--initials", "ØB", "--name", "Ørsted Bak", "--role", "uu",
            "--department", "UU", user="LE"))  # fmt: skip

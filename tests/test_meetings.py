@@ -154,11 +154,11 @@ def test_generate_from_two_processes_at_once(ready: KuiRunner, db_url: str) -> N
             "--name",
             "Cron",
             "--role",
-            "other",
+            "system",
             "--department",
             "Drift",
         )
-    )  # a cron job acts as a registered (non-leader) user
+    )  # the cron job's account (role system: access.SCHEDULED)
     env = {**os.environ, "KUI_USER": "CRON"}
     runs = [subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE) for _ in "ab"]
     outputs = [run.communicate(timeout=120)[1].decode() for run in runs]

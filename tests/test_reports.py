@@ -30,7 +30,7 @@ D = dt.date
 OCTOBER_TREND = [0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 3, 4]
 
 # The town is run by its own staff (AB is a UU counsellor): they see all in these profiles.
-SEE_ALL = '[privacy]\nsee_all_roles = ["uu", "leader"]\n'
+SEE_ALL = '[privacy]\nsee_all_roles = ["uu", "leader"]\nadmin_roles = ["uu", "leader"]\n'
 
 
 @pytest.fixture

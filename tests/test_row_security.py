@@ -13,6 +13,8 @@ import datetime as dt
 import json
 import secrets
 from collections.abc import Callable, Iterator
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -339,7 +341,7 @@ def test_db_grant_names_an_existing_lower_case_login(office: Office) -> None:
     refused = office.as_login("LE", "db", "grant", office.login("AB"))
     assert refused.exit_code == 1 and "service account" in refused.stderr
     refused = office.service("db", "grant", office.login("AB"), user="AB")
-    assert refused.exit_code == 1 and "see_all_roles" in refused.stderr
+    assert refused.exit_code == 1 and "privacy.admin_roles" in refused.stderr
     grants = office.sql("LE", "SELECT filter FROM audit_log WHERE action = 'grant'")
     assert {json.loads(row[0])["login"] for row in grants} == {
         office.login(who) for who in [*ROLES, "NOBODY"]
@@ -639,7 +641,7 @@ def test_migration_0004_folds_initials_in_every_policy_and_its_downgrade_restore
         )
         at_0003 = list(conn.execute(text(DEFINITIONS)))
     assert any("upper(" in source for _, source in at_0003)
-    migrate(pg_url, "head")
+    migrate(pg_url, "0004")
     with engine.connect() as conn:
         at_head = list(conn.execute(text(DEFINITIONS)))
         assert list(conn.execute(text("SELECT initials FROM staff"))) == [("ØB",)]
@@ -651,3 +653,123 @@ def test_migration_0004_folds_initials_in_every_policy_and_its_downgrade_restore
         assert list(conn.execute(text(DEFINITIONS))) == at_0003
         assert list(conn.execute(text("SELECT initials FROM staff"))) == [("ØB",)]
     engine.dispose()
+
+
+# --- Administration (issue 15, hole 2; migration 0006): the admin roles and the service account --
+
+
+@pytest.mark.postgres
+def test_a_login_cannot_join_a_team_by_sql(office: Office, cases: dict[str, int]) -> None:
+    """CD (social) inserts itself into team 2, where Eva is referred: refused, and CD's youths
+    stay the same; as does kui's own `team member add` for CD's login."""
+    seen = office.ids("CD")
+    team = office.sql("CD", "SELECT id FROM team WHERE slug = 'team-2'")[0][0]
+    me = office.sql("CD", "SELECT kui_staff_id()")[0][0]
+    join = "INSERT INTO team_member (team_id, staff_id, ad_hoc) VALUES (:t, :s, true)"
+    with pytest.raises(DBAPIError, match="row-level security"):
+        office.sql("CD", join, t=team, s=me)
+    assert office.sql("CD", "DELETE FROM team_member") == [0]
+    assert office.ids("CD") == seen and cases["eva"] not in seen
+    result = office.as_login("CD", "team", "member", "add", "team-2", office.initials("CD"))
+    assert result.exit_code == 1 and "privacy.admin_roles" in result.stderr
+
+
+@pytest.mark.postgres
+def test_a_login_cannot_raise_its_role_nor_touch_meetings_or_settings(
+    office: Office, cases: dict[str, int]
+) -> None:
+    before = office.sql("LE", "SELECT * FROM staff ORDER BY id")
+    meetings = office.sql("LE", "SELECT * FROM meeting ORDER BY id")
+    assert meetings and office.sql("CD", "SELECT count(*) FROM meeting") == [(len(meetings),)]
+    assert office.sql("CD", "UPDATE staff SET role = 'leader'") == [0]
+    assert office.sql("CD", "UPDATE setting SET value = value") == [0]
+    assert office.sql("CD", "UPDATE meeting SET status = 'cancelled'") == [0]
+    assert office.sql("CD", "DELETE FROM meeting_series") == [0]
+    series = office.sql("LE", "SELECT team_id, rule, dtstart FROM meeting_series LIMIT 1")[0]
+    for statement in (
+        "INSERT INTO meeting_series (team_id, rule, dtstart, duration_min) "
+        "VALUES (:t, 'FREQ=DAILY', :d, 60)",
+        "INSERT INTO meeting (team_id, starts_at, ends_at, status) VALUES (:t, :d, :d, 'planned')",
+        "INSERT INTO staff (initials, name, role, department, active, added_on) "
+        "VALUES ('ZZ', 'Z', 'leader', 'X', true, :d)",
+        "INSERT INTO team (slug, name) VALUES ('mit-team', 'Mit')",
+    ):
+        with pytest.raises(DBAPIError, match="row-level security"):
+            office.sql("CD", statement, t=series[0], d=series[2])
+    assert office.sql("LE", "SELECT * FROM staff ORDER BY id") == before
+    assert office.sql("LE", "SELECT * FROM meeting ORDER BY id") == meetings
+    assert office.sql("NOBODY", "SELECT count(*) FROM team") == [(0,)]  # no staff member
+    # The leader's own login administers (privacy.admin_roles), as the service account does.
+    assert office.sql("LE", "UPDATE meeting SET note = 'x' WHERE id = :i", i=meetings[0][0]) == [1]
+
+
+@pytest.mark.postgres
+def test_seeing_all_is_not_administering(office: Office, tmp_path: Path) -> None:
+    """A profile that lets social workers see all (0003 let them change staff and settings)."""
+    text = (resources.files("kui_cli") / "profiles" / "soenderborg.toml").read_text("utf-8")
+    path = tmp_path / "social-sees-all.toml"
+    path.write_text(
+        text.replace('see_all_roles = ["leader"]', 'see_all_roles = ["leader", "social"]'), "utf-8"
+    )
+    ok(office.service("init", "--profile", str(path)))
+    assert office.sql("CD", "SELECT count(*) FROM youth") == office.sql(
+        "LE", "SELECT count(*) FROM youth"
+    )
+    assert office.sql("CD", "UPDATE staff SET role = 'leader'") == [0]
+    assert office.sql("CD", "UPDATE setting SET value = value") == [0]
+    assert office.sql("LE", "UPDATE setting SET value = value WHERE key = 'profile'") == [1]
+
+
+@pytest.mark.postgres
+def test_migration_0006_secures_the_administered_tables_and_its_downgrade_restores_0004(
+    pg_url: str,
+) -> None:
+    secured = (
+        "SELECT count(*) FROM pg_class WHERE relname IN ('team', 'team_member', 'meeting', "
+        "'meeting_series') AND relrowsecurity AND relforcerowsecurity"
+    )
+    migrate(pg_url, "0004")
+    engine = create_engine(pg_url)
+    with engine.connect() as conn:
+        at_0004 = list(conn.execute(text(DEFINITIONS)))
+    migrate(pg_url, "0006")
+    with engine.connect() as conn:
+        assert conn.execute(text(secured)).scalar() == 4
+        at_0006 = dict(conn.execute(text(DEFINITIONS)).all())
+    assert "kui_administers(CURRENT_USER)" in at_0006["staff.kui_update"]
+    assert "kui_sees_all" not in at_0006["setting.kui_insert"]
+    migrate(pg_url, "0004", down=True)
+    with engine.connect() as conn:
+        assert conn.execute(text(secured)).scalar() == 0
+        assert list(conn.execute(text(DEFINITIONS))) == at_0004
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_login_refers_to_the_meetings_the_scheduled_job_made(
+    office: Office, cases: dict[str, int]
+) -> None:
+    """A referral lands on the team's next meeting; a staff login (no admin role) creates no
+    meetings on demand, as the database would refuse them: the scheduled job makes them."""
+    pupil = cpr_for(dt.date(2012, 5, 5))
+    added = office.as_login("AB", "youth", "add", "--cpr", pupil, "--name", "Ole Elev",
+                            "--status", "primary-school")  # fmt: skip
+    youth = ok(added).stdout.strip()
+    refer = ("agenda", "add", youth, "--team", "team-1", "--reason", "Skolefravær")
+    result = office.as_login("AB", *refer)
+    assert result.exit_code == 1 and "`kui meeting generate`" in result.stderr, result.stderr
+    team_1 = "SELECT count(*) FROM meeting m JOIN team t ON t.id = m.team_id WHERE slug = 'team-1'"
+    assert office.sql("LE", team_1) == [(0,)]
+    ok(office.service("meeting", "generate"))
+    ok(office.as_login("AB", *refer))
+
+
+@pytest.mark.postgres
+def test_the_scheduled_job_generates_meetings_as_the_service_account(office: Office) -> None:
+    """Role `system` may run `meeting generate`, but its own login may not write meetings: kui
+    says so instead of failing on the policy; as the service account (`--user`) it runs."""
+    result = office.as_login("SY", "meeting", "generate")
+    assert result.exit_code == 1 and "runs as the service account" in result.stderr
+    assert office.sql("LE", "SELECT count(*) FROM meeting") == [(0,)]
+    ok(office.service("meeting", "generate", user="SY"))
+    assert office.sql("LE", "SELECT count(*) FROM meeting")[0][0] > 0

@@ -44,7 +44,7 @@ def demo(
     with invocation.session(ctx) as (session, actor):
         settings.ensure_subject_secret(session)
         soenderborg = profile.read_profile(profile.DEFAULT_PROFILE)
-        profile.save(session, soenderborg)
+        profile.save(session, actor, soenderborg)
         count = demos.build(session, actor, youths)
         rows = demos.summary(session, actor.today, soenderborg.upper_age)
         referred = demos.build_teams(session, actor, soenderborg)

@@ -35,7 +35,7 @@ def init(
     before, after = db.upgrade(url)
     with invocation.session(ctx) as (session, actor):
         settings.ensure_subject_secret(session)
-        profiles.save(session, loaded)
+        profiles.save(session, actor, loaded)
         moved = duty.recompute_deadlines(session, actor, loaded)  # the law's clock (issue 5)
         loaded_teams = teams.load_profile(session, loaded, actor.today)
     done = "created" if before is None else ("upgraded" if before != after else "up to date")

@@ -57,9 +57,9 @@ def schedule(
 
     begin = recurrence.parse_start(start)
     with invocation.session(ctx) as (session, actor):
-        series = meetings.schedule(session, team, rule, begin, duration, place)
+        series = meetings.schedule(session, actor, team, rule, begin, duration, place)
         horizon = actor.today + dt.timedelta(days=meetings.DEFAULT_HORIZON_DAYS)
-        made = meetings.generate(session, horizon, actor.today, [series.team_id])
+        made = meetings.generate(session, actor, horizon, [series.team_id])
         on_holidays = meetings.on_holidays(session, made)
     render.message(
         f"Scheduled series {series.id} for {team}; {len(made)} meetings up to {horizon}."
@@ -91,7 +91,7 @@ def generate(
     with invocation.session(ctx) as (session, actor):
         default = actor.today + dt.timedelta(days=meetings.DEFAULT_HORIZON_DAYS)
         horizon = parse_date(until, "--until") if until else default
-        made = meetings.generate(session, horizon, actor.today)
+        made = meetings.generate(session, actor, horizon)
         on_holidays = meetings.on_holidays(session, made)
     render.message(f"{len(made)} new meetings up to {horizon}.")
     _warn_of_holidays(on_holidays)
@@ -137,7 +137,7 @@ def cancel(
     from kui_cli.domain.meetings import meetings
 
     with invocation.session(ctx) as (session, actor):
-        meetings.cancel(session, meeting, reason, actor.today)
+        meetings.cancel(session, actor, meeting, reason)
     render.message(f"Cancelled meeting {meeting}.")
 
 
@@ -161,7 +161,7 @@ def move(
 
     when = recurrence.parse_start(to, "--to")
     with invocation.session(ctx) as (session, actor):
-        meetings.move(session, meeting, when, actor.today)
+        meetings.move(session, actor, meeting, when)
     render.message(f"Moved meeting {meeting} to {when:%Y-%m-%d %H:%M}.")
 
 

@@ -62,6 +62,6 @@ def member_add(
     """
     from kui_cli.domain.meetings import teams
 
-    with invocation.session(ctx) as (session, _actor):
-        teams.add_member(session, team, staff, ad_hoc)
+    with invocation.session(ctx) as (session, actor):
+        teams.add_member(session, actor, team, staff, ad_hoc)
     render.message(f"Added {staff.upper()} to {team} ({'ad hoc' if ad_hoc else 'fixed'}).")

@@ -404,8 +404,8 @@ def build_teams(session: Session, actor: Actor, profile: Profile) -> int:
             staff.add(session, actor, staff.NewStaff(actor.user, "Demo", "leader", "Ungecenteret"))
     for slug, members in DEMO_MEMBERS.items():
         for initials in members:
-            teams.add_member(session, slug, initials, ad_hoc=False)
-    meetings.generate(session, actor.today + dt.timedelta(days=90), actor.today)
+            teams.add_member(session, actor, slug, initials, ad_hoc=False)
+    meetings.generate(session, actor, actor.today + dt.timedelta(days=90))
     rng = random.Random(SEED)
     made = 0
     for slug in DEMO_MEMBERS:

@@ -9,6 +9,7 @@ database as JSON, so every later command reads the same settings without the fil
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 import tomllib
@@ -19,9 +20,11 @@ from typing import Any
 
 from sqlmodel import Session
 
-from kui_cli.domain import codes, settings
+from kui_cli.domain import codes, settings, staff
 from kui_cli.domain.law import calendar
 from kui_cli.domain.meetings import recurrence
+from kui_cli.domain.protection import audit
+from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import cpr
 from kui_cli.errors import KuiError
 
@@ -53,6 +56,9 @@ SPEC: dict[str, Any] = {
     "privacy": {
         "see_all_roles": (list, ["leader"]),
         "reveal_roles": (list, ["leader"]),
+        # Who administers (access.ADMINISTRATION): loads the profile, registers and
+        # (de)activates staff, sets team membership, schedules, cancels and moves meetings.
+        "admin_roles": (list, ["leader"]),
         "audit_keep_months": (int, 6),
         "retention_age": (int, 30),
         "retention_mode": (str, "delete"),
@@ -174,6 +180,10 @@ def validate(raw: dict[str, Any], source: str = "profile") -> dict[str, Any]:
     _check_law_settings(data, source)
     roles = data["agenda"]["generate_roles"]
     _each(roles, str, source, "agenda.generate_roles", tuple(codes.ROLES))
+    admins = data["privacy"]["admin_roles"]
+    _each(admins, str, source, "privacy.admin_roles", tuple(codes.ROLES))
+    if not admins:  # nobody could load a profile or register staff again
+        raise KuiError(f"{source}: key 'privacy.admin_roles' must name at least one role")
     data["teams"] = _validated_teams(data["teams"], source)
     return data
 
@@ -339,9 +349,22 @@ def _each(values: list[Any], kind: type, source: str, path: str, allowed: tuple 
 # --- end of teams ---
 
 
-def save(session: Session, profile: Profile) -> None:
-    """Store the profile in the database, where every command reads it."""
-    settings.put(session, PROFILE_KEY, json.dumps(profile.data, ensure_ascii=False))
+def save(session: Session, actor: Actor, profile: Profile) -> None:
+    """Store the profile in the database, where every command reads it. Audited with what
+    decides access (the roles) and the stored text's SHA-256, so any other change shows too."""
+    staff.require_administrator(session, profile.value("privacy.admin_roles"))
+    stored = json.dumps(profile.data, ensure_ascii=False)
+    settings.put(session, PROFILE_KEY, stored)
+    privacy = profile.data["privacy"]
+    audit.administered(
+        session,
+        actor,
+        profile=profile.data["name"],
+        slug=profile.slug,
+        sha256=hashlib.sha256(stored.encode("utf-8")).hexdigest(),
+        **{key: privacy[key] for key in ("see_all_roles", "reveal_roles", "admin_roles")},
+        generate_roles=profile.data["agenda"]["generate_roles"],
+    )
 
 
 def current(session: Session) -> Profile:

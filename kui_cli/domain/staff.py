@@ -12,6 +12,7 @@ from sqlmodel import Session
 from kui_cli.domain import codes
 from kui_cli.domain.initials import fold, folded
 from kui_cli.domain.plan import owners
+from kui_cli.domain.protection import audit
 from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import cpr
 from kui_cli.errors import KuiError
@@ -64,6 +65,7 @@ def add(session: Session, actor: Actor, new: NewStaff) -> Staff:
     )
     session.add(member)
     session.flush()
+    audit.administered(session, actor, staff=member.initials, role=member.role, active=True)
     return member
 
 
@@ -127,6 +129,21 @@ def as_record(member: Staff, caseload: int | None = None) -> dict[str, object]:
     }
 
 
+def require_administrator(session: Session, roles: list[str]) -> None:
+    """Someone must be left to administer (register staff, load a profile): an active staff
+    member with one of the admin roles, once there is any staff. Asked after a deactivation and
+    before a profile is loaded, so kui never locks its own administrators out."""
+    if session.execute(select(Staff.id).limit(1)).first() is None:
+        return  # the bootstrap: the first staff member is still to come
+    wanted = {str(role).strip().lower() for role in roles}
+    query = select(Staff.id).where(Staff.active, func.lower(Staff.role).in_(wanted)).limit(1)
+    if session.execute(query).first() is None:
+        raise KuiError(
+            f"no active staff member would hold an admin role ({', '.join(sorted(wanted))}, "
+            "privacy.admin_roles): nobody could register staff or load a profile any more"
+        )
+
+
 def set_active(session: Session, actor: Actor, reference: str, active: bool) -> tuple[Staff, str]:
     """(De)activate a staff member. An inactive one cannot be assigned and owns no plan; what
     they still hold is named so a leader can hand it over (`coordinator assign`, efforts)."""
@@ -135,6 +152,11 @@ def set_active(session: Session, actor: Actor, reference: str, active: bool) -> 
         raise KuiError(f"{member.initials} is {'active' if active else 'inactive'} already")
     member.active = active
     session.flush()
+    if not active:
+        from kui_cli.domain import profile
+
+        require_administrator(session, profile.current(session).value("privacy.admin_roles"))
+    audit.administered(session, actor, staff=member.initials, role=member.role, active=active)
     if active:
         return member, ""
     youths = session.execute(

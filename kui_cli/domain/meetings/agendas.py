@@ -406,7 +406,7 @@ def for_team(
     session: Session, actor: Actor, profile: Profile, slug: str, options: Options
 ) -> dict[str, Any]:
     """The agenda of the team's next meeting (generated on demand)."""
-    meeting = meetings.next_meeting(session, teams.find(session, slug), actor.today)
+    meeting = meetings.next_meeting(session, actor, teams.find(session, slug))
     return build(session, actor, profile, meeting, options)
 
 
@@ -424,7 +424,7 @@ def due(session: Session, actor: Actor, days: int) -> list[int]:
             "runs daily and writes each agenda again until the meeting)"
         )
     horizon = actor.today + dt.timedelta(days=max(days, meetings.DEFAULT_HORIZON_DAYS))
-    meetings.generate(session, horizon, actor.today)
+    meetings.generate(session, actor, horizon)
     until = dt.datetime.combine(actor.today + dt.timedelta(days=days), dt.time.max)
     query = (
         select(Meeting.id)

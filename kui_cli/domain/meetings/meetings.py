@@ -24,6 +24,8 @@ from sqlmodel import Session
 from kui_cli.domain import profile
 from kui_cli.domain.law import calendar
 from kui_cli.domain.meetings import recurrence, teams
+from kui_cli.domain.protection import audit
+from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import cpr
 from kui_cli.errors import KuiError
 from kui_cli.models import Meeting, MeetingSeries, Team
@@ -47,13 +49,15 @@ class Generated(NamedTuple):
 
 def schedule(
     session: Session,
+    actor: Actor,
     slug: str,
     rule: str,
     start: dt.datetime,
     duration: int = 90,
     place: str | None = None,
 ) -> MeetingSeries:
-    """Add a meeting series to a team; the start is moved to the rule's first occurrence."""
+    """Add a meeting series to a team (audited); the start is moved to the rule's first
+    occurrence."""
     team = teams.find(session, slug)
     if not 5 <= duration <= 24 * 60:
         raise KuiError("--duration must be 5-1440 minutes")
@@ -69,16 +73,21 @@ def schedule(
     )
     session.add(series)
     session.flush()
+    audit.administered(
+        session, actor, team=team.slug, series=series.id, rule=series.rule, start=first
+    )
     return series
 
 
 def generate(
-    session: Session, until: dt.date, today: dt.date, team_ids: list[int] | None = None
+    session: Session, actor: Actor, until: dt.date, team_ids: list[int] | None = None
 ) -> list[Generated]:
-    """Create the meetings of every series (or of some teams) from `today` to `until`.
+    """Create the meetings of every series (or of some teams) from the acting day to `until`.
 
-    Returns the new ones. Safe to run again and from two processes at once.
+    Returns the new ones (audited when there are any). Safe to run again and from two
+    processes at once.
     """
+    today = actor.today
     if until < today:
         raise KuiError(f"--until {until} is before today ({today})")
     if until > latest_horizon(today):
@@ -108,7 +117,10 @@ def generate(
             for slot in recurrence.between(parsed, start, until)
         ]
     chunks = (rows[i : i + _CHUNK] for i in range(0, len(rows), _CHUNK))
-    return [made for chunk in chunks for made in _insert_absent(session, chunk)]
+    made = [made for chunk in chunks for made in _insert_absent(session, chunk)]
+    if made:
+        audit.administered(session, actor, until=until, meetings=len(made))
+    return made
 
 
 def latest_horizon(today: dt.date) -> dt.date:
@@ -188,14 +200,18 @@ def find(session: Session, meeting_id: int | str) -> Meeting:
     return meeting
 
 
-def next_meeting(session: Session, team: Team, today: dt.date) -> Meeting:
-    """The team's first meeting that is not cancelled and not past on `today`.
+def next_meeting(session: Session, actor: Actor, team: Team) -> Meeting:
+    """The team's first meeting that is not cancelled and not past on the acting day.
 
-    When none is generated yet, the team's series are generated a year ahead first (on demand).
+    When none is generated yet, the team's series are generated a year ahead first (on demand),
+    where the session may write meetings (`access.may_write_meetings`).
     """
+    from kui_cli.domain.protection import access
+
+    today = actor.today
     for horizon in (None, 366):
-        if horizon:
-            generate(session, today + dt.timedelta(days=horizon), today, [team.id])  # type: ignore[list-item]
+        if horizon and access.may_write_meetings(session):
+            generate(session, actor, today + dt.timedelta(days=horizon), [team.id])  # type: ignore[list-item]
         query = (
             select(Meeting)
             .where(
@@ -209,6 +225,11 @@ def next_meeting(session: Session, team: Team, today: dt.date) -> Meeting:
         meeting = session.execute(query).scalar()
         if meeting is not None:
             return meeting
+    if not access.may_write_meetings(session):
+        raise KuiError(
+            f"{team.slug} has no meeting generated from {today} on: the scheduled "
+            "`kui meeting generate` (or an administrator) creates them"
+        )
     raise KuiError(
         f"{team.slug} has no meeting from {today} on: schedule one with `kui meeting schedule`"
     )
@@ -229,25 +250,29 @@ def following_meeting(session: Session, meeting: Meeting) -> Meeting | None:
     return session.execute(query).scalar()
 
 
-def cancel(session: Session, meeting_id: int, reason: str, today: dt.date) -> Meeting:
-    """Cancel one meeting; its slot stays taken, so regeneration never brings it back."""
-    meeting = _changeable(session, meeting_id, today)
+def cancel(session: Session, actor: Actor, meeting_id: int, reason: str) -> Meeting:
+    """Cancel one meeting (audited); its slot stays taken, so regeneration never brings it
+    back."""
+    meeting = _changeable(session, meeting_id, actor.today)
     if not (reason or "").strip():
         raise KuiError("--reason is required: say why the meeting is cancelled")
     note = cpr.refuse_in_text(reason.strip(), "--reason")
     meeting.status, meeting.note = "cancelled", note
     session.flush()
+    audit.administered(session, actor, meeting=meeting.id, cancelled=meeting.note)
     return meeting
 
 
-def move(session: Session, meeting_id: int, to: dt.datetime, today: dt.date) -> Meeting:
-    """Move one meeting (same length); the series goes on unchanged."""
-    meeting = _changeable(session, meeting_id, today)
-    if to.date() < today:
+def move(session: Session, actor: Actor, meeting_id: int, to: dt.datetime) -> Meeting:
+    """Move one meeting (same length, audited); the series goes on unchanged."""
+    meeting = _changeable(session, meeting_id, actor.today)
+    if to.date() < actor.today:
         raise KuiError(f"--to {to:%Y-%m-%d %H:%M} is in the past")
     length = meeting.ends_at - meeting.starts_at
+    was = meeting.starts_at
     meeting.starts_at, meeting.ends_at, meeting.status = to, to + length, "moved"
     session.flush()
+    audit.administered(session, actor, meeting=meeting.id, moved_from=was, moved_to=to)
     return meeting
 
 

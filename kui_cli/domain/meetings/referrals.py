@@ -51,7 +51,7 @@ def add(session: Session, actor: Actor, profile: Profile, new: NewReferral) -> R
         raise KuiError(_outside(youth, team, target, actor.today, profile.upper_age))
     leader_id = _preconditions(session, team, rules, new)
     _refuse_duplicate(session, youth, team)
-    meeting = _meeting_for(session, team, new.meeting_id, actor.today)
+    meeting = _meeting_for(session, actor, team, new.meeting_id)
     referral = Referral(
         youth_id=youth.id,
         team_id=team.id,
@@ -110,15 +110,15 @@ def _refuse_duplicate(session: Session, youth: Youth, team: Team) -> None:
         )
 
 
-def _meeting_for(session: Session, team: Team, meeting_id: int | None, today: dt.date) -> Meeting:
+def _meeting_for(session: Session, actor: Actor, team: Team, meeting_id: int | None) -> Meeting:
     if meeting_id is None:
-        return meetings.next_meeting(session, team, today)
+        return meetings.next_meeting(session, actor, team)
     meeting = meetings.find(session, meeting_id)
     if meeting.team_id != team.id:
         raise KuiError(f"meeting {meeting.id} is not a meeting of {team.slug}")
     if meeting.status == "cancelled":
         raise KuiError(f"meeting {meeting.id} is cancelled")
-    if meeting.starts_at.date() < today:
+    if meeting.starts_at.date() < actor.today:
         raise KuiError(f"meeting {meeting.id} was on {meeting.starts_at:%Y-%m-%d}: it is past")
     return meeting
 

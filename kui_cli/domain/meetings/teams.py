@@ -20,6 +20,8 @@ from sqlmodel import Session
 from kui_cli.domain import staff
 from kui_cli.domain.meetings import recurrence
 from kui_cli.domain.profile import Profile
+from kui_cli.domain.protection import audit
+from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import ages
 from kui_cli.domain.reports import measures
 from kui_cli.errors import KuiError
@@ -251,8 +253,11 @@ def _remove(session: Session, team: Team) -> None:
 # --- members ---
 
 
-def add_member(session: Session, slug: str, reference: str, ad_hoc: bool) -> TeamMember:
-    """A fixed member must have one of the team's fixed roles; an ad hoc member may be anyone."""
+def add_member(
+    session: Session, actor: Actor, slug: str, reference: str, ad_hoc: bool
+) -> TeamMember:
+    """A fixed member must have one of the team's fixed roles; an ad hoc member may be anyone.
+    Audited: a member sees every youth referred to the team."""
     team = find(session, slug)
     member = staff.find(session, reference)
     roles = [m["role"] for m in rules_of(team).get("members", [])]
@@ -270,6 +275,7 @@ def add_member(session: Session, slug: str, reference: str, ad_hoc: bool) -> Tea
     row = TeamMember(team_id=team.id, staff_id=member.id, ad_hoc=ad_hoc)
     session.add(row)
     session.flush()
+    audit.administered(session, actor, team=team.slug, member=member.initials, ad_hoc=ad_hoc)
     return row
 
 

@@ -6,8 +6,13 @@ The rule, established once per command by `invocation.session` and kept in `sess
   staff member (`identify`: initials in any case, folded by `domain/initials.py`), and from then on
   the command acts under the member's own initials: they are what the history (`change_log.by`)
   and the audit log record. The acting user must be a registered, active staff member. Exempt:
-  `init`, `demo` (which run before anyone is registered) and `staff add` while the staff table
-  is empty (the bootstrap of the first staff member).
+  `demo` (a synthetic database only), and `init` and `staff add` while the staff table is empty
+  (the bootstrap: the first profile and the first staff member).
+- Administration (`ADMINISTRATION`: the profile, staff and their status, team membership, meeting
+  series and meetings) is for the roles in `privacy.admin_roles` only; `meeting generate` is
+  also the scheduled job's (role `system`). Every administrative change is audited
+  (`audit.administered`). On PostgreSQL the database enforces the same (migration 0006): only
+  the admin roles' logins and the service account write staff, settings, teams and meetings.
 - A staff member sees the youths they work on: coordinator (active or proposed), responsible for
   an active effort (the plan owner is always one of these), member of a team the youth is
   referred to (open referral), and the youths they registered themselves until a coordinator is
@@ -53,8 +58,9 @@ from kui_cli.models import (
 )
 
 KEY = "access"
-EXEMPT = {"kui init", "kui demo"}
-BOOTSTRAP = "kui staff add"
+EXEMPT = {"kui demo"}  # refuses any database but a demo one (domain/demo.py)
+# Run by anyone while the staff table is empty: the first profile and the first staff member.
+BOOTSTRAP = {"kui init", "kui staff add"}
 # Over the whole register (every youth, or figures computed from all of them): see-all roles only.
 SEE_ALL_ONLY = {
     "kui audit log",
@@ -67,7 +73,21 @@ SEE_ALL_ONLY = {
     "kui report overview",
     "kui report targets",
     "kui report applications",
-    "kui db grant",  # gives a database login access (PostgreSQL): the leaders' decision
+}
+# Who works here with which role, in which team, when the teams meet, and the profile that says
+# who sees and reveals what: the roles in privacy.admin_roles only (any of these could otherwise
+# make its runner powerful, or fill or empty the calendar).
+ADMINISTRATION = {
+    "kui init",  # loads (replaces) the profile: every role, team and meeting rule
+    "kui staff add",
+    "kui staff activate",
+    "kui staff deactivate",
+    "kui team member add",  # a team's members see the youths referred to it
+    "kui meeting schedule",
+    "kui meeting generate",  # also the scheduled job's (SCHEDULED)
+    "kui meeting cancel",
+    "kui meeting move",
+    "kui db grant",  # gives a database login access (PostgreSQL)
 }
 # Writes the agendas circulated to the teams: the roles in agenda.generate_roles only.
 CIRCULATE = "kui agenda generate"
@@ -99,6 +119,7 @@ class Access:
     see_all: bool
     reveal: bool
     today: dt.date
+    administers: bool = False  # holds a role in privacy.admin_roles (or bootstraps)
 
 
 def identify(session: Session, actor: Actor) -> Identity:
@@ -114,10 +135,10 @@ def establish(session: Session, identity: Identity) -> Access:
     see."""
     actor, member = identity.actor, identity.member
     if actor.command in EXEMPT:
-        return _keep(session, Access(actor.user, None, True, True, actor.today))
+        return _keep(session, Access(actor.user, None, True, True, actor.today, True))
     if member is None:
-        if actor.command == BOOTSTRAP and not session.execute(select(Staff.id).limit(1)).first():
-            return _keep(session, Access(actor.user, None, True, True, actor.today))
+        if actor.command in BOOTSTRAP and not session.execute(select(Staff.id).limit(1)).first():
+            return _keep(session, Access(actor.user, None, True, True, actor.today, True))
         raise Refused(
             f"{actor.user!r} is not a staff member: only registered, active staff may use kui "
             "(a leader registers you with `kui staff add`)",
@@ -143,9 +164,32 @@ def establish(session: Session, identity: Identity) -> Access:
             f"run it ({member.initials} is {member.role})",
             "see-all-only",
         )
+    administers = member.role in _roles(privacy.value("privacy.admin_roles"))
+    if actor.command in ADMINISTRATION and not administers:
+        _require_administration(session, member, actor.command)
     if actor.command == CIRCULATE:
         _require_circulation(session, member, privacy.value("agenda.generate_roles"), see_all)
-    return _keep(session, Access(member.initials, member.id, see_all, reveal, actor.today))
+    access = Access(member.initials, member.id, see_all, reveal, actor.today, administers)
+    return _keep(session, access)
+
+
+def _require_administration(session: Session, member: Staff, command: str) -> None:
+    """Administration is the admin roles'; `meeting generate` also the scheduled job's, which on
+    PostgreSQL runs as the service account (the database lets only the admin roles' logins and
+    the service account write meetings)."""
+    if command in SCHEDULED and member.role == codes.SYSTEM_ROLE:
+        if not row_security.staff_login(session):
+            return
+        raise Refused(
+            f"on PostgreSQL `{command}` runs as the service account: the database lets only "
+            "the logins of the roles in privacy.admin_roles write meetings",
+            "scheduled-service-only",
+        )
+    raise Refused(
+        f"`{command}` is administration (profile, staff, teams, meetings, logins): only the roles "
+        f"in privacy.admin_roles may run it ({member.initials} is {member.role})",
+        "admin-only",
+    )
 
 
 def _require_circulation(session: Session, member: Staff, roles: Any, see_all: bool) -> None:
@@ -165,6 +209,14 @@ def _require_circulation(session: Session, member: Staff, roles: Any, see_all: b
             "staff login only the youths it works on, so the agendas would leave items out",
             "generate-service-only",
         )
+
+
+def may_write_meetings(session: Session) -> bool:
+    """Whether the command may create meetings on demand (the next meeting of a team that has
+    none yet): on PostgreSQL the database lets only the logins of the admin roles and the
+    service account write meetings (migration 0006); there the scheduled job creates them."""
+    access = current(session)
+    return not row_security.staff_login(session) or (access is not None and access.administers)
 
 
 def _roles(value: Any) -> set[str]:

@@ -77,6 +77,15 @@ def record(
     return entry
 
 
+ADMINISTER = "administer"
+
+
+def administered(session: Session, actor: Actor, **changed: Any) -> AuditLog:
+    """An administrative change (the profile, staff and their status, teams, meetings;
+    access.ADMINISTRATION): the entry's user made it, its filters say what changed."""
+    return record(session, actor, ADMINISTER, filters=changed)
+
+
 def record_many(
     session: Session,
     actor: Actor,
