@@ -28,6 +28,7 @@ from sqlalchemy import text
 
 from kui_cli import db
 from kui_cli.domain import codes, profile, staff
+from kui_cli.domain.protection import audit
 from kui_cli.domain.register import cpr
 from kui_cli.errors import KuiError
 from kui_cli.models import metadata
@@ -163,7 +164,7 @@ def _valid_import(content: bytes) -> bool:
     path.write_bytes(content)
     try:
         window = AgeWindow.of(profile.read_profile(profile.DEFAULT_PROFILE), REFERENCE)
-        checked = importer.validate_file(path, window, b"k" * 32)
+        checked = importer.validate_file(path, window, audit.subject_keyer(b"k" * 32))
     except KuiError:
         return False
     finally:

@@ -55,6 +55,11 @@ SPEC: dict[str, Any] = {
         "audit_keep_months": (int, 6),
         "retention_age": (int, 30),
         "retention_mode": (str, "delete"),
+        # Lookups by CPR number per user and real day (a join by CPR, a duplicate registration):
+        # beyond it kui and the database refuse them until tomorrow (`protection/lookups.py`).
+        # 20: a social worker joins a case or mistypes a registration a few times a day; a
+        # guesser is stopped after 20 of the millions of possible numbers.
+        "cpr_lookups_per_day": (int, 20),
     },
     "agenda": {
         "handover_days": (int, 90),
