@@ -81,6 +81,8 @@ def default(path: str) -> Any:
 
 # From 10 (a municipality that follows pupils from 4th grade) to 18 (only the adults).
 MIN_AGE_RANGE = (10, 18)
+# At least one join by CPR a day; beyond a few hundred the limit stops no guesser.
+CPR_LOOKUPS_RANGE = (1, 500)
 
 CHOICES = {
     "duty.offer_from": ("out", "contact"),
@@ -160,6 +162,11 @@ def validate(raw: dict[str, Any], source: str = "profile") -> dict[str, Any]:
     if not MIN_AGE_RANGE[0] <= data["register"]["min_age"] <= MIN_AGE_RANGE[1]:
         low, high = MIN_AGE_RANGE
         raise KuiError(f"{source}: key 'register.min_age' must be between {low} and {high}")
+    low, high = CPR_LOOKUPS_RANGE
+    if not low <= data["privacy"]["cpr_lookups_per_day"] <= high:
+        raise KuiError(
+            f"{source}: key 'privacy.cpr_lookups_per_day' must be between {low} and {high}"
+        )
     _check_law_settings(data, source)
     roles = data["agenda"]["generate_roles"]
     _each(roles, str, source, "agenda.generate_roles", tuple(codes.ROLES))

@@ -117,7 +117,7 @@ def functions(schema: str) -> list[str]:
                 cpr text, purpose text, found boolean, refused boolean) RETURNS void
             LANGUAGE sql VOLATILE {definer} AS $$
             INSERT INTO cpr_lookup (at, day, "user", purpose, subject_key, found, refused)
-            VALUES (now() AT TIME ZONE 'UTC', {DANISH_TODAY}, {CALLER_NAME}, purpose,
+            VALUES (now(), {DANISH_TODAY}, {CALLER_NAME}, purpose,
                     kui_hmac_key(cpr), found, refused)
         $$""",
         # The key of a number, for an active staff member: one lookup of the day's limit, in
@@ -197,7 +197,7 @@ def _create_table() -> None:
     op.create_table(
         "cpr_lookup",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Column("at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("user", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
         sa.Column("purpose", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
