@@ -101,11 +101,10 @@ def session(ctx: typer.Context) -> Iterator[tuple[Session, Actor]]:
             access.establish(db_session, identity)
             yield db_session, who
     except access.Refused as refusal:
-        from kui_cli.domain.protection import audit
+        from kui_cli.domain.protection import lookups
 
         with session_scope(url) as log_session:
-            filters = {"rule": refusal.rule}
-            audit.record(log_session, who, "refused", subject=refusal.subject, filters=filters)
+            lookups.record_refusal(log_session, who, refusal)
         raise
 
 

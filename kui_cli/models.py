@@ -304,3 +304,26 @@ class AuditLog(SQLModel, table=True):
     rows: int | None = None
     prev_hash: str = Field(sa_column=Column(String(64), nullable=False))
     hash: str = Field(sa_column=Column(String(64), nullable=False))
+
+
+class CprLookup(SQLModel, table=True):
+    """Every lookup of a youth by CPR number that answers whether they are registered: a join
+    by CPR, a duplicate registration, a key asked of the database (issue 15, hole 5).
+
+    Append-only, written by kui (SQLite, the service account) or by the database's own functions
+    (a PostgreSQL staff login, which cannot write it directly, migration 0008). `day` is the
+    real Danish date, on which the daily limit counts (`lookups.py`); `found` is null when the
+    lookup was refused or not asked (a key); the number itself is kept only as its key.
+    """
+
+    __tablename__ = "cpr_lookup"
+    __table_args__ = (Index("ix_cpr_lookup_user_day", "user", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime
+    day: dt.date
+    user: str = Field(max_length=40)
+    purpose: str = Field(max_length=16)
+    subject_key: str = Field(max_length=32)
+    found: bool | None = None
+    refused: bool = False

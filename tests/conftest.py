@@ -138,6 +138,12 @@ def snapshot(url: str) -> dict[str, list[tuple]]:
     return state
 
 
+def without_trail(state: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
+    """A snapshot without the audit trail and the CPR lookups: what a refused lookup by CPR must
+    leave unchanged, while it is itself recorded (issue 15, hole 5)."""
+    return {name: rows for name, rows in state.items() if name not in {"audit_log", "cpr_lookup"}}
+
+
 def add_youth(
     kui: KuiRunner, born: dt.date, name: str = "Ida Jensen", *extra: str, today: str = TODAY
 ) -> int:

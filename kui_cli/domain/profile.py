@@ -62,6 +62,11 @@ SPEC: dict[str, Any] = {
         "audit_keep_months": (int, 6),
         "retention_age": (int, 30),
         "retention_mode": (str, "delete"),
+        # Lookups by CPR number per user and real day (a join by CPR, a duplicate registration):
+        # beyond it kui and the database refuse them until tomorrow (`protection/lookups.py`).
+        # 20: a social worker joins a case or mistypes a registration a few times a day; a
+        # guesser is stopped after 20 of the millions of possible numbers.
+        "cpr_lookups_per_day": (int, 20),
     },
     "agenda": {
         "handover_days": (int, 90),
@@ -83,6 +88,8 @@ def default(path: str) -> Any:
 
 # From 10 (a municipality that follows pupils from 4th grade) to 18 (only the adults).
 MIN_AGE_RANGE = (10, 18)
+# At least one join by CPR a day; beyond a few hundred the limit stops no guesser.
+CPR_LOOKUPS_RANGE = (1, 500)
 
 CHOICES = {
     "duty.offer_from": ("out", "contact"),
@@ -177,6 +184,11 @@ def validate(raw: dict[str, Any], source: str = "profile") -> dict[str, Any]:
     if not MIN_AGE_RANGE[0] <= data["register"]["min_age"] <= MIN_AGE_RANGE[1]:
         low, high = MIN_AGE_RANGE
         raise KuiError(f"{source}: key 'register.min_age' must be between {low} and {high}")
+    low, high = CPR_LOOKUPS_RANGE
+    if not low <= data["privacy"]["cpr_lookups_per_day"] <= high:
+        raise KuiError(
+            f"{source}: key 'privacy.cpr_lookups_per_day' must be between {low} and {high}"
+        )
     _check_law_settings(data, source)
     roles = data["agenda"]["generate_roles"]
     _each(roles, str, source, "agenda.generate_roles", tuple(codes.ROLES))

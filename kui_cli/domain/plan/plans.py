@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from kui_cli.domain import codes
+from kui_cli.domain import codes, periods
 from kui_cli.domain import staff as staff_domain
 from kui_cli.domain.plan import changes, inbox, owners
 from kui_cli.domain.profile import Profile
@@ -100,14 +100,18 @@ def add_effort(session: Session, actor: Actor, youth_ref: str, new: NewEffort) -
     cpr.refuse_in_text(department, "--department")
     legislation = codes.checked(new.legislation.strip().lower(), codes.LEGISLATIONS, "legislation")
     member = staff_domain.find(session, new.responsible)
-    joining = access.may_join(session, youth_ref, member.id)
-    youth = youths.find(session, youth_ref, joining=joining)
-    joined = joining and not access.may_see(session, youth)
     if not member.active:
         raise KuiError(f"staff member {member.initials} is not active")
     start = new.start or actor.today
     if new.end is not None and new.end <= start:
         raise KuiError(f"--end {new.end} must be after the start {start}")
+    # Checked before the youth is looked up: a join's lookup is not undone by bad input.
+    joining = access.may_join(session, youth_ref, member.id)
+    if joining:
+        youth = youths.join_target(session, actor, youth_ref)
+        joined = not access.may_see(session, youth)
+    else:
+        youth, joined = youths.find(session, youth_ref), False
     effort = Effort(
         youth_id=youth.id,
         title=title,
@@ -125,7 +129,10 @@ def add_effort(session: Session, actor: Actor, youth_ref: str, new: NewEffort) -
         f"effort {effort.id} added: {title} ({legislation}, {department}; "
         f"responsible {member.initials}; from {start}{ends})"
     )
-    changes.record(session, actor, youth.id, "effort", what, new=title, why=why)
+    # A join reaches the plan owner's inbox on the real day it happens, whatever `--today`.
+    on = periods.real_today() if joined else None
+    what = f"{what}; joined the case by CPR" if joined else what
+    changes.record(session, actor, youth.id, "effort", what, new=title, why=why, effective_on=on)
     # Joining a case by its CPR is logged as such: the DPO sees who came in on their own.
     audit.record(session, actor, "join" if joined else "update", subject=youth.subject_key)
     return effort

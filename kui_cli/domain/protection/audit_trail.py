@@ -50,7 +50,7 @@ def resolve_subject(session: Session, reference: str, today: dt.date) -> Subject
         return Subject(youth.subject_key, youth)
     number = cpr.normalise(ref, today)
     youth = session.execute(select(Youth).where(Youth.cpr == number)).scalar()
-    return Subject(audit.subject_key(settings.subject_secret(session), number), youth)
+    return Subject(settings.subject_key(session, number), youth)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,20 @@ from kui_cli.errors import KuiError
 class Refused(KuiError):
     """A refusal by the access rule: rolled back, then logged on its own (`invocation.session`)."""
 
-    def __init__(self, message: str, rule: str, subject: str | None = None) -> None:
-        super().__init__(f"access refused: {message}")
+    def __init__(
+        self,
+        message: str,
+        rule: str,
+        subject: str | None = None,
+        *,
+        looked_up: tuple[str, ...] = (),
+        purpose: str = "",
+        plain: bool = False,
+    ) -> None:
+        super().__init__(message if plain else f"access refused: {message}")
         self.rule = rule
         self.subject = subject
+        # The CPR numbers a refused lookup asked about (`lookups.py`): recorded and audited by
+        # their keys, with the lookup's purpose.
+        self.looked_up = looked_up
+        self.purpose = purpose

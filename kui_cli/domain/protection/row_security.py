@@ -9,7 +9,8 @@ folding rule of `domain/initials.py` (`kui_fold`). Here is what `kui` does about
   `--user` naming someone else is refused.
 - The rule's "today" is `--today`: `kui.today` is set in every transaction of the command.
 - Joining a case by CPR must find a youth the login cannot see yet: `kui.join_cpr` names it to
-  the database, which then lets the login add an effort with themselves responsible.
+  `kui_join_youth()`, which records the lookup (limited per day, migration 0008) and then lets
+  the login add an effort with themselves responsible.
 - `grant_statements` are the privileges a staff login needs (`kui db grant LOGIN`). They cover
   every table, so they are refused while a table that holds youth data (`youth_tables`: derived
   from the schema, every table with a foreign-key path to `youth`) has no row-level security:
@@ -38,7 +39,9 @@ IMPORT = "kui youth import"
 LOGIN_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 # Appended to, never changed (the triggers of migration 0001 refuse it anyway).
 APPEND_ONLY = {"audit_log"}
-READ_ONLY = {"alembic_version"}
+# Read only: `cpr_lookup` is written by the service account and the database's own functions
+# (migration 0008), so a staff login cannot forge or remove its lookups.
+READ_ONLY = {"alembic_version", "cpr_lookup"}
 
 
 def is_postgres(session: Session) -> bool:
@@ -112,8 +115,9 @@ def join_target(session: Session, number: str) -> Youth | None:
     """The youth a staff login joins by exact CPR (`plan effort add CPR --responsible ME`).
 
     The login cannot see the youth yet, so the database gives only the id and the pseudonymous
-    key, and remembers the CPR for the rest of the transaction (the effort's policy asks for
-    it). None when the session is not a staff login's (then the youth is looked up as usual)."""
+    key; `kui_join_youth()` records the lookup and refuses it beyond the day's limit
+    (`lookups.py`, migration 0008), and the effort's policy then admits the youth it found in
+    this transaction. None when nothing was found (or the session is not a staff login's)."""
     if not staff_login(session):
         return None
     session.execute(text("SELECT set_config('kui.join_cpr', :cpr, true)"), {"cpr": number})
@@ -179,7 +183,7 @@ def grant_statements(session: Session, name: str) -> list[str]:
         )
     schema = session.execute(text("SELECT current_schema()")).scalar()
     tables = sorted(table.name for table in metadata.sorted_tables)
-    changing = [t for t in tables if t not in APPEND_ONLY]
+    changing = [t for t in tables if t not in APPEND_ONLY | READ_ONLY]
     return [
         f'GRANT USAGE ON SCHEMA "{schema}" TO {name}',
         f"GRANT SELECT ON {', '.join(sorted(READ_ONLY))} TO {name}",

@@ -26,8 +26,9 @@ from sqlmodel import Session
 from kui_cli.domain import profile, settings
 from kui_cli.domain.law import duty
 from kui_cli.domain.plan import changes
-from kui_cli.domain.protection import audit
+from kui_cli.domain.protection import audit, lookups
 from kui_cli.domain.protection.audit import Actor
+from kui_cli.domain.protection.refusal import Refused
 from kui_cli.domain.register import cpr
 from kui_cli.domain.register.registration import MAX_GRADE, AgeWindow, NewYouth, validated
 from kui_cli.errors import KuiError
@@ -66,9 +67,30 @@ class ImportRejected(KuiError):
 
     def __init__(self, bad: list[BadRow]) -> None:
         self.bad = bad
+        KuiError.__init__(self, self.summary(bad))
+
+    @staticmethod
+    def summary(bad: list[BadRow]) -> str:
         shown = "; ".join(f"line {b.line}: {b.reason}" for b in bad[:3])
         more = f" (and {len(bad) - 3} more)" if len(bad) > 3 else ""
-        super().__init__(f"{len(bad)} bad rows, nothing imported: {shown}{more}")
+        return f"{len(bad)} bad rows, nothing imported: {shown}{more}"
+
+
+class AlreadyRegistered(ImportRejected, Refused):
+    """Lines whose numbers are registered already: each is a lookup by CPR, recorded and
+    audited by its key after the rollback (`lookups.py`; more than the user has left today and
+    the import is refused without naming any, `lookups.require_bulk_allowance`)."""
+
+    def __init__(self, bad: list[BadRow], numbers: list[str]) -> None:
+        Refused.__init__(
+            self,
+            self.summary(bad),
+            lookups.DUPLICATE_RULE,
+            looked_up=tuple(numbers),
+            purpose=lookups.REGISTER,
+            plain=True,
+        )
+        self.bad = bad
 
 
 def read_rows(path: Path) -> Iterator[tuple[int, tuple[str, ...] | None]]:
@@ -190,7 +212,9 @@ class Validated:
     line_of: dict[str, int]
 
 
-def validate_file(path: Path, window: AgeWindow, key: bytes, progress: Any = None) -> Validated:
+def validate_file(
+    path: Path, window: AgeWindow, key_of: Callable[[str], str], progress: Any = None
+) -> Validated:
     """Every row validated; raises ImportRejected listing every bad row and in-file duplicate.
 
     `progress(n)` is told every PROGRESS_STEP rows (a call per row would cost more than the row).
@@ -198,7 +222,6 @@ def validate_file(path: Path, window: AgeWindow, key: bytes, progress: Any = Non
     good: list[tuple[Any, ...]] = []
     bad: list[BadRow] = []
     first_line: dict[str, int] = {}
-    key_of = audit.subject_keyer(key)
     count = 0
     for count, (line, row) in enumerate(read_rows(path), start=1):
         if progress and not count % PROGRESS_STEP:
@@ -289,10 +312,11 @@ def duplicates_in_database(session: Session, rows: list[tuple[Any, ...]]) -> lis
 
 def import_csv(session: Session, actor: Actor, path: Path, progress: Any = None) -> int:
     """Validate the whole file, then insert it in the session's transaction; returns the count."""
-    key = settings.subject_secret(session)
+    lookups.require_allowance(session, actor, None, lookups.REGISTER)
+    key_of = settings.new_youth_keyer(session)
     window = AgeWindow.of(profile.current(session), actor.today)
     with collector_paused():
-        checked = validate_file(path, window, key, progress)
+        checked = validate_file(path, window, key_of, progress)
     rows = checked.rows
     before = session.execute(select(func.coalesce(func.max(Youth.id), 0))).scalar() or 0
     driver_integrity_error = session.connection().dialect.loaded_dbapi.IntegrityError
@@ -303,9 +327,10 @@ def import_csv(session: Session, actor: Actor, path: Path, progress: Any = None)
         taken = duplicates_in_database(session, rows)
         if not taken:
             raise
+        lookups.require_bulk_allowance(session, actor, taken)
         line_of = checked.line_of
         bad = [BadRow(line_of[n], f"CPR {cpr.masked(n)} is already registered") for n in taken]
-        raise ImportRejected(sorted(bad, key=lambda b: b.line)) from None
+        raise AlreadyRegistered(sorted(bad, key=lambda b: b.line), taken) from None
     record_registrations(session, actor, before, f"registered by import of {path.name}")
     duty.open_for_new_youths(session, actor, before)  # education obligation (issue 5)
     if len(rows) > before:

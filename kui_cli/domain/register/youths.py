@@ -15,7 +15,7 @@ from kui_cli.domain import staff as staff_domain
 from kui_cli.domain.law import assessments, duty, transitions
 from kui_cli.domain.plan import changes, owners
 from kui_cli.domain.profile import Profile
-from kui_cli.domain.protection import access, audit, row_security
+from kui_cli.domain.protection import access, audit, lookups
 from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import ages, cpr, registration
 from kui_cli.domain.register.kui import kui_youth_condition
@@ -83,20 +83,20 @@ def _blank_to_none(value: str | None) -> str | None:
 
 
 def register(session: Session, actor: Actor, new: NewYouth) -> Youth:
-    """Register one youth, with the registration as the first row of their history."""
+    """Register one youth, with the registration as the first row of their history. A number
+    registered already is a lookup by CPR (`lookups.py`): limited per day, recorded, audited."""
     window = registration.AgeWindow.of(profiles.current(session), actor.today)
     values = registration.validated(new, window)
+    lookups.require_allowance(session, actor, values.cpr, lookups.REGISTER)
     if session.execute(select(Youth.id).where(Youth.cpr == values.cpr)).first():
-        raise KuiError(f"a youth with CPR {cpr.masked(values.cpr)} is already registered")
-    key = audit.subject_key(settings.subject_secret(session), values.cpr)
+        raise lookups.duplicate(values.cpr)
     youth = Youth(
-        subject_key=key,
+        subject_key=settings.new_youth_keyer(session)(values.cpr),
         registered_on=actor.today,
         known_from=values.status_since,  # never after today (`registration.validated`)
         **values._asdict(),
     )
-    session.add(youth)
-    session.flush()
+    _insert_new(session, youth)
     assert youth.id is not None
     changes.record(
         session,
@@ -106,21 +106,38 @@ def register(session: Session, actor: Actor, new: NewYouth) -> Youth:
         f"registered with status {youth.status}, need {youth.need}",
         new=youth.status,
     )
+    if settings.keyed_by_database(session):  # the key the database's trigger gave it
+        session.refresh(youth, ["subject_key"])
     duty.status_changed(session, actor, youth)  # the law's clock (issue 5)
-    audit.record(session, actor, "create", subject=key)
+    audit.record(session, actor, "create", subject=youth.subject_key)
     return youth
 
 
-def find(session: Session, reference: str, *, joining: bool = False) -> Youth:
+def _insert_new(session: Session, youth: Youth) -> None:
+    """Insert a new youth. A PostgreSQL staff login does not see a youth it works not on, so
+    the database's unique index is what finds the number registered already."""
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        with session.begin_nested():
+            session.add(youth)
+    except IntegrityError as exc:
+        if not any(name in str(exc.orig) for name in ("ix_youth_cpr", "youth.cpr")):
+            raise
+        raise lookups.duplicate(youth.cpr) from None
+
+
+def find(session: Session, reference: str) -> Youth:
     """A youth by id or by CPR (with or without the dash), if the acting user may see them
-    (domain/protection/access.py); `joining` when they join the case by its exact CPR
-    (`plan effort add`)."""
-    if joining:  # on PostgreSQL a staff login cannot see the youth before it joins
-        target = row_security.join_target(session, (reference or "").strip())
-        if target is not None:
-            return target
-    youth = _lookup(session, reference)
-    return youth if joining else access.require_youth(session, youth)
+    (domain/protection/access.py)."""
+    return access.require_youth(session, _lookup(session, reference))
+
+
+def join_target(session: Session, actor: Actor, reference: str) -> Youth:
+    """The youth whose case the acting user joins by its exact CPR (`plan effort add`): a
+    lookup by CPR (`lookups.join`: limited per day, recorded whether found or not)."""
+    ref = (reference or "").strip()
+    return lookups.join(session, actor, ref.replace("-", "").replace(" ", ""))
 
 
 def _lookup(session: Session, reference: str) -> Youth:
