@@ -290,6 +290,10 @@ class AuditLog(SQLModel, table=True):
     """Every read or write of personal data. Names a youth only by `subject_key`.
 
     Append-only; `hash` chains each entry to the previous one so an edit or removal shows.
+    `hash_version` says which payload the hash covers (`audit.entry_hash`): None for the
+    entries before migration 0009, 2 since (it covers the id too, and ids are contiguous).
+    On PostgreSQL the database sets id, prev_hash, hash and hash_version (a trigger), whatever
+    the inserting login supplies.
     """
 
     __tablename__ = "audit_log"
@@ -304,3 +308,17 @@ class AuditLog(SQLModel, table=True):
     rows: int | None = None
     prev_hash: str = Field(sa_column=Column(String(64), nullable=False))
     hash: str = Field(sa_column=Column(String(64), nullable=False))
+    hash_version: int | None = None
+
+
+class AuditHead(SQLModel, table=True):
+    """The end of the audit chain on PostgreSQL: one row, kept by the chain trigger of migration
+    0009. No staff login has any privilege on it, so locking its row serialises appends by a
+    lock that only the service account's definer function can take (any login can take an
+    advisory lock). Unused on SQLite, where kui holds the write lock while it chains."""
+
+    __tablename__ = "audit_head"
+
+    id: int = Field(primary_key=True)
+    last_id: int
+    last_hash: str = Field(sa_column=Column(String(64), nullable=False))
