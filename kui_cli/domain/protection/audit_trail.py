@@ -230,17 +230,23 @@ def verify(session: Session, actor: Actor, store: checkpoints.Store | None = Non
         result = Verification(0, None, None, problem=str(forged))
     else:
         result = check_chain(session, marks)
-        if store and result.problem is None and result.last_id is not None:
-            if not marks or marks[-1].last_id != result.last_id:
-                mark = checkpoints.Checkpoint(
-                    database, result.last_id, result.last_hash or "", result.entries,
-                    checkpoints.now(),
-                )  # fmt: skip
-                store.append(mark)
-                result = replace(result, checkpoint_written=True)
+        if store is not None and _grown(result, marks):
+            assert result.last_id is not None and result.last_hash is not None
+            mark = checkpoints.Checkpoint(
+                database, result.last_id, result.last_hash, result.entries, checkpoints.now()
+            )
+            store.append(mark)
+            result = replace(result, checkpoint_written=True)
     filters = {"checkpoints": result.checkpoints} if store else None
     audit.record(session, actor, "verify", rows=result.entries, filters=filters)
     return result
+
+
+def _grown(result: Verification, marks: list[checkpoints.Checkpoint]) -> bool:
+    """Whether an intact chain ends after the last checkpoint (a checkpoint is then due)."""
+    if result.problem is not None or result.last_id is None:
+        return False
+    return not marks or marks[-1].last_id != result.last_id
 
 
 def archive_record(entry: AuditLog) -> dict[str, Any]:
