@@ -351,10 +351,10 @@ def _timed_out(exc: BaseException) -> str:
     holder = _lock_holder(named.group(1) if named else None)
     what = "a lock" if holder is None else f"a lock on table {holder[0]}"
     who = "" if holder is None else f", held by login {holder[1]} (pid {holder[2]})"
-    limit = LOCK_TIMEOUT if _sqlstate(exc) == LOCK_NOT_AVAILABLE else STATEMENT_TIMEOUT
+    limit = "lock timeout" if _sqlstate(exc) == LOCK_NOT_AVAILABLE else "statement timeout"
     return (
-        f"the database waited too long (over {limit}) for {what}{who}: another session keeps "
-        "it; try again, or ask the database administrator to end that session"
+        f"the database gave up waiting for {what}{who} ({limit}): another session keeps it; "
+        "try again, or ask the database administrator to end that session"
     )
 
 
