@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import create_engine, delete, select, text
+from sqlalchemy import create_engine, delete, inspect, select, text
 from sqlmodel import Session
 
 from kui_cli.domain.protection import audit
 from kui_cli.models import AuditLog
-from tests.conftest import KuiRunner, add_youth, ok
+from tests.conftest import KuiRunner, add_youth, leader, ok
 
 IDA_BORN = dt.date(2010, 3, 15)
 
@@ -231,4 +231,49 @@ def pg_engine(db_url: str, kui: KuiRunner):  # type: ignore[no-untyped-def]
     ok(kui("init"))
     engine = create_engine(db_url)
     yield engine
+    engine.dispose()
+
+
+def test_migration_0009_chains_on_from_the_old_entries_and_its_downgrade_drops_it(
+    kui: KuiRunner, db_url: str
+) -> None:
+    """Entries of the first payload (before 0009) still verify, the new ones follow them
+    without a gap, and the downgrade removes the column, the head and the trigger."""
+    from tests.test_row_security import migrate
+
+    migrate(db_url, "0004")
+    engine = create_engine(db_url)
+    with Session(engine) as session:
+        previous = audit.GENESIS
+        for number in range(3):
+            entry = AuditLog(
+                at=dt.datetime(2026, 11, 1, 8, number, tzinfo=dt.UTC), user="AB", action="read",
+                command="kui youth show", prev_hash=previous, hash="",
+            )  # fmt: skip
+            entry.hash = previous = audit.entry_hash(entry)
+            session.execute(
+                text(
+                    'INSERT INTO audit_log (at, "user", action, command, prev_hash, hash) '
+                    "VALUES (:at, :user, :action, :command, :prev_hash, :hash)"
+                ),
+                entry.model_dump(exclude={"hash_version", "id"}),
+            )
+        session.commit()
+    migrate(db_url, "head")
+    ok(kui("init"))
+    ok(kui("staff", "add", *leader("AB")))
+    assert json.loads(ok(verify(kui)).stdout)["intact"]
+    with engine.connect() as conn:
+        versions = list(conn.execute(text("SELECT id, hash_version FROM audit_log ORDER BY id")))
+    assert [id_ for id_, _ in versions] == list(range(1, len(versions) + 1))
+    assert [v for _, v in versions[:3]] == [None] * 3
+    assert len(versions) > 3 and {v for _, v in versions[3:]} == {2}
+    migrate(db_url, "0004", down=True)
+    with engine.connect() as conn:
+        columns = [column["name"] for column in inspect(conn).get_columns("audit_log")]
+        assert "hash_version" not in columns
+        assert "audit_head" not in inspect(conn).get_table_names()
+        if conn.dialect.name == "postgresql":
+            kept = "SELECT count(*) FROM pg_proc WHERE proname LIKE 'kui\\_audit\\_%'"
+            assert conn.execute(text(kept)).scalar() == 1, "kui_audit_last_hash of 0003 stays"
     engine.dispose()

@@ -639,7 +639,7 @@ def test_migration_0004_folds_initials_in_every_policy_and_its_downgrade_restore
         )
         at_0003 = list(conn.execute(text(DEFINITIONS)))
     assert any("upper(" in source for _, source in at_0003)
-    migrate(pg_url, "head")
+    migrate(pg_url, "0004")
     with engine.connect() as conn:
         at_head = list(conn.execute(text(DEFINITIONS)))
         assert list(conn.execute(text("SELECT initials FROM staff"))) == [("ØB",)]
