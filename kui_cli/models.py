@@ -312,13 +312,11 @@ class AuditLog(SQLModel, table=True):
 
 
 class AuditHead(SQLModel, table=True):
-    """The end of the audit chain on PostgreSQL: one row, kept by the chain trigger of migration
-    0009. No staff login has any privilege on it, so locking its row serialises appends by a
-    lock that only the service account's definer function can take (any login can take an
+    """The lock of the audit chain's end on PostgreSQL: one row, locked by the chain trigger of
+    migration 0009 before it reads the last entry. No staff login has any privilege on it, so
+    only the service account's definer function can take that lock (any login can take an
     advisory lock). Unused on SQLite, where kui holds the write lock while it chains."""
 
     __tablename__ = "audit_head"
 
     id: int = Field(primary_key=True)
-    last_id: int
-    last_hash: str = Field(sa_column=Column(String(64), nullable=False))

@@ -49,8 +49,7 @@ def ids(db_url: str) -> list[int]:
 
 def rewrite(db_url: str, remove: list[int], *, renumber: bool) -> None:
     """What an insider with the database does: switch the guards off, delete entries, renumber
-    the rest to hide the gap, and recompute kui's chain from the start (and, on PostgreSQL, the
-    chain's head, so the next entry follows on)."""
+    the rest to hide the gap, and recompute kui's chain from the start."""
     engine = create_engine(db_url)
     postgres = engine.dialect.name == "postgresql"
     with engine.begin() as conn:
@@ -73,11 +72,6 @@ def rewrite(db_url: str, remove: list[int], *, renumber: bool) -> None:
             entry.hash = previous = audit.entry_hash(entry)
         session.flush()
         if postgres:
-            last = session.execute(text("SELECT max(id) FROM audit_log")).scalar()
-            session.execute(
-                text("UPDATE audit_head SET last_id = :id, last_hash = :hash"),
-                {"id": last, "hash": previous},
-            )
             session.execute(text("ALTER TABLE audit_log ENABLE TRIGGER USER"))
         session.commit()
     engine.dispose()
