@@ -268,6 +268,9 @@ def test_migration_0009_chains_on_from_the_old_entries_and_its_downgrade_drops_i
         assert "hash_version" not in columns
         assert "audit_head" not in inspect(conn).get_table_names()
         if conn.dialect.name == "postgresql":
-            kept = "SELECT count(*) FROM pg_proc WHERE proname LIKE 'kui\\_audit\\_%'"
+            kept = (
+                "SELECT count(*) FROM pg_proc WHERE proname LIKE 'kui\\_audit\\_%' "
+                "AND pronamespace = current_schema()::regnamespace"
+            )
             assert conn.execute(text(kept)).scalar() == 1, "kui_audit_last_hash of 0003 stays"
     engine.dispose()
