@@ -8,6 +8,7 @@ and refuse another program's database. Any other SQLAlchemy URL is used as given
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import stat
@@ -26,6 +27,17 @@ from kui_cli.migrations import HEAD_REVISION, known_revisions
 # that tests shorten; the message of a wait that ran out names it (`describe_database_error`).
 BUSY_TIMEOUT_MS = 30_000
 READ = "kui_read"
+# PostgreSQL: how long one of kui's statements waits for a lock, and runs at all. kui's own write
+# transactions hold their locks for well under a second (the audit chain's head row to the end
+# of a command's transaction), so a wait of 10 s means another session holds a lock it should
+# not (a `LOCK TABLE`, a transaction left open in psql): the command fails and says who, rather
+# than hang. No statement of kui runs for minutes (a million-row import or export included);
+# one that does is a fault to report, not to wait out. A URL's own options win.
+LOCK_TIMEOUT = "10s"
+STATEMENT_TIMEOUT = "10min"
+# PostgreSQL's codes for a lock wait and a statement cut off by these timeouts.
+LOCK_NOT_AVAILABLE = "55P03"
+QUERY_CANCELED = "57014"
 OWNER_ONLY = 0o600
 FULL_DISK_BYTES = 64 * 1024
 
@@ -219,10 +231,11 @@ def _make_engine(url: str, create: bool) -> Engine:
 
 
 def _server_options(url: str) -> dict[str, str]:
-    """PostgreSQL without JIT for kui's sessions. Row-level security and the per-youth
-    subqueries make the planner estimate kui's short queries as very costly, and it then
-    JIT-compiles them, which takes far longer than running them (`duty check` at a million
-    youths: 0.73 s of compiling for 0.07 s of work). Options in the URL are kept."""
+    """PostgreSQL sessions with lock and statement timeouts (`LOCK_TIMEOUT`) and without JIT.
+    Row-level security and the per-youth subqueries make the planner estimate kui's short
+    queries as very costly, and it then JIT-compiles them, which takes far longer than running
+    them (`duty check` at a million youths: 0.73 s of compiling for 0.07 s of work). Options in
+    the URL come last, so they win."""
     from sqlalchemy.engine import make_url
 
     parsed = make_url(url)
@@ -230,7 +243,8 @@ def _server_options(url: str) -> dict[str, str]:
         return {}
     given = parsed.query.get("options")
     given = " ".join(given) if isinstance(given, tuple) else given
-    return {"options": f"{given} -c jit=off" if given else "-c jit=off"}
+    ours = f"-c lock_timeout={LOCK_TIMEOUT} -c statement_timeout={STATEMENT_TIMEOUT} -c jit=off"
+    return {"options": f"{ours} {given}" if given else ours}
 
 
 def redact(url: str) -> str:
@@ -322,6 +336,8 @@ def describe_database_error(exc: BaseException) -> str | None:
     """One line for a database failure, or None when it is not one."""
     if isinstance(exc, IntegrityError):
         return f"the database refused the change: {_first_line(exc.orig)}"
+    if _is_timeout(exc):
+        return _timed_out(exc)
     if isinstance(exc, OperationalError | sqlite3.OperationalError):
         text_ = _first_line(getattr(exc, "orig", exc))
         if "readonly" in text_.replace(" ", "") or "read-only" in text_:
@@ -341,6 +357,60 @@ def describe_database_error(exc: BaseException) -> str | None:
         return f"cannot use the database: {text_}"
     if isinstance(exc, SQLAlchemyError) or type(exc).__module__.startswith(("sqlite3", "psycopg")):
         return f"database error: {_first_line(exc)}"
+    return None
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    """PostgreSQL's error code (psycopg), None for other errors."""
+    return getattr(getattr(exc, "orig", exc), "sqlstate", None)
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    """A wait or a statement cut off by kui's timeouts (not a cancel by hand)."""
+    state = _sqlstate(exc)
+    return state == LOCK_NOT_AVAILABLE or (state == QUERY_CANCELED and "timeout" in str(exc))
+
+
+def _timed_out(exc: BaseException) -> str:
+    """A PostgreSQL wait cut off by kui's timeouts, with the lock it waited for and who holds it.
+
+    The wait is over when this runs, so another connection asks the server who holds a lock on
+    the table the error names (a row lock names it in the error's context) or, failing that, the
+    strongest table lock held by another session of this database."""
+    error = getattr(exc, "orig", exc)
+    diagnostics = getattr(error, "diag", None)
+    named = re.search(r'relation "([^"]+)"', f"{getattr(diagnostics, 'context', '')} {error}")
+    holder = _lock_holder(named.group(1) if named else None)
+    what = "a lock" if holder is None else f"a lock on table {holder[0]}"
+    who = "" if holder is None else f", held by login {holder[1]} (pid {holder[2]})"
+    limit = "lock timeout" if _sqlstate(exc) == LOCK_NOT_AVAILABLE else "statement timeout"
+    return (
+        f"the database gave up waiting for {what}{who} ({limit}): another session keeps it; "
+        "try again, or ask the database administrator to end that session"
+    )
+
+
+HOLDERS = text(
+    "SELECT c.relname, a.usename, l.pid FROM pg_locks l "
+    "JOIN pg_class c ON c.oid = l.relation JOIN pg_stat_activity a ON a.pid = l.pid "
+    "WHERE l.granted AND l.pid <> pg_backend_pid() AND c.relnamespace = "
+    "current_schema()::regnamespace AND l.database = (SELECT oid FROM pg_database "
+    "WHERE datname = current_database()) AND (c.relname = :table OR (CAST(:table AS text) "
+    "IS NULL AND l.mode IN ('ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', "
+    "'AccessExclusiveLock'))) ORDER BY l.mode = 'AccessExclusiveLock' DESC, l.pid LIMIT 1"
+)
+
+
+def _lock_holder(table: str | None) -> tuple[str, str, int] | None:
+    """(table, login, pid) of a session holding a lock kui may have waited for; None when it
+    cannot be told (the lock is gone, or the server cannot be asked)."""
+    for url, engine in list(_ENGINES.items()):
+        if not url.startswith("postgresql"):
+            continue
+        with suppress(SQLAlchemyError), engine.connect() as conn:
+            row = conn.execute(HOLDERS, {"table": table}).first()
+            if row is not None:
+                return str(row[0]), str(row[1]), int(row[2])
     return None
 
 

@@ -290,6 +290,10 @@ class AuditLog(SQLModel, table=True):
     """Every read or write of personal data. Names a youth only by `subject_key`.
 
     Append-only; `hash` chains each entry to the previous one so an edit or removal shows.
+    `hash_version` says which payload the hash covers (`audit.entry_hash`): None for the
+    entries before migration 0009, 2 since (it covers the id too, and ids are contiguous).
+    On PostgreSQL the database sets id, prev_hash, hash and hash_version (a trigger), whatever
+    the inserting login supplies.
     """
 
     __tablename__ = "audit_log"
@@ -304,6 +308,7 @@ class AuditLog(SQLModel, table=True):
     rows: int | None = None
     prev_hash: str = Field(sa_column=Column(String(64), nullable=False))
     hash: str = Field(sa_column=Column(String(64), nullable=False))
+    hash_version: int | None = None
 
 
 class CprLookup(SQLModel, table=True):
@@ -327,3 +332,14 @@ class CprLookup(SQLModel, table=True):
     subject_key: str = Field(max_length=32)
     found: bool | None = None
     refused: bool = False
+
+
+class AuditHead(SQLModel, table=True):
+    """The lock of the audit chain's end on PostgreSQL: one row, locked by the chain trigger of
+    migration 0009 before it reads the last entry. No staff login has any privilege on it, so
+    only the service account's definer function can take that lock (any login can take an
+    advisory lock). Unused on SQLite, where kui holds the write lock while it chains."""
+
+    __tablename__ = "audit_head"
+
+    id: int = Field(primary_key=True)

@@ -117,8 +117,8 @@ def test_verify_passes_on_an_untouched_log_and_is_audited(used: KuiRunner, db_ur
         ("UPDATE audit_log SET \"user\" = 'ZZ' WHERE id = 3", 3, "was edited"),
         ("UPDATE audit_log SET rows = 99 WHERE id = 5", 5, "was edited"),
         ("UPDATE audit_log SET subject_key = NULL WHERE id = 4", 4, "was edited"),
-        ("DELETE FROM audit_log WHERE id = 2", 3, "removed or rewritten"),
-        ("DELETE FROM audit_log WHERE id = 1", 2, "removed or rewritten"),
+        ("DELETE FROM audit_log WHERE id = 2", 3, "the entries between were removed"),
+        ("DELETE FROM audit_log WHERE id = 1", 2, "does not start at entry 1"),
     ],
 )
 def test_verify_finds_the_first_entry_changed_behind_the_tools_back(

@@ -112,13 +112,16 @@ def test_postgresql_sessions_run_without_jit(kui: KuiRunner, db_url: str) -> Non
     ok(kui("init"))
     with db.get_engine(db_url).connect() as connection:
         assert connection.execute(text("SHOW jit")).scalar() == "off"
+        assert connection.execute(text("SHOW lock_timeout")).scalar() == "10s"
+        assert connection.execute(text("SHOW statement_timeout")).scalar() == "10min"
     db.dispose_engines()
 
 
-def test_options_given_in_the_url_are_kept() -> None:
-    url = "postgresql+psycopg://kui@localhost/kui?options=-c%20work_mem%3D64MB"
-    assert db._server_options(url) == {"options": "-c work_mem=64MB -c jit=off"}
-    assert db._server_options("postgresql://kui@localhost/kui") == {"options": "-c jit=off"}
+def test_options_given_in_the_url_are_kept_and_win() -> None:
+    ours = "-c lock_timeout=10s -c statement_timeout=10min -c jit=off"
+    url = "postgresql+psycopg://kui@localhost/kui?options=-c%20lock_timeout%3D1s"
+    assert db._server_options(url) == {"options": f"{ours} -c lock_timeout=1s"}
+    assert db._server_options("postgresql://kui@localhost/kui") == {"options": ours}
 
 
 @pytest.mark.parametrize("name", ["soenderborg", "ishoej", "rebild", "lejre"])

@@ -82,21 +82,52 @@ def _whom(report: dict[str, object]) -> str:
 
 
 @app.command("verify")
-def verify(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
-    """Recompute the hash chain of the audit log; exit 1 naming the first broken entry.
+def verify(
+    ctx: typer.Context,
+    checkpoints: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoints",
+            envvar="KUI_AUDIT_CHECKPOINTS",
+            help="The checkpoint file (mode 0600), outside the database "
+            "[default: audit-checkpoints.jsonl in the user's data folder].",
+            show_default=False,
+        ),
+    ] = None,
+    key_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--key-file",
+            envvar="KUI_AUDIT_KEY_FILE",
+            help="The key that signs the checkpoints, created on first use (mode 0600) "
+            "[default: audit.key in the user's data folder].",
+            show_default=False,
+        ),
+    ] = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Recompute the hash chain of the audit log and check it against the checkpoints of earlier
+    verifications; exit 1 naming the first broken entry. An intact log that has grown gets a
+    new checkpoint.
 
-    Keep the printed last_id and last_hash somewhere else (e.g. with the backups): the chain
-    cannot show that its newest entries were cut off, a copy of its end can.
+    The checkpoints (last id, its hash, the number of entries, the time) are kept outside the
+    database and signed with a key outside it: a rewrite of the log up to the last checkpoint
+    is found even when the whole chain was recomputed. Keep both files where those who run the
+    database cannot write (e.g. the data protection officer's own account).
 
     Example:
         kui audit verify || mail -s "kui audit log broken" dpo@kommune.dk
     """
     from kui_cli.domain.protection import audit_trail
+    from kui_cli.domain.protection import checkpoints as marks
 
+    store = marks.Store(checkpoints or marks.default_checkpoints(), key_file or marks.key_path())
     with invocation.session(ctx) as (session, actor):
-        result = audit_trail.verify(session, actor)
+        result = audit_trail.verify(session, actor, store)
     render.record(result.as_record(), fmt, title="Audit log")
-    if result.first_broken is not None:
+    if result.problem is not None:
+        if result.first_broken is None:
+            raise KuiError(f"the audit log cannot be verified: {result.problem}")
         raise KuiError(f"the audit log is broken at entry {result.first_broken}: {result.problem}")
     render.message(f"Audit log intact: {result.entries} entries.")
 

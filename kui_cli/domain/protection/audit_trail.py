@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
@@ -19,7 +19,7 @@ from kui_cli.domain import settings
 from kui_cli.domain.initials import fold, folded
 from kui_cli.domain.periods import start_of
 from kui_cli.domain.plan import changes
-from kui_cli.domain.protection import audit
+from kui_cli.domain.protection import audit, checkpoints
 from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import cpr, youths
 from kui_cli.models import AuditLog, Youth
@@ -82,7 +82,7 @@ class AuditFilter:
 
 def as_record(entry: AuditLog, youth_id: int | None) -> dict[str, Any]:
     """An entry as `audit log` shows it: with the youth's id while the youth is registered."""
-    return {**entry.model_dump(exclude={"prev_hash", "hash"}), "youth_id": youth_id}
+    return {**entry.model_dump(exclude={"prev_hash", "hash", "hash_version"}), "youth_id": youth_id}
 
 
 def _entries(session: Session, flt: AuditFilter) -> Iterator[tuple[AuditLog, int | None]]:
@@ -139,51 +139,114 @@ def subject_report(session: Session, actor: Actor, reference: str) -> dict[str, 
 
 @dataclass(frozen=True)
 class Verification:
-    """The outcome of recomputing the chain; `first_broken` is None when it is whole."""
+    """The outcome of checking the chain; `problem` is None when it is whole. `first_broken` is
+    the first entry that does not fit (None when the problem is a forged checkpoint)."""
 
     entries: int
     last_id: int | None
     last_hash: str | None
     first_broken: int | None = None
     problem: str | None = None
+    checkpoints: int = 0
+    checkpoint_written: bool = False
 
     def as_record(self) -> dict[str, Any]:
         return {
-            "intact": self.first_broken is None,
+            "intact": self.problem is None,
             "entries": self.entries,
             "last_id": self.last_id,
             "last_hash": self.last_hash,
             "first_broken": self.first_broken,
             "problem": self.problem,
+            "checkpoints": self.checkpoints,
+            "checkpoint_written": self.checkpoint_written,
         }
 
 
-def check_chain(session: Session) -> Verification:
+def check_chain(
+    session: Session, marks: list[checkpoints.Checkpoint] | None = None
+) -> Verification:
     """Recompute every entry's hash in id order and stop at the first that does not fit.
 
     An edited entry no longer matches its own hash; a removed (or rewritten and re-hashed) entry
-    breaks the link of the entry after it. Removing the newest entries leaves no gap in the
-    chain: compare `last_id`/`last_hash` with a copy kept elsewhere (README).
+    breaks the link of the entry after it; the log starts at id 1, and entries of the current
+    payload (`audit.CHAIN_VERSION`) follow each other without a gap. A chain recomputed from the
+    start passes all of that: `marks`, the checkpoints of earlier verifications (written outside
+    the database), still catch it, since the entry each one names must have its hash and as many
+    entries before it.
     """
+    marks = marks or []
+    due = {mark.last_id: mark for mark in marks}
     previous, previous_id, count = audit.GENESIS, None, 0
     query = select(AuditLog).order_by(AuditLog.id).execution_options(yield_per=BATCH)
     for entry in session.execute(query).scalars():
-        if entry.prev_hash != previous:
-            after = f"entry {previous_id}" if previous_id is not None else "the start of the log"
-            problem = f"it does not chain to {after}: an entry was removed or rewritten"
-            return Verification(count, previous_id, previous, entry.id, problem)
-        if audit.entry_hash(entry) != entry.hash:
-            problem = "its content does not match its hash: it was edited"
-            return Verification(count, previous_id, previous, entry.id, problem)
+        problem = _misfit(entry, previous, previous_id, count + 1, due.pop(entry.id, None))
+        if problem is not None:
+            return Verification(count, previous_id, previous, entry.id, problem, len(marks))
         previous, previous_id, count = entry.hash, entry.id, count + 1
-    return Verification(count, previous_id, None if previous_id is None else previous)
+    if due:
+        mark = min(due.values(), key=lambda m: m.last_id)
+        problem = (
+            f"the checkpoint of {mark.at} names entry {mark.last_id}, which is gone: "
+            "the log was cut or renumbered"
+        )
+        return Verification(count, previous_id, previous, mark.last_id, problem, len(marks))
+    last = None if previous_id is None else previous
+    return Verification(count, previous_id, last, checkpoints=len(marks))
 
 
-def verify(session: Session, actor: Actor) -> Verification:
-    """`audit verify`: the chain checked, and the check itself logged."""
-    result = check_chain(session)
-    audit.record(session, actor, "verify", rows=result.entries)
+def _misfit(
+    entry: AuditLog,
+    previous: str,
+    previous_id: int | None,
+    position: int,
+    mark: checkpoints.Checkpoint | None,
+) -> str | None:
+    """What is wrong with one entry in its place, or None."""
+    after = f"entry {previous_id}" if previous_id is not None else "the start of the log"
+    if previous_id is None and entry.id != 1:
+        return "the log does not start at entry 1: entries were removed or renumbered"
+    if entry.hash_version == audit.CHAIN_VERSION and entry.id != (previous_id or 0) + 1:
+        return f"it follows {after}: the entries between were removed"
+    if entry.prev_hash != previous:
+        return f"it does not chain to {after}: an entry was removed or rewritten"
+    if audit.entry_hash(entry) != entry.hash:
+        return "its content does not match its hash: it was edited"
+    if mark is not None and (mark.hash != entry.hash or mark.entries != position):
+        return (
+            f"it is not the entry the checkpoint of {mark.at} recorded: the log up to it was "
+            "rewritten"
+        )
+    return None
+
+
+def verify(session: Session, actor: Actor, store: checkpoints.Store | None = None) -> Verification:
+    """`audit verify`: the chain checked against the checkpoints of `store`, a new checkpoint
+    written when it is intact and has grown, and the check itself logged."""
+    database = checkpoints.database_name(session.get_bind().url)
+    try:
+        marks = store.read(database) if store else []
+    except checkpoints.Forged as forged:
+        result = Verification(0, None, None, problem=str(forged))
+    else:
+        result = check_chain(session, marks)
+        if store is not None and _grown(result, marks):
+            assert result.last_id is not None and result.last_hash is not None
+            mark = checkpoints.Checkpoint(
+                database, result.last_id, result.last_hash, result.entries, checkpoints.now()
+            )
+            store.append(mark)
+            result = replace(result, checkpoint_written=True)
+    filters = {"checkpoints": result.checkpoints} if store else None
+    audit.record(session, actor, "verify", rows=result.entries, filters=filters)
     return result
+
+
+def _grown(result: Verification, marks: list[checkpoints.Checkpoint]) -> bool:
+    """Whether an intact chain ends after the last checkpoint (a checkpoint is then due)."""
+    if result.problem is not None or result.last_id is None:
+        return False
+    return not marks or marks[-1].last_id != result.last_id
 
 
 def archive_record(entry: AuditLog) -> dict[str, Any]:

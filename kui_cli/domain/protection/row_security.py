@@ -37,11 +37,14 @@ OWN_LOGIN = "own-login"
 IMPORT = "kui youth import"
 # A role name kui will grant to: PostgreSQL's unquoted identifiers, so nothing needs quoting.
 LOGIN_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-# Appended to, never changed (the triggers of migration 0001 refuse it anyway).
+# Appended to, never changed (the triggers of migration 0001 refuse it anyway). Its id and chain
+# columns are set by the database's trigger (migration 0009) whatever a login inserts.
 APPEND_ONLY = {"audit_log"}
 # Read only: `cpr_lookup` is written by the service account and the database's own functions
 # (migration 0008), so a staff login cannot forge or remove its lookups.
 READ_ONLY = {"alembic_version", "cpr_lookup"}
+# The chain's head: for the service account's trigger only, no privilege for any staff login.
+PRIVATE = {"audit_head"}
 
 
 def is_postgres(session: Session) -> bool:
@@ -182,15 +185,32 @@ def grant_statements(session: Session, name: str) -> list[str]:
             "upgrade`; a new table gets its policies in its own migration)"
         )
     schema = session.execute(text("SELECT current_schema()")).scalar()
-    tables = sorted(table.name for table in metadata.sorted_tables)
+    tables = sorted(t.name for t in metadata.sorted_tables if t.name not in PRIVATE)
     changing = [t for t in tables if t not in APPEND_ONLY | READ_ONLY]
     return [
         f'GRANT USAGE ON SCHEMA "{schema}" TO {name}',
+        # Table-wide INSERT and UPDATE (granted by an older kui) would cover the ids too.
+        f"REVOKE INSERT, UPDATE ON {', '.join(changing)} FROM {name}",
         f"GRANT SELECT ON {', '.join(sorted(READ_ONLY))} TO {name}",
         f"GRANT SELECT, INSERT ON {', '.join(sorted(APPEND_ONLY))} TO {name}",
-        f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(changing)} TO {name}",
+        f"GRANT SELECT, DELETE ON {', '.join(changing)} TO {name}",
+        *(_column_grant(table, name) for table in changing),
+        # USAGE allows nextval, never setval: a login cannot move a sequence onto kui's ids.
         f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "{schema}" TO {name}',
     ]
+
+
+def _column_grant(table: str, name: str) -> str:
+    """INSERT and UPDATE of every column but a generated id: a staff login that chose ids could
+    take the ids the sequence hands out next, or one of 2147483647, and block every later
+    registration (the policies admit only a new row above the highest id)."""
+    columns = [
+        f'"{column.name}"'
+        for column in metadata.tables[table].columns
+        if not (column.primary_key and column.name == "id")
+    ]
+    listed = ", ".join(columns)
+    return f"GRANT INSERT ({listed}), UPDATE ({listed}) ON {table} TO {name}"
 
 
 def grant(session: Session, actor: Actor, name: str) -> list[str]:

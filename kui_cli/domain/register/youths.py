@@ -209,8 +209,15 @@ def listing(
         )
         for y in youths
     ]
-    audit.record(session, actor, "list", filters=flt.audit_form(), rows=len(records))
+    filters = {**flt.audit_form(), **revealed(reveal)}
+    audit.record(session, actor, "list", filters=filters, rows=len(records))
     return records
+
+
+def revealed(reveal: bool) -> dict[str, bool]:
+    """What an audit entry adds for `--reveal`: a look at full CPR numbers is told apart from a
+    look at masked ones."""
+    return {"revealed": True} if reveal else {}
 
 
 def as_record(
@@ -272,7 +279,7 @@ def details(
     record.update(duty.show_fields(session, youth, actor.today))
     record.update(transitions.show_fields(youth, actor.today, profile.upper_age))
     record["assessments"] = assessments.for_youth(session, youth.id)
-    audit.record(session, actor, "read", subject=youth.subject_key)
+    audit.record(session, actor, "read", subject=youth.subject_key, filters=revealed(reveal))
     return record
 
 
