@@ -364,3 +364,28 @@ def test_kui_as_a_login_with_an_earlier_today_is_refused(
                 assert shown.stderr.strip() == f"Error: no youth with id {youth}"
                 listed = office.runner.invoke(app, [*argv, "youth", "list", "-f", "json"])
                 assert json.loads(ok(listed).stdout) == []
+
+
+@pytest.mark.postgres
+def test_migration_0005_replaces_only_kui_today_and_its_downgrade_restores_0004(
+    pg_url: str,
+) -> None:
+    rls.migrate(pg_url, "0004")
+    engine = create_engine(pg_url)
+    with engine.connect() as conn:
+        at_0004 = dict(conn.execute(text(rls.DEFINITIONS)).all())
+    rls.migrate(pg_url, "0005")
+    with engine.connect() as conn:
+        at_0005 = dict(conn.execute(text(rls.DEFINITIONS)).all())
+        conn.execute(text("SET kui.today = '1900-01-01'"))
+        assert conn.execute(text("SELECT kui_today()")).scalar() == server_day(pg_url)
+    changed = {name for name in at_0004 if at_0004[name] != at_0005.get(name)}
+    assert changed == {"kui_today"} and at_0005.keys() == at_0004.keys()
+    assert "current_setting" not in at_0005["kui_today"]
+    # What a login could still set: only the join's CPR (issue 15, hole 5), no day.
+    settable = {name for name, source in at_0005.items() if "current_setting" in source}
+    assert settable <= {"kui_join_youth"}
+    rls.migrate(pg_url, "0004", down=True)
+    with engine.connect() as conn:
+        assert dict(conn.execute(text(rls.DEFINITIONS)).all()) == at_0004
+    engine.dispose()
