@@ -132,7 +132,11 @@ def root(
         typer.Option(
             "--today",
             envvar="KUI_TODAY",
-            help="Reference date YYYY-MM-DD for ages, deadlines and recorded dates.",
+            help=(
+                "Reference date YYYY-MM-DD for ages, deadlines and recorded dates. It does not "
+                "decide access or deletion: who may see a youth and who is due for retention "
+                "follow the real date."
+            ),
         ),
     ] = None,
     version: Annotated[

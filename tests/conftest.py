@@ -1,6 +1,13 @@
 """Every test gets a fresh database: SQLite always, PostgreSQL too with KUI_TEST_POSTGRES_URL.
 
-Tests use fixed dates (`--today`), never the real clock.
+Tests use fixed dates (`--today`), never the real clock: access and deletion are decided on the
+real date (issue 15), so `real_clock` freezes Python's clock at noon of TODAY in Denmark for
+every test (time-machine; a test moves it with `time_machine.travel`). What that cannot freeze:
+the SQLite C library's clock (kui asks it nothing), a `kui` run in a subprocess, and the
+PostgreSQL server's `now()`, on which its policies decide: PostgreSQL tests that depend on the
+day build their data relative to the server's real date. Since the frozen day equals TODAY, a
+rule that reads the real date where it should read `--today` (or the reverse) passes here
+unseen: tests/test_real_date.py runs with a `--today` that differs from the real date.
 """
 
 from __future__ import annotations
@@ -29,6 +36,21 @@ def reset_postgres(url: str) -> None:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def real_clock() -> Iterator[None]:
+    """The real clock at noon of TODAY in Denmark, ticking (timestamps still follow each other),
+    so tests that set up access with the default `--today` decide alike on any day they run."""
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    noon = dt.datetime.combine(
+        dt.date.fromisoformat(TODAY), dt.time(12), tzinfo=ZoneInfo("Europe/Copenhagen")
+    )
+    with time_machine.travel(noon, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

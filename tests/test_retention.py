@@ -210,7 +210,8 @@ def test_purge_deletes_the_due_youths_with_everything_and_keeps_the_chain(
     assert [(e[3], e[4]) for e in new] == [("delete", "kui retention purge")] * 2 + [
         ("purge", "kui retention purge")
     ]
-    assert json.loads(new[-1][6]) == {"mode": "delete", "retention_age": 30}
+    decided = {"mode": "delete", "on": TODAY.isoformat(), "retention_age": 30}
+    assert json.loads(new[-1][6]) == decided
     assert new[-1][7] == 2
     ok(town("audit", "verify"))
     ok(town("db", "check"))

@@ -76,11 +76,11 @@ class Office:
         return self.runner.invoke(app, argv)
 
     def sql(self, who: str, statement: str, **params: Any) -> list[Any]:
-        """A script that bypasses kui: plain SQL as the login (on kui's --today)."""
+        """A script that bypasses kui: plain SQL as the login (the policies decide on the
+        server's real date)."""
         if who not in self.engines:
             self.engines[who] = create_engine(self.login_url(who))
         with self.engines[who].begin() as conn:
-            conn.execute(text("SELECT set_config('kui.today', :day, true)"), {"day": TODAY})
             result = conn.execute(text(statement), params)
             return list(result) if result.returns_rows else [result.rowcount]
 
@@ -455,7 +455,6 @@ def test_db_grant_is_for_postgresql(ready: KuiRunner, db_url: str) -> None:
 
 # --- The SQL policy and access.py agree -----------------------------------------------------
 
-DAY = dt.date(2026, 11, 22)
 PEOPLE = ("AB", "CD", "EF")
 Case = st.fixed_dictionaries(
     {
@@ -480,12 +479,15 @@ Case = st.fixed_dictionaries(
 )
 
 
-def _days(offset: int | None) -> dt.date | None:
-    return None if offset is None else DAY + dt.timedelta(days=offset)
-
-
 def _store(conn: Any, youth_ids: list[int], cases: list[dict], staff: dict, teams: dict) -> None:
-    """Replace every case of the youths with the drawn ones (as the service account)."""
+    """Replace every case of the youths with the drawn ones (as the service account), dated
+    from the server's real date: the policies decide on it (migration 0005), whatever day the
+    tests run."""
+    day = conn.execute(text("SELECT kui_today()")).scalar()
+
+    def _days(offset: int | None) -> dt.date | None:
+        return None if offset is None else day + dt.timedelta(days=offset)
+
     for table in ("referral", "effort", "coordinator_assignment", "change_log"):
         conn.execute(text(f"DELETE FROM {table}"))
     for youth, case in zip(youth_ids, cases, strict=True):
@@ -494,7 +496,7 @@ def _store(conn: Any, youth_ids: list[int], cases: list[dict], staff: dict, team
                 "INSERT INTO change_log (youth_id, at, by, kind, what, effective_on) "
                 "VALUES (:y, now(), :by, 'registered', 'registered', :d)"
             ),
-            {"y": youth, "by": staff[case["registrant"]][1], "d": DAY},
+            {"y": youth, "by": staff[case["registrant"]][1], "d": day},
         )
         if case["coordinator"]:
             who, consent, start, end = case["coordinator"]
@@ -521,7 +523,7 @@ def _store(conn: Any, youth_ids: list[int], cases: list[dict], staff: dict, team
                     "INSERT INTO referral (youth_id, team_id, reason, referred_by, referred_on, "
                     "consulted, decided_on) VALUES (:y, :t, 'r', 'T', :d, false, :dec)"
                 ),
-                {"y": youth, "t": teams[team], "d": DAY, "dec": DAY if decided else None},
+                {"y": youth, "t": teams[team], "d": day, "dec": day if decided else None},
             )
 
 
@@ -549,9 +551,10 @@ def drawn_office(office: Office) -> Callable[[list[dict]], dict[str, tuple[set, 
             _store(conn, youth_ids, cases, staff, teams)
         found = {}
         with Session(engine) as session:
+            day = session.execute(text("SELECT kui_today()")).scalar()
             for who in PEOPLE:
                 staff_id, initials = staff[who]
-                rule = select(Youth.id).where(access.sees(staff_id, initials, DAY))
+                rule = select(Youth.id).where(access.sees(staff_id, initials, day))
                 found[who] = (office.ids(who), set(session.execute(rule).scalars()))
         return found
 

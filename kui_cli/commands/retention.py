@@ -30,7 +30,8 @@ def purge(
     Their plan, history, referrals and custody holders go with them; audit entries stay (they
     name the youth only by a pseudonymous key). The list shows id, age and registration date,
     never CPR or name. The purge is audited. It cannot be undone, so on a terminal it asks
-    first; elsewhere (cron) it needs --yes.
+    first; elsewhere (cron) it needs --yes. Who is due is decided on the real date, never on
+    --today; only --dry-run follows --today (a preview of another day).
 
     Example:
         kui retention purge --dry-run

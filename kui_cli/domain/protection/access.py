@@ -18,6 +18,10 @@ The rule, established once per command by `invocation.session` and kept in `sess
   referred to (open referral), and the youths they registered themselves until a coordinator is
   proposed or an effort starts (so a registration can be followed by an assignment or a
   referral). The roles in `privacy.see_all_roles` see everyone.
+- "Works on" is decided on the real Danish date (`periods.real_today`), never on `--today`
+  (issue 15): a day is the caller's word, so an earlier one would reopen a case that was handed
+  over or a one-day join. `--today` moves only what is computed and recorded (ages, deadlines,
+  effective dates). PostgreSQL's policies decide on the same real date (migration 0005).
 - Joining a case: a staff member who knows the exact CPR number adds their own effort.
 - The full CPR number and names on an agenda are for `privacy.reveal_roles` only; the audit,
   retention, backups and reports over the whole register are for the see-all roles.
@@ -41,7 +45,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, not_, or_, select, true
 from sqlmodel import Session
 
-from kui_cli.domain import codes, staff
+from kui_cli.domain import codes, periods, staff
 from kui_cli.domain.initials import fold, folded
 from kui_cli.domain.plan import owners
 from kui_cli.domain.protection import row_security
@@ -118,7 +122,9 @@ class Access:
     staff_id: int | None
     see_all: bool
     reveal: bool
-    today: dt.date
+    # The real Danish date (`periods.real_today`), never `--today`: the day on which the rule
+    # decides, taken once so a command that runs over midnight decides alike throughout.
+    real_day: dt.date
     administers: bool = False  # holds a role in privacy.admin_roles (or bootstraps)
 
 
@@ -134,11 +140,12 @@ def establish(session: Session, identity: Identity) -> Access:
     """Check that the identified user may run this command at all, and remember what they may
     see."""
     actor, member = identity.actor, identity.member
+    day = periods.real_today()
     if actor.command in EXEMPT:
-        return _keep(session, Access(actor.user, None, True, True, actor.today, True))
+        return _keep(session, Access(actor.user, None, True, True, day, True))
     if member is None:
         if actor.command in BOOTSTRAP and not session.execute(select(Staff.id).limit(1)).first():
-            return _keep(session, Access(actor.user, None, True, True, actor.today, True))
+            return _keep(session, Access(actor.user, None, True, True, day, True))
         raise Refused(
             f"{actor.user!r} is not a staff member: only registered, active staff may use kui "
             "(a leader registers you with `kui staff add`)",
@@ -169,7 +176,7 @@ def establish(session: Session, identity: Identity) -> Access:
         _require_administration(session, member, actor.command)
     if actor.command == CIRCULATE:
         _require_circulation(session, member, privacy.value("agenda.generate_roles"), see_all)
-    access = Access(member.initials, member.id, see_all, reveal, actor.today, administers)
+    access = Access(member.initials, member.id, see_all, reveal, day, administers)
     return _keep(session, access)
 
 
@@ -246,7 +253,8 @@ def established(session: Session) -> Access:
 
 
 def sees(staff_id: int, initials: str, today: dt.date) -> ColumnElement[bool]:
-    """SQL on `youth`: the staff member works on the youth's case on `today`."""
+    """SQL on `youth`: the staff member works on the youth's case on `today` (for access, the
+    real date: `condition` passes `Access.real_day`, never `--today`)."""
     coordinator = exists().where(
         CoordinatorAssignment.youth_id == Youth.id,
         CoordinatorAssignment.staff_id == staff_id,
@@ -290,7 +298,7 @@ def condition(session: Session) -> ColumnElement[bool]:
     access = established(session)
     if access.see_all or access.staff_id is None:
         return true()
-    return sees(access.staff_id, access.initials, access.today)
+    return sees(access.staff_id, access.initials, access.real_day)
 
 
 def youth_ids(session: Session) -> Any:

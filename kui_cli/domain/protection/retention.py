@@ -8,6 +8,15 @@ anonymised: the row stays for statistics (birth year, status, need, completion) 
 CPR, contact details or history, and with a new random key so it cannot be linked to the audit
 trail. Audit entries are never touched: they only ever held the pseudonymous key, so the chain
 stays whole and `audit subject CPR` still answers for a deleted youth.
+
+Who is due is decided on the real Danish date (`periods.real_today`), never on `--today`
+(issue 15): `--today 2099-01-01 retention purge` deletes exactly who is due today. A DPO needs
+the deletion to follow the law, which speaks of the real day both ways (delete once due, never
+before), and not the caller's word about the day. The purge ignores `--today` rather than
+refusing it: a scheduled purge whose `KUI_TODAY` is stale then still deletes who is really due
+(refusing would stop storage limitation silently in cron), and the audit entry records the day
+it decided on. Only the dry run, which deletes nothing, may look ahead: `--today` moves the
+preview.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ from typing import Any
 from sqlalchemy import Column, Table, bindparam, delete, select
 from sqlmodel import Session
 
+from kui_cli.domain import periods
 from kui_cli.domain.profile import Profile
 from kui_cli.domain.protection import audit
 from kui_cli.domain.protection.audit import Actor
@@ -75,10 +85,16 @@ def settings_of(profile: Profile) -> tuple[int, str]:
     return age, str(profile.value("privacy.retention_mode"))
 
 
+def decision_day(actor: Actor, *, dry_run: bool) -> dt.date:
+    """The day on which due-ness is decided: the real date for a purge, `--today` only for the
+    preview of a dry run (see the module's docstring)."""
+    return actor.today if dry_run else periods.real_today()
+
+
 def pending(session: Session, actor: Actor, profile: Profile) -> tuple[int, str]:
     """How many youths a purge would remove now, and how: what the question before it says."""
     age, mode = settings_of(profile)
-    return len(due(session, actor.today, age)), mode
+    return len(due(session, decision_day(actor, dry_run=False), age)), mode
 
 
 def purge(
@@ -86,11 +102,12 @@ def purge(
 ) -> list[dict[str, Any]]:
     """Delete or anonymise every youth that is due; returns what went (or would go)."""
     age, mode = settings_of(profile)
-    found = due(session, actor.today, age)
+    day = decision_day(actor, dry_run=dry_run)
+    found = due(session, day, age)
     rows = [
         {
             "id": d.id,
-            "age": ages.age_on(d.birth_date, actor.today),
+            "age": ages.age_on(d.birth_date, day),
             "registered_on": d.registered_on,
             "action": mode,
         }
@@ -101,7 +118,7 @@ def purge(
         remove = _anonymise if mode == "anonymise" else _delete
         for start in range(0, len(found), CHUNK):
             remove(session, [d.id for d in found[start : start + CHUNK]])
-    flt: dict[str, Any] = {"retention_age": age, "mode": mode} | (
+    flt: dict[str, Any] = {"retention_age": age, "mode": mode, "on": day.isoformat()} | (
         {"dry_run": True} if dry_run else {}
     )
     audit.record(session, actor, "purge", filters=flt, rows=len(rows))

@@ -7,7 +7,8 @@ folding rule of `domain/initials.py` (`kui_fold`). Here is what `kui` does about
 - The acting user: the service account acts for the staff member named by `--user`, as on
   SQLite; any other login acts as itself (`current_user`, matched to the staff initials), and a
   `--user` naming someone else is refused.
-- The rule's "today" is `--today`: `kui.today` is set in every transaction of the command.
+- The rule's "today" is the real Danish date, read by the database itself (`kui_today()`,
+  migration 0005), never `--today` nor a setting a login could set (issue 15).
 - Joining a case by CPR must find a youth the login cannot see yet: `kui.join_cpr` names it to
   `kui_join_youth()`, which records the lookup (limited per day, migration 0008) and then lets
   the login add an effort with themselves responsible.
@@ -24,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from sqlalchemy import MetaData, bindparam, event, text
+from sqlalchemy import MetaData, bindparam, text
 from sqlmodel import Session
 
 from kui_cli.domain.initials import fold
@@ -65,7 +66,6 @@ def acting(session: Session, actor: Actor, asked: str | None) -> Actor:
     name is matched to a staff member by `access.identify`, as `--user` is on SQLite."""
     if not is_postgres(session):
         return actor
-    _keep_today(session, actor)
     found = login(session)
     assert found is not None
     name, service = found
@@ -101,17 +101,6 @@ def refuse_bulk(session: Session, actor: Actor, see_all: bool) -> None:
 def staff_login(session: Session) -> bool:
     """Whether the database enforces the rule for this session (a staff login on PostgreSQL)."""
     return session.info.get(OWN_LOGIN) is not None
-
-
-def _keep_today(session: Session, actor: Actor) -> None:
-    """The policies' "today" is the command's `--today`, in this and every later transaction."""
-    day = actor.today.isoformat()
-
-    def set_today(session_: Session, _transaction: object, connection: object) -> None:
-        connection.execute(text("SELECT set_config('kui.today', :day, true)"), {"day": day})  # type: ignore[attr-defined]
-
-    set_today(session, None, session.connection())
-    event.listen(session, "after_begin", set_today)
 
 
 def join_target(session: Session, number: str) -> Youth | None:

@@ -1,7 +1,7 @@
 """row-level security for administration: teams, meetings, staff and settings by the admin roles
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-02
 
 Issue 15, hole 2. Migration 0003 left `team`, `team_member`, `meeting` and `meeting_series`
@@ -31,7 +31,7 @@ from types import ModuleType
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """the pseudonymisation secret for the service account only; lookups by CPR recorded and limited
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0006
 Create Date: 2026-12-02
 
 Issue 15, holes 4 and 5.

@@ -1,7 +1,7 @@
 """the audit chain by the database: ids, prev_hash and hash set by a trigger on PostgreSQL
 
 Revision ID: 0009
-Revises: 0004
+Revises: 0008
 Create Date: 2026-12-02
 
 Issue 15, hole 6: any PostgreSQL login could insert audit entries with ids of its choosing
