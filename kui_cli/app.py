@@ -35,7 +35,7 @@ from kui_cli.commands import (
 )
 from kui_cli.commands import db as db_commands
 from kui_cli.errors import KuiError
-from kui_cli.state import State, default_user, normalise_db_url, parse_date
+from kui_cli.state import State, normalise_db_url, os_user, parse_date
 
 
 class KuiGroup(TyperGroup):
@@ -146,7 +146,7 @@ def root(
         _fail(str(exc))
     ctx.obj = State(
         db_url=db_url,
-        user=(user or default_user()).strip(),
+        user=(user or os_user()).strip(),
         today=ref,
         user_given=user is not None,
     )

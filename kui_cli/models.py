@@ -135,6 +135,8 @@ class Staff(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=200)
     active: bool = True
     added_on: dt.date
+    # The operating-system account the member uses (issue 15): kui run by it acts as them.
+    login: str | None = Field(default=None, max_length=32, unique=True)
 
 
 class CoordinatorAssignment(SQLModel, table=True):

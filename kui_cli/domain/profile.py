@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from kui_cli.domain import codes, settings
+from kui_cli.domain import codes, settings, staff
 from kui_cli.domain.law import calendar
 from kui_cli.domain.meetings import recurrence
 from kui_cli.errors import KuiError
@@ -60,6 +60,11 @@ SPEC: dict[str, Any] = {
         "handover_days": (int, 90),
         # Who may write the agendas circulated to the teams (`agenda generate`, the cron job).
         "generate_roles": (list, ["leader", "system"]),
+    },
+    # The operating-system accounts that may act for any staff member with `--user` (the cron
+    # account, a shared service account), although they are some member's login (issue 15).
+    "access": {
+        "act_for_others": (list, []),
     },
     "teams": (list, []),
 }
@@ -158,6 +163,12 @@ def validate(raw: dict[str, Any], source: str = "profile") -> dict[str, Any]:
     _check_law_settings(data, source)
     roles = data["agenda"]["generate_roles"]
     _each(roles, str, source, "agenda.generate_roles", tuple(codes.ROLES))
+    for account in data["access"]["act_for_others"]:
+        if not isinstance(account, str) or not staff.LOGIN.match(account):
+            raise KuiError(
+                f"{source}: key 'access.act_for_others' must list operating-system user names, "
+                f"got {account!r}"
+            )
     data["teams"] = _validated_teams(data["teams"], source)
     return data
 

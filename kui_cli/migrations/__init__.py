@@ -6,7 +6,7 @@ equal to Alembic's own head, and `known_revisions` equal to Alembic's own list.
 
 from pathlib import Path
 
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0007"
 
 
 def known_revisions() -> frozenset[str]:

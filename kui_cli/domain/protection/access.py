@@ -5,7 +5,10 @@ The rule, established once per command by `invocation.session` and kept in `sess
 - The acting user (`--user`, or on PostgreSQL a staff member's own login) is matched once to a
   staff member (`identify`: initials in any case, folded by `domain/initials.py`), and from then on
   the command acts under the member's own initials: they are what the history (`change_log.by`)
-  and the audit log record. The acting user must be a registered, active staff member. Exempt:
+  and the audit log record. Where the operating-system account running kui is a staff member's
+  login (`staff.login`), the command acts as that member and a `--user` naming someone else is
+  refused, unless the profile lets the account act for others (`access.act_for_others`: cron, a
+  shared service account). The acting user must be a registered, active staff member. Exempt:
   `init`, `demo` (which run before anyone is registered) and `staff add` while the staff table
   is empty (the bootstrap of the first staff member).
 - A staff member sees the youths they work on: coordinator (active or proposed), responsible for
@@ -69,6 +72,9 @@ SEE_ALL_ONLY = {
     "kui report applications",
     "kui db grant",  # gives a database login access (PostgreSQL): the leaders' decision
 }
+# Sets which member an operating-system account acts as (`--login`): the see-all roles only, so
+# no one takes their own login away to act for others again.
+LOGINS = "kui staff update"
 # Writes the agendas circulated to the teams: the roles in agenda.generate_roles only.
 CIRCULATE = "kui agenda generate"
 # What a scheduled job's account (role `system`) may run: nothing about a single youth.
@@ -84,10 +90,14 @@ class Identity:
     """The acting user matched to a staff member (None: no staff member has these initials).
 
     `actor` carries the member's own initials (or, for someone who is no staff member, what was
-    given, folded): what every change row and audit entry of the command records."""
+    given, folded): what every change row and audit entry of the command records. `account` is
+    the operating-system account whose staff login named the member, and `asked` the `--user`
+    given with it (refused by `establish` when it names someone else)."""
 
     actor: Actor
     member: Staff | None
+    account: str | None = None
+    asked: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,12 +111,46 @@ class Access:
     today: dt.date
 
 
-def identify(session: Session, actor: Actor) -> Identity:
-    """Match the acting user to a staff member, once per command (`staff.by_initials`)."""
+def identify(session: Session, actor: Actor, asked: str | None = None) -> Identity:
+    """Match the acting user to a staff member, once per command: by the operating-system
+    account's staff login (`acts_as`) or else by initials (`staff.by_initials`). `asked` is the
+    `--user`/`KUI_USER` given, None when the acting user is the account's own name."""
     given = actor.user.strip()
-    member = None if actor.command in EXEMPT else staff.by_initials(session, given)
+    if actor.command in EXEMPT:
+        return Identity(replace(actor, user=fold(given)), None)
+    account, member = acts_as(session, asked)
+    if member is not None:
+        return Identity(replace(actor, user=member.initials), member, account, asked)
+    member = staff.by_initials(session, given)
     canonical = member.initials if member is not None else fold(given)
     return Identity(replace(actor, user=canonical), member)
+
+
+def acts_as(session: Session, asked: str | None) -> tuple[str, Staff | None]:
+    """The operating-system account running kui, and the staff member it acts as by their login.
+
+    One SQLite file that one account may open cannot prove who types: whoever runs kui as that
+    account can be anyone the account's owner lets in, and `--user` is only their word. What kui
+    can tell is the account itself, from the kernel (`state.os_user`, never USER or LOGNAME,
+    which the caller sets). So an account that is a staff member's login is that member, and an
+    account that is nobody's login (a single-user install, a test) names its user with `--user`
+    as before; the accounts in `access.act_for_others` (cron) choose the member they act for.
+    Staff who must not act for one another each use their own account with a login, or, with
+    several staff on one database, PostgreSQL with a database login each. There a staff login
+    is identified by the database (`row_security.acting`) and this rule is for the service
+    account only."""
+    from kui_cli import state
+
+    account = state.os_user()
+    if row_security.staff_login(session):
+        return account, None
+    member = staff.by_login(session, account)
+    if member is None or asked is None:
+        return account, member
+    from kui_cli.domain import profile as profiles
+
+    others = profiles.current(session).value("access.act_for_others")
+    return account, None if account in others else member
 
 
 def establish(session: Session, identity: Identity) -> Access:
@@ -115,6 +159,13 @@ def establish(session: Session, identity: Identity) -> Access:
     actor, member = identity.actor, identity.member
     if actor.command in EXEMPT:
         return _keep(session, Access(actor.user, None, True, True, actor.today))
+    if identity.account is not None:
+        row_security.refuse_other(
+            identity.asked,
+            actor.user,
+            f"your operating-system account {identity.account} is the staff login of "
+            f"{actor.user}, who you act as",
+        )
     if member is None:
         if actor.command == BOOTSTRAP and not session.execute(select(Staff.id).limit(1)).first():
             return _keep(session, Access(actor.user, None, True, True, actor.today))
@@ -141,6 +192,12 @@ def establish(session: Session, identity: Identity) -> Access:
         raise Refused(
             f"`{actor.command}` covers every youth: only the roles in privacy.see_all_roles may "
             f"run it ({member.initials} is {member.role})",
+            "see-all-only",
+        )
+    if actor.command == LOGINS and not see_all:
+        raise Refused(
+            f"`{LOGINS}` sets the staff member an operating-system account acts as: only the "
+            f"roles in privacy.see_all_roles may run it ({member.initials} is {member.role})",
             "see-all-only",
         )
     if actor.command == CIRCULATE:
