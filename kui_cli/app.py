@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from kui_cli import __version__
+from kui_cli import __version__, state
 from kui_cli.commands import (
     agenda,
     audit,
@@ -35,7 +35,7 @@ from kui_cli.commands import (
 )
 from kui_cli.commands import db as db_commands
 from kui_cli.errors import KuiError
-from kui_cli.state import State, normalise_db_url, os_user, parse_date
+from kui_cli.state import State, normalise_db_url, parse_date
 
 
 class KuiGroup(TyperGroup):
@@ -146,7 +146,7 @@ def root(
         _fail(str(exc))
     ctx.obj = State(
         db_url=db_url,
-        user=(user or os_user()).strip(),
+        user=(user or state.os_user()).strip(),
         today=ref,
         user_given=user is not None,
     )
