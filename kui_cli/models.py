@@ -136,7 +136,7 @@ class Staff(SQLModel, table=True):
     active: bool = True
     added_on: dt.date
     # The operating-system account the member uses (issue 15): kui run by it acts as them.
-    login: str | None = Field(default=None, max_length=32, unique=True)
+    login: str | None = Field(default=None, max_length=32, unique=True, index=True)
 
 
 class CoordinatorAssignment(SQLModel, table=True):

@@ -293,3 +293,27 @@ def test_a_postgresql_staff_login_is_itself_whatever_the_account(
             f"REVOKE ALL ON SCHEMA public FROM {name}",
             f"DROP ROLE {name}",
         )
+
+
+def test_migration_0007_adds_the_login_and_its_downgrade_drops_it(
+    office: KuiRunner, ida: int, db_url: str
+) -> None:
+    """Staff rows that other tables refer to survive SQLite's rebuild of the table, both ways."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import inspect
+
+    ok(office("coordinator", "assign", str(ida), "AB", "--consent", "accepted", user="LE"))
+    config = Config()
+    config.set_main_option("script_location", str(Path(db.__file__).parent / "migrations"))
+    engine = db.get_engine(db_url)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0004")
+    assert "login" not in {c["name"] for c in inspect(engine).get_columns("staff")}
+    db.dispose_engines()
+    assert db.upgrade(db_url)[0] == "0004"
+    staff = {m.initials: m.login for m in rows(db_url, Staff)}
+    assert staff == {"LE": None, "AB": None, "SB": None, "SY": None}
+    ok(office("staff", "update", "SB", "--login", "jdoe", user="LE"))
+    refused(office("staff", "update", "AB", "--login", "jdoe", user="LE"), "SB's already")

@@ -6,8 +6,10 @@ Create Date: 2026-12-02
 
 On one SQLite file `--user` was the caller's own word (issue 15, hole 3). A staff member may now
 have a login name, the operating-system account they use: kui run by that account acts as them,
-and a `--user` naming someone else is refused (`access.identify`). A nullable, unique column;
-SQLite adds the unique constraint in batch mode (it rebuilds the table).
+and a `--user` naming someone else is refused (`access.identify`). A nullable column, unique by
+a unique index: a plain ADD COLUMN and CREATE INDEX on SQLite as on PostgreSQL. A unique
+constraint would need a batch operation, which rebuilds `staff`, and with foreign keys on,
+SQLite refuses to drop a table that the coordinators, efforts and teams refer to.
 """
 
 import sqlalchemy as sa
@@ -21,14 +23,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("staff") as batch_op:
-        batch_op.add_column(
-            sa.Column("login", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True)
-        )
-        batch_op.create_unique_constraint(batch_op.f("uq_staff_login"), ["login"])
+    op.add_column(
+        "staff", sa.Column("login", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True)
+    )
+    op.create_index(op.f("ix_staff_login"), "staff", ["login"], unique=True)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("staff") as batch_op:
-        batch_op.drop_constraint(batch_op.f("uq_staff_login"), type_="unique")
-        batch_op.drop_column("login")
+    op.drop_index(op.f("ix_staff_login"), table_name="staff")
+    op.drop_column("staff", "login")
