@@ -239,7 +239,7 @@ def test_a_login_belongs_to_one_member(office: KuiRunner, db_url: str) -> None:
     assert listed == {"LE": None, "AB": "jdoe", "SB": "jdoe2", "SY": "kuicron"}
     ok(office("staff", "add", *leader("ZZ"), "--login", "_svc-1$", user="LE"))
     assert "ZZ has no login." in ok(office("staff", "update", "ZZ", "--no-login", user="LE")).output
-    assert [m.login for m in rows(db_url, Staff) if m.initials == "ZZ"] == [None]
+    assert [m.os_login for m in rows(db_url, Staff) if m.initials == "ZZ"] == [None]
 
 
 def test_only_the_see_all_roles_change_logins(
@@ -310,10 +310,10 @@ def test_migration_0007_adds_the_login_and_its_downgrade_drops_it(
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, "0004")
-    assert "login" not in {c["name"] for c in inspect(engine).get_columns("staff")}
+    assert "os_login" not in {c["name"] for c in inspect(engine).get_columns("staff")}
     db.dispose_engines()
     assert db.upgrade(db_url)[0] == "0004"
-    staff = {m.initials: m.login for m in rows(db_url, Staff)}
+    staff = {m.initials: m.os_login for m in rows(db_url, Staff)}
     assert staff == {"LE": None, "AB": None, "SB": None, "SY": None}
     ok(office("staff", "update", "SB", "--login", "jdoe", user="LE"))
     refused(office("staff", "update", "AB", "--login", "jdoe", user="LE"), "SB's already")

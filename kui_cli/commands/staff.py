@@ -97,7 +97,7 @@ def update(
         raise KuiError("give either --login NAME or --no-login")
     with invocation.session(ctx) as (session, _):
         changed = staff.set_login(session, member, login)
-    held = f"login {changed.login}" if changed.login else "no login"
+    held = f"login {changed.os_login}" if changed.os_login else "no login"
     render.message(f"{changed.initials} has {held}.")
 
 

@@ -61,7 +61,7 @@ def add(session: Session, actor: Actor, new: NewStaff) -> Staff:
         phone=(new.phone or "").strip() or None,
         email=(new.email or "").strip() or None,
         added_on=actor.today,
-        login=checked_login(session, new.login),
+        os_login=checked_login(session, new.login),
     )
     session.add(member)
     session.flush()
@@ -87,13 +87,13 @@ def checked_login(session: Session, login: str | None, member: Staff | None = No
 
 def by_login(session: Session, login: str) -> Staff | None:
     """The staff member whose operating-system login this is, active or not, if any."""
-    return session.execute(select(Staff).where(Staff.login == login)).scalar()
+    return session.execute(select(Staff).where(Staff.os_login == login)).scalar()
 
 
 def set_login(session: Session, reference: str, login: str | None) -> Staff:
     """Give a staff member an operating-system login, or take it away (None)."""
     member = find(session, reference)
-    member.login = checked_login(session, login, member)
+    member.os_login = checked_login(session, login, member)
     session.flush()
     return member
 
@@ -155,7 +155,7 @@ def as_record(member: Staff, caseload: int | None = None) -> dict[str, object]:
         else caseload > member.capacity,
         "phone": member.phone,
         "email": member.email,
-        "login": member.login,
+        "login": member.os_login,
         "active": member.active,
     }
 

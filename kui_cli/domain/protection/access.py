@@ -6,7 +6,7 @@ The rule, established once per command by `invocation.session` and kept in `sess
   staff member (`identify`: initials in any case, folded by `domain/initials.py`), and from then on
   the command acts under the member's own initials: they are what the history (`change_log.by`)
   and the audit log record. Where the operating-system account running kui is a staff member's
-  login (`staff.login`), the command acts as that member and a `--user` naming someone else is
+  login (`staff.os_login`), the command acts as that member and a `--user` naming someone else is
   refused, unless the profile lets the account act for others (`access.act_for_others`: cron, a
   shared service account). The acting user must be a registered, active staff member. Exempt:
   `init`, `demo` (which run before anyone is registered) and `staff add` while the staff table

@@ -5,8 +5,10 @@ Revises: 0004
 Create Date: 2026-12-02
 
 On one SQLite file `--user` was the caller's own word (issue 15, hole 3). A staff member may now
-have a login name, the operating-system account they use: kui run by that account acts as them,
-and a `--user` naming someone else is refused (`access.identify`). A nullable column, unique by
+have a login name (`os_login`), the operating-system account they use: kui run by that account
+acts as them, and a `--user` naming someone else is refused (`access.identify`). Not `login`:
+the PostgreSQL functions of 0003/0004 (`kui_my_youths(login name)`) query `staff` with a
+parameter of that name, which a column of the same name would shadow. A nullable column, unique by
 a unique index: a plain ADD COLUMN and CREATE INDEX on SQLite as on PostgreSQL. A unique
 constraint would need a batch operation, which rebuilds `staff`, and with foreign keys on,
 SQLite refuses to drop a table that the coordinators, efforts and teams refer to.
@@ -24,11 +26,11 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column(
-        "staff", sa.Column("login", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True)
+        "staff", sa.Column("os_login", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True)
     )
-    op.create_index(op.f("ix_staff_login"), "staff", ["login"], unique=True)
+    op.create_index(op.f("ix_staff_os_login"), "staff", ["os_login"], unique=True)
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_staff_login"), table_name="staff")
-    op.drop_column("staff", "login")
+    op.drop_index(op.f("ix_staff_os_login"), table_name="staff")
+    op.drop_column("staff", "os_login")
