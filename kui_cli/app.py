@@ -117,7 +117,12 @@ def root(
     ] = None,
     user: Annotated[
         str | None,
-        typer.Option("--user", envvar="KUI_USER", help="Initials of who is acting (audited)."),
+        typer.Option(
+            "--user",
+            envvar="KUI_USER",
+            help="Initials of who is acting (audited). Refused when the operating-system "
+            "account is another staff member's login (`staff update --login`).",
+        ),
     ] = None,
     today: Annotated[
         str | None,
