@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from kui_cli import __version__
+from kui_cli import __version__, state
 from kui_cli.commands import (
     agenda,
     audit,
@@ -36,7 +36,7 @@ from kui_cli.commands import (
 )
 from kui_cli.commands import db as db_commands
 from kui_cli.errors import KuiError, Terminated
-from kui_cli.state import State, default_user, normalise_db_url, parse_date
+from kui_cli.state import State, normalise_db_url, parse_date
 
 
 class KuiGroup(TyperGroup):
@@ -125,7 +125,12 @@ def root(
     ] = None,
     user: Annotated[
         str | None,
-        typer.Option("--user", envvar="KUI_USER", help="Initials of who is acting (audited)."),
+        typer.Option(
+            "--user",
+            envvar="KUI_USER",
+            help="Initials of who is acting (audited). Refused when the operating-system "
+            "account is another staff member's login (`staff update --login`).",
+        ),
     ] = None,
     today: Annotated[
         str | None,
@@ -158,7 +163,7 @@ def root(
         _fail(str(exc))
     ctx.obj = State(
         db_url=db_url,
-        user=(user or default_user()).strip(),
+        user=(user or state.os_user()).strip(),
         today=ref,
         user_given=user is not None,
     )

@@ -94,8 +94,9 @@ def session(ctx: typer.Context) -> Iterator[tuple[Session, Actor]]:
     url, who = st.db_url, actor(ctx)
     try:
         with session_scope(url) as db_session:
-            who = row_security.acting(db_session, who, st.user if st.user_given else None)
-            identity = access.identify(db_session, who)
+            asked = st.user if st.user_given else None
+            who = row_security.acting(db_session, who, asked)
+            identity = access.identify(db_session, who, asked)
             who = identity.actor
             row_security.refuse_other_user(db_session, who)
             access.establish(db_session, identity)

@@ -135,6 +135,10 @@ class Staff(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=200)
     active: bool = True
     added_on: dt.date
+    # The operating-system account the member uses (issue 15): kui run by it acts as them. Not
+    # named `login`: the PostgreSQL functions of 0003/0004 have a parameter of that name, and in
+    # their queries on `staff` a column of the same name would win.
+    os_login: str | None = Field(default=None, max_length=32, unique=True, index=True)
 
 
 class CoordinatorAssignment(SQLModel, table=True):

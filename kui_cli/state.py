@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import os
+import pwd
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,9 +56,13 @@ def optional_date(value: str | None, what: str) -> dt.date | None:
     return None if value is None else parse_date(value, what)
 
 
-def default_user() -> str:
-    """The OS login name when `--user`/`KUI_USER` is not given."""
+def os_user() -> str:
+    """The operating-system account running kui, from the kernel's effective user id: the one
+    place kui asks. Not `getpass.getuser()`, which reads USER and LOGNAME first, and those are
+    the caller's to set. An id without an account entry is given as the number, which no staff
+    login can be (a login starts with a letter or _)."""
+    uid = os.geteuid()
     try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return os.environ.get("USER", "unknown")
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)

@@ -62,6 +62,7 @@ COMMANDS: dict[str, Uses | None] = {
     "youth assess": Uses(("{youth}", "--grade", "9", "--result", "ready")),
     "staff activate": None,  # staff data
     "staff deactivate": None,
+    "staff update": None,  # staff data: a member's operating-system login
     "coordinator assign": Uses(("{youth2}", "{staff}", "--consent", "accepted")),
     "coordinator end": Uses(("{youth}", "--reason", "Test")),
     "coordinator history": Uses(("{youth}",)),

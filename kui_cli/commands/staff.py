@@ -12,6 +12,15 @@ from kui_cli.render import Format
 
 app = typer.Typer(help="Staff (fagpersoner): UU counsellors, jobcentre advisers, social workers...")
 
+LoginOption = Annotated[
+    str | None,
+    typer.Option(
+        help="The operating-system account the member uses: kui run by it acts as them, and "
+        "--user naming someone else is refused.",
+        show_default=False,
+    ),
+]
+
 
 @app.command("add")
 def add(
@@ -32,6 +41,7 @@ def add(
     ] = None,
     phone: Annotated[str | None, typer.Option(help="Phone.")] = None,
     email: Annotated[str | None, typer.Option(help="E-mail.")] = None,
+    login: LoginOption = None,
 ) -> None:
     """Register a staff member (fagperson).
 
@@ -40,7 +50,7 @@ def add(
     """
     from kui_cli.domain import staff
 
-    new = staff.NewStaff(initials, name, role, department, capacity, phone, email)
+    new = staff.NewStaff(initials, name, role, department, capacity, phone, email, login)
     with invocation.session(ctx) as (session, actor):
         member = staff.add(session, actor, new)
     render.message(f"Added staff member {member.initials}.")
@@ -64,6 +74,31 @@ def list_(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
     with invocation.session(ctx) as (session, actor):
         rows = staff.listing(session, actor.today)
     render.listing(rows, fmt, columns=staff.LIST_COLUMNS)
+
+
+@app.command("update")
+def update(
+    ctx: typer.Context,
+    member: StaffRef,
+    login: LoginOption = None,
+    no_login: Annotated[
+        bool, typer.Option("--no-login", help="Take the member's login away.")
+    ] = False,
+) -> None:
+    """Change a staff member's operating-system login (`--login NAME`, or `--no-login`).
+
+    Example:
+        kui staff update AB --login aberg
+    """
+    from kui_cli.domain import staff
+    from kui_cli.errors import KuiError
+
+    if (login is None) == (not no_login):
+        raise KuiError("give either --login NAME or --no-login")
+    with invocation.session(ctx) as (session, who):
+        changed = staff.set_login(session, who, member, login)
+    held = f"login {changed.os_login}" if changed.os_login else "no login"
+    render.message(f"{changed.initials} has {held}.")
 
 
 @app.command("deactivate")

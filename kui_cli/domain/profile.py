@@ -73,6 +73,11 @@ SPEC: dict[str, Any] = {
         # Who may write the agendas circulated to the teams (`agenda generate`, the cron job).
         "generate_roles": (list, ["leader", "system"]),
     },
+    # The operating-system accounts that may act for any staff member with `--user` (the cron
+    # account, a shared service account), although they are some member's login (issue 15).
+    "access": {
+        "act_for_others": (list, []),
+    },
     "teams": (list, []),
 }
 
@@ -196,6 +201,12 @@ def validate(raw: dict[str, Any], source: str = "profile") -> dict[str, Any]:
     _each(admins, str, source, "privacy.admin_roles", tuple(codes.ROLES))
     if not admins:  # nobody could load a profile or register staff again
         raise KuiError(f"{source}: key 'privacy.admin_roles' must name at least one role")
+    for account in data["access"]["act_for_others"]:
+        if not isinstance(account, str) or not staff.LOGIN.match(account):
+            raise KuiError(
+                f"{source}: key 'access.act_for_others' must list operating-system user names, "
+                f"got {account!r}"
+            )
     data["teams"] = _validated_teams(data["teams"], source)
     return data
 

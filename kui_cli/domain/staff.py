@@ -20,6 +20,8 @@ from kui_cli.models import CoordinatorAssignment, Effort, Staff
 
 MAX_CAPACITY = 1000
 INITIALS = re.compile(r"^[A-ZÆØÅ][A-ZÆØÅ0-9]{0,9}$")
+# An operating-system user name as `useradd` takes it by default (shadow-utils' NAME_REGEX).
+LOGIN = re.compile(r"^(?=.{1,32}$)[a-z_][a-z0-9_-]*\$?$")
 
 
 @dataclass
@@ -31,6 +33,7 @@ class NewStaff:
     capacity: int | None = None
     phone: str | None = None
     email: str | None = None
+    login: str | None = None
 
 
 def normalise_initials(text: str) -> str:
@@ -62,10 +65,45 @@ def add(session: Session, actor: Actor, new: NewStaff) -> Staff:
         phone=(new.phone or "").strip() or None,
         email=(new.email or "").strip() or None,
         added_on=actor.today,
+        os_login=checked_login(session, new.login),
     )
     session.add(member)
     session.flush()
     audit.administered(session, actor, staff=member.initials, role=member.role, active=True)
+    return member
+
+
+def checked_login(session: Session, login: str | None, member: Staff | None = None) -> str | None:
+    """A staff login as stored: an operating-system user name, no one else's. Case is kept, as
+    the system keeps it, and the rule refuses capitals rather than guess."""
+    if login is None:
+        return None
+    name = login.strip()
+    if not LOGIN.match(name):
+        raise KuiError(
+            f"--login must be an operating-system user name (lower-case letters, digits, _ and "
+            f"-, starting with a letter or _, at most 32): {login!r}"
+        )
+    holder = by_login(session, name)
+    if holder is not None and holder is not member:
+        raise KuiError(f"login {name} is staff member {holder.initials}'s already")
+    return name
+
+
+def by_login(session: Session, login: str) -> Staff | None:
+    """The staff member whose operating-system login this is, active or not, if any."""
+    return session.execute(select(Staff).where(Staff.os_login == login)).scalar()
+
+
+def set_login(session: Session, actor: Actor, reference: str, login: str | None) -> Staff:
+    """Give a staff member an operating-system login, or take it away (None): administration,
+    audited, since it decides whom an account acts as."""
+    member = find(session, reference)
+    before = member.os_login
+    member.os_login = checked_login(session, login, member)
+    session.flush()
+    if member.os_login != before:
+        audit.administered(session, actor, staff=member.initials, login=member.os_login)
     return member
 
 
@@ -100,6 +138,7 @@ LIST_COLUMNS = [
     "over_capacity",
     "phone",
     "email",
+    "login",
     "active",
 ]
 
@@ -125,6 +164,7 @@ def as_record(member: Staff, caseload: int | None = None) -> dict[str, object]:
         else caseload > member.capacity,
         "phone": member.phone,
         "email": member.email,
+        "login": member.os_login,
         "active": member.active,
     }
 

@@ -5,14 +5,17 @@ The rule, established once per command by `invocation.session` and kept in `sess
 - The acting user (`--user`, or on PostgreSQL a staff member's own login) is matched once to a
   staff member (`identify`: initials in any case, folded by `domain/initials.py`), and from then on
   the command acts under the member's own initials: they are what the history (`change_log.by`)
-  and the audit log record. The acting user must be a registered, active staff member. Exempt:
+  and the audit log record. Where the operating-system account running kui is a staff member's
+  login (`staff.os_login`), the command acts as that member and a `--user` naming someone else is
+  refused, unless the profile lets the account act for others (`access.act_for_others`: cron, a
+  shared service account). The acting user must be a registered, active staff member. Exempt:
   `demo` (a synthetic database only), and `init` and `staff add` while the staff table is empty
   (the bootstrap: the first profile and the first staff member).
-- Administration (`ADMINISTRATION`: the profile, staff and their status, team membership, meeting
-  series and meetings) is for the roles in `privacy.admin_roles` only; `meeting generate` is
-  also the scheduled job's (role `system`). Every administrative change is audited
-  (`audit.administered`). On PostgreSQL the database enforces the same (migration 0006): only
-  the admin roles' logins and the service account write staff, settings, teams and meetings.
+- Administration (`ADMINISTRATION`: the profile, staff, their status and logins, team
+  membership, meeting series and meetings) is for the roles in `privacy.admin_roles` only;
+  `meeting generate` is also the scheduled job's (role `system`). Every administrative change is
+  audited (`audit.administered`). On PostgreSQL the database enforces the same (migration 0006):
+  only the admin roles' logins and the service account write staff, settings, teams and meetings.
 - A staff member sees the youths they work on: coordinator (active or proposed), responsible for
   an active effort (the plan owner is always one of these), member of a team the youth is
   referred to (open referral), and the youths they registered themselves until a coordinator is
@@ -86,6 +89,7 @@ ADMINISTRATION = {
     "kui staff add",
     "kui staff activate",
     "kui staff deactivate",
+    "kui staff update",  # which member an operating-system account acts as (`--login`)
     "kui team member add",  # a team's members see the youths referred to it
     "kui meeting schedule",
     "kui meeting generate",  # also the scheduled job's (SCHEDULED)
@@ -108,10 +112,14 @@ class Identity:
     """The acting user matched to a staff member (None: no staff member has these initials).
 
     `actor` carries the member's own initials (or, for someone who is no staff member, what was
-    given, folded): what every change row and audit entry of the command records."""
+    given, folded): what every change row and audit entry of the command records. `account` is
+    the operating-system account whose staff login named the member, and `asked` the `--user`
+    given with it (refused by `establish` when it names someone else)."""
 
     actor: Actor
     member: Staff | None
+    account: str | None = None
+    asked: str | None = None
 
 
 @dataclass(frozen=True)
@@ -128,12 +136,46 @@ class Access:
     administers: bool = False  # holds a role in privacy.admin_roles (or bootstraps)
 
 
-def identify(session: Session, actor: Actor) -> Identity:
-    """Match the acting user to a staff member, once per command (`staff.by_initials`)."""
+def identify(session: Session, actor: Actor, asked: str | None = None) -> Identity:
+    """Match the acting user to a staff member, once per command: by the operating-system
+    account's staff login (`acts_as`) or else by initials (`staff.by_initials`). `asked` is the
+    `--user`/`KUI_USER` given, None when the acting user is the account's own name."""
     given = actor.user.strip()
-    member = None if actor.command in EXEMPT else staff.by_initials(session, given)
+    if actor.command in EXEMPT:
+        return Identity(replace(actor, user=fold(given)), None)
+    account, member = acts_as(session, asked)
+    if member is not None:
+        return Identity(replace(actor, user=member.initials), member, account, asked)
+    member = staff.by_initials(session, given)
     canonical = member.initials if member is not None else fold(given)
     return Identity(replace(actor, user=canonical), member)
+
+
+def acts_as(session: Session, asked: str | None) -> tuple[str, Staff | None]:
+    """The operating-system account running kui, and the staff member it acts as by their login.
+
+    One SQLite file that one account may open cannot prove who types: whoever runs kui as that
+    account can be anyone the account's owner lets in, and `--user` is only their word. What kui
+    can tell is the account itself, from the kernel (`state.os_user`, never USER or LOGNAME,
+    which the caller sets). So an account that is a staff member's login is that member, and an
+    account that is nobody's login (a single-user install, a test) names its user with `--user`
+    as before; the accounts in `access.act_for_others` (cron) choose the member they act for.
+    Staff who must not act for one another each use their own account with a login, or, with
+    several staff on one database, PostgreSQL with a database login each. There a staff login
+    is identified by the database (`row_security.acting`) and this rule is for the service
+    account only."""
+    from kui_cli import state
+
+    account = state.os_user()
+    if row_security.staff_login(session):
+        return account, None
+    member = staff.by_login(session, account)
+    if member is None or asked is None:
+        return account, member
+    from kui_cli.domain import profile as profiles
+
+    others = profiles.current(session).value("access.act_for_others")
+    return account, None if account in others else member
 
 
 def establish(session: Session, identity: Identity) -> Access:
@@ -143,6 +185,13 @@ def establish(session: Session, identity: Identity) -> Access:
     day = periods.real_today()
     if actor.command in EXEMPT:
         return _keep(session, Access(actor.user, None, True, True, day, True))
+    if identity.account is not None:
+        row_security.refuse_other(
+            identity.asked,
+            actor.user,
+            f"your operating-system account {identity.account} is the staff login of "
+            f"{actor.user}, who you act as",
+        )
     if member is None:
         if actor.command in BOOTSTRAP and not session.execute(select(Staff.id).limit(1)).first():
             return _keep(session, Access(actor.user, None, True, True, day, True))

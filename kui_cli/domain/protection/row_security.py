@@ -79,12 +79,14 @@ def refuse_other_user(session: Session, actor: Actor) -> None:
     if own is None:
         return
     name, asked = own
-    if asked is not None and fold(asked.strip()) != fold(actor.user):
-        raise Refused(
-            f"--user {asked} names someone else: on PostgreSQL you act as your own database "
-            f"login {name}",
-            OWN_LOGIN,
-        )
+    refuse_other(asked, actor.user, f"on PostgreSQL you act as your own database login {name}")
+
+
+def refuse_other(asked: str | None, acting: str, why: str) -> None:
+    """Someone identified by a login (a database login here, an operating-system account's staff
+    login in `access.identify`) acts as themselves: `--user` may name only them."""
+    if asked is not None and fold(asked.strip()) != fold(acting):
+        raise Refused(f"--user {asked} names someone else: {why}", OWN_LOGIN)
 
 
 def refuse_bulk(session: Session, actor: Actor, see_all: bool) -> None:

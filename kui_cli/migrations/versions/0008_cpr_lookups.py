@@ -1,7 +1,7 @@
 """the pseudonymisation secret for the service account only; lookups by CPR recorded and limited
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-02
 
 Issue 15, holes 4 and 5.
@@ -47,7 +47,7 @@ from kui_cli.domain import profile, settings
 from kui_cli.domain.protection import audit
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
