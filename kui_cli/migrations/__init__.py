@@ -4,7 +4,9 @@
 equal to Alembic's own head, and `known_revisions` equal to Alembic's own list.
 """
 
+import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 HEAD_REVISION = "0009"
 
@@ -15,3 +17,15 @@ def known_revisions() -> frozenset[str]:
     newer kui."""
     versions = Path(__file__).parent / "versions"
     return frozenset(path.name.split("_", 1)[0] for path in versions.glob("*_*.py"))
+
+
+def revision_0003() -> ModuleType:
+    """Migration 0003 as a module: the policies and functions that later migrations replace,
+    and that their downgrades restore exactly as 0003 states them (a migration file is no
+    importable module: its name begins with a digit)."""
+    path = Path(__file__).parent / "versions" / "0003_row_level_security.py"
+    spec = importlib.util.spec_from_file_location("kui_migration_0003", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

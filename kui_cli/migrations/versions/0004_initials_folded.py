@@ -14,8 +14,6 @@ replaced by ones that compare `kui_fold` of both sides. The downgrade puts back 
 SQLite has no row-level security: there this migration does nothing.
 """
 
-import importlib.util
-from pathlib import Path
 from types import ModuleType
 
 from alembic import op
@@ -23,21 +21,12 @@ from sqlalchemy import column
 from sqlalchemy.dialects import postgresql
 
 from kui_cli.domain import initials
+from kui_cli.migrations import revision_0003
 
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
-
-
-def _revision_0003() -> ModuleType:
-    """Migration 0003, whose definitions this one replaces and its downgrade restores."""
-    path = Path(__file__).with_name("0003_row_level_security.py")
-    spec = importlib.util.spec_from_file_location("kui_migration_0003", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def fold_function() -> str:
@@ -123,7 +112,7 @@ def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
-    old = _revision_0003()
+    old = revision_0003()
     schema = bind.exec_driver_sql("SELECT current_schema()").scalar()
     op.execute(fold_function())
     for statement in functions(schema, old):
@@ -137,7 +126,7 @@ def downgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
-    old = _revision_0003()
+    old = revision_0003()
     schema = bind.exec_driver_sql("SELECT current_schema()").scalar()
     replaced = {signature.split("(")[0] for signature in REPLACED}
     for statement in old.functions(schema):

@@ -17,12 +17,10 @@ creates can stand in for `now()`. The downgrade puts back 0003's definition.
 SQLite has no row-level security: there this migration does nothing.
 """
 
-import importlib.util
-from pathlib import Path
-
 from alembic import op
 
 from kui_cli.domain.meetings.recurrence import TIMEZONE
+from kui_cli.migrations import revision_0003
 
 revision = "0005"
 down_revision = "0004"
@@ -37,12 +35,7 @@ $$"""
 
 def _old_kui_today(schema: str) -> str:
     """0003's `kui_today()`, as 0003 states it (the downgrade restores it exactly)."""
-    path = Path(__file__).with_name("0003_row_level_security.py")
-    spec = importlib.util.spec_from_file_location("kui_migration_0003", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    statement = next(s for s in module.functions(schema) if "FUNCTION kui_today()" in s)
+    statement = next(s for s in revision_0003().functions(schema) if "FUNCTION kui_today()" in s)
     return statement.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
 
 

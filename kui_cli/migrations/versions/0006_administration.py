@@ -24,11 +24,9 @@ downgrade puts back 0003's policies of `staff` and `setting` and leaves the four
 SQLite has no row-level security: there this migration does nothing.
 """
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType
-
 from alembic import op
+
+from kui_cli.migrations import revision_0003
 
 revision = "0006"
 down_revision = "0005"
@@ -41,16 +39,6 @@ ADMINISTERED_TABLES = ("team", "team_member", "meeting", "meeting_series")
 GUARDED_TABLES = ("staff", "setting")
 WRITES = ("insert", "update", "delete")
 FUNCTION = "kui_administers(name)"
-
-
-def _revision_0003() -> ModuleType:
-    """Migration 0003: its service-account check, and the policies the downgrade restores."""
-    path = Path(__file__).with_name("0003_row_level_security.py")
-    spec = importlib.util.spec_from_file_location("kui_migration_0003", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def administers_function(schema: str) -> str:
@@ -88,7 +76,7 @@ def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
-    old = _revision_0003()
+    old = revision_0003()
     schema = bind.exec_driver_sql("SELECT current_schema()").scalar()
     op.execute(administers_function(schema))
     admins = f"{old.SERVICE} OR (SELECT kui_administers(current_user))"
@@ -110,7 +98,7 @@ def downgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
-    old = _revision_0003()
+    old = revision_0003()
     for table in ADMINISTERED_TABLES:
         _drop(table, ("read", *WRITES))
         op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")

@@ -35,16 +35,13 @@ secret's row to every login again. SQLite keeps the secret as it is: one file fo
 operating-system account, whoever may open the file may read it all.
 """
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType
-
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
 from kui_cli.domain import profile, settings
 from kui_cli.domain.protection import audit
+from kui_cli.migrations import revision_0003
 
 revision = "0008"
 down_revision = "0007"
@@ -54,16 +51,6 @@ depends_on = None
 LIMIT = profile.default("privacy.cpr_lookups_per_day")
 DANISH_TODAY = "(now() AT TIME ZONE 'Europe/Copenhagen')::date"
 SECRET_ROW = f"key <> '{settings.SECRET_KEY}'"
-
-
-def _revision_0003() -> ModuleType:
-    """Migration 0003, whose join function and policy this one replaces and restores."""
-    path = Path(__file__).with_name("0003_row_level_security.py")
-    spec = importlib.util.spec_from_file_location("kui_migration_0003", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 # Inside a security definer `current_user` is the owner: these name the login that called.
@@ -214,7 +201,7 @@ def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
-    old = _revision_0003()
+    old = revision_0003()
     service, see_all = old.SERVICE, old.SERVICE_OR_SEE_ALL
     schema = bind.exec_driver_sql("SELECT current_schema()").scalar()
     hidden = f"{SECRET_ROW} OR {service}"
@@ -247,7 +234,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
-        old = _revision_0003()
+        old = revision_0003()
         schema = bind.exec_driver_sql("SELECT current_schema()").scalar()
         op.execute("DROP TRIGGER IF EXISTS kui_youth_key ON youth")
         op.execute("DROP POLICY IF EXISTS kui_join ON effort")
