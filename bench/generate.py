@@ -634,19 +634,22 @@ def referral_rows(town: Town) -> Iterator[tuple[Any, ...]]:
             )
 
 
-def audit_rows(town: Town) -> Iterator[tuple[Any, ...]]:
-    """Half a year of look-ups (one per 20 youths) with a hash chain that `audit verify` accepts."""
+def audit_rows(town: Town, last: tuple[int, str]) -> Iterator[tuple[Any, ...]]:
+    """Half a year of look-ups (one per 20 youths) that continue the chain after `last` (the id and
+    hash of the entry kui wrote when the profile was loaded), hashed as `audit verify` checks."""
     from kui_cli.domain.protection import audit
 
     rng = town.rng
     count = max(10, town.n // 20)
     start = dt.datetime.combine(TODAY, dt.time(8), tzinfo=dt.UTC) - dt.timedelta(days=182)
     step = dt.timedelta(days=182) / count
-    previous = audit.GENESIS
+    last_id, previous = last
     for index in range(count):
         youth_id = rng.randrange(1, town.n + 1)
         staff_id = rng.randrange(1, len(town.initials) + 1)
         entry = SimpleNamespace(
+            id=last_id + 1 + index,
+            hash_version=audit.CHAIN_VERSION,
             prev_hash=previous,
             at=start + step * index,
             user=town.initials[staff_id],
@@ -658,6 +661,8 @@ def audit_rows(town: Town) -> Iterator[tuple[Any, ...]]:
         )
         entry_hash = audit.entry_hash(entry)  # type: ignore[arg-type]
         yield (
+            entry.id,
+            entry.hash_version,
             entry.at.strftime("%Y-%m-%d %H:%M:%S.%f"),
             entry.user,
             entry.action,
@@ -684,14 +689,16 @@ def build(n: int, path: Path, log: Any = print, csv_target: Path | None = None) 
     CSV file of `youth import` when `csv_target` is given; returns the meta data."""
     from kui_cli import db
     from kui_cli.domain import profile, settings
+    from kui_cli.domain.protection.audit import Actor
     from kui_cli.domain.register import history
 
     url = f"sqlite:///{path}"
     db.upgrade(url)
+    builder = Actor(user="bench", command="bench generate", today=TODAY)
     with db.session_scope(url) as session:
         settings.ensure_subject_secret(session)
         loaded = profile.read_profile(profile.DEFAULT_PROFILE)
-        profile.save(session, loaded)
+        profile.save(session, builder, loaded)
         _load_profile_teams(session, loaded)
         secret = settings.subject_secret(session)
     db.dispose_engines()
@@ -793,8 +800,10 @@ def build(n: int, path: Path, log: Any = print, csv_target: Path | None = None) 
     _insert(
         conn,
         "audit_log",
-        "at, user, action, command, subject_key, filter, rows, prev_hash, hash",
-        audit_rows(town),
+        "id, hash_version, at, user, action, command, subject_key, filter, rows, prev_hash, hash",
+        audit_rows(
+            town, conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC").fetchone()
+        ),
     )
     meta = _meta(conn, town)
     conn.execute("INSERT INTO setting (key, value) VALUES (?, ?)", (META_KEY, json.dumps(meta)))

@@ -49,12 +49,15 @@ def test_generated_municipality_is_consistent(town: tuple[Path, Path, dict]) -> 
         ).fetchone()[0]
         assert early == 0
         chain = conn.execute(
-            "SELECT at, user, action, command, subject_key, filter, rows, prev_hash, hash "
+            "SELECT id, hash_version, at, user, action, command, subject_key, filter, rows, "
+            "prev_hash, hash "
             "FROM audit_log ORDER BY id"
         ).fetchall()
     previous = audit.GENESIS
-    for at, user, action, command, subject, filter_, rows, prev_hash, hash_ in chain:
+    for id_, version, at, user, action, command, subject, filter_, rows, prev_hash, hash_ in chain:
         entry = SimpleNamespace(
+            id=id_,
+            hash_version=version,
             prev_hash=prev_hash,
             at=dt.datetime.fromisoformat(at).replace(tzinfo=dt.UTC),
             user=user,

@@ -175,7 +175,8 @@ def test_sigterm_while_writing_removes_the_temporary_file(tmp_path: Path) -> Non
 
 
 def aged(path: Path, seconds: float = 60) -> Path:
-    then = time.time() - seconds
+    """Dated `seconds` before it was written, on the file system's clock (the test's is frozen)."""
+    then = path.lstat().st_mtime - seconds
     os.utime(path, (then, then), follow_symlinks=False)
     return path
 

@@ -25,7 +25,11 @@ WRITERS = {
     "meeting ics": ("meeting", "ics", "team-2", "--out", "{}"),
     "plan print": ("plan", "print", "1", "--out", "{}"),
 }
-INPUTS = {("youth import", "file")}  # paths kui reads
+INPUTS = {
+    ("youth import", "file"),  # paths kui reads
+    ("audit verify", "checkpoints"),  # kui's own private state, checked by protection.checkpoints
+    ("audit verify", "key_file"),
+}
 
 
 def files_under(folder: Path) -> set[Path]:

@@ -21,7 +21,6 @@ import signal
 import stat
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -107,8 +106,9 @@ def private_target(
     """A temporary path (mode 0600, locked) to write; it becomes `path` when the block succeeds
     and is removed, with its scratch files, when it fails, is interrupted or gets SIGTERM."""
     check_target(path, overwrite=overwrite, hint=hint)
-    remove_abandoned(path.parent, time.time())
     with terminated_raises(), _locked_temporary(path) as (descriptor, partial):
+        # The file system's clock, not Python's: what is older than our own file is abandoned.
+        remove_abandoned(path.parent, os.fstat(descriptor).st_mtime)
         yield partial
         os.fchmod(descriptor, PRIVATE_MODE)
         os.fsync(descriptor)  # every writer wrote to this file: a full disk fails here
