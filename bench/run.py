@@ -20,12 +20,20 @@ of issue 9 and whether it holds. Sections:
 
 Times are the best of K interleaved rounds (wall clock): the machine is shared, and the minimum
 is the figure least disturbed by others. Databases come from bench/generate.py and are cached in
-bench/.cache/; queries and imports work on copies.
+bench/.cache/; queries and imports work on copies. kui's modules are compiled to bytecode before
+anything is timed, as pip does when it installs kui: with PYTHONDONTWRITEBYTECODE set every
+start-up would otherwise compile kui's source again (about 70 ms that no user pays).
+
+The versions of Python, SQLite, PostgreSQL (when used) and the libraries that decide the figures
+are printed beside the table and written into `--json` and `--markdown`: figures of different
+versions are not comparable (typer 0.29 builds a pydantic validator for every option).
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -51,6 +59,20 @@ PY = sys.executable
 KUI = [PY, "-m", "kui_cli"]
 WORK = generate.CACHE / "run"
 SECTIONS = ("startup", "queries", "lookups", "export", "import", "postgres")
+# The libraries whose versions decide the figures (start-up above all), as pip names them.
+LIBRARIES = (
+    "typer",
+    "rich",
+    "SQLAlchemy",
+    "sqlmodel",
+    "pydantic",
+    "pydantic-core",
+    "tabulate",
+    "alembic",
+    "psycopg",
+)
+# Every hot command's whole process, and `youth show`, against the bare Typer app (issue 19).
+STARTUP_LIMIT = 3.0
 RSS_SMALL_N = 10_000
 EXPORT_MONTH = "2026-10"
 
@@ -60,8 +82,9 @@ EXPORT_MONTH = "2026-10"
 
 @dataclass
 class Figure:
-    """One line of the table and one object of `--json`. `value` is in `unit`: seconds, or MiB
-    for memory figures (their JSON `seconds` is null and the name carries the value)."""
+    """One line of the table and one object of `--json`'s "figures". `value` is in `unit`:
+    seconds, or MiB for memory figures (their JSON `seconds` is null and the name carries the
+    value)."""
 
     name: str
     value: float | None
@@ -172,6 +195,35 @@ def markdown(figures: list[Figure]) -> str:
             f"{ratio} | {f.target or ''} | {holds} | {f.note} |"
         )
     return "\n".join(lines)
+
+
+def versions(postgres_url: str | None = None) -> dict[str, str]:
+    """Python, SQLite, PostgreSQL (when a URL is given) and the libraries, as installed."""
+    found = {"Python": sys.version.split()[0], "SQLite": sqlite3.sqlite_version}
+    if postgres_url:
+        found["PostgreSQL"] = _server_version(postgres_url)
+    for name in LIBRARIES:
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def _server_version(url: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return str(conn.execute(text("SHOW server_version")).scalar()).split()[0]
+    finally:
+        engine.dispose()
+
+
+def versions_line(found: dict[str, str]) -> str:
+    """The versions as one line beside the table (and under the README's tables)."""
+    return "versions: " + ", ".join(f"{name} {version}" for name, version in found.items())
 
 
 # --------------------------------------------------------------------------- processes
@@ -355,6 +407,7 @@ class Bench:
     import_rounds: int = 3
     figures: list[Figure] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict)
     _help: dict[str, str | None] = field(default_factory=dict)
 
     def add(self, figure: Figure) -> None:
@@ -381,12 +434,14 @@ class Bench:
 
     def run(self) -> None:
         WORK.mkdir(parents=True, exist_ok=True)
+        postgres = os.environ.get("KUI_BENCH_POSTGRES_URL") if "postgres" in self.sections else None
+        self.versions = versions(postgres)
+        compile_bytecode()
         database, source, self.meta = generate.ensure(self.n, log=log)
         url = f"sqlite:///{self._copy(database, WORK / 'kui.db')}"
         log(
             f"kui at N={self.n:,} ({self.meta['rows']['change_log']:,} change-log rows), "
-            f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
-            f"SQLite {sqlite3.sqlite_version}"
+            f"{os.cpu_count()} CPUs, load {_load()}; {versions_line(self.versions)}"
         )
         if "startup" in self.sections:
             self.startup(url)
@@ -431,7 +486,7 @@ class Bench:
                 best["show"],
                 bare_name,
                 best["bare"],
-                **ratio_target(3.5),
+                **ratio_target(STARTUP_LIMIT),
             )
         )
         self.add(
@@ -456,9 +511,12 @@ class Bench:
         }
 
     def add_whole_process(self, best: dict[str, float], names: list[str], label: str) -> None:
+        """Each hot command's whole process against the bare app (its start-up target on
+        SQLite; on PostgreSQL, where a connection costs a server round trip, for context)."""
+        target = {} if label else ratio_target(STARTUP_LIMIT)
         for name in names:
             figure = f"kui {name}{label}: whole process"
-            self.add(Figure(figure, best[name], "bare Typer app --help", best["bare"]))
+            self.add(Figure(figure, best[name], "bare Typer app --help", best["bare"], **target))
 
     def queries(self, url: str, label: str) -> None:
         """Query time (the command's SELECTs replayed on a plain connection, every row fetched)
@@ -671,6 +729,22 @@ class Bench:
         self.add_whole_process(best_of(commands, self.rounds), names, " (PostgreSQL)")
 
 
+def compile_bytecode() -> None:
+    """kui's modules as bytecode, as `pip install` leaves them: the timed processes then load
+    them as a user's kui does, whatever PYTHONDONTWRITEBYTECODE says (__pycache__ is ignored
+    by git)."""
+    if not compileall.compile_dir(ROOT / "kui_cli", quiet=1):
+        raise SystemExit("bench: kui's modules do not compile")
+
+
+def _load() -> str:
+    """The machine's load averages (1, 5, 15 minutes): figures of a busy machine say so."""
+    try:
+        return " ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def _shell_script(statements_file: Path) -> str:
     """The captured statements with their parameters written in as SQL literals."""
     lines = [".output /dev/null"]
@@ -708,13 +782,20 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     bench.run()
     print(table(bench.figures))
+    print(versions_line(bench.versions))
+    print(f"load averages at the end: {_load()}")
     if args.markdown:
         print()
         print(markdown(bench.figures))
+        print()
+        print(f"Measured with {versions_line(bench.versions).removeprefix('versions: ')}.")
     if args.json:
-        args.json.write_text(
-            json.dumps([f.as_json() for f in bench.figures], indent=2) + "\n", encoding="utf-8"
-        )
+        document = {
+            "n": bench.n,
+            "versions": bench.versions,
+            "figures": [f.as_json() for f in bench.figures],
+        }
+        args.json.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     log(f"done in {time.perf_counter() - started:.0f} s")
     return 0
 

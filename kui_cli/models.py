@@ -12,6 +12,7 @@ import datetime as dt
 
 from sqlalchemy import Column, DateTime, Index, MetaData, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
+from sqlmodel.main import SQLModelConfig
 
 # Stable constraint names, so that migrations (batch mode on SQLite) can refer to them.
 SQLModel.metadata.naming_convention = {
@@ -24,14 +25,24 @@ SQLModel.metadata.naming_convention = {
 metadata: MetaData = SQLModel.metadata
 
 
-class Setting(SQLModel, table=True):
+class Table(SQLModel):
+    """The base of kui's tables: pydantic builds a model's validator and serializer when they
+    are first used, not when the class is made. A table model is never validated (SQLModel
+    sets a table row's attributes as given), and only the audit entry is serialised
+    (`model_dump`), so building them all for every command cost about 20 ms of each start-up
+    for nothing."""
+
+    model_config = SQLModelConfig(defer_build=True)
+
+
+class Setting(Table, table=True):
     """Key/value settings: the loaded profile, the audit secret, the demo mark."""
 
     key: str = Field(primary_key=True, max_length=64)
     value: str = Field(sa_column=Column(Text, nullable=False))
 
 
-class Youth(SQLModel, table=True):
+class Youth(Table, table=True):
     """A young person (ung). Age and age group are derived on `--today`, never stored.
 
     CPR and subject key are unique indexes rather than constraints, so that a bulk import into a
@@ -66,7 +77,7 @@ class Youth(SQLModel, table=True):
     completed_on: dt.date | None = None
 
 
-class Guardian(SQLModel, table=True):
+class Guardian(Table, table=True):
     """A custody holder of a minor: until 18 the plan is revised together with them."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -76,7 +87,7 @@ class Guardian(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=200)
 
 
-class ChangeLog(SQLModel, table=True):
+class ChangeLog(Table, table=True):
     """One row per change to a youth's record or plan: who, when, what (old and new), why."""
 
     __tablename__ = "change_log"
@@ -99,7 +110,7 @@ class ChangeLog(SQLModel, table=True):
     acknowledged_by: str | None = Field(default=None, max_length=40)
 
 
-class HistoryPeriod(SQLModel, table=True):
+class HistoryPeriod(Table, table=True):
     """A status or need a youth had before the current one, from `valid_from` (null: from before
     the first change) to the day before `valid_to`.
 
@@ -122,7 +133,7 @@ class HistoryPeriod(SQLModel, table=True):
     valid_to: dt.date
 
 
-class Staff(SQLModel, table=True):
+class Staff(Table, table=True):
     """A professional (fagperson): UU counsellor, jobcentre adviser, social worker, leader..."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -141,7 +152,7 @@ class Staff(SQLModel, table=True):
     os_login: str | None = Field(default=None, max_length=32, unique=True, index=True)
 
 
-class CoordinatorAssignment(SQLModel, table=True):
+class CoordinatorAssignment(Table, table=True):
     """A coordinator proposal or assignment; active when consent is accepted and not ended."""
 
     __tablename__ = "coordinator_assignment"
@@ -159,7 +170,7 @@ class CoordinatorAssignment(SQLModel, table=True):
     recorded_by: str = Field(max_length=40)
 
 
-class Goal(SQLModel, table=True):
+class Goal(Table, table=True):
     """A goal (mål) or sub-goal (delmål) of the plan, in the young person's own words."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -171,7 +182,7 @@ class Goal(SQLModel, table=True):
     created_by: str = Field(max_length=40)
 
 
-class Effort(SQLModel, table=True):
+class Effort(Table, table=True):
     """An effort (indsats) of one department under one legislation, with one responsible person."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -186,7 +197,7 @@ class Effort(SQLModel, table=True):
     created_by: str = Field(max_length=40)
 
 
-class DutyEpisode(SQLModel, table=True):
+class DutyEpisode(Table, table=True):
     """A 15-17-year-old out of activity: the education obligation's deadlines and steps."""
 
     __tablename__ = "duty_episode"
@@ -206,7 +217,7 @@ class DutyEpisode(SQLModel, table=True):
     close_reason: str | None = Field(default=None, max_length=64)
 
 
-class Assessment(SQLModel, table=True):
+class Assessment(Table, table=True):
     """An education readiness assessment (uddannelsesparathedsvurdering) in 8th or 9th grade."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -218,7 +229,7 @@ class Assessment(SQLModel, table=True):
     assessed_by: str = Field(max_length=40)
 
 
-class Team(SQLModel, table=True):
+class Team(Table, table=True):
     """A KUI team or forum (team-2, leader-sparring...), loaded from the municipality profile."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -229,7 +240,7 @@ class Team(SQLModel, table=True):
     rules: str = Field(default="{}", sa_column=Column(Text, nullable=False))
 
 
-class TeamMember(SQLModel, table=True):
+class TeamMember(Table, table=True):
     """A fixed or ad hoc member of a team."""
 
     __tablename__ = "team_member"
@@ -241,7 +252,7 @@ class TeamMember(SQLModel, table=True):
     ad_hoc: bool = False
 
 
-class MeetingSeries(SQLModel, table=True):
+class MeetingSeries(Table, table=True):
     """A recurring meeting of a team as an RFC 5545 rule."""
 
     __tablename__ = "meeting_series"
@@ -254,7 +265,7 @@ class MeetingSeries(SQLModel, table=True):
     place: str | None = Field(default=None, max_length=200)
 
 
-class Meeting(SQLModel, table=True):
+class Meeting(Table, table=True):
     """One meeting; `occurrence` is its slot in the series, so generation is idempotent."""
 
     __table_args__ = (
@@ -273,7 +284,7 @@ class Meeting(SQLModel, table=True):
     note: str | None = Field(default=None, sa_column=Column(Text))
 
 
-class Referral(SQLModel, table=True):
+class Referral(Table, table=True):
     """A referral (indstilling) of a youth to a team's meeting, and the team's decision."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -290,7 +301,7 @@ class Referral(SQLModel, table=True):
     decided_by: str | None = Field(default=None, max_length=40)
 
 
-class AuditLog(SQLModel, table=True):
+class AuditLog(Table, table=True):
     """Every read or write of personal data. Names a youth only by `subject_key`.
 
     Append-only; `hash` chains each entry to the previous one so an edit or removal shows.
@@ -315,7 +326,7 @@ class AuditLog(SQLModel, table=True):
     hash_version: int | None = None
 
 
-class CprLookup(SQLModel, table=True):
+class CprLookup(Table, table=True):
     """Every lookup of a youth by CPR number that answers whether they are registered: a join
     by CPR, a duplicate registration, a key asked of the database (issue 15, hole 5).
 
@@ -338,7 +349,7 @@ class CprLookup(SQLModel, table=True):
     refused: bool = False
 
 
-class AuditHead(SQLModel, table=True):
+class AuditHead(Table, table=True):
     """The lock of the audit chain's end on PostgreSQL: one row, locked by the chain trigger of
     migration 0009 before it reads the last entry. No staff login has any privilege on it, so
     only the service account's definer function can take that lock (any login can take an

@@ -95,8 +95,14 @@ def test_runner_prints_every_figure(tmp_path: Path) -> None:
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    figures = json.loads(out.read_text(encoding="utf-8"))
+    document = json.loads(out.read_text(encoding="utf-8"))
+    figures = document["figures"]
     assert figures and all(set(f) == KEYS for f in figures)
+    versions = document["versions"]
+    for name in ("Python", "SQLite", "typer", "rich", "SQLAlchemy", "sqlmodel", "pydantic"):
+        assert versions[name] and versions[name][0].isdigit(), (name, versions)
+    assert {"tabulate", "alembic", "psycopg"} <= set(versions)
+    assert f"typer {versions['typer']}" in result.stdout
     by_name = {f["name"]: f for f in figures}
     for name in ("kui --help", "kui youth show ID (N=2,000)", "youth import of 2,000 rows"):
         assert by_name[name]["seconds"] > 0 and by_name[name]["holds"] in (True, False)

@@ -13,8 +13,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
+from kui_cli import app as kui_app
 from kui_cli.app import app
 from tests.conftest import TODAY, leader
 
@@ -61,3 +63,117 @@ def test_youth_show_imports_only_what_it_uses(tmp_path: Path) -> None:
     modules = imported_by(*as_ab, "youth", "show", "1")
     assert "sqlalchemy" in modules
     assert not modules & NOT_FOR_SHOW
+
+
+MAIN = """
+import json, sys
+from kui_cli import app
+try:
+    app.main()
+except SystemExit:
+    pass
+from pydantic.plugin import _loader
+from kui_cli import models
+json.dump(
+    {
+        "plugins_looked_for": _loader._plugins is not None,
+        "youth_schema_built": models.Youth.__pydantic_complete__,
+    },
+    sys.stderr,
+)
+"""
+
+
+def test_a_command_builds_no_schema_and_looks_for_no_plugin(tmp_path: Path) -> None:
+    """`youth show` through the console script: pydantic built no table's validator (kui never
+    validates a table row) and read no distribution's entry points looking for plugins."""
+    database = str(tmp_path / "kui.db")
+    runner = CliRunner()
+    assert runner.invoke(app, ["--db", database, "init"]).exit_code == 0
+    as_ab = ["--db", database, "--user", "AB", "--today", TODAY]
+    assert runner.invoke(app, [*as_ab, "staff", "add", *leader("AB")]).exit_code == 0
+    add = ["youth", "add", "--cpr", "150310-4321", "--name", "Ida Jensen"]
+    assert runner.invoke(app, [*as_ab, *add]).exit_code == 0
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KUI_", "PYDANTIC_"))}
+    env["PYTHONPATH"] = str(ROOT)
+    result = subprocess.run(
+        [sys.executable, "-c", MAIN, *as_ab, "youth", "show", "1"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "Ida Jensen" in result.stdout
+    found = json.loads(result.stderr.strip().splitlines()[-1])
+    assert found == {"plugins_looked_for": False, "youth_schema_built": False}
+
+
+def test_the_audit_entry_is_serialised_as_before() -> None:
+    """A deferred build still serialises: `model_dump` builds the audit entry's serializer."""
+    import datetime as dt
+
+    from kui_cli.models import AuditLog
+
+    at = dt.datetime(2026, 11, 22, 12, tzinfo=dt.UTC)
+    entry = AuditLog(at=at, user="AB", action="show", command="kui youth show", rows=1)
+    assert entry.model_dump() == {
+        "id": None,
+        "hash_version": None,
+        "at": at,
+        "user": "AB",
+        "action": "show",
+        "command": "kui youth show",
+        "subject_key": None,
+        "filter": None,
+        "rows": 1,
+    }
+
+
+@pytest.mark.parametrize(
+    ("argv", "name"),
+    [
+        (["youth", "show", "1"], "youth"),
+        (["--db", "x.db", "--user", "AB", "--today", "2026-11-22", "duty", "check"], "duty"),
+        (["--db=x.db", "--user", "youth", "plan", "inbox"], "plan"),
+        (["--today", "agenda", "transitions"], "transitions"),
+        (["-h"], None),
+        (["--help", "youth"], None),
+        (["--version"], None),
+        ([], None),
+        (["--db", "x.db"], None),
+        (["yuoth", "show"], None),
+        (["--", "youth"], None),
+    ],
+)
+def test_the_command_that_runs_is_found_past_the_root_options(argv: list[str], name: str) -> None:
+    assert kui_app.invoked(argv) == name
+
+
+def test_the_root_options_that_take_a_value_are_known() -> None:
+    """`invoked` skips the value of every root option that takes one, and only of those."""
+    import typer.main
+
+    root = typer.main.get_command(app)
+    taking = {o for p in root.params if not getattr(p, "is_flag", True) for o in p.opts}
+    assert taking == kui_app.ROOT_VALUE_OPTIONS
+
+
+@pytest.mark.parametrize("name", sorted(kui_app.command_names()))
+def test_a_lean_root_runs_every_command_as_the_whole_app(name: str) -> None:
+    """The root built with only the command that runs: same help, same usage errors."""
+    runner = CliRunner()
+    lean = kui_app.lean(name)
+    assert lean is not app
+    for args in ([name, "--help"], [name, "--no-such-option"]):
+        whole, alone = runner.invoke(app, args), runner.invoke(lean, args)
+        assert (alone.exit_code, alone.output) == (whole.exit_code, whole.output)
+    assert {g.name for g in lean.registered_groups} | {
+        c.name for c in lean.registered_commands
+    } == {name}
+
+
+def test_the_root_help_and_completion_get_the_whole_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert kui_app.lean(None) is app
+    monkeypatch.setenv("_KUI_COMPLETE", "complete_bash")
+    assert kui_app.lean("youth") is app
