@@ -193,34 +193,58 @@ app.add_typer(retention.app, name="retention")
 ROOT_VALUE_OPTIONS = frozenset({"--db", "--user", "--today"})
 
 
-def invoked(argv: Sequence[str]) -> str | None:
-    """The top-level command that a command line runs (`youth` in `kui --db x youth show 1`), or
-    None when it asks for the root itself: its help, its version, no command, or a name that is
-    not a command (click's error lists the commands). A value-taking option hides its value."""
-    words = iter(argv)
+def invoked(argv: Sequence[str]) -> tuple[str, ...]:
+    """The names of the command that a command line runs (`("youth", "show")` in `kui --db x
+    youth show 1`), as far as they name kui's groups and commands: empty when it asks for the
+    root itself (its help, its version, no command, a name that is not a command), the group
+    alone when it asks for the group's help. The value of a root option is not a name."""
+    words, path, level = iter(argv), [], children(app)
     for word in words:
-        if word in ROOT_VALUE_OPTIONS:
+        if not path and word in ROOT_VALUE_OPTIONS:
             next(words, None)
-        elif word in ("-h", "--help", "--version", "--") or not word.startswith("-"):
-            return word if word in command_names() else None
-    return None
+        elif not path and word.startswith("-") and word not in ("-h", "--help", "--version"):
+            continue  # a root flag, or `--db=X`
+        elif word in level:
+            path.append(word)
+            group = level[word]
+            if group is None:  # a command: what follows are its own arguments
+                break
+            level = children(group)
+        else:
+            break
+    return tuple(path)
 
 
-def command_names() -> set[str]:
-    names = {info.name for info in app.registered_groups}
-    return names | {info.name for info in app.registered_commands}
+def children(group: typer.Typer) -> dict[str, typer.Typer | None]:
+    """A group's sub-groups (their Typer) and commands (None), by the names that run them."""
+    found: dict[str, typer.Typer | None] = {
+        _name(info): info.typer_instance for info in group.registered_groups
+    }
+    return found | {_name(info): None for info in group.registered_commands}
 
 
-def lean(name: str | None) -> typer.Typer:
-    """The root with only the command that runs. Typer makes click's command of every one of
+def _name(info: Any) -> str:
+    from typer.main import get_command_name
+
+    return info.name or get_command_name(info.callback.__name__)
+
+
+def lean(path: Sequence[str], group: typer.Typer = app) -> typer.Typer:
+    """The group with only the command on `path`. Typer makes click's command of every one of
     kui's 60 commands before it runs one, reading each function's signature and evaluating its
-    annotations (about 45 ms of every start-up); the others cannot run, so they are left out.
-    The root's own help, version and shell completion get the whole app."""
-    if name is None or any(key.endswith("_COMPLETE") for key in os.environ):
-        return app
-    only = copy.copy(app)
-    only.registered_groups = [info for info in app.registered_groups if info.name == name]
-    only.registered_commands = [info for info in app.registered_commands if info.name == name]
+    annotations (about 45 ms of every start-up); those that cannot run are left out, at every
+    level. An empty path and shell completion get the whole group."""
+    if not path or any(key.endswith("_COMPLETE") for key in os.environ):
+        return group
+    name, rest = path[0], path[1:]
+    only = copy.copy(group)
+    only.registered_commands = [c for c in group.registered_commands if _name(c) == name]
+    only.registered_groups = []
+    for info in group.registered_groups:
+        if _name(info) == name:
+            narrowed = copy.copy(info)
+            narrowed.typer_instance = lean(rest, info.typer_instance)
+            only.registered_groups.append(narrowed)
     return only
 
 

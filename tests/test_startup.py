@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from kui_cli import app as kui_app
@@ -131,23 +132,29 @@ def test_the_audit_entry_is_serialised_as_before() -> None:
 
 
 @pytest.mark.parametrize(
-    ("argv", "name"),
+    ("argv", "path"),
     [
-        (["youth", "show", "1"], "youth"),
-        (["--db", "x.db", "--user", "AB", "--today", "2026-11-22", "duty", "check"], "duty"),
-        (["--db=x.db", "--user", "youth", "plan", "inbox"], "plan"),
-        (["--today", "agenda", "transitions"], "transitions"),
-        (["-h"], None),
-        (["--help", "youth"], None),
-        (["--version"], None),
-        ([], None),
-        (["--db", "x.db"], None),
-        (["yuoth", "show"], None),
-        (["--", "youth"], None),
+        (["youth", "show", "1"], ("youth", "show")),
+        (["--db", "x.db", "--user", "AB", "--today", TODAY, "duty", "check"], ("duty", "check")),
+        (["--db=x.db", "--user", "youth", "plan", "inbox"], ("plan", "inbox")),
+        (["--today", "agenda", "transitions", "--team", "x"], ("transitions",)),
+        (["plan", "goal", "add", "1"], ("plan", "goal", "add")),
+        (["youth", "show", "plan"], ("youth", "show")),
+        (["youth", "--help"], ("youth",)),
+        (["youth", "sohw"], ("youth",)),
+        (["youth"], ("youth",)),
+        (["-h"], ()),
+        (["--help", "youth"], ()),
+        (["--version"], ()),
+        ([], ()),
+        (["--db", "x.db"], ()),
+        (["yuoth", "show"], ()),
     ],
 )
-def test_the_command_that_runs_is_found_past_the_root_options(argv: list[str], name: str) -> None:
-    assert kui_app.invoked(argv) == name
+def test_the_command_that_runs_is_found_past_the_root_options(
+    argv: list[str], path: tuple[str, ...]
+) -> None:
+    assert kui_app.invoked(argv) == path
 
 
 def test_the_root_options_that_take_a_value_are_known() -> None:
@@ -159,21 +166,33 @@ def test_the_root_options_that_take_a_value_are_known() -> None:
     assert taking == kui_app.ROOT_VALUE_OPTIONS
 
 
-@pytest.mark.parametrize("name", sorted(kui_app.command_names()))
-def test_a_lean_root_runs_every_command_as_the_whole_app(name: str) -> None:
-    """The root built with only the command that runs: same help, same usage errors."""
+def _paths(group: typer.Typer, above: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every group and command of kui, as the names that run it."""
+    found = []
+    for name, sub in kui_app.children(group).items():
+        found.append((*above, name))
+        if sub is not None:
+            found += _paths(sub, (*above, name))
+    return found
+
+
+@pytest.mark.parametrize("path", _paths(app), ids=" ".join)
+def test_a_lean_root_runs_every_command_as_the_whole_app(path: tuple[str, ...]) -> None:
+    """The root built with only the command that runs: same help, same usage errors, and
+    nothing else at any level."""
     runner = CliRunner()
-    lean = kui_app.lean(name)
-    assert lean is not app
-    for args in ([name, "--help"], [name, "--no-such-option"]):
+    lean = kui_app.lean(path)
+    for args in ([*path, "--help"], [*path, "--no-such-option"]):
         whole, alone = runner.invoke(app, args), runner.invoke(lean, args)
         assert (alone.exit_code, alone.output) == (whole.exit_code, whole.output)
-    assert {g.name for g in lean.registered_groups} | {
-        c.name for c in lean.registered_commands
-    } == {name}
+    level: typer.Typer | None = lean
+    for name in path:
+        assert level is not None
+        assert list(kui_app.children(level)) == [name]
+        level = kui_app.children(level)[name]
 
 
 def test_the_root_help_and_completion_get_the_whole_app(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert kui_app.lean(None) is app
+    assert kui_app.lean(()) is app
     monkeypatch.setenv("_KUI_COMPLETE", "complete_bash")
-    assert kui_app.lean("youth") is app
+    assert kui_app.lean(("youth", "show")) is app
