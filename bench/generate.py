@@ -676,6 +676,46 @@ def audit_rows(town: Town, last: tuple[int, str]) -> Iterator[tuple[Any, ...]]:
         previous = entry_hash
 
 
+def extend_audit(path: Path, total: int) -> int:
+    """Continue the audit chain of the database at `path` with look-ups until it has `total`
+    entries (the `audit verify` bench: a national register's log of a year or more), hashed as
+    `audit verify` checks; every tenth a search with a filter in Danish. Returns the entries."""
+    from kui_cli.domain.protection import audit
+
+    with sqlite3.connect(path) as conn:
+        last_id, previous = conn.execute(
+            "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        users = [row[0] for row in conn.execute("SELECT initials FROM staff ORDER BY id")]
+        keys = [row[0] for row in conn.execute("SELECT subject_key FROM youth LIMIT 10000")]
+        rng = random.Random(SEED)
+        start = dt.datetime.combine(TODAY, dt.time(8), tzinfo=dt.UTC) - dt.timedelta(days=365)
+        rows = []
+        for entry_id in range(last_id + 1, total + 1):
+            search = entry_id % 10 == 0
+            entry = SimpleNamespace(
+                id=entry_id,
+                hash_version=audit.CHAIN_VERSION,
+                prev_hash=previous,
+                at=start + dt.timedelta(seconds=entry_id * 17.3),
+                user=rng.choice(users),
+                action="list" if search else "read",
+                command="kui youth list" if search else "kui youth show",
+                subject_key=None if search else rng.choice(keys),
+                filter='{"search": "Jørgensen"}' if search else None,
+                rows=3 if search else None,
+            )
+            previous = audit.entry_hash(entry)  # type: ignore[arg-type]
+            rows.append(
+                (entry.id, entry.hash_version, entry.at.strftime("%Y-%m-%d %H:%M:%S.%f"),
+                 entry.user, entry.action, entry.command, entry.subject_key, entry.filter,
+                 entry.rows, entry.prev_hash, previous)
+            )  # fmt: skip
+        columns = "id, hash_version, at, user, action, command, subject_key, filter, rows, "
+        _insert(conn, "audit_log", columns + "prev_hash, hash", rows)
+        return conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+
+
 # --------------------------------------------------------------------------- writing
 
 

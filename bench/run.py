@@ -13,6 +13,9 @@ of issue 9 and whether it holds. Sections:
 - lookups: the SQL the hot commands are built from (bench/lookups.py), timed alone;
 - export: `export monthly` against a plain Python csv writer over the same queries, `sqlite3
   -csv` beside it, and its peak RSS at N and at 10,000;
+- audit: `audit verify --full` of a log of N entries (at least 10,000) in a warm process, per
+  entry, beside a plain sqlite3 fetch of the same columns; its peak RSS at N and at 10,000
+  entries; and a verification from the checkpoint the full one wrote;
 - import: `youth import` of N rows against the plain Python floor (bench/floor_import.py), the
   sqlite3 shell's `.import --csv` and `sqlite-utils insert --csv` beside it;
 - postgres: the query figures again on PostgreSQL when KUI_BENCH_POSTGRES_URL is set (that
@@ -58,7 +61,7 @@ from bench import generate, lookups  # noqa: E402
 PY = sys.executable
 KUI = [PY, "-m", "kui_cli"]
 WORK = generate.CACHE / "run"
-SECTIONS = ("startup", "queries", "lookups", "export", "import", "postgres")
+SECTIONS = ("startup", "queries", "lookups", "export", "audit", "import", "postgres")
 # The libraries whose versions decide the figures (start-up above all), as pip names them.
 LIBRARIES = (
     "typer",
@@ -466,6 +469,8 @@ class Bench:
             self.lookups(url, "")
         if "export" in self.sections:
             self.export(url)
+        if "audit" in self.sections:
+            self.audit(database)
         if "import" in self.sections:
             self.import_(source)
         if "postgres" in self.sections:
@@ -658,6 +663,61 @@ class Bench:
                 )
             )
 
+    def audit(self, database: Path) -> None:
+        """`audit verify` per entry of a log of N entries: the whole chain (`--full`) in a warm
+        process, the floor of fetching the same columns, peak RSS, and from a checkpoint."""
+        log("audit ...")
+        peaks: dict[int, float] = {}
+        for entries in sorted({max(self.n, RSS_SMALL_N), RSS_SMALL_N}, reverse=True):
+            copy = self._copy(database, WORK / f"audit-{entries}.db")
+            total = generate.extend_audit(copy, entries)
+            marks = WORK / f"audit-{entries}.jsonl"
+            marks.unlink(missing_ok=True)
+            args = self.kui(
+                f"sqlite:///{copy}",
+                *("audit", "verify", "--checkpoints", str(marks)),
+                user=self.meta["leader"],
+            )
+            args += ["--key-file", str(WORK / "audit.key")]
+            peaks[total] = own_peak_rss([*args, "--full"])
+            if entries != max(self.n, RSS_SMALL_N):
+                continue
+            full = self.inproc([*args[3:], "--full"], repeat=max(1, self.rounds // 3))
+            since = self.inproc(args[3:], repeat=max(1, self.rounds // 3))
+            if full["code"] or since["code"]:
+                self.add(skipped("audit verify", f"failed: {full['stderr'] or since['stderr']}"))
+                return
+            floor = _fetch_chain(copy, max(1, self.rounds // 3))
+            per_entry = min(full["runs"]) / total
+            self.add(
+                Figure(
+                    f"audit verify --full of {total:,} entries: per entry",
+                    per_entry,
+                    "plain sqlite3 fetch of the same columns",
+                    floor / total,
+                    target="<= 5 µs",
+                    limit=5e-6,
+                    on_ratio=False,
+                    note=f"in-process {_seconds(min(full['runs']))}",
+                )
+            )
+            self.add(
+                Figure(
+                    f"audit verify from its checkpoint ({total:,} entries)",
+                    min(since["runs"]),
+                    note="walks only the entries after the latest checkpoint",
+                )
+            )
+        for total, mib in sorted(peaks.items(), reverse=True):
+            self.add(
+                Figure(
+                    f"audit verify --full peak RSS at {total:,} entries: {mib:.0f} MiB",
+                    mib,
+                    unit="MiB",
+                    **value_target(100, "MiB"),
+                )
+            )
+
     def import_(self, source: Path) -> None:
         log("import ...")
         template = WORK / "empty.db"
@@ -776,6 +836,24 @@ def _load() -> str:
         return " ".join(f"{value:.2f}" for value in os.getloadavg())
     except OSError:
         return "unknown"
+
+
+def _fetch_chain(database: Path, rounds: int) -> float:
+    """The floor of `audit verify`: the columns it hashes fetched with sqlite3, best of rounds."""
+    sql = (
+        "SELECT id, hash_version, prev_hash, at, user, action, command, subject_key, filter, "
+        "rows, hash FROM audit_log ORDER BY id"
+    )
+    best = float("inf")
+    with sqlite3.connect(database) as conn:
+        for _ in range(rounds):
+            started = time.perf_counter()
+            cursor = conn.execute(sql)
+            while cursor.fetchmany(5_000):
+                pass
+            best = min(best, time.perf_counter() - started)
+    conn.close()
+    return best
 
 
 def _shell_script(statements_file: Path) -> str:

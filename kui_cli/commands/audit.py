@@ -104,11 +104,23 @@ def verify(
             show_default=False,
         ),
     ] = None,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Walk the whole chain from entry 1 instead of from the latest checkpoint.",
+        ),
+    ] = False,
     fmt: FormatOption = Format.table,
 ) -> None:
     """Recompute the hash chain of the audit log and check it against the checkpoints of earlier
     verifications; exit 1 naming the first broken entry. An intact log that has grown gets a
     new checkpoint.
+
+    With a checkpoint that still holds (its entry has its hash, as many entries lead up to it)
+    only the entries after it are walked, chained to its hash: a daily run takes as long as the
+    day's entries. `--full` walks from entry 1 and also finds an entry before the checkpoint
+    edited behind kui's back (run it, say, monthly).
 
     The checkpoints (last id, its hash, the number of entries, the time) are kept outside the
     database and signed with a key outside it: a rewrite of the log up to the last checkpoint
@@ -117,19 +129,22 @@ def verify(
 
     Example:
         kui audit verify || mail -s "kui audit log broken" dpo@kommune.dk
+        kui audit verify --full
     """
     from kui_cli.domain.protection import audit_trail
     from kui_cli.domain.protection import checkpoints as marks
 
     store = marks.Store(checkpoints or marks.default_checkpoints(), key_file or marks.key_path())
     with invocation.session(ctx) as (session, actor):
-        result = audit_trail.verify(session, actor, store)
+        result = audit_trail.verify(session, actor, store, full=full)
     render.record(result.as_record(), fmt, title="Audit log")
     if result.problem is not None:
         if result.first_broken is None:
             raise KuiError(f"the audit log cannot be verified: {result.problem}")
         raise KuiError(f"the audit log is broken at entry {result.first_broken}: {result.problem}")
-    render.message(f"Audit log intact: {result.entries} entries.")
+    start = result.from_checkpoint
+    walked = f" ({result.checked} after the checkpoint at entry {start.last_id})" if start else ""
+    render.message(f"Audit log intact: {result.entries} entries{walked}.")
 
 
 @app.command("export")

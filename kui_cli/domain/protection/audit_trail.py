@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, String, func, select, type_coerce
 from sqlmodel import Session
 
 from kui_cli.domain import settings
@@ -149,6 +150,8 @@ class Verification:
     problem: str | None = None
     checkpoints: int = 0
     checkpoint_written: bool = False
+    checked: int = 0  # entries hashed by this verification
+    from_checkpoint: checkpoints.Checkpoint | None = None  # where it started, if not at entry 1
 
     def as_record(self) -> dict[str, Any]:
         return {
@@ -160,11 +163,15 @@ class Verification:
             "problem": self.problem,
             "checkpoints": self.checkpoints,
             "checkpoint_written": self.checkpoint_written,
+            "checked": self.checked,
+            "from_checkpoint": self.from_checkpoint.last_id if self.from_checkpoint else None,
         }
 
 
 def check_chain(
-    session: Session, marks: list[checkpoints.Checkpoint] | None = None
+    session: Session,
+    marks: list[checkpoints.Checkpoint] | None = None,
+    after: checkpoints.Checkpoint | None = None,
 ) -> Verification:
     """Recompute every entry's hash in id order and stop at the first that does not fit.
 
@@ -174,29 +181,87 @@ def check_chain(
     start passes all of that: `marks`, the checkpoints of earlier verifications (written outside
     the database), still catch it, since the entry each one names must have its hash and as many
     entries before it.
+
+    `after`, a checkpoint that `trusted_start` found to hold, starts the walk behind its entry,
+    chained to its hash. The entries are read as plain rows a batch at a time (a server-side
+    cursor on PostgreSQL) and hashed by `audit.stored_hash`: memory stays flat and a million
+    entries take seconds.
     """
     marks = marks or []
-    due = {mark.last_id: mark for mark in marks}
+    start = after.last_id if after else 0
+    due = {mark.last_id: mark for mark in marks if mark.last_id > start}
     previous, previous_id, count = audit.GENESIS, None, 0
-    query = select(AuditLog).order_by(AuditLog.id).execution_options(yield_per=BATCH)
-    for entry in session.execute(query).scalars():
-        problem = _misfit(entry, previous, previous_id, count + 1, due.pop(entry.id, None))
-        if problem is not None:
-            return Verification(count, previous_id, previous, entry.id, problem, len(marks))
-        previous, previous_id, count = entry.hash, entry.id, count + 1
+    if after:
+        previous, previous_id, count = after.hash, after.last_id, after.entries
+    found = partial(Verification, checkpoints=len(marks), from_checkpoint=after)
+    checked, hashed = 0, audit.stored_hash
+    query = select(*CHAIN_COLUMNS).where(AuditLog.id > start).order_by(AuditLog.id)
+    result = session.connection().execute(query.execution_options(yield_per=BATCH))
+    for batch in result.partitions():
+        for id_, version, prev_hash, at, user, action, command, key, what, rows, stored in batch:
+            computed = hashed(id_, version, prev_hash, at, user, action, command, key, what, rows)
+            computed = computed or _entry_hash(session, id_)
+            if (
+                previous_id is None
+                or prev_hash != previous
+                or computed != stored
+                or id_ in due
+                or (version == audit.CHAIN_VERSION and id_ != previous_id + 1)
+            ):
+                link = Link(id_, version, prev_hash, stored, computed)
+                problem = _misfit(link, previous, previous_id, count + 1, due.pop(id_, None))
+                if problem is not None:
+                    return found(count, previous_id, previous, id_, problem, checked=checked)
+            previous, previous_id, count, checked = stored, id_, count + 1, checked + 1
     if due:
         mark = min(due.values(), key=lambda m: m.last_id)
         problem = (
             f"the checkpoint of {mark.at} names entry {mark.last_id}, which is gone: "
             "the log was cut or renumbered"
         )
-        return Verification(count, previous_id, previous, mark.last_id, problem, len(marks))
-    last = None if previous_id is None else previous
-    return Verification(count, previous_id, last, checkpoints=len(marks))
+        return found(count, previous_id, previous, mark.last_id, problem, checked=checked)
+    return found(count, previous_id, None if previous_id is None else previous, checked=checked)
+
+
+# What the chain covers, as the database returns it: `at` untouched (SQLite's text), so that
+# `audit.stored_hash` needs no object and no parsing.
+CHAIN_COLUMNS = (
+    AuditLog.id,
+    AuditLog.hash_version,
+    AuditLog.prev_hash,
+    type_coerce(AuditLog.at, String).label("at"),
+    AuditLog.user,
+    AuditLog.action,
+    AuditLog.command,
+    AuditLog.subject_key,
+    AuditLog.filter,
+    AuditLog.rows,
+    AuditLog.hash,
+)
+
+
+def _entry_hash(session: Session, entry_id: int) -> str:
+    """`audit.entry_hash` of an entry stored in another form than kui writes (a timestamp
+    written by another program), read as an object as kui reads it everywhere else."""
+    entry = session.get(AuditLog, entry_id)
+    assert entry is not None
+    return audit.entry_hash(entry)
+
+
+@dataclass(frozen=True)
+class Link:
+    """One entry of the chain as the check needs it: its id, payload version, the hash it says
+    comes before it, its stored hash and the hash its content has."""
+
+    id: int
+    version: int | None
+    prev_hash: str
+    stored: str
+    computed: str
 
 
 def _misfit(
-    entry: AuditLog,
+    link: Link,
     previous: str,
     previous_id: int | None,
     position: int,
@@ -204,15 +269,15 @@ def _misfit(
 ) -> str | None:
     """What is wrong with one entry in its place, or None."""
     after = f"entry {previous_id}" if previous_id is not None else "the start of the log"
-    if previous_id is None and entry.id != 1:
+    if previous_id is None and link.id != 1:
         return "the log does not start at entry 1: entries were removed or renumbered"
-    if entry.hash_version == audit.CHAIN_VERSION and entry.id != (previous_id or 0) + 1:
+    if link.version == audit.CHAIN_VERSION and link.id != (previous_id or 0) + 1:
         return f"it follows {after}: the entries between were removed"
-    if entry.prev_hash != previous:
+    if link.prev_hash != previous:
         return f"it does not chain to {after}: an entry was removed or rewritten"
-    if audit.entry_hash(entry) != entry.hash:
+    if link.computed != link.stored:
         return "its content does not match its hash: it was edited"
-    if mark is not None and (mark.hash != entry.hash or mark.entries != position):
+    if mark is not None and (mark.hash != link.stored or mark.entries != position):
         return (
             f"it is not the entry the checkpoint of {mark.at} recorded: the log up to it was "
             "rewritten"
@@ -220,16 +285,52 @@ def _misfit(
     return None
 
 
-def verify(session: Session, actor: Actor, store: checkpoints.Store | None = None) -> Verification:
-    """`audit verify`: the chain checked against the checkpoints of `store`, a new checkpoint
-    written when it is intact and has grown, and the check itself logged."""
+def trusted_start(
+    session: Session, marks: list[checkpoints.Checkpoint]
+) -> checkpoints.Checkpoint | None:
+    """The latest checkpoint if the log still agrees with it where that can be seen without
+    walking the chain: the log starts at entry 1, the checkpoint's entry has the checkpoint's
+    hash and its own content's, and as many entries lead up to it. Else None (a full walk then
+    names what is wrong).
+
+    Entries up to it were verified when it was written, and the database refuses to change or
+    delete them; what this cannot see is an entry before it edited behind kui's back without
+    recomputing the chain: `audit verify --full` walks from the start."""
+    if not marks:
+        return None
+    mark = max(marks, key=lambda m: m.last_id)
+    first, before = session.execute(
+        select(func.min(AuditLog.id), func.count()).where(AuditLog.id <= mark.last_id)
+    ).one()
+    row = (
+        session.connection()
+        .execute(select(*CHAIN_COLUMNS).where(AuditLog.id == mark.last_id))
+        .first()
+    )
+    if first != 1 or before != mark.entries or row is None or row[-1] != mark.hash:
+        return None
+    computed = audit.stored_hash(*row[:-1]) or _entry_hash(session, mark.last_id)
+    return mark if computed == mark.hash else None
+
+
+def verify(
+    session: Session,
+    actor: Actor,
+    store: checkpoints.Store | None = None,
+    *,
+    full: bool = False,
+) -> Verification:
+    """`audit verify`: the chain checked against the checkpoints of `store`, from the latest
+    one that holds (`trusted_start`) unless `full`, a new checkpoint written when it is intact
+    and has grown, and the check itself logged."""
     database = checkpoints.database_name(session.get_bind().url)
     try:
         marks = store.read(database) if store else []
     except checkpoints.Forged as forged:
         result = Verification(0, None, None, problem=str(forged))
     else:
-        result = check_chain(session, marks)
+        after = None if full else trusted_start(session, marks)
+        result = check_chain(session, marks, after)
         if store is not None and _grown(result, marks):
             assert result.last_id is not None and result.last_hash is not None
             mark = checkpoints.Checkpoint(
@@ -237,7 +338,11 @@ def verify(session: Session, actor: Actor, store: checkpoints.Store | None = Non
             )
             store.append(mark)
             result = replace(result, checkpoint_written=True)
-    filters = {"checkpoints": result.checkpoints} if store else None
+    filters: dict[str, Any] | None = None
+    if store:
+        filters = {"checkpoints": result.checkpoints}
+        if result.from_checkpoint is not None:
+            filters["from_checkpoint"] = result.from_checkpoint.last_id
     audit.record(session, actor, "verify", rows=result.entries, filters=filters)
     return result
 

@@ -297,7 +297,7 @@ def counts_on(
         select(*(count(covers(day), instead) for day in days))
         .join(Youth, Youth.id == period.youth_id)
         .where(period.kind == attribute, period.valid_to > min(days))
-        .where(or_(then_counted, now_counted))  # a period counted neither then nor now: no change
+        .where(instead != 0)  # a period counted alike then and now changes nothing
     )
     by_current, corrections = session.execute(now).one(), session.execute(then).one()
     return [int(a) + int(b) for a, b in zip(by_current, corrections, strict=True)]
