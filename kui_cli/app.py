@@ -24,6 +24,7 @@ from kui_cli.commands import (
     demo,
     duty,
     export,
+    feed,
     init,
     meeting,
     plan,
@@ -185,6 +186,7 @@ app.add_typer(export.app, name="export")
 app.add_typer(report.app, name="report")
 app.add_typer(audit.app, name="audit")
 app.add_typer(retention.app, name="retention")
+app.add_typer(feed.app, name="feed")
 
 
 def main() -> None:
