@@ -46,9 +46,17 @@ from kui_cli.errors import KuiError
 from kui_cli.models import ChangeLog, Effort, FeedEvent, Youth
 
 APPLIED, KNOWN, SUPERSEDED, SKIPPED = "applied", "already-known", "superseded", "skipped"
-# The status an event sets, where it sets one regardless of the education it names.
-FIXED_STATUS = {"dropped-out": "none", "completed": "completed", "job": "job"}
-BENEFIT_DEFAULT = "benefit-education-ready"
+# The status an event sets, where it sets one regardless of the education it names: read from
+# the status table, as every rule does (a drop-out is no activity, a completion holds a youth
+# education, a job has weekly hours).
+FIXED_STATUS = {
+    "dropped-out": codes.NOT_ACTIVITY[0],
+    "completed": codes.COMPLETED[0],
+    "job": codes.WEEKLY_HOURS[0],
+}
+# A benefit: outside education and job, yet an activity (not an exemption); the first of them,
+# uddannelseshjælp for the education-ready, unless the event names another.
+BENEFITS = codes.statuses_where(lambda s: s.neet and s.activity and not s.exempted)
 BATCH = 500
 SUMMARY_COLUMNS = ["field", "value"]
 CHANGE_COLUMNS = ["youth", "what"]
@@ -130,7 +138,7 @@ def status_for(event: Event, table: dict[str, str]) -> str | None:
             raise KuiError("a started event names the education (the education field)")
         return named
     if kind == "benefit":
-        return named if named in codes.NEET and named != "none" else BENEFIT_DEFAULT
+        return named if named in BENEFITS else BENEFITS[0]
     return named if kind == "moved-in" else None
 
 
@@ -392,7 +400,8 @@ def _set_status(
     upd = youths.YouthUpdate(reason=why)
     if status is not None and status != youth.status:
         upd.status, upd.since = status, event.event_date
-    if event.kind == "completed" and youth.completed_on != event.event_date:
+    completes = status is not None and codes.STATUS_TABLE[status].completed
+    if completes and youth.completed_on != event.event_date:
         upd.completed_on = event.event_date
     if upd.status is None and upd.completed_on is None:
         return False

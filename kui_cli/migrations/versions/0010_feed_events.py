@@ -42,7 +42,7 @@ def upgrade() -> None:
         sa.Column("kind", string(length=16), nullable=False),
         sa.Column("event_date", sa.Date(), nullable=False),
         sa.Column("outcome", string(length=16), nullable=False),
-        sa.Column("applied_at", sa.DateTime(), nullable=False),
+        sa.Column("applied_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["youth_id"],
             ["youth.id"],
