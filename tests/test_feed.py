@@ -409,3 +409,33 @@ def test_a_written_event_reads_back_as_written(
         kind,
     )
     assert (event.event_id, event.reason, event.name) == (event_id, "FRAVAER;12", "Åse Ærø, jr.")
+
+
+def test_in_bulk_and_one_by_one_a_drop_out_is_the_same_change(
+    ready: KuiRunner, tmp_path: Path
+) -> None:
+    """Ida's events only set statuses (applied in bulk), Bo's include a move (applied one change
+    at a time), and Carl's drop-out is typed by hand: the same rules make the same rows."""
+    born = {"ida": BORN_16, "bo": dt.date(2010, 4, 15), "carl": dt.date(2010, 5, 15)}
+    ids = {who: add_youth(ready, day, who.title(), "--status", "vocational", "--since",
+                          "2026-08-01") for who, day in born.items()}  # fmt: skip
+    path = write(
+        tmp_path,
+        f"ungedata,1,{cpr_for(born['ida'])},2026-10-05,dropped-out,EUD,,,",
+        f"ungedata,2,{cpr_for(born['bo'])},2026-09-01,moved-in,,,,",
+        f"ungedata,3,{cpr_for(born['bo'])},2026-10-05,dropped-out,EUD,,,",
+    )
+    apply(ready, path)
+    ok(ready("youth", "update", str(ids["carl"]), "--status", "none", "--since", "2026-10-05",
+             "--reason", "Frafald"))  # fmt: skip
+
+    def made(who: str) -> list[str]:
+        rows = shown(ready, ids[who])["history"]
+        return [h["what"] for h in rows if not h["what"].startswith(("registered", "moved"))]
+
+    assert made("ida") == made("bo") == made("carl")
+    deadlines = {
+        (r["out_since"], r["contact_deadline"], r["offer_deadline"]) for r in duty_rows(ready)
+    }
+    assert deadlines == {("2026-10-05", "2026-10-12", "2026-11-04")}
+    assert len(duty_rows(ready)) == 3

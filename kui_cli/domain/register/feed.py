@@ -28,9 +28,10 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlmodel import Session
 
 from kui_cli.domain import codes, settings
@@ -39,11 +40,11 @@ from kui_cli.domain.law import duty
 from kui_cli.domain.plan import changes, coordinators, owners, plans
 from kui_cli.domain.protection import audit
 from kui_cli.domain.protection.audit import Actor
-from kui_cli.domain.register import cpr, youths
+from kui_cli.domain.register import cpr, history, youths
 from kui_cli.domain.register.feed_lines import Event, parse, read_lines
 from kui_cli.domain.register.registration import NewYouth
 from kui_cli.errors import KuiError
-from kui_cli.models import ChangeLog, Effort, FeedEvent, Youth
+from kui_cli.models import ChangeLog, DutyEpisode, Effort, FeedEvent, Youth
 
 APPLIED, KNOWN, SUPERSEDED, SKIPPED = "applied", "already-known", "superseded", "skipped"
 # The status an event sets, where it sets one regardless of the education it names: read from
@@ -283,22 +284,21 @@ def apply_file(
     fresh = new_events(items, known_contents(session, items), bad, summary)
     if bad:
         raise FeedRejected(bad)
-    known = youths_by_cpr(session, (item.event.cpr for item in fresh))
     fresh.sort(key=lambda item: (item.event.event_date, item.event.line))
-    keys = {number: youth.subject_key for number, youth in known.items()}
+    facts = rows_by_cpr(session, (item.event.cpr for item in fresh))
     if not dry_run:
-        touched = _apply_all(session, actor, fresh, known, summary)
-        _store(session, fresh, touched.outcomes, known)
-        _audit(session, actor, summary, touched, keys)
+        touched = _apply_all(session, actor, fresh, facts, summary)
+        _store(session, fresh, touched)
+        _audit(session, actor, summary, touched, facts)
         return summary
     savepoint = session.begin_nested()
     try:
         before = session.execute(select(func.coalesce(func.max(ChangeLog.id), 0))).scalar()
-        touched = _apply_all(session, actor, fresh, known, summary)
+        touched = _apply_all(session, actor, fresh, facts, summary)
         summary.changes = _changes_since(session, before or 0, touched)
     finally:
         savepoint.rollback()
-    _audit(session, actor, summary, touched, keys)
+    _audit(session, actor, summary, touched, facts)
     return summary
 
 
@@ -310,39 +310,221 @@ class Touched:
     changed: set[str] = field(default_factory=set)  # CPR numbers of youths changed
     read: set[str] = field(default_factory=set)  # of youths only looked at
     registered: dict[str, int] = field(default_factory=dict)  # CPR -> the new youth's id
+    bad: list[BadLine] = field(default_factory=list)
 
-
-def _apply_all(
-    session: Session, actor: Actor, fresh: list[Keyed], known: dict[str, Youth], summary: Summary
-) -> Touched:
-    """Every new event in date order; a line a rule refuses is named, and then none applies."""
-    touched = Touched()
-    bad: list[BadLine] = []
-    for item in fresh:
-        event = item.event
-        by_source = replace(actor, user=event.source)
-        try:
-            outcome = _apply_one(session, by_source, item, known, touched)
-        except KuiError as exc:
-            bad.append(BadLine(event.line, str(exc)))
-            continue
-        touched.outcomes[event.line] = outcome
+    def count(self, summary: Summary, event: Event, outcome: str) -> None:
+        self.outcomes[event.line] = outcome
         if outcome == APPLIED:
             summary.applied += 1
-            touched.changed.add(event.cpr)
+            self.changed.add(event.cpr)
         elif outcome == SUPERSEDED:
             summary.superseded.append(event.line)
         elif outcome == KNOWN:
             summary.already_known += 1
         else:
             summary.skipped += 1
-        if outcome != APPLIED and event.cpr in known:
-            touched.read.add(event.cpr)
-    if bad:
-        raise FeedRejected(bad)
+        if outcome != APPLIED:
+            self.read.add(event.cpr)
+
+
+def _apply_all(
+    session: Session, actor: Actor, fresh: list[Keyed], facts: dict[str, Facts], summary: Summary
+) -> Touched:
+    """Every new event in date order; a line a rule refuses is named, and then none applies.
+
+    A registered youth whose events only set statuses or mark a risk (nearly all of a nightly
+    feed) is applied in bulk (`_apply_in_bulk`); the others (moves, registrations) one change
+    at a time through the session."""
+    touched = Touched()
+    one_by_one = {i.event.cpr for i in fresh if i.event.kind not in BULK_KINDS} | {
+        i.event.cpr for i in fresh if i.event.cpr not in facts
+    }
+    _apply_in_bulk(
+        session, actor, [i for i in fresh if i.event.cpr not in one_by_one], facts, summary, touched
+    )
+    single = [i for i in fresh if i.event.cpr in one_by_one]
+    known = youths_by_cpr(session, (i.event.cpr for i in single if i.event.cpr in facts))
+    for item in single:
+        event = item.event
+        by_source = replace(actor, user=event.source)
+        try:
+            outcome = _apply_one(session, by_source, item, known, touched)
+        except KuiError as exc:
+            touched.bad.append(BadLine(event.line, str(exc)))
+            continue
+        touched.count(summary, event, outcome)
+    if touched.bad:
+        raise FeedRejected(touched.bad)
     summary.new_youths = len(touched.registered)
     summary.superseded.sort()
     return touched
+
+
+# --- in bulk: the same rules on rows, written with one statement per table and batch ----------
+
+BULK_KINDS = frozenset({"started", "dropped-out", "completed", "job", "benefit", "at-risk"})
+FACT_COLUMNS = (
+    Youth.id,
+    Youth.cpr,
+    Youth.subject_key,
+    Youth.birth_date,
+    Youth.status,
+    Youth.status_since,
+    Youth.hours,
+    Youth.completed_on,
+    Youth.at_risk_since,
+)
+
+
+@dataclass
+class Facts:
+    """A registered youth as the rules read and set them (`duty.Facts`), without an ORM object
+    (a feed names tens of thousands)."""
+
+    id: int
+    cpr: str
+    subject_key: str
+    birth_date: dt.date
+    status: str
+    status_since: dt.date
+    hours: float | None
+    completed_on: dt.date | None
+    at_risk_since: dt.date | None
+    changed: bool = False
+
+
+def rows_by_cpr(session: Session, numbers: Iterable[str]) -> dict[str, Facts]:
+    """The registered youths of these numbers, one query per batch (never one per event)."""
+    wanted = sorted(set(numbers))
+    found: dict[str, Facts] = {}
+    for start in range(0, len(wanted), BATCH):
+        query = select(*FACT_COLUMNS).where(Youth.cpr.in_(wanted[start : start + BATCH]))
+        found.update((row.cpr, Facts(*row)) for row in session.execute(query))
+    return found
+
+
+def _open_episodes(session: Session, youth_ids: list[int]) -> dict[int, SimpleNamespace]:
+    """The open episode of each of these youths (`duty.Episode`), one query per batch."""
+    found: dict[int, SimpleNamespace] = {}
+    columns = (DutyEpisode.id, DutyEpisode.youth_id, DutyEpisode.out_since)
+    for start in range(0, len(youth_ids), BATCH):
+        chunk = youth_ids[start : start + BATCH]
+        query = select(*columns).where(
+            DutyEpisode.youth_id.in_(chunk), DutyEpisode.closed_on.is_(None)
+        )
+        for row in session.execute(query):
+            found[row.youth_id] = SimpleNamespace(**row._mapping, closed_on=None, close_reason=None)
+    return found
+
+
+@dataclass
+class Bulk:
+    """What the bulk run writes at the end: change rows in order, episodes opened and closed."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    opened: list[SimpleNamespace] = field(default_factory=list)
+    closed: list[SimpleNamespace] = field(default_factory=list)
+    earliest: dict[int, dt.date] = field(default_factory=dict)  # first status change per youth
+
+
+def _apply_in_bulk(
+    session: Session,
+    actor: Actor,
+    items: list[Keyed],
+    facts: dict[str, Facts],
+    summary: Summary,
+    touched: Touched,
+) -> None:
+    if not items:
+        return
+    law = duty.rules(session)
+    episodes = _open_episodes(session, sorted({facts[i.event.cpr].id for i in items}))
+    bulk = Bulk()
+    for item in items:
+        event = item.event
+        by_source = replace(actor, user=event.source)
+        try:
+            outcome = _bulk_one(by_source, facts[event.cpr], item, episodes, bulk, law)
+        except KuiError as exc:
+            touched.bad.append(BadLine(event.line, str(exc)))
+            continue
+        touched.count(summary, event, outcome)
+    if not touched.bad:
+        _write_bulk(session, [f for f in facts.values() if f.changed], bulk)
+
+
+def _bulk_one(
+    actor: Actor,
+    youth: Facts,
+    item: Keyed,
+    episodes: dict[int, SimpleNamespace],
+    bulk: Bulk,
+    law: duty.DutyRules,
+) -> str:
+    """One event by the rules of `_apply_to`, on the youth's row; the rows it makes go to
+    `bulk`."""
+    event, day = item.event, item.event.event_date
+    if day < youth.status_since:
+        return SUPERSEDED
+    why = reason_text(event)
+    made: list[dict[str, Any]] = []
+    if event.kind == "at-risk":
+        if youth.at_risk_since is not None and youth.at_risk_since <= day:
+            return KNOWN
+        old, youth.at_risk_since = youth.at_risk_since, day
+        what = f"at risk of dropping out since {day}"
+        made.append(changes.row(actor, youth.id, "at-risk", what, old=old, new=day, why=why,
+                                effective_on=day))  # fmt: skip
+    elif item.status is not None and item.status != youth.status:
+        made.append(youths.set_status(actor, youth, item.status, day, None, why))
+        bulk.earliest.setdefault(youth.id, day)
+        episode = episodes.get(youth.id)
+        opened, rows = duty.transition(actor, youth, episode, law, why)
+        made += rows
+        if episode is not None and episode.closed_on is not None:
+            del episodes[youth.id]
+            if getattr(episode, "id", None) is not None:
+                bulk.closed.append(episode)
+        if opened is not None:
+            episodes[youth.id] = SimpleNamespace(**opened)
+            bulk.opened.append(episodes[youth.id])
+    completes = item.status is not None and codes.STATUS_TABLE[item.status].completed
+    if completes and youth.completed_on != day:
+        made.append(youths.set_field(actor, youth, "completed_on", day, why))
+    if not made:
+        return KNOWN
+    youth.changed = True
+    bulk.rows += made
+    return APPLIED
+
+
+def _write_bulk(session: Session, changed: list[Facts], bulk: Bulk) -> None:
+    """Youths, change log, periods and episodes, each in executemany statements."""
+    connection = session.connection()
+    new_values = update(Youth).where(Youth.id == bindparam("b_id"))
+    new_values = new_values.values({name: bindparam(f"b_{name}") for name in BULK_COLUMNS})
+    rows = [
+        {"b_id": f.id, **{f"b_{name}": getattr(f, name) for name in BULK_COLUMNS}} for f in changed
+    ]
+    if rows:
+        connection.execute(new_values, rows)
+    changes.record_many(session, bulk.rows)
+    history.refresh_many(session, bulk.earliest)
+    if bulk.opened:
+        session.execute(insert(DutyEpisode), [vars(e) for e in bulk.opened])
+    if bulk.closed:
+        closing = update(DutyEpisode).where(DutyEpisode.id == bindparam("b_id"))
+        closing = closing.values(closed_on=bindparam("b_on"), close_reason=bindparam("b_why"))
+        connection.execute(
+            closing,
+            [{"b_id": e.id, "b_on": e.closed_on, "b_why": e.close_reason} for e in bulk.closed],
+        )
+
+
+BULK_COLUMNS = ("status", "status_since", "hours", "completed_on", "at_risk_since")
+
+
+# --- one change at a time -----------------------------------------------------------------------
 
 
 def _apply_one(
@@ -440,21 +622,24 @@ def _moved_away(session: Session, actor: Actor, youth: Youth, event: Event, why:
 # --- recording ------------------------------------------------------------------------------
 
 
-def _store(
-    session: Session, fresh: list[Keyed], outcomes: dict[int, str], known: dict[str, Youth]
-) -> None:
+def _store(session: Session, fresh: list[Keyed], touched: Touched) -> None:
     """The events taken in, in one executemany insert: applied, known, superseded or skipped,
-    each is known from now on."""
+    each is known from now on (youths by id, looked up once for the events)."""
     now = dt.datetime.now(dt.UTC)
+    ids = dict(touched.registered)
+    numbers = sorted({item.event.cpr for item in fresh} - set(ids))
+    for start in range(0, len(numbers), BATCH):
+        query = select(Youth.cpr, Youth.id).where(Youth.cpr.in_(numbers[start : start + BATCH]))
+        ids.update((number, youth_id) for number, youth_id in session.execute(query))
     rows = [
         {
             "source": item.event.source,
             "event_key": item.key,
             "content": item.content,
-            "youth_id": known[item.event.cpr].id if item.event.cpr in known else None,
+            "youth_id": ids.get(item.event.cpr),
             "kind": item.event.kind,
             "event_date": item.event.event_date,
-            "outcome": outcomes[item.event.line],
+            "outcome": touched.outcomes[item.event.line],
             "applied_at": now,
         }
         for item in fresh
@@ -485,11 +670,11 @@ def _audit(
     actor: Actor,
     summary: Summary,
     touched: Touched,
-    keys: dict[str, str],
+    facts: dict[str, Facts],
 ) -> None:
     """One entry for the feed, and one per youth it changed (update) or only read, by the
-    youth's key (`keys`: CPR -> key of the youths registered before the feed; the feed's new
-    youths were audited as created by their registration)."""
+    youth's key (the feed's new youths were audited as created by their registration)."""
+    keys = {number: fact.subject_key for number, fact in facts.items()}
     changed = sorted(keys[n] for n in touched.changed if n in keys and n not in touched.registered)
     read = sorted(keys[n] for n in touched.read - touched.changed if n in keys)
     filters = {"feed": summary.file, "dry_run": summary.dry_run or None}
