@@ -26,6 +26,7 @@ from kui_cli.commands import (
     demo,
     duty,
     export,
+    feed,
     init,
     meeting,
     plan,
@@ -187,6 +188,7 @@ app.add_typer(export.app, name="export")
 app.add_typer(report.app, name="report")
 app.add_typer(audit.app, name="audit")
 app.add_typer(retention.app, name="retention")
+app.add_typer(feed.app, name="feed")
 
 
 # The root options that take a value (`--db X`, `--db=X`): what follows one is not a command.

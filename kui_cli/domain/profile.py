@@ -14,6 +14,7 @@ import json
 import re
 import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,13 @@ SPEC: dict[str, Any] = {
         # Who may write the agendas circulated to the teams (`agenda generate`, the cron job).
         "generate_roles": (list, ["leader", "system"]),
     },
+    # The status feed (`kui feed apply`, issue 18): who may apply one, and how the education
+    # or activity an event names maps to kui's status codes (added to FEED_STATUSES, which a
+    # profile's `[feed.statuses]` extends or overrides; names are matched in upper case).
+    "feed": {
+        "apply_roles": (list, ["leader", "system"]),
+        "statuses": (dict, {}),
+    },
     # The operating-system accounts that may act for any staff member with `--user` (the cron
     # account, a shared service account), although they are some member's login (issue 15).
     "access": {
@@ -90,6 +98,31 @@ def default(path: str) -> Any:
         node = node[part]
     return node[1]
 
+
+# What Ungedatabasen (STIL) names an education or activity, as kui's status codes.
+FEED_STATUSES = {
+    "GRUNDSKOLE": "primary-school",
+    "10KL": "10th-grade",
+    "10. KLASSE": "10th-grade",
+    "EFTERSKOLE": "10th-grade",
+    "STX": "gymnasium",
+    "HHX": "gymnasium",
+    "HTX": "gymnasium",
+    "HF": "gymnasium",
+    "IB": "gymnasium",
+    "EUD": "vocational",
+    "EUX": "vocational",
+    "FGU": "fgu",
+    "STU": "stu",
+    "KVU": "higher-education",
+    "MVU": "higher-education",
+    "LVU": "higher-education",
+    "JOB": "job",
+    "UDDANNELSESPARAT": "benefit-education-ready",
+    "AKTIVITETSPARAT": "benefit-activity-ready",
+    "RESSOURCEFORLOEB": "resource-programme",
+    "JOBAFKLARING": "job-clarification",
+}
 
 # From 10 (a municipality that follows pupils from 4th grade) to 18 (only the adults).
 MIN_AGE_RANGE = (10, 18)
@@ -207,8 +240,24 @@ def validate(raw: dict[str, Any], source: str = "profile") -> dict[str, Any]:
                 f"{source}: key 'access.act_for_others' must list operating-system user names, "
                 f"got {account!r}"
             )
+    _each(data["feed"]["apply_roles"], str, source, "feed.apply_roles", tuple(codes.ROLES))
+    data["feed"]["statuses"] = _feed_statuses(data["feed"]["statuses"], source)
     data["teams"] = _validated_teams(data["teams"], source)
     return data
+
+
+def _feed_statuses(given: dict[str, Any], source: str) -> dict[str, str]:
+    """The feed's table of educations: the defaults, extended or overridden by the profile's
+    `[feed.statuses]`, every name in upper case and every value a status code."""
+    table = dict(FEED_STATUSES)
+    for name, status in given.items():
+        if status not in codes.STATUSES:
+            raise KuiError(
+                f"{source}: key 'feed.statuses.{name}' must be a status code "
+                f"({', '.join(codes.STATUSES)}), got {status!r}"
+            )
+        table[name.strip().upper()] = status
+    return table
 
 
 # The law's clock (issue 5): the working-day calendar and the education obligation's settings.
@@ -395,4 +444,11 @@ def current(session: Session) -> Profile:
     stored = settings.get(session, PROFILE_KEY)
     if stored is None:
         raise KuiError("no municipality profile loaded: run `kui init --profile NAME`")
-    return Profile(validate(json.loads(stored), "stored profile"))
+    return _stored(stored)
+
+
+@lru_cache(maxsize=4)
+def _stored(text: str) -> Profile:
+    """A stored profile validated once per text: a rule that reads a setting per youth (the
+    status feed's thousands of status changes) would otherwise validate it again each time."""
+    return Profile(validate(json.loads(text), "stored profile"))

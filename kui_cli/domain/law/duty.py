@@ -43,6 +43,7 @@ from kui_cli.models import DutyEpisode, Youth
 KIND = "duty"
 FIRST_AGE, END_AGE = 15, 18
 ACTIVITY, EXEMPTED, TURNED_18 = "activity", "exempted", "turned-18"
+MOVED_AWAY = "moved-away"  # another municipality's obligation from the day of the move
 CHECK_COLUMNS = [
     "youth_id",
     "name",
@@ -288,34 +289,95 @@ def opening_history(values: dict[str, Any], status: str) -> list[tuple[str, str]
     return history
 
 
+class Facts(Protocol):
+    """What the rule reads of a youth: a `Youth`, or the status feed's row of one."""
+
+    id: int | None
+    birth_date: dt.date
+    status: str
+    status_since: dt.date
+    hours: float | None
+
+
+class Episode(Protocol):
+    """What the rule reads and sets of an open episode: a `DutyEpisode`, or the feed's row."""
+
+    youth_id: int
+    out_since: dt.date
+    closed_on: dt.date | None
+    close_reason: str | None
+
+
 def status_changed(session: Session, actor: Actor, youth: Youth, why: str | None = None) -> None:
     """After a registration or status change: open, keep or close the youth's episode; `why`
     (the status change's reason) goes with the episode's change-log row."""
-    law = rules(session)
-    episode = settle(session, actor, youth)
+    episode = stored_open(session, youth.id)
+    opened, rows = transition(actor, youth, episode, rules(session), why)
+    if episode is not None:
+        session.add(episode)
+    if opened is not None:
+        session.add(DutyEpisode(**opened))
+    for row in rows:
+        changes.add(session, row)
+
+
+def transition(
+    actor: Actor, youth: Facts, episode: Episode | None, law: DutyRules, why: str | None = None
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The rule of `status_changed` without a session (the status feed applies it to thousands
+    of youths at once): the open episode (if any) is settled and closed on an activity, and the
+    values of a new episode are returned when the youth drops out; with the change-log rows
+    (`changes.row`) that record it, in order."""
+    episode, rows = settled(actor, youth, episode)
     out = law.is_out_of_activity(youth.status, youth.hours)
     if episode is None and out and is_obliged(youth.birth_date, youth.status_since):
         assert youth.id is not None
         values = new_episode(youth.id, youth.birth_date, youth.status_since, actor.today, law)
-        session.add(DutyEpisode(**values))
         for what, new in opening_history(values, youth.status):
-            changes.record(session, actor, youth.id, KIND, what, new=new, why=why)
-    elif episode is not None and not out:
+            rows.append(changes.row(actor, youth.id, KIND, what, new=new, why=why))
+        return values, rows
+    if episode is not None and not out:
         reason = EXEMPTED if youth.status in codes.EXEMPTED else ACTIVITY
         on = max(youth.status_since, episode.out_since)
         what = f"education obligation: episode closed, {youth.status} since {on}"
-        _close(session, actor, episode, on, reason, what, why=why)
+        rows.append(_closing(actor, episode, on, reason, what, why=why))
+    return None, rows
+
+
+def settled(
+    actor: Actor, youth: Facts, episode: Episode | None
+) -> tuple[Episode | None, list[dict[str, Any]]]:
+    """The open episode, unless the youth is 18 on `--today`: then it is closed on the 18th
+    birthday (the lazy close), with its change-log row, and None is returned."""
+    if episode is not None and ends_on(youth.birth_date) <= actor.today:
+        birthday = ends_on(youth.birth_date)
+        row = _closing(actor, episode, birthday, TURNED_18, turned_18_text(birthday))
+        return None, [row]
+    return episode, []
 
 
 def settle(session: Session, actor: Actor, youth: Youth) -> DutyEpisode | None:
     """The youth's open episode; one whose youth is 18 on `--today` is recorded as closed on the
     18th birthday (the lazy close) and None is returned."""
     episode = stored_open(session, youth.id)
-    if episode is not None and ends_on(youth.birth_date) <= actor.today:
-        birthday = ends_on(youth.birth_date)
-        _close(session, actor, episode, birthday, TURNED_18, turned_18_text(birthday))
-        return None
-    return episode
+    found, rows = settled(actor, youth, episode)
+    if rows and episode is not None:
+        session.add(episode)
+        changes.add(session, rows[0])
+    return episode if found is not None else None
+
+
+def _closing(
+    actor: Actor,
+    episode: Episode,
+    on: dt.date,
+    reason: str,
+    what: str,
+    why: str | None = None,
+) -> dict[str, Any]:
+    """Close the episode on `on`; the change-log row that records it."""
+    episode.closed_on, episode.close_reason = on, reason
+    return changes.row(actor, episode.youth_id, KIND, what, new=reason, why=why)
 
 
 def _close(
@@ -327,9 +389,21 @@ def _close(
     what: str,
     why: str | None = None,
 ) -> None:
-    episode.closed_on, episode.close_reason = on, reason
+    row = _closing(actor, episode, on, reason, what, why)
     session.add(episode)
-    changes.record(session, actor, episode.youth_id, KIND, what, new=reason, why=why)
+    changes.add(session, row)
+
+
+def moved_away(session: Session, actor: Actor, youth: Youth, on: dt.date, why: str) -> bool:
+    """The youth has moved away: their open episode closes on the day of the move, the
+    obligation is the new municipality's. Returns whether one was open."""
+    episode = settle(session, actor, youth)
+    if episode is None:
+        return False
+    day = max(on, episode.out_since)
+    what = f"education obligation: episode closed, moved away on {day}"
+    _close(session, actor, episode, day, MOVED_AWAY, what, why=why)
+    return True
 
 
 def open_for_new_youths(session: Session, actor: Actor, after_id: int) -> int:

@@ -44,6 +44,8 @@ PLAN_CHANGES = frozenset(
         "decision",
         "duty",
         "assessment",
+        "at-risk",  # reported at risk of dropping out (the status feed, issue 18)
+        "moved",  # moved away from or into the municipality (the status feed)
     }
 )
 # The registration itself and contact details: in the log and the history, not the plan's.
@@ -113,19 +115,25 @@ def record(
 ) -> ChangeLog:
     """Append one change (`row`); a status or need change re-derives the youth's past values
     (`history`)."""
-    change = ChangeLog(
-        **row(actor, youth_id, kind, what, old=old, new=new, why=why, effective_on=effective_on)
+    return add(
+        session,
+        row(actor, youth_id, kind, what, old=old, new=new, why=why, effective_on=effective_on),
     )
+
+
+def add(session: Session, values: dict[str, Any]) -> ChangeLog:
+    """Append one change made by `row` (`record`, or a rule that returns its rows)."""
+    change = ChangeLog(**values)
     session.add(change)
     session.flush()
-    history.refresh(session, youth_id, kind, change.effective_on)
+    history.refresh(session, change.youth_id, change.kind, change.effective_on)
     return change
 
 
 def record_many(session: Session, rows: list[dict[str, Any]]) -> None:
     """Bulk: rows made by `row`, in one executemany insert (no ORM objects). Only for changes
-    that close no past value, which `history.refresh` would have to re-derive: a registration,
-    the education obligation."""
+    that close no past value, which `history.refresh` would have to re-derive (a registration,
+    the education obligation), or followed by `history.refresh_many` (the status feed)."""
     if rows:
         session.execute(insert(ChangeLog), rows)
 

@@ -37,6 +37,7 @@ from sqlalchemy import (
     Connection,
     Select,
     and_,
+    bindparam,
     case,
     delete,
     func,
@@ -53,6 +54,7 @@ from kui_cli.models import ChangeLog, HistoryPeriod, Youth
 KINDS = {"status": ("registered", "status"), "need": ("need",)}
 STATUS_KINDS = KINDS["status"]
 REBUILD_BATCH = 20_000
+REFRESH_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -126,10 +128,50 @@ def refresh(session: Session, youth_id: int, kind: str, effective_on: dt.date) -
     if found:
         session.execute(insert(HistoryPeriod), _rows(youth_id, attribute, found))
     if attribute == "status":
-        earlier = or_(Youth.known_from.is_(None), Youth.known_from > effective_on)
-        session.execute(
-            update(Youth).where(Youth.id == youth_id, earlier).values(known_from=effective_on)
+        # On the loaded youth (an UPDATE statement would be checked against every youth the
+        # session holds: the status feed holds thousands).
+        youth = session.get(Youth, youth_id)
+        if youth is not None and (youth.known_from is None or youth.known_from > effective_on):
+            youth.known_from = effective_on
+
+
+def refresh_many(session: Session, earliest: dict[int, dt.date]) -> None:
+    """`refresh` of the status periods of many youths at once, after their status changes were
+    written in bulk (the status feed): one read of their log, one delete and one insert per
+    batch; and each youth known from the earliest day of the changes (`earliest`) if earlier."""
+    ids = sorted(earliest)
+    for start in range(0, len(ids), REFRESH_BATCH):
+        chunk = ids[start : start + REFRESH_BATCH]
+        query = (
+            select(
+                ChangeLog.youth_id,
+                ChangeLog.id,
+                ChangeLog.effective_on,
+                ChangeLog.old_value,
+                ChangeLog.new_value,
+            )
+            .where(ChangeLog.youth_id.in_(chunk), ChangeLog.kind.in_(STATUS_KINDS))
+            .order_by(ChangeLog.youth_id, ChangeLog.id)
         )
+        batch: list[dict[str, object]] = []
+        for youth_id, group in groupby(session.execute(query), key=lambda r: r.youth_id):
+            batch += _rows(youth_id, "status", periods([Change(*r[1:]) for r in group]))
+        session.execute(
+            delete(HistoryPeriod).where(
+                HistoryPeriod.youth_id.in_(chunk), HistoryPeriod.kind == "status"
+            )
+        )
+        if batch:
+            session.execute(insert(HistoryPeriod), batch)
+    earlier = or_(Youth.known_from.is_(None), Youth.known_from > bindparam("day"))
+    known = (
+        update(Youth)
+        .where(Youth.id == bindparam("youth"), earlier)
+        .values(known_from=bindparam("day"))
+    )
+    rows = [{"youth": youth_id, "day": day} for youth_id, day in earliest.items()]
+    if rows:
+        session.connection().execute(known, rows)
 
 
 def _rows(youth_id: int, attribute: str, found: Iterable[Period]) -> list[dict[str, object]]:

@@ -265,6 +265,7 @@ def details(
         email=youth.email,
         applied=youth.applied,
         completed_on=youth.completed_on,
+        at_risk=youth.at_risk_since,
         guardians=[
             {"name": g.name, "phone": g.phone, "email": g.email}
             for g in guardians_of(session, youth.id)
@@ -348,19 +349,26 @@ def update(session: Session, actor: Actor, reference: str, upd: YouthUpdate) -> 
     nothing changed at all the youth was only read."""
     if not upd.reason or not upd.reason.strip():
         raise KuiError("--reason is required: say why the youth's data changes")
+    youth = find(session, reference)
+    done = apply_changes(session, actor, youth, upd)
+    if not done.changed and not done.unchanged:
+        raise KuiError("nothing to change: give --status, --need, --name or another field")
+    action = "update" if done.changed else "read"
+    audit.record(session, actor, action, subject=youth.subject_key)
+    return done
+
+
+def apply_changes(session: Session, actor: Actor, youth: Youth, upd: YouthUpdate) -> Updated:
+    """The changes of `update` to a youth already found, each logged with the reason; not
+    audited (the caller audits: `update` one youth, the status feed all it touched at once)."""
     cpr.refuse_in_text(upd.reason, "--reason")
     cpr.refuse_in_text(upd.name, "--name")
-    youth = find(session, reference)
     why = upd.reason.strip()
     done = Updated(youth, [], {})
     _apply_status(session, actor, youth, upd, why, done)
     if done.changed:  # a status change opens, keeps or closes the education obligation (issue 5)
         duty.status_changed(session, actor, youth, why)
     _apply_simple_fields(session, actor, youth, upd, why, done)
-    if not done.changed and not done.unchanged:
-        raise KuiError("nothing to change: give --status, --need, --name or another field")
-    action = "update" if done.changed else "read"
-    audit.record(session, actor, action, subject=youth.subject_key)
     return done
 
 
@@ -381,6 +389,16 @@ def _apply_status(
         done.unchanged["status"] = youth.status
         return
     since = upd.since or actor.today
+    changes.add(session, set_status(actor, youth, status, since, upd.hours, why))
+    done.changed.append("status")
+
+
+def set_status(
+    actor: Actor, youth: Any, status: str, since: dt.date, hours: float | None, why: str
+) -> dict[str, Any]:
+    """The rule of a status change, on a `Youth` or the status feed's row of one: the start is
+    checked, status, start and hours are set, an at-risk mark ends, and the change-log row that
+    records it (`changes.row`) is returned."""
     if since > actor.today:
         # As at registration: the status column is what the youth does now, not a plan.
         raise KuiError(f"--since {since} is after {actor.today}: record a status once it has begun")
@@ -392,13 +410,14 @@ def _apply_status(
             f"{youth.status}: a new status starts on or after it"
         )
     old = youth.status
-    youth.status, youth.status_since, youth.hours = status, since, upd.hours
-    hours = f" ({upd.hours:g} h/week)" if upd.hours is not None else ""
-    what = f"status: {status}{hours} since {since} (was {old})"
-    changes.record(
-        session, actor, youth.id, "status", what, old=old, new=status, why=why, effective_on=since
+    youth.status, youth.status_since, youth.hours = status, since, hours
+    if youth.at_risk_since is not None and youth.at_risk_since <= since:
+        youth.at_risk_since = None  # a risk of drop-out is of the status before: it is past
+    weekly = f" ({hours:g} h/week)" if hours is not None else ""
+    what = f"status: {status}{weekly} since {since} (was {old})"
+    return changes.row(
+        actor, youth.id, "status", what, old=old, new=status, why=why, effective_on=since
     )
-    done.changed.append("status")
 
 
 def _apply_simple_fields(
@@ -414,24 +433,28 @@ def _apply_simple_fields(
     if upd.applied is not None:
         wanted["applied"] = codes.checked(upd.applied, codes.APPLIED, "application")
     if upd.completed_on is not None:
-        if upd.completed_on > actor.today:
-            raise KuiError("--completed-on cannot be in the future")
         wanted["completed_on"] = upd.completed_on
     for attr in ("phone", "email"):
         if getattr(upd, attr) is not None:
             wanted[attr] = _blank_to_none(getattr(upd, attr))
     for attr, value in wanted.items():
-        old = getattr(youth, attr)
-        if value == old:
+        if value == getattr(youth, attr):
             done.unchanged[attr] = value
             continue
-        setattr(youth, attr, value)
-        if attr == "applied":
-            youth.applied_on = actor.today
-        changes.record(
-            session, actor, youth.id, attr, f"{attr}: {value}", old=old, new=value, why=why
-        )
+        changes.add(session, set_field(actor, youth, attr, value, why))
         done.changed.append(attr)
+
+
+def set_field(actor: Actor, youth: Any, attr: str, value: Any, why: str) -> dict[str, Any]:
+    """One field of `youth update` set (on a `Youth` or the status feed's row of one), and the
+    change-log row that records it."""
+    if attr == "completed_on" and value > actor.today:
+        raise KuiError("--completed-on cannot be in the future")
+    old = getattr(youth, attr)
+    setattr(youth, attr, value)
+    if attr == "applied":
+        youth.applied_on = actor.today
+    return changes.row(actor, youth.id, attr, f"{attr}: {value}", old=old, new=value, why=why)
 
 
 def count(session: Session, *where: ColumnElement[bool]) -> int:

@@ -1,0 +1,692 @@
+"""The status feed (`kui feed apply`, issue 18): what Ungedatabasen reports, taken in by itself.
+
+Every event goes through the rules of a hand-typed change (`youths.apply_changes`,
+`youths.register`, `duty`, `coordinators.end`, `plans.end_effort`), with the feed's source as
+the author of the history rows and the event as their reason, so the plan owner's inbox, the
+education obligation and the history see a feed's change like anyone else's:
+
+- `started`, `dropped-out` (status `none`), `completed`, `job`, `benefit` set the status from the
+  event's date (the education named by the event, mapped by the profile's `feed.statuses`);
+- `at-risk` marks the youth at risk of dropping out (`youth.at_risk_since`) until a newer status;
+- `moved-away` ends kui's part: the coordinator, the active efforts and an open
+  education-obligation episode end (kui has no status for a youth who lives elsewhere);
+- `moved-in` records the move, with the status of the education named, if any;
+- a youth the register does not know is registered when the event has a name (and its CPR
+  number is valid), and the line is refused otherwise.
+
+A file is one transaction, all or nothing: every bad line is named and nothing is applied. It is
+idempotent: an event is known by (source, event id), or by a keyed hash of its content when it has
+no id (`feed_event`), and an event already taken in is not applied again. Events apply in the
+order of their dates; one older than the youth's current status (what kui knows already) changes
+nothing and is counted `superseded`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlmodel import Session
+
+from kui_cli.domain import codes, settings
+from kui_cli.domain import profile as profiles
+from kui_cli.domain.law import duty
+from kui_cli.domain.plan import changes, coordinators, owners, plans
+from kui_cli.domain.protection import audit
+from kui_cli.domain.protection.audit import Actor
+from kui_cli.domain.register import cpr, history, youths
+from kui_cli.domain.register.feed_lines import Event, parse, read_lines
+from kui_cli.domain.register.registration import NewYouth
+from kui_cli.errors import KuiError
+from kui_cli.models import ChangeLog, DutyEpisode, Effort, FeedEvent, Youth
+
+APPLIED, KNOWN, SUPERSEDED, SKIPPED = "applied", "already-known", "superseded", "skipped"
+# The status an event sets, where it sets one regardless of the education it names: read from
+# the status table, as every rule does (a drop-out is no activity, a completion holds a youth
+# education, a job has weekly hours).
+FIXED_STATUS = {
+    "dropped-out": codes.NOT_ACTIVITY[0],
+    "completed": codes.COMPLETED[0],
+    "job": codes.WEEKLY_HOURS[0],
+}
+# A benefit: outside education and job, yet an activity (not an exemption); the first of them,
+# uddannelseshjælp for the education-ready, unless the event names another.
+BENEFITS = codes.statuses_where(lambda s: s.neet and s.activity and not s.exempted)
+BATCH = 500
+SUMMARY_COLUMNS = ["field", "value"]
+CHANGE_COLUMNS = ["youth", "what"]
+
+
+@dataclass(frozen=True)
+class BadLine:
+    line: int
+    reason: str
+
+
+class FeedRejected(KuiError):
+    """The feed has bad lines; `bad` holds every one of them, the message a summary."""
+
+    def __init__(self, bad: list[BadLine]) -> None:
+        self.bad = sorted(bad, key=lambda b: b.line)
+        shown = "; ".join(f"line {b.line}: {b.reason}" for b in self.bad[:3])
+        more = f" (and {len(bad) - 3} more)" if len(bad) > 3 else ""
+        super().__init__(f"{len(bad)} bad lines, nothing applied: {shown}{more}")
+
+
+@dataclass
+class Summary:
+    """What a feed did (or, dry, would do)."""
+
+    file: str
+    dry_run: bool
+    events: int = 0
+    applied: int = 0
+    already_known: int = 0
+    superseded: list[int] = field(default_factory=list)  # their line numbers
+    skipped: int = 0
+    new_youths: int = 0
+    changes: list[dict[str, Any]] = field(default_factory=list)  # dry run: the history rows
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "dry_run": self.dry_run,
+            "events": self.events,
+            "applied": self.applied,
+            "already_known": self.already_known,
+            "superseded": len(self.superseded),
+            "superseded_lines": self.superseded,
+            "skipped": self.skipped,
+            "refused": 0,
+            "new_youths": self.new_youths,
+            "changes": self.changes,
+        }
+
+
+@dataclass(frozen=True)
+class Keyed:
+    """An event with the key it is known by and the keyed hash of what it says."""
+
+    event: Event
+    status: str | None
+    key: str
+    content: str
+
+
+# --- what an event means --------------------------------------------------------------------
+
+
+def status_for(event: Event, table: dict[str, str]) -> str | None:
+    """The status code an event sets (None: it sets none), or a KuiError for an education that
+    the profile's table does not know."""
+    kind = event.kind
+    if kind in FIXED_STATUS:
+        return FIXED_STATUS[kind]
+    named = table.get(event.education.upper()) if event.education else None
+    if event.education and named is None and kind in ("started", "moved-in"):
+        raise KuiError(
+            f"education {event.education!r} is not in the profile's feed.statuses "
+            f"(known: {', '.join(sorted(table))})"
+        )
+    if kind == "started":
+        if named is None:
+            raise KuiError("a started event names the education (the education field)")
+        return named
+    if kind == "benefit":
+        return named if named in BENEFITS else BENEFITS[0]
+    return named if kind == "moved-in" else None
+
+
+def reason_text(event: Event) -> str:
+    """The event as the reason of the history rows it causes."""
+    said = [f"{event.source} event {event.event_id or '(no id)'}: {event.kind}"]
+    said += [
+        f"{label} {value}"
+        for label, value in (
+            ("education", event.education),
+            ("institution", event.institution),
+            ("reason", event.reason),
+        )
+        if value
+    ]
+    return ", ".join(said) + f", on {event.event_date}"
+
+
+def content_key(event: Event, subject_key: str) -> str:
+    """A hash of what the event says, with the youth by their pseudonymous key (never the CPR
+    number, which a plain hash would let anyone recover by trying the few possible ones)."""
+    parts = (
+        subject_key,
+        event.event_date.isoformat(),
+        event.kind,
+        event.education or "",
+        event.institution or "",
+        event.reason or "",
+    )
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def event_key(event: Event, content: str) -> str:
+    """The source's event id, else `#` and the content's hash (an id never begins with `#`, so
+    a crafted id cannot pass for another event's content)."""
+    return event.event_id or f"#{content}"
+
+
+# --- reading and checking the whole file ----------------------------------------------------
+
+
+def checked_events(
+    path: Path, source: str | None, today: dt.date, table: dict[str, str], bad: list[BadLine]
+) -> list[tuple[Event, str | None]]:
+    """Every line of the file as an event with the status it sets; bad lines go to `bad`."""
+    found: list[tuple[Event, str | None]] = []
+    for line, fields in read_lines(path):
+        if isinstance(fields, str):
+            bad.append(BadLine(line, fields))
+            continue
+        try:
+            event = parse(fields, line, source, today)
+            found.append((event, status_for(event, table)))
+        except KuiError as exc:
+            bad.append(BadLine(line, str(exc)))
+    return found
+
+
+def keyed(events: list[tuple[Event, str | None]], key_of: Callable[[str], str]) -> list[Keyed]:
+    result = []
+    for event, status in events:
+        content = content_key(event, key_of(event.cpr))
+        result.append(Keyed(event, status, event_key(event, content), content))
+    return result
+
+
+def known_contents(session: Session, events: Iterable[Keyed]) -> dict[tuple[str, str], str]:
+    """The content hash of every event of the file already taken in, by (source, key): one
+    query per source and batch of keys."""
+    by_source: dict[str, list[str]] = {}
+    for item in events:
+        by_source.setdefault(item.event.source, []).append(item.key)
+    found: dict[tuple[str, str], str] = {}
+    for source, keys in by_source.items():
+        unique = sorted(set(keys))
+        for start in range(0, len(unique), BATCH):
+            query = select(FeedEvent.event_key, FeedEvent.content).where(
+                FeedEvent.source == source, FeedEvent.event_key.in_(unique[start : start + BATCH])
+            )
+            found.update(((source, key), content) for key, content in session.execute(query))
+    return found
+
+
+def youths_by_cpr(session: Session, numbers: Iterable[str]) -> dict[str, Youth]:
+    """The registered youths of these numbers, one query per batch (never one per event)."""
+    wanted = sorted(set(numbers))
+    found: dict[str, Youth] = {}
+    for start in range(0, len(wanted), BATCH):
+        query = select(Youth).where(Youth.cpr.in_(wanted[start : start + BATCH]))
+        found.update((y.cpr, y) for y in session.execute(query).scalars())
+    return found
+
+
+def new_events(
+    items: list[Keyed], known: dict[tuple[str, str], str], bad: list[BadLine], summary: Summary
+) -> list[Keyed]:
+    """The events not taken in before (nor earlier in the file); an event id seen before with
+    other content is a bad line (an id is the source's promise of one event)."""
+    seen: dict[tuple[str, str], Keyed] = {}
+    fresh = []
+    for item in items:
+        pair = (item.event.source, item.key)
+        first = seen.get(pair)
+        before = known.get(pair)
+        if first is not None or before is not None:
+            if (first.content if first is not None else before) != item.content:
+                where = f"line {first.event.line}" if first is not None else "an earlier feed"
+                bad.append(
+                    BadLine(
+                        item.event.line,
+                        f"event_id {item.key!r} of source {pair[0]} came with other content "
+                        f"in {where}",
+                    )
+                )
+            else:
+                summary.already_known += 1
+            continue
+        seen[pair] = item
+        fresh.append(item)
+    return fresh
+
+
+# --- applying -------------------------------------------------------------------------------
+
+
+def apply_file(
+    session: Session,
+    actor: Actor,
+    path: Path,
+    *,
+    source: str | None = None,
+    dry_run: bool = False,
+) -> Summary:
+    """Apply a feed in the session's transaction (the caller's, all or nothing); a dry run
+    applies it inside a savepoint, gathers the history rows it made and rolls them back."""
+    prof = profiles.current(session)
+    bad: list[BadLine] = []
+    summary = Summary(path.name, dry_run)
+    events = checked_events(path, source, actor.today, prof.value("feed.statuses"), bad)
+    summary.events = len(events) + len(bad)
+    items = keyed(events, settings.new_youth_keyer(session))
+    fresh = new_events(items, known_contents(session, items), bad, summary)
+    if bad:
+        raise FeedRejected(bad)
+    fresh.sort(key=lambda item: (item.event.event_date, item.event.line))
+    facts = rows_by_cpr(session, (item.event.cpr for item in fresh))
+    if not dry_run:
+        touched = _apply_all(session, actor, fresh, facts, summary)
+        _store(session, fresh, touched)
+        _audit(session, actor, summary, touched, facts)
+        return summary
+    savepoint = session.begin_nested()
+    try:
+        before = session.execute(select(func.coalesce(func.max(ChangeLog.id), 0))).scalar()
+        touched = _apply_all(session, actor, fresh, facts, summary)
+        summary.changes = _changes_since(session, before or 0, touched)
+    finally:
+        savepoint.rollback()
+    _audit(session, actor, summary, touched, facts)
+    return summary
+
+
+@dataclass
+class Touched:
+    """The outcome of each event by line, and the youths each outcome concerns."""
+
+    outcomes: dict[int, str] = field(default_factory=dict)
+    changed: set[str] = field(default_factory=set)  # CPR numbers of youths changed
+    read: set[str] = field(default_factory=set)  # of youths only looked at
+    registered: dict[str, int] = field(default_factory=dict)  # CPR -> the new youth's id
+    bad: list[BadLine] = field(default_factory=list)
+
+    def count(self, summary: Summary, event: Event, outcome: str) -> None:
+        self.outcomes[event.line] = outcome
+        if outcome == APPLIED:
+            summary.applied += 1
+            self.changed.add(event.cpr)
+        elif outcome == SUPERSEDED:
+            summary.superseded.append(event.line)
+        elif outcome == KNOWN:
+            summary.already_known += 1
+        else:
+            summary.skipped += 1
+        if outcome != APPLIED:
+            self.read.add(event.cpr)
+
+
+def _apply_all(
+    session: Session, actor: Actor, fresh: list[Keyed], facts: dict[str, Facts], summary: Summary
+) -> Touched:
+    """Every new event in date order; a line a rule refuses is named, and then none applies.
+
+    A registered youth whose events only set statuses or mark a risk (nearly all of a nightly
+    feed) is applied in bulk (`_apply_in_bulk`); the others (moves, registrations) one change
+    at a time through the session."""
+    touched = Touched()
+    one_by_one = {i.event.cpr for i in fresh if i.event.kind not in BULK_KINDS} | {
+        i.event.cpr for i in fresh if i.event.cpr not in facts
+    }
+    _apply_in_bulk(
+        session, actor, [i for i in fresh if i.event.cpr not in one_by_one], facts, summary, touched
+    )
+    single = [i for i in fresh if i.event.cpr in one_by_one]
+    known = youths_by_cpr(session, (i.event.cpr for i in single if i.event.cpr in facts))
+    for item in single:
+        event = item.event
+        by_source = replace(actor, user=event.source)
+        try:
+            outcome = _apply_one(session, by_source, item, known, touched)
+        except KuiError as exc:
+            touched.bad.append(BadLine(event.line, str(exc)))
+            continue
+        touched.count(summary, event, outcome)
+    if touched.bad:
+        raise FeedRejected(touched.bad)
+    summary.new_youths = len(touched.registered)
+    summary.superseded.sort()
+    return touched
+
+
+# --- in bulk: the same rules on rows, written with one statement per table and batch ----------
+
+BULK_KINDS = frozenset({"started", "dropped-out", "completed", "job", "benefit", "at-risk"})
+FACT_COLUMNS = (
+    Youth.id,
+    Youth.cpr,
+    Youth.subject_key,
+    Youth.birth_date,
+    Youth.status,
+    Youth.status_since,
+    Youth.hours,
+    Youth.completed_on,
+    Youth.at_risk_since,
+)
+
+
+@dataclass
+class Facts:
+    """A registered youth as the rules read and set them (`duty.Facts`), without an ORM object
+    (a feed names tens of thousands)."""
+
+    id: int
+    cpr: str
+    subject_key: str
+    birth_date: dt.date
+    status: str
+    status_since: dt.date
+    hours: float | None
+    completed_on: dt.date | None
+    at_risk_since: dt.date | None
+    changed: bool = False
+
+
+def rows_by_cpr(session: Session, numbers: Iterable[str]) -> dict[str, Facts]:
+    """The registered youths of these numbers, one query per batch (never one per event)."""
+    wanted = sorted(set(numbers))
+    found: dict[str, Facts] = {}
+    for start in range(0, len(wanted), BATCH):
+        query = select(*FACT_COLUMNS).where(Youth.cpr.in_(wanted[start : start + BATCH]))
+        found.update((row.cpr, Facts(*row)) for row in session.execute(query))
+    return found
+
+
+def _open_episodes(session: Session, youth_ids: list[int]) -> dict[int, SimpleNamespace]:
+    """The open episode of each of these youths (`duty.Episode`), one query per batch."""
+    found: dict[int, SimpleNamespace] = {}
+    columns = (DutyEpisode.id, DutyEpisode.youth_id, DutyEpisode.out_since)
+    for start in range(0, len(youth_ids), BATCH):
+        chunk = youth_ids[start : start + BATCH]
+        query = select(*columns).where(
+            DutyEpisode.youth_id.in_(chunk), DutyEpisode.closed_on.is_(None)
+        )
+        for row in session.execute(query):
+            found[row.youth_id] = SimpleNamespace(**row._mapping, closed_on=None, close_reason=None)
+    return found
+
+
+@dataclass
+class Bulk:
+    """What the bulk run writes at the end: change rows in order, episodes opened and closed."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    opened: list[SimpleNamespace] = field(default_factory=list)
+    closed: list[SimpleNamespace] = field(default_factory=list)
+    earliest: dict[int, dt.date] = field(default_factory=dict)  # first status change per youth
+
+
+def _apply_in_bulk(
+    session: Session,
+    actor: Actor,
+    items: list[Keyed],
+    facts: dict[str, Facts],
+    summary: Summary,
+    touched: Touched,
+) -> None:
+    if not items:
+        return
+    law = duty.rules(session)
+    episodes = _open_episodes(session, sorted({facts[i.event.cpr].id for i in items}))
+    bulk = Bulk()
+    for item in items:
+        event = item.event
+        by_source = replace(actor, user=event.source)
+        try:
+            outcome = _bulk_one(by_source, facts[event.cpr], item, episodes, bulk, law)
+        except KuiError as exc:
+            touched.bad.append(BadLine(event.line, str(exc)))
+            continue
+        touched.count(summary, event, outcome)
+    if not touched.bad:
+        _write_bulk(session, [f for f in facts.values() if f.changed], bulk)
+
+
+def _bulk_one(
+    actor: Actor,
+    youth: Facts,
+    item: Keyed,
+    episodes: dict[int, SimpleNamespace],
+    bulk: Bulk,
+    law: duty.DutyRules,
+) -> str:
+    """One event by the rules of `_apply_to`, on the youth's row; the rows it makes go to
+    `bulk`."""
+    event, day = item.event, item.event.event_date
+    if day < youth.status_since:
+        return SUPERSEDED
+    why = reason_text(event)
+    made: list[dict[str, Any]] = []
+    if event.kind == "at-risk":
+        if youth.at_risk_since is not None and youth.at_risk_since <= day:
+            return KNOWN
+        old, youth.at_risk_since = youth.at_risk_since, day
+        what = f"at risk of dropping out since {day}"
+        made.append(changes.row(actor, youth.id, "at-risk", what, old=old, new=day, why=why,
+                                effective_on=day))  # fmt: skip
+    elif item.status is not None and item.status != youth.status:
+        made.append(youths.set_status(actor, youth, item.status, day, None, why))
+        bulk.earliest.setdefault(youth.id, day)
+        episode = episodes.get(youth.id)
+        opened, rows = duty.transition(actor, youth, episode, law, why)
+        made += rows
+        if episode is not None and episode.closed_on is not None:
+            del episodes[youth.id]
+            if getattr(episode, "id", None) is not None:
+                bulk.closed.append(episode)
+        if opened is not None:
+            episodes[youth.id] = SimpleNamespace(**opened)
+            bulk.opened.append(episodes[youth.id])
+    completes = item.status is not None and codes.STATUS_TABLE[item.status].completed
+    if completes and youth.completed_on != day:
+        made.append(youths.set_field(actor, youth, "completed_on", day, why))
+    if not made:
+        return KNOWN
+    youth.changed = True
+    bulk.rows += made
+    return APPLIED
+
+
+def _write_bulk(session: Session, changed: list[Facts], bulk: Bulk) -> None:
+    """Youths, change log, periods and episodes, each in executemany statements."""
+    connection = session.connection()
+    new_values = update(Youth).where(Youth.id == bindparam("b_id"))
+    new_values = new_values.values({name: bindparam(f"b_{name}") for name in BULK_COLUMNS})
+    rows = [
+        {"b_id": f.id, **{f"b_{name}": getattr(f, name) for name in BULK_COLUMNS}} for f in changed
+    ]
+    if rows:
+        connection.execute(new_values, rows)
+    changes.record_many(session, bulk.rows)
+    history.refresh_many(session, bulk.earliest)
+    if bulk.opened:
+        session.execute(insert(DutyEpisode), [vars(e) for e in bulk.opened])
+    if bulk.closed:
+        closing = update(DutyEpisode).where(DutyEpisode.id == bindparam("b_id"))
+        closing = closing.values(closed_on=bindparam("b_on"), close_reason=bindparam("b_why"))
+        connection.execute(
+            closing,
+            [{"b_id": e.id, "b_on": e.closed_on, "b_why": e.close_reason} for e in bulk.closed],
+        )
+
+
+BULK_COLUMNS = ("status", "status_since", "hours", "completed_on", "at_risk_since")
+
+
+# --- one change at a time -----------------------------------------------------------------------
+
+
+def _apply_one(
+    session: Session, actor: Actor, item: Keyed, known: dict[str, Youth], touched: Touched
+) -> str:
+    event = item.event
+    youth = known.get(event.cpr)
+    if youth is None:
+        if event.kind == "moved-away":
+            return SKIPPED  # not in the register, and now not the municipality's either
+        youth = _register(session, actor, item)
+        known[event.cpr] = youth
+        touched.registered[event.cpr] = youth.id or 0
+        _apply_to(session, actor, youth, item)
+        return APPLIED
+    return _apply_to(session, actor, youth, item)
+
+
+def _register(session: Session, actor: Actor, item: Keyed) -> Youth:
+    """An unknown youth, registered by the rules of `youth add` when the event has a name."""
+    event = item.event
+    if not event.name:
+        raise KuiError(
+            f"no youth with CPR {cpr.masked(event.cpr)} is registered, and the event has no name "
+            "to register them with"
+        )
+    new = NewYouth(event.cpr, event.name, item.status or "none", since=event.event_date)
+    return youths.register(session, actor, new)
+
+
+def _apply_to(session: Session, actor: Actor, youth: Youth, item: Keyed) -> str:
+    """One event about a registered youth; its outcome."""
+    event = item.event
+    if event.event_date < youth.status_since:
+        return SUPERSEDED  # kui knows a newer status: the older fact does not overwrite it
+    why = reason_text(event)
+    if event.kind == "at-risk":
+        return _at_risk(session, actor, youth, event, why)
+    if event.kind == "moved-away":
+        return _moved_away(session, actor, youth, event, why)
+    if event.kind == "moved-in":
+        what = f"moved into the municipality on {event.event_date}"
+        changes.record(session, actor, youth.id, "moved", what, new="moved-in", why=why,
+                       effective_on=event.event_date)  # fmt: skip
+        _set_status(session, actor, youth, event, item.status, why)
+        return APPLIED
+    return APPLIED if _set_status(session, actor, youth, event, item.status, why) else KNOWN
+
+
+def _set_status(
+    session: Session, actor: Actor, youth: Youth, event: Event, status: str | None, why: str
+) -> bool:
+    """The status (and for `completed` the completion date) as `youth update` sets them; the
+    same status is a fact kui knows already (its start is not moved)."""
+    upd = youths.YouthUpdate(reason=why)
+    if status is not None and status != youth.status:
+        upd.status, upd.since = status, event.event_date
+    completes = status is not None and codes.STATUS_TABLE[status].completed
+    if completes and youth.completed_on != event.event_date:
+        upd.completed_on = event.event_date
+    if upd.status is None and upd.completed_on is None:
+        return False
+    return bool(youths.apply_changes(session, actor, youth, upd).changed)
+
+
+def _at_risk(session: Session, actor: Actor, youth: Youth, event: Event, why: str) -> str:
+    if youth.at_risk_since is not None and youth.at_risk_since <= event.event_date:
+        return KNOWN
+    old, youth.at_risk_since = youth.at_risk_since, event.event_date
+    session.add(youth)
+    what = f"at risk of dropping out since {event.event_date}"
+    changes.record(session, actor, youth.id, "at-risk", what, old=old, new=event.event_date,
+                   why=why, effective_on=event.event_date)  # fmt: skip
+    return APPLIED
+
+
+def _moved_away(session: Session, actor: Actor, youth: Youth, event: Event, why: str) -> str:
+    """kui's part ends as it ends by hand: the coordinator (`coordinator end`), the active
+    efforts (`plan effort end`) and an open education-obligation episode (closed on the day)."""
+    assert youth.id is not None
+    if coordinators.open_assignments(session, youth.id, actor.today):
+        coordinators.end(session, actor, str(youth.id), why)
+    efforts = select(Effort.id).where(
+        Effort.youth_id == youth.id, owners.active_effort(actor.today)
+    )
+    for effort_id in list(session.execute(efforts).scalars()):
+        plans.end_effort(session, actor, effort_id, why)
+    duty.moved_away(session, actor, youth, event.event_date, why)
+    what = f"moved away from the municipality on {event.event_date}: kui's part ends"
+    changes.record(session, actor, youth.id, "moved", what, new="moved-away", why=why,
+                   effective_on=event.event_date)  # fmt: skip
+    return APPLIED
+
+
+# --- recording ------------------------------------------------------------------------------
+
+
+def _store(session: Session, fresh: list[Keyed], touched: Touched) -> None:
+    """The events taken in, in one executemany insert: applied, known, superseded or skipped,
+    each is known from now on (youths by id, looked up once for the events)."""
+    now = dt.datetime.now(dt.UTC)
+    ids = dict(touched.registered)
+    numbers = sorted({item.event.cpr for item in fresh} - set(ids))
+    for start in range(0, len(numbers), BATCH):
+        query = select(Youth.cpr, Youth.id).where(Youth.cpr.in_(numbers[start : start + BATCH]))
+        ids.update((number, youth_id) for number, youth_id in session.execute(query))
+    rows = [
+        {
+            "source": item.event.source,
+            "event_key": item.key,
+            "content": item.content,
+            "youth_id": ids.get(item.event.cpr),
+            "kind": item.event.kind,
+            "event_date": item.event.event_date,
+            "outcome": touched.outcomes[item.event.line],
+            "applied_at": now,
+        }
+        for item in fresh
+    ]
+    if rows:
+        session.execute(insert(FeedEvent), rows)
+
+
+def _changes_since(session: Session, before: int, touched: Touched) -> list[dict[str, Any]]:
+    """The history rows the (dry) run wrote, per young person: exactly what would change. A
+    youth registered by the run is named by the masked CPR number (their id is not kept)."""
+    new_ids = {youth_id: number for number, youth_id in touched.registered.items()}
+    query = (
+        select(ChangeLog.youth_id, ChangeLog.what)
+        .where(ChangeLog.id > before)
+        .order_by(ChangeLog.youth_id, ChangeLog.id)
+    )
+    rows = []
+    for youth_id, what in session.execute(query):
+        number = new_ids.get(youth_id)
+        who = f"new {cpr.masked(number)}" if number else str(youth_id)
+        rows.append({"youth": who, "what": what})
+    return rows
+
+
+def _audit(
+    session: Session,
+    actor: Actor,
+    summary: Summary,
+    touched: Touched,
+    facts: dict[str, Facts],
+) -> None:
+    """One entry for the feed, and one per youth it changed (update) or only read, by the
+    youth's key (the feed's new youths were audited as created by their registration)."""
+    keys = {number: fact.subject_key for number, fact in facts.items()}
+    changed = sorted(keys[n] for n in touched.changed if n in keys and n not in touched.registered)
+    read = sorted(keys[n] for n in touched.read - touched.changed if n in keys)
+    filters = {"feed": summary.file, "dry_run": summary.dry_run or None}
+    filters = {k: v for k, v in filters.items() if v is not None}
+    if summary.dry_run:
+        read, changed = sorted({*read, *changed}), []
+    audit.record_many(session, actor, "update", changed, filters)
+    audit.record_many(session, actor, "read", read, filters)
+    counts = {
+        "applied": summary.applied,
+        "already_known": summary.already_known,
+        "superseded": len(summary.superseded),
+        "new_youths": summary.new_youths,
+    }
+    audit.record(session, actor, "import", filters={**filters, **counts}, rows=summary.events)
