@@ -46,8 +46,10 @@ PLAN_CHANGES = frozenset(
         "assessment",
     }
 )
-# The registration itself and contact details: in the log and the history, not the plan's.
-NOT_PLAN_CHANGES = frozenset({"registered", "name", "phone", "email"})
+# The registration itself, contact details, and school and grade (which a yearly import moves
+# for every pupil; the status says what the youth does): in the log and the history, not the
+# plan's.
+NOT_PLAN_CHANGES = frozenset({"registered", "name", "phone", "email", "school", "grade"})
 
 
 def is_plan_change(kind: str) -> bool:

@@ -99,8 +99,10 @@ ADMINISTRATION = {
 }
 # Writes the agendas circulated to the teams: the roles in agenda.generate_roles only.
 CIRCULATE = "kui agenda generate"
-# What a scheduled job's account (role `system`) may run: nothing about a single youth.
-SCHEDULED = {CIRCULATE, "kui meeting generate"}
+# What a scheduled job's account (role `system`) may run: the agendas, the meetings and the
+# nightly update import (`register/reimport.py`: with `--update` only, for the roles in
+# `import.update_roles`), none of which shows anything about a single youth.
+SCHEDULED = {CIRCULATE, "kui meeting generate", "kui youth import"}
 ON_CASE = (
     "a staff member sees only the youths they work on (coordinator, effort, plan owner, "
     "team of an open referral, or registered by them and not yet on anyone's case)"
@@ -265,6 +267,15 @@ def _require_circulation(session: Session, member: Staff, roles: Any, see_all: b
             "staff login only the youths it works on, so the agendas would leave items out",
             "generate-service-only",
         )
+
+
+def role_of(session: Session) -> str | None:
+    """The acting staff member's role (None for an exempt command's user)."""
+    granted = established(session)
+    if granted.staff_id is None:
+        return None
+    member = session.get(Staff, granted.staff_id)
+    return member.role if member is not None else None
 
 
 def may_write_meetings(session: Session) -> bool:
