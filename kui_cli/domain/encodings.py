@@ -92,7 +92,7 @@ def encoding_of(handle: TextIO) -> str:
     """The encoding a handle of `open_text` reads: what was given, or what the bytes read so far
     decided (`utf-8` for a file that is ASCII throughout)."""
     raw: _Transcoder = handle.kui_transcoder  # type: ignore[attr-defined]
-    return UTF8 if raw.encoding == _UNDECIDED else raw.encoding
+    return raw.given or (UTF8 if raw.encoding == _UNDECIDED else raw.encoding)
 
 
 class _Transcoder(io.RawIOBase):
@@ -110,8 +110,8 @@ class _Transcoder(io.RawIOBase):
         self.lines = 0  # line breaks in what was consumed
         self.out = b""
         self.done = False
-        if encoding is not None:
-            self._decide(UTF8_BOM if encoding == UTF8 else encoding)
+        if encoding is not None and encoding not in (UTF8, UTF8_BOM):
+            self._decide(encoding)
 
     def readable(self) -> bool:
         return True
@@ -128,7 +128,7 @@ class _Transcoder(io.RawIOBase):
 
     def _next(self) -> bytes:
         data = self.source.read(self.size)
-        if self.offset == 0 and not self.encoding:
+        if self.offset == 0 and self.decoder is None:
             data = self._start(data)
         if not data:
             self.done = True
@@ -149,7 +149,9 @@ class _Transcoder(io.RawIOBase):
             self._decide(UTF8)
             self.offset = len(codecs.BOM_UTF8)
             return data[len(codecs.BOM_UTF8) :]
-        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        if self.given:
+            self._decide(UTF8)  # given as UTF-8: with or without its mark
+        elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             self._decide(UTF16)
         else:
             self.encoding = _UNDECIDED
@@ -186,7 +188,7 @@ class _Transcoder(io.RawIOBase):
 
     def _decoded(self, data: bytes) -> bytes:
         assert self.decoder is not None
-        held = len(self.decoder.getstate()[0])  # bytes of a sequence the last chunk cut
+        held = self.decoder.getstate()[0]  # the start of a sequence the last chunk cut
         try:
             text = self.decoder.decode(data)
         except UnicodeDecodeError as exc:
@@ -202,16 +204,17 @@ class _Transcoder(io.RawIOBase):
         self.offset += len(data)
         return text.encode(UTF8)
 
-    def _after_error(self, data: bytes, exc: UnicodeDecodeError, held: int) -> str:
+    def _after_error(self, data: bytes, exc: UnicodeDecodeError, held: bytes) -> str:
         """Windows-1252 meeting one of its five undefined bytes becomes Latin-1 when nothing
         before told the two apart (and when the encoding was not given); any other error is
-        the file's."""
-        at = max(exc.start - held, 0)
+        the file's. `exc` counts from the start of `held + data`."""
+        byte = (held + data)[exc.start]
+        at = exc.start - len(held)  # in `data`; negative for a byte of the last chunk
         told_apart = self.cp1252_seen or _CP1252_ONLY.search(data, 0, at)
         if self.encoding == CP1252 and not self.given and not told_apart:
             self._decide(LATIN1)
             return data.decode(LATIN1)
-        raise self._error(data, at, f"byte 0x{data[at]:02X} is not {_label(self.encoding)}")
+        raise self._error(data, at, f"byte 0x{byte:02X} is not {_label(self.encoding)}")
 
     def _passed(self, data: bytes) -> bytes:
         """ASCII or UTF-8, checked: passed on as it is."""
@@ -234,7 +237,7 @@ class _Transcoder(io.RawIOBase):
         return b""
 
     def _error(self, data: bytes, at: int, what: str) -> Undecodable:
-        line = self.lines + data.count(b"\n", 0, at) + 1
+        line = self.lines + data.count(b"\n", 0, max(at, 0)) + 1
         where = f"{self.name} line {line} (byte {self.offset + at})"
         return Undecodable(f"{where}: {what}; {self._advice()}")
 
