@@ -124,17 +124,18 @@ def test_an_imported_drop_out_opens_the_duty_and_reaches_the_owner(
     assert inbox[1]["what"].startswith("education obligation (uddannelsespligt)")
 
 
-def test_unchanged_matches_are_audited_per_youth(
+def test_changes_are_audited_per_youth_and_the_import_as_a_whole(
     office: KuiRunner, db_url: str, tmp_path: Path
 ) -> None:
     before = len(rows_of(db_url, AuditLog))
-    ok(update(office, write(tmp_path, BASE), "--reason", REASON))
+    text = BASE.replace("fgu,2026-08-01,B", "fgu,2026-08-01,C")
+    ok(update(office, write(tmp_path, text), "--reason", REASON))
     entries = rows_of(db_url, AuditLog)[before:]
-    matched = [e for e in entries if e.action == "import" and e.subject_key]
-    assert len(matched) == 3 and len({e.subject_key for e in matched}) == 3
-    assert json.loads(matched[0].filter) == {"file": "youths.csv", "match": "unchanged"}
-    total = json.loads(entries[-1].filter)
-    assert (total["update"], total["unchanged"], entries[-1].rows) == (True, 3, 3)
+    assert [e.action for e in entries] == ["update", "import"]
+    assert entries[0].subject_key and entries[1].subject_key is None
+    total = json.loads(entries[1].filter)
+    assert total == {"file": "youths.csv", "update": True, "new": 0, "updated": 1, "unchanged": 2}
+    assert entries[1].rows == 3
 
 
 def test_update_needs_a_reason_and_a_reason_needs_update(

@@ -106,40 +106,17 @@ def record_many(
     subjects: list[str],
     filters: dict[str, Any] | None = None,
 ) -> None:
-    """One entry per youth, chained in order and written in one executemany (a purge of
-    thousands, an agenda of hundreds, an update import's hundred thousand matches: the write
-    transaction stays short). The entries are plain rows, never ORM objects, which would cost a
-    millisecond each; they share one timestamp."""
-    if not subjects:
+    """One entry per youth, chained in order and written in one statement (a purge of thousands,
+    an agenda of hundreds: the write transaction stays short)."""
+    entries = [_entry(actor, action, key, filters, None) for key in subjects]
+    if not entries:
         return
-    first = _entry(actor, action, subjects[0], filters, None)
     by_database = _by_database(session)
-    template = _columns(first, by_database=by_database)
-    entries = [_Plain({**template, "subject_key": key}) for key in subjects]
     if not by_database:
         last = _last(session)
         for entry in entries:
-            last = _chain(entry, last)  # type: ignore[arg-type]
-    table = AuditLog.__table__  # Core: the ORM's bulk insert costs more than the rows
-    session.connection().execute(insert(table), [entry.values for entry in entries])
-
-
-class _Plain:
-    """An audit row as a dict that `_chain` and `entry_hash` read and write by attribute."""
-
-    __slots__ = ("values",)
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        object.__setattr__(self, "values", values)
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self.values[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        self.values[name] = value
+            last = _chain(entry, last)
+    session.execute(insert(AuditLog), [_columns(e, by_database=by_database) for e in entries])
 
 
 # Set by the database on PostgreSQL (migration 0009), by `_chain` on SQLite.

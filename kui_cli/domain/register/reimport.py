@@ -21,9 +21,12 @@ number registered?". Hence:
   not work on is refused as a plain import's duplicate is: a lookup by CPR, counted against
   `privacy.cpr_lookups_per_day`, recorded and audited by its key, and beyond the day's lookups
   the file is refused naming no line.
-- Every registered youth matched is audited by their key: `update` for a change (by
-  `apply_update`), `import` for an unchanged match, so `audit subject` tells a youth that the
-  import compared their record.
+- What is audited: every change, per youth by their key (`update`, by `apply_update`, as a
+  hand-typed change), and the import as a whole in one entry (`import`: the file, the counts
+  of new, updated and unchanged youths, the rows), as a listing is logged by its filter and not
+  by the youths it showed. An entry per unchanged youth would answer no question a youth asks
+  that the import's entry does not, and at a million youths a night it doubled the re-run's
+  time and added a million entries to the log each night.
 """
 
 from __future__ import annotations
@@ -107,8 +110,6 @@ def import_update(
     bad = apply_changes(session, actor, plan.changed)
     if bad:
         raise ImportRejected(bad)
-    matched = {"file": path.name, "match": "unchanged"}
-    audit.record_many(session, actor, "import", [y.subject_key for y in plan.unchanged], matched)
     summary = Summary(len(plan.new), len(plan.changed), len(plan.unchanged), 0, checked.encoding)
     counts = {"new": summary.new, "updated": summary.updated, "unchanged": summary.unchanged}
     filters = {"file": path.name, "update": True, **counts}
