@@ -108,7 +108,8 @@ class _Transcoder(io.RawIOBase):
         self.cp1252_seen = False
         self.offset = 0  # bytes of the source consumed
         self.lines = 0  # line breaks in what was consumed
-        self.out = b""
+        self.out = memoryview(b"")
+        self.at = 0  # how much of `out` was handed on
         self.done = False
         if encoding is not None and encoding not in (UTF8, UTF8_BOM):
             self._decide(encoding)
@@ -117,11 +118,13 @@ class _Transcoder(io.RawIOBase):
         return True
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        while not self.out and not self.done:
-            self.out = self._next()
-        count = min(len(buffer), len(self.out))
-        buffer[:count] = self.out[:count]
-        self.out = self.out[count:]
+        """The next bytes of the current output chunk (the caller asks for 8 KiB at a time:
+        a view and a position, so a chunk is never copied but once)."""
+        while self.at >= len(self.out) and not self.done:
+            self.out, self.at = memoryview(self._next()), 0
+        count = min(len(buffer), len(self.out) - self.at)
+        buffer[:count] = self.out[self.at : self.at + count]
+        self.at += count
         return count
 
     # --- one chunk ---
