@@ -743,6 +743,9 @@ class Bench:
             ],
             "floor": [PY, str(HERE / "floor_import.py"), str(source), str(target)],
         }
+        # The same file again, re-runnable, into the database the first import filled: every row
+        # registered and unchanged (issue 18).
+        rerun = [*commands["kui"], "--update", "--reason", "bench: unchanged re-run"]
         if shutil.which("sqlite3"):
             commands["shell"] = ["sqlite3", str(target), f".import --csv {source} youth"]
         utils = shutil.which("sqlite-utils")
@@ -759,7 +762,7 @@ class Bench:
                 str(source),
                 "--csv",
             ]
-        runs: dict[str, list[Proc]] = {name: [] for name in commands}
+        runs: dict[str, list[Proc]] = {name: [] for name in [*commands, "rerun"]}
         for index in range(self.import_rounds):
             # Alternate who goes first: a shared machine is not equally busy all the time.
             order = list(commands) if index % 2 == 0 else ["floor", "kui", *list(commands)[2:]]
@@ -769,6 +772,8 @@ class Bench:
                 if name == "kui":
                     shutil.copyfile(template, target)
                 runs[name].append(checked(spawn(commands[name]), f"import ({name})"))
+                if name == "kui":
+                    runs["rerun"].append(checked(spawn(rerun), "import --update (re-run)"))
         best = {name: min(p.seconds for p in values) for name, values in runs.items()}
         cpu = {name: min(p.cpu for p in values) for name, values in runs.items()}
         peak = {name: max(p.rss_mib for p in values) for name, values in runs.items()}
@@ -785,6 +790,15 @@ class Bench:
                 best["floor"],
                 **ratio_target(1.3),
                 note=note,
+            )
+        )
+        self.add(
+            Figure(
+                f"youth import --update of the same {self.n:,} rows, unchanged",
+                best["rerun"],
+                "the first youth import",
+                best["kui"],
+                note=f"CPU {cpu['rerun']:.1f} s; peak RSS {peak['rerun']:.0f} MiB",
             )
         )
         if "shell" in best:

@@ -28,6 +28,10 @@ def apply(
     source: Annotated[
         str | None, typer.Option(help="The source of lines without a source field.")
     ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(help="The file's encoding (default: UTF-8 or Windows-1252, detected)."),
+    ] = None,
     fmt: FormatOption = Format.table,
 ) -> None:
     """Apply a feed of events (started, dropped-out, completed, at-risk, moved-away, moved-in,
@@ -41,7 +45,9 @@ def apply(
 
     try:
         with invocation.session(ctx) as (session, actor):
-            summary = feed.apply_file(session, actor, file, source=source, dry_run=dry_run)
+            summary = feed.apply_file(
+                session, actor, file, source=source, dry_run=dry_run, encoding=encoding
+            )
     except feed.FeedRejected as exc:
         for bad in exc.bad:
             print(f"{file}: line {bad.line}: {bad.reason}", file=sys.stderr)

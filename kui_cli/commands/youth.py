@@ -62,25 +62,63 @@ def add(
 def import_(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="CSV file with header cpr,name[,status,need,...].")],
+    update: Annotated[
+        bool,
+        typer.Option(
+            "--update",
+            help="Re-runnable: update registered youths that changed (import.update_roles).",
+        ),
+    ] = False,
+    reason: Annotated[
+        str | None, typer.Option(help="Why the youths' data changes (required with --update).")
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(help="The file's encoding (default: UTF-8 or Windows-1252, detected)."),
+    ] = None,
+    fmt: Annotated[
+        Format | None,
+        typer.Option("--format", "-f", help="Summary: table, csv, json or markdown."),
+    ] = None,
 ) -> None:
     """Import youths from a CSV file: all rows or none.
 
     Columns: cpr, name, and optionally status, since, need, school, grade, phone, email.
     Every bad row is reported with its line number; nothing is imported unless all are good.
+    With --update the import can be run again and again: registered youths are updated where
+    the file differs (a blank cell changes nothing), as `youth update` does, with --reason.
+    UTF-8 (with or without BOM), UTF-16 with a BOM and Windows-1252/Latin-1 are detected.
 
     Example:
         kui youth import data/samples/youths.csv
+        kui youth import elever.csv --update --reason "Nightly import from the school system"
     """
-    from kui_cli.domain.register import importer
+    from kui_cli.domain.register import importer, reimport
 
+    if reason is not None and not update:
+        raise typer.BadParameter("--reason goes with --update", param_hint="--reason")
+    shown = fmt or (Format.table if update else None)
     try:
         with invocation.session(ctx) as (session, actor), render.progress("Validating") as tick:
-            imported = importer.import_csv(session, actor, file, progress=tick)
+            if update:
+                done = reimport.import_update(session, actor, file, reason, tick, encoding)
+            else:
+                done = importer.import_csv(session, actor, file, tick, encoding)
     except importer.ImportRejected as exc:
         for bad in exc.bad:
             print(f"{file}: line {bad.line}: {bad.reason}", file=sys.stderr)
+        if shown is Format.json:
+            render.record(importer.refused_summary(file, exc.bad), shown)
         raise
-    render.message(f"Imported {imported} youths from {file}.")
+    if shown is not None:
+        render.record(importer.summary_record(file, done), shown, title="Import")
+    if update:
+        render.message(
+            f"Imported {file}: {done.new} new, {done.updated} updated, "
+            f"{done.unchanged} unchanged ({done.encoding})."
+        )
+    else:
+        render.message(f"Imported {done.new} youths from {file}.")
 
 
 @app.command("list")
@@ -172,6 +210,8 @@ def update(
     ] = None,
     phone: Annotated[str | None, typer.Option(help="New phone.")] = None,
     email: Annotated[str | None, typer.Option(help="New e-mail.")] = None,
+    school: Annotated[str | None, typer.Option(help="New school or education place.")] = None,
+    grade: Annotated[int | None, typer.Option(help="New grade (klassetrin).")] = None,
 ) -> None:
     """Change a youth's status, need, name or details; every change is logged with the reason.
 
@@ -191,6 +231,8 @@ def update(
         completed_on=optional_date(completed_on, "--completed-on"),
         phone=phone,
         email=email,
+        school=school,
+        grade=grade,
     )
     with invocation.session(ctx) as (session, actor):
         done = youths.update(session, actor, youth, upd)

@@ -81,6 +81,11 @@ SPEC: dict[str, Any] = {
         "apply_roles": (list, ["leader", "system"]),
         "statuses": (dict, {}),
     },
+    # Who may run `youth import --update`, which matches a file against every registered CPR
+    # number (`register/reimport.py`): the see-all roles and the nightly job's account.
+    "import": {
+        "update_roles": (list, ["leader", "system"]),
+    },
     # The operating-system accounts that may act for any staff member with `--user` (the cron
     # account, a shared service account), although they are some member's login (issue 15).
     "access": {
@@ -230,6 +235,8 @@ def validate(raw: dict[str, Any], source: str = "profile") -> dict[str, Any]:
     _check_law_settings(data, source)
     roles = data["agenda"]["generate_roles"]
     _each(roles, str, source, "agenda.generate_roles", tuple(codes.ROLES))
+    updaters = data["import"]["update_roles"]
+    _each(updaters, str, source, "import.update_roles", tuple(codes.ROLES))
     admins = data["privacy"]["admin_roles"]
     _each(admins, str, source, "privacy.admin_roles", tuple(codes.ROLES))
     if not admins:  # nobody could load a profile or register staff again
@@ -436,6 +443,7 @@ def save(session: Session, actor: Actor, profile: Profile) -> None:
         sha256=hashlib.sha256(stored.encode("utf-8")).hexdigest(),
         **{key: privacy[key] for key in ("see_all_roles", "reveal_roles", "admin_roles")},
         generate_roles=profile.data["agenda"]["generate_roles"],
+        update_roles=profile.data["import"]["update_roles"],
     )
 
 

@@ -48,8 +48,10 @@ PLAN_CHANGES = frozenset(
         "moved",  # moved away from or into the municipality (the status feed)
     }
 )
-# The registration itself and contact details: in the log and the history, not the plan's.
-NOT_PLAN_CHANGES = frozenset({"registered", "name", "phone", "email"})
+# The registration itself, contact details, and school and grade (which a yearly import moves
+# for every pupil; the status says what the youth does): in the log and the history, not the
+# plan's.
+NOT_PLAN_CHANGES = frozenset({"registered", "name", "phone", "email", "school", "grade"})
 
 
 def is_plan_change(kind: str) -> bool:

@@ -102,9 +102,11 @@ CIRCULATE = "kui agenda generate"
 # Applies the status feed (issue 18): the roles in feed.apply_roles only, to every youth the
 # feed names, as the service account on PostgreSQL.
 FEED = "kui feed apply"
-# What a scheduled job's account (role `system`) may run: nothing about a single youth chosen
-# by a person (the feed's youths are the national database's).
-SCHEDULED = {CIRCULATE, "kui meeting generate", FEED}
+# What a scheduled job's account (role `system`) may run: the agendas, the meetings, the status
+# feed and the nightly update import (`register/reimport.py`: with `--update` only, for the
+# roles in `import.update_roles`), none of which shows anything about a single youth chosen by a
+# person (the feed's youths are the national database's).
+SCHEDULED = {CIRCULATE, "kui meeting generate", FEED, "kui youth import"}
 ON_CASE = (
     "a staff member sees only the youths they work on (coordinator, effort, plan owner, "
     "team of an open referral, or registered by them and not yet on anyone's case)"
@@ -291,6 +293,15 @@ def _require_feed(session: Session, member: Staff, roles: Any) -> None:
             "the feed's source as its author",
             "feed-service-only",
         )
+
+
+def role_of(session: Session) -> str | None:
+    """The acting staff member's role (None for an exempt command's user)."""
+    granted = established(session)
+    if granted.staff_id is None:
+        return None
+    member = session.get(Staff, granted.staff_id)
+    return member.role if member is not None else None
 
 
 def may_write_meetings(session: Session) -> bool:

@@ -182,11 +182,16 @@ def event_key(event: Event, content: str) -> str:
 
 
 def checked_events(
-    path: Path, source: str | None, today: dt.date, table: dict[str, str], bad: list[BadLine]
+    path: Path,
+    source: str | None,
+    today: dt.date,
+    table: dict[str, str],
+    bad: list[BadLine],
+    encoding: str | None = None,
 ) -> list[tuple[Event, str | None]]:
     """Every line of the file as an event with the status it sets; bad lines go to `bad`."""
     found: list[tuple[Event, str | None]] = []
-    for line, fields in read_lines(path):
+    for line, fields in read_lines(path, encoding):
         if isinstance(fields, str):
             bad.append(BadLine(line, fields))
             continue
@@ -272,13 +277,14 @@ def apply_file(
     *,
     source: str | None = None,
     dry_run: bool = False,
+    encoding: str | None = None,
 ) -> Summary:
     """Apply a feed in the session's transaction (the caller's, all or nothing); a dry run
     applies it inside a savepoint, gathers the history rows it made and rolls them back."""
     prof = profiles.current(session)
     bad: list[BadLine] = []
     summary = Summary(path.name, dry_run)
-    events = checked_events(path, source, actor.today, prof.value("feed.statuses"), bad)
+    events = checked_events(path, source, actor.today, prof.value("feed.statuses"), bad, encoding)
     summary.events = len(events) + len(bad)
     items = keyed(events, settings.new_youth_keyer(session))
     fresh = new_events(items, known_contents(session, items), bad, summary)

@@ -19,8 +19,8 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
 
+from kui_cli.domain import encodings
 from kui_cli.domain.register import cpr
 from kui_cli.errors import KuiError
 
@@ -70,23 +70,14 @@ class Event:
     name: str | None
 
 
-def _open_text(path: Path) -> TextIO:
-    """The file as text: UTF-8 with or without a byte-order mark (the one place a feed is
-    opened, so the shared reader of encodings can take its place)."""
-    try:
-        return path.open(encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise KuiError(f"cannot read {path}: {exc.strerror}") from None
-
-
-def read_lines(path: Path) -> Iterator[tuple[int, dict[str, str] | str]]:
+def read_lines(
+    path: Path, encoding: str | None = None
+) -> Iterator[tuple[int, dict[str, str] | str]]:
     """(line number, fields) of every non-blank line after a CSV header, or (line number, the
-    reason) for a line that cannot be read as fields at all."""
-    with _open_text(path) as handle:
-        try:
-            text = handle.read()
-        except UnicodeDecodeError:
-            raise KuiError(f"{path} is not UTF-8 text") from None
+    reason) for a line that cannot be read as fields at all. The file is read as every text
+    file kui reads (`encodings.open_text`: UTF-8, UTF-16 with a BOM, Windows-1252/Latin-1)."""
+    with encodings.open_text(path, encoding) as handle:
+        text = handle.read()
     if path.suffix.lower() in JSON_LINES or text.lstrip()[:1] == "{":
         yield from _json_lines(text)
     else:

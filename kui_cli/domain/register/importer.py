@@ -13,20 +13,20 @@ import datetime as dt
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from kui_cli.domain import profile, settings
+from kui_cli.domain import codes, encodings, profile, settings
 from kui_cli.domain.law import duty
 from kui_cli.domain.plan import changes
-from kui_cli.domain.protection import audit, lookups
+from kui_cli.domain.protection import access, audit, lookups
 from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.protection.refusal import Refused
 from kui_cli.domain.register import cpr
@@ -93,41 +93,33 @@ class AlreadyRegistered(ImportRejected, Refused):
         self.bad = bad
 
 
-def read_rows(path: Path) -> Iterator[tuple[int, tuple[str, ...] | None]]:
+def read_rows(handle: TextIO, path: Path) -> Iterator[tuple[int, tuple[str, ...] | None]]:
     """(line number, values) pairs, the values in FIELDS order with "" for an absent column, or
     None for a row with more fields than the header; `;` as separator is accepted, as Danish
-    Excel writes it."""
+    Excel writes it. `handle` is the file as `encodings.open_text` reads it."""
+    first = handle.readline()
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    header = [h.strip().lower() for h in next(csv.reader([first], delimiter=delimiter), [])]
+    _check_header(header, path)
+    width = len(header)
+    # Absent columns read the "" appended after the last field.
+    pick = itemgetter(*(header.index(c) if c in header else width for c in FIELDS))
+    reader = csv.reader(handle, delimiter=delimiter)
     try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise KuiError(f"cannot read {path}: {exc.strerror}") from None
-    with handle:
-        try:
-            first = handle.readline()
-        except UnicodeDecodeError:
-            raise KuiError(f"{path} is not UTF-8 text") from None
-        delimiter = ";" if first.count(";") > first.count(",") else ","
-        header = [h.strip().lower() for h in next(csv.reader([first], delimiter=delimiter), [])]
-        _check_header(header, path)
-        width = len(header)
-        # Absent columns read the "" appended after the last field.
-        pick = itemgetter(*(header.index(c) if c in header else width for c in FIELDS))
-        reader = csv.reader(handle, delimiter=delimiter)
-        try:
-            for fields in reader:
-                if not (fields and fields[0].strip()) and not any(f.strip() for f in fields):
-                    continue  # a blank line, or one of separators only
-                count = len(fields)
-                if count == width:
-                    fields.append("")
-                elif count > width:
-                    yield reader.line_num + 1, None
-                    continue
-                else:
-                    fields += [""] * (width + 1 - count)
-                yield reader.line_num + 1, pick(fields)
-        except (UnicodeDecodeError, csv.Error) as exc:
-            raise KuiError(f"{path} line {reader.line_num + 1}: unreadable CSV ({exc})") from None
+        for fields in reader:
+            if not (fields and fields[0].strip()) and not any(f.strip() for f in fields):
+                continue  # a blank line, or one of separators only
+            count = len(fields)
+            if count == width:
+                fields.append("")
+            elif count > width:
+                yield reader.line_num + 1, None
+                continue
+            else:
+                fields += [""] * (width + 1 - count)
+            yield reader.line_num + 1, pick(fields)
+    except csv.Error as exc:
+        raise KuiError(f"{path} line {reader.line_num + 1}: unreadable CSV ({exc})") from None
 
 
 def _check_header(header: list[str], path: Path) -> None:
@@ -206,43 +198,70 @@ def _grade(text: str) -> int:
 
 @dataclass
 class Validated:
-    """The insert parameters of every row, and the line each CPR came from."""
+    """The insert parameters of every row, the line each CPR came from, the file's encoding and,
+    for an update, which of the cells with a default each row gave (`given`)."""
 
     rows: list[tuple[Any, ...]]
     line_of: dict[str, int]
+    encoding: str = encodings.UTF8
+    given: list[int] = field(default_factory=list)
+
+
+# The cells whose blank means a default for a new youth but "unchanged" for a registered one.
+STATUS_GIVEN, SINCE_GIVEN, NEED_GIVEN = 1, 2, 4
+
+
+def given_cells(values: tuple[str, ...]) -> int:
+    """Which of status, since and need a row gives (FIELDS order), as STATUS_GIVEN | ..."""
+    return (
+        (values[2].strip() != "") | (values[3].strip() != "") << 1 | (values[4].strip() != "") << 2
+    )
 
 
 def validate_file(
-    path: Path, window: AgeWindow, key_of: Callable[[str], str], progress: Any = None
+    path: Path,
+    window: AgeWindow,
+    key_of: Callable[[str], str],
+    progress: Any = None,
+    *,
+    encoding: str | None = None,
+    update: bool = False,
 ) -> Validated:
     """Every row validated; raises ImportRejected listing every bad row and in-file duplicate.
 
+    The file is read by `encodings.open_text` (detected, or `encoding`): a byte it cannot read
+    stops the validation with an error naming its line, before anything is written.
     `progress(n)` is told every PROGRESS_STEP rows (a call per row would cost more than the row).
     """
     good: list[tuple[Any, ...]] = []
+    given: list[int] = []
     bad: list[BadRow] = []
     first_line: dict[str, int] = {}
     count = 0
-    for count, (line, row) in enumerate(read_rows(path), start=1):
-        if progress and not count % PROGRESS_STEP:
-            progress(PROGRESS_STEP)
-        try:
-            params = validate_row(row, window, key_of)
-        except KuiError as exc:
-            bad.append(BadRow(line, str(exc)))
-            continue
-        seen = first_line.setdefault(params[0], line)
-        if seen != line:
-            bad.append(BadRow(line, f"CPR {cpr.masked(params[0])} repeats line {seen}"))
-            continue
-        good.append(params)
+    with encodings.open_text(path, encoding) as handle:
+        for count, (line, row) in enumerate(read_rows(handle, path), start=1):
+            if progress and not count % PROGRESS_STEP:
+                progress(PROGRESS_STEP)
+            try:
+                params = validate_row(row, window, key_of)
+            except KuiError as exc:
+                bad.append(BadRow(line, str(exc)))
+                continue
+            seen = first_line.setdefault(params[0], line)
+            if seen != line:
+                bad.append(BadRow(line, f"CPR {cpr.masked(params[0])} repeats line {seen}"))
+                continue
+            good.append(params)
+            if update:
+                given.append(given_cells(row))  # type: ignore[arg-type]
+        found = encodings.encoding_of(handle)
     if progress:
         progress(count % PROGRESS_STEP)
     if bad:
         raise ImportRejected(bad)
     if not good:
         raise KuiError(f"{path} has no rows to import")
-    return Validated(good, first_line)
+    return Validated(good, first_line, found, given)
 
 
 def insert_rows(session: Session, rows: list[tuple[Any, ...]]) -> None:
@@ -310,14 +329,76 @@ def duplicates_in_database(session: Session, rows: list[tuple[Any, ...]]) -> lis
     return found
 
 
-def import_csv(session: Session, actor: Actor, path: Path, progress: Any = None) -> int:
-    """Validate the whole file, then insert it in the session's transaction; returns the count."""
+@dataclass(frozen=True)
+class Summary:
+    """What an import did: youths registered, updated, unchanged (an update import's
+    registered rows that already say what the register does), refused rows, the encoding."""
+
+    new: int
+    updated: int = 0
+    unchanged: int = 0
+    refused: int = 0
+    encoding: str = encodings.UTF8
+
+
+def summary_record(path: Path, done: Summary) -> dict[str, Any]:
+    """The summary as `--format` prints it (JSON field names are these)."""
+    return {
+        "file": str(path),
+        "encoding": done.encoding,
+        "new": done.new,
+        "updated": done.updated,
+        "unchanged": done.unchanged,
+        "refused": done.refused,
+    }
+
+
+def refused_summary(path: Path, bad: list[BadRow]) -> dict[str, Any]:
+    """The summary of a refused file: nothing done, every refused line with its reason."""
+    record = summary_record(path, Summary(0, refused=len(bad), encoding=""))
+    record.pop("encoding")
+    record["lines"] = [{"line": b.line, "reason": b.reason} for b in bad]
+    return record
+
+
+def import_csv(
+    session: Session, actor: Actor, path: Path, progress: Any = None, encoding: str | None = None
+) -> Summary:
+    """Validate the whole file, then insert it in the session's transaction (all or nothing)."""
+    if access.role_of(session) == codes.SYSTEM_ROLE:
+        raise Refused(
+            "a scheduled job's account imports with --update only (a re-runnable import)",
+            "system-scheduled-only",
+        )
+    checked = validated_file(session, actor, path, progress, encoding=encoding)
+    register_rows(session, actor, path, checked, checked.rows)
+    audit.record(session, actor, "import", filters={"file": path.name}, rows=len(checked.rows))
+    return Summary(new=len(checked.rows), encoding=checked.encoding)
+
+
+def validated_file(
+    session: Session,
+    actor: Actor,
+    path: Path,
+    progress: Any = None,
+    *,
+    encoding: str | None = None,
+    update: bool = False,
+) -> Validated:
+    """The file's rows validated for registration on `actor.today`, once the user may still
+    look up CPR numbers today (a registration's success would answer "not registered")."""
     lookups.require_allowance(session, actor, None, lookups.REGISTER)
     key_of = settings.new_youth_keyer(session)
     window = AgeWindow.of(profile.current(session), actor.today)
     with collector_paused():
-        checked = validate_file(path, window, key_of, progress)
-    rows = checked.rows
+        return validate_file(path, window, key_of, progress, encoding=encoding, update=update)
+
+
+def register_rows(
+    session: Session, actor: Actor, path: Path, checked: Validated, rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert the new youths' rows (validated), with their history and education-obligation
+    episodes. A number registered meanwhile is a duplicate: a lookup by CPR (`lookups.py`)."""
     before = session.execute(select(func.coalesce(func.max(Youth.id), 0))).scalar() or 0
     driver_integrity_error = session.connection().dialect.loaded_dbapi.IntegrityError
     try:
@@ -335,8 +416,6 @@ def import_csv(session: Session, actor: Actor, path: Path, progress: Any = None)
     duty.open_for_new_youths(session, actor, before)  # education obligation (issue 5)
     if len(rows) > before:
         refresh_statistics(session)
-    audit.record(session, actor, "import", filters={"file": path.name}, rows=len(rows))
-    return len(rows)
 
 
 def refresh_statistics(session: Session) -> None:

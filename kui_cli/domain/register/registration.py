@@ -102,9 +102,11 @@ def validated(new: NewYouth, window: AgeWindow) -> Registration:
     since = new.since or today
     if not born <= since <= today:
         raise KuiError(f"since {since} is not between the birth date {born} and {today}")
-    if new.grade is not None and not 0 <= new.grade <= MAX_GRADE:
-        raise KuiError(f"grade must be 0-{MAX_GRADE}, got {new.grade}")
+    if new.grade is not None:
+        checked_grade(new.grade)
     cpr.refuse_in_text(name, "name")  # printed with --names, in JSON and on the plan
+    if new.school:
+        cpr.refuse_in_text(new.school, "school")  # shown by `youth show`
     return Registration(
         number,
         name,
@@ -117,6 +119,13 @@ def validated(new: NewYouth, window: AgeWindow) -> Registration:
         _blank_to_none(new.phone),
         _blank_to_none(new.email),
     )
+
+
+def checked_grade(grade: int) -> int:
+    """A grade (klassetrin) the register takes."""
+    if not 0 <= grade <= MAX_GRADE:
+        raise KuiError(f"grade must be 0-{MAX_GRADE}, got {grade}")
+    return grade
 
 
 def _blank_to_none(value: str | None) -> str | None:

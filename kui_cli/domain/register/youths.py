@@ -331,6 +331,8 @@ class YouthUpdate:
     completed_on: dt.date | None = None
     phone: str | None = None
     email: str | None = None
+    school: str | None = None
+    grade: int | None = None
 
 
 @dataclass
@@ -347,9 +349,13 @@ def update(session: Session, actor: Actor, reference: str, upd: YouthUpdate) -> 
     """Apply the changes, each as one change-log row with the reason; a field given the value it
     already has is no change: nothing is logged for it (no row in the owner's inbox), and when
     nothing changed at all the youth was only read."""
-    if not upd.reason or not upd.reason.strip():
-        raise KuiError("--reason is required: say why the youth's data changes")
-    youth = find(session, reference)
+    _check_texts(upd)  # before the youth is looked up, as always
+    return apply_update(session, actor, find(session, reference), upd)
+
+
+def apply_update(session: Session, actor: Actor, youth: Youth, upd: YouthUpdate) -> Updated:
+    """`update` of a youth the caller may change, audited: found by `find`, or by the update
+    import, which decides access for a whole batch of youths at once."""
     done = apply_changes(session, actor, youth, upd)
     if not done.changed and not done.unchanged:
         raise KuiError("nothing to change: give --status, --need, --name or another field")
@@ -360,9 +366,9 @@ def update(session: Session, actor: Actor, reference: str, upd: YouthUpdate) -> 
 
 def apply_changes(session: Session, actor: Actor, youth: Youth, upd: YouthUpdate) -> Updated:
     """The changes of `update` to a youth already found, each logged with the reason; not
-    audited (the caller audits: `update` one youth, the status feed all it touched at once)."""
-    cpr.refuse_in_text(upd.reason, "--reason")
-    cpr.refuse_in_text(upd.name, "--name")
+    audited (the caller audits: `apply_update` one youth, the status feed all it touched at
+    once)."""
+    _check_texts(upd)
     why = upd.reason.strip()
     done = Updated(youth, [], {})
     _apply_status(session, actor, youth, upd, why, done)
@@ -370,6 +376,33 @@ def apply_changes(session: Session, actor: Actor, youth: Youth, upd: YouthUpdate
         duty.status_changed(session, actor, youth, why)
     _apply_simple_fields(session, actor, youth, upd, why, done)
     return done
+
+
+def _check_texts(upd: YouthUpdate) -> None:
+    if not upd.reason or not upd.reason.strip():
+        raise KuiError("--reason is required: say why the youth's data changes")
+    cpr.refuse_in_text(upd.reason, "--reason")
+    cpr.refuse_in_text(upd.name, "--name")
+    cpr.refuse_in_text(upd.school, "--school")  # shown by `youth show` to all on the case
+
+
+def changes_nothing(youth: Any, upd: YouthUpdate) -> bool:
+    """Whether `apply_update` would change nothing about `youth` (a Youth, or a row with its
+    columns): every field given already has the value given. The update import asks it of every
+    registered row before it loads any youth."""
+    if upd.status is None:
+        if upd.since is not None or upd.hours is not None:
+            return False  # refused by `apply_update`, which says why
+    elif not _same_status(youth, codes.status(upd.status), upd.since, upd.hours):
+        return False
+    return all(getattr(youth, attr) == value for attr, value in _wanted(upd).items())
+
+
+def _same_status(youth: Any, status: str, since: dt.date | None, hours: float | None) -> bool:
+    """A status given is no change when it is the current one, from the same day (or no day
+    given) and with the same hours (or none given)."""
+    same_hours = hours is None or hours == youth.hours
+    return status == youth.status and since in (None, youth.status_since) and same_hours
 
 
 def _apply_status(
@@ -384,8 +417,7 @@ def _apply_status(
     status = codes.status(upd.status)
     if upd.hours is not None and (status not in codes.WEEKLY_HOURS or not 0 <= upd.hours <= 80):
         raise KuiError("--hours is the weekly hours of a job: 0-80, with --status job")
-    same_hours = upd.hours is None or upd.hours == youth.hours
-    if status == youth.status and upd.since in (None, youth.status_since) and same_hours:
+    if _same_status(youth, status, upd.since, upd.hours):
         done.unchanged["status"] = youth.status
         return
     since = upd.since or actor.today
@@ -420,9 +452,8 @@ def set_status(
     )
 
 
-def _apply_simple_fields(
-    session: Session, actor: Actor, youth: Youth, upd: YouthUpdate, why: str, done: Updated
-) -> None:
+def _wanted(upd: YouthUpdate) -> dict[str, Any]:
+    """The fields besides the status that `upd` gives, as they would be stored."""
     wanted: dict[str, Any] = {}
     if upd.need is not None:
         wanted["need"] = codes.need(upd.need)
@@ -434,10 +465,18 @@ def _apply_simple_fields(
         wanted["applied"] = codes.checked(upd.applied, codes.APPLIED, "application")
     if upd.completed_on is not None:
         wanted["completed_on"] = upd.completed_on
-    for attr in ("phone", "email"):
+    if upd.grade is not None:
+        wanted["grade"] = registration.checked_grade(upd.grade)
+    for attr in ("school", "phone", "email"):
         if getattr(upd, attr) is not None:
             wanted[attr] = _blank_to_none(getattr(upd, attr))
-    for attr, value in wanted.items():
+    return wanted
+
+
+def _apply_simple_fields(
+    session: Session, actor: Actor, youth: Youth, upd: YouthUpdate, why: str, done: Updated
+) -> None:
+    for attr, value in _wanted(upd).items():
         if value == getattr(youth, attr):
             done.unchanged[attr] = value
             continue
