@@ -24,6 +24,7 @@ from kui_cli.commands import (
     demo,
     duty,
     export,
+    feed,
     init,
     meeting,
     plan,
@@ -182,6 +183,7 @@ app.add_typer(team.app, name="team")
 app.add_typer(meeting.app, name="meeting")
 app.add_typer(agenda.app, name="agenda")
 app.add_typer(export.app, name="export")
+app.add_typer(feed.app, name="feed")
 app.add_typer(report.app, name="report")
 app.add_typer(audit.app, name="audit")
 app.add_typer(retention.app, name="retention")

@@ -73,6 +73,11 @@ SPEC: dict[str, Any] = {
         # Who may write the agendas circulated to the teams (`agenda generate`, the cron job).
         "generate_roles": (list, ["leader", "system"]),
     },
+    # The municipality's reporting to the national youth database (`kui feed report`): it holds
+    # every reported youth's CPR number, so it is for these roles only, each a see-all role.
+    "feed": {
+        "report_roles": (list, ["leader"]),
+    },
     # The operating-system accounts that may act for any staff member with `--user` (the cron
     # account, a shared service account), although they are some member's login (issue 15).
     "access": {
@@ -201,6 +206,7 @@ def validate(raw: dict[str, Any], source: str = "profile") -> dict[str, Any]:
     _each(admins, str, source, "privacy.admin_roles", tuple(codes.ROLES))
     if not admins:  # nobody could load a profile or register staff again
         raise KuiError(f"{source}: key 'privacy.admin_roles' must name at least one role")
+    _check_report_roles(data, source)
     for account in data["access"]["act_for_others"]:
         if not isinstance(account, str) or not staff.LOGIN.match(account):
             raise KuiError(
@@ -209,6 +215,20 @@ def validate(raw: dict[str, Any], source: str = "profile") -> dict[str, Any]:
             )
     data["teams"] = _validated_teams(data["teams"], source)
     return data
+
+
+def _check_report_roles(data: dict[str, Any], source: str) -> None:
+    """`feed.report_roles` names roles, each one that sees all: the national report must be
+    complete (a youth left out would read as a municipality that never made contact), and only
+    a see-all role's report is."""
+    reporters = data["feed"]["report_roles"]
+    _each(reporters, str, source, "feed.report_roles", tuple(codes.ROLES))
+    partial = sorted(set(reporters) - set(data["privacy"]["see_all_roles"]))
+    if partial:
+        raise KuiError(
+            f"{source}: key 'feed.report_roles' names {partial[0]!r}, which is not in "
+            "privacy.see_all_roles: the national report covers every youth"
+        )
 
 
 # The law's clock (issue 5): the working-day calendar and the education obligation's settings.
