@@ -41,7 +41,8 @@ def digits(born: dt.date) -> str:
 
 def drop_out(kui: KuiRunner, born: dt.date, since: str) -> str:
     """A youth in vocational education who drops out on `since` (an episode opens)."""
-    added = ("--cpr", cpr_for(born), "--name", "Ung", "--status", "vocational", "--since", "2025-08-01")  # fmt: skip
+    added = ("--cpr", cpr_for(born), "--name", "Ung", "--status", "vocational")
+    added += ("--since", "2025-08-01")
     youth_id = ok(kui("youth", "add", *added, today="2025-08-01")).stdout.strip()
     update = ("youth", "update", youth_id, "--status", "none", "--since", since, "--reason", "x")
     ok(kui(*update, today=since))
@@ -77,7 +78,10 @@ def test_contact_in_time_late_missing_and_not_yet_due(october: KuiRunner, tmp_pa
     rows = report(october, tmp_path / "report.csv")
     assert list(rows[0]) == national.COLUMNS
     step = ("date", "deadline", "in_time", "out_since")
-    contact = {b: [tuple(r[c] for c in step) for r in facts(rows, b, "duty-contact")] for b in (IN_TIME, LATE, PENDING, LATER)}  # fmt: skip
+    contact = {
+        born: [tuple(r[c] for c in step) for r in facts(rows, born, "duty-contact")]
+        for born in (IN_TIME, LATE, PENDING, LATER)
+    }
     assert contact == {
         IN_TIME: [("2026-10-05", "2026-10-08", "yes", "2026-10-01")],
         LATE: [("2026-10-12", "2026-10-08", "no", "2026-10-01")],
@@ -116,7 +120,8 @@ def test_an_episode_closed_before_the_month_is_not_reported(
     ready: KuiRunner, tmp_path: Path
 ) -> None:
     youth_id = drop_out(ready, IN_TIME, "2026-09-01")
-    back = ("youth", "update", youth_id, "--status", "fgu", "--since", "2026-09-03", "--reason", "y")
+    back = ("youth", "update", youth_id, "--status", "fgu", "--since", "2026-09-03")
+    back += ("--reason", "y")
     ok(ready(*back, today="2026-09-03"))
     assert facts(report(ready, tmp_path / "r.csv"), IN_TIME, "duty-contact") == []
     [september] = facts(report(ready, tmp_path / "s.csv", "2026-09"), IN_TIME, "duty-contact")
@@ -151,7 +156,10 @@ def test_status_decisions_of_the_month_only_and_not_from_a_feed(
         )
     engine.dispose()
     rows = report(ready, tmp_path / "report.csv")
-    status = [(r["date"], r["old_status"], r["status"], r["reason"]) for r in facts(rows, IN_TIME, "status")]  # fmt: skip
+    status = [
+        (r["date"], r["old_status"], r["status"], r["reason"])
+        for r in facts(rows, IN_TIME, "status")
+    ]
     assert status == [("2026-10-30", "none", "fgu", "startede på FGU")]
     september = facts(report(ready, tmp_path / "s.csv", "2026-09"), IN_TIME, "status")
     assert [r["status"] for r in september] == ["none"]
