@@ -187,6 +187,7 @@ app.add_typer(feed.app, name="feed")
 app.add_typer(report.app, name="report")
 app.add_typer(audit.app, name="audit")
 app.add_typer(retention.app, name="retention")
+app.add_typer(feed.app, name="feed")
 
 
 def main() -> None:

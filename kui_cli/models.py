@@ -64,6 +64,9 @@ class Youth(SQLModel, table=True):
     applied: str | None = Field(default=None, max_length=16)
     applied_on: dt.date | None = None
     completed_on: dt.date | None = None
+    # Reported at risk of dropping out (the status feed's `at-risk`, issue 18) since this day;
+    # cleared by the next status that starts on or after it (`youths.apply_changes`).
+    at_risk_since: dt.date | None = None
 
 
 class Guardian(SQLModel, table=True):
@@ -336,6 +339,29 @@ class CprLookup(SQLModel, table=True):
     subject_key: str = Field(max_length=32)
     found: bool | None = None
     refused: bool = False
+
+
+class FeedEvent(SQLModel, table=True):
+    """An event of the status feed that kui has taken in (`kui feed apply`, issue 18): known by
+    its source and the source's event id, or a keyed hash of its content when it has none, so
+    the same event applied again changes nothing. The youth by id only, never a CPR number;
+    `content` is a keyed hash of what the event said, so an event id reused for another event
+    is told apart from the event itself."""
+
+    __tablename__ = "feed_event"
+    __table_args__ = (UniqueConstraint("source", "event_key", name="uq_feed_event_source_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=40)
+    event_key: str = Field(max_length=80)
+    content: str = Field(max_length=32)
+    youth_id: int | None = Field(
+        default=None, foreign_key="youth.id", index=True, ondelete="CASCADE"
+    )
+    kind: str = Field(max_length=16)
+    event_date: dt.date
+    outcome: str = Field(max_length=16)
+    applied_at: dt.datetime
 
 
 class AuditHead(SQLModel, table=True):

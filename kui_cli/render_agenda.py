@@ -25,6 +25,7 @@ KIND_LABELS = {
     "referral": "Indstilling nr. {id}",
     "handover": "Overgang fra 17 til 18 år",
     "overdue": "Overskredet frist (uddannelsespligt)",
+    "at-risk": "I risiko for frafald (ungedatabasen)",
     "unacknowledged": "Planændringer, ikke kvitteret",
     "carried-over": "Overført indstilling nr. {id}",
 }

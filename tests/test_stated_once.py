@@ -20,8 +20,9 @@ from kui_cli.domain.profile import Profile
 PACKAGE = Path(kui_cli.__file__).parent
 # The table itself, and the demo's synthetic municipality, whose recipe names statuses as data.
 STATUS_TABLE_READERS_EXEMPT = {"domain/codes.py", "domain/demo.py"}
-# Codes of their own that share a status's word: an episode closed by an exemption.
-OTHER_CODES = {("domain/law/duty.py", "EXEMPTED")}
+# Codes of their own that share a status's word: an episode closed by an exemption, the status
+# feed's kinds of event (`completed`, `job`: what happened, not a status).
+OTHER_CODES = {("domain/law/duty.py", "EXEMPTED"), ("domain/register/feed_lines.py", "KINDS")}
 SQL_QUOTED = re.compile("'(" + "|".join(map(re.escape, codes.STATUSES)) + ")'")
 
 

@@ -73,9 +73,14 @@ SPEC: dict[str, Any] = {
         # Who may write the agendas circulated to the teams (`agenda generate`, the cron job).
         "generate_roles": (list, ["leader", "system"]),
     },
-    # The municipality's reporting to the national youth database (`kui feed report`): it holds
-    # every reported youth's CPR number, so it is for these roles only, each a see-all role.
+    # The status feed (`kui feed apply`, issue 18): who may apply one, and how the education
+    # or activity an event names maps to kui's status codes (added to FEED_STATUSES, which a
+    # profile's `[feed.statuses]` extends or overrides; names are matched in upper case). And the
+    # municipality's reporting to the national youth database (`kui feed report`): it holds
+    # every reported youth's CPR number, so it is for `report_roles` only, each a see-all role.
     "feed": {
+        "apply_roles": (list, ["leader", "system"]),
+        "statuses": (dict, {}),
         "report_roles": (list, ["leader"]),
     },
     # The operating-system accounts that may act for any staff member with `--user` (the cron
@@ -95,6 +100,31 @@ def default(path: str) -> Any:
         node = node[part]
     return node[1]
 
+
+# What Ungedatabasen (STIL) names an education or activity, as kui's status codes.
+FEED_STATUSES = {
+    "GRUNDSKOLE": "primary-school",
+    "10KL": "10th-grade",
+    "10. KLASSE": "10th-grade",
+    "EFTERSKOLE": "10th-grade",
+    "STX": "gymnasium",
+    "HHX": "gymnasium",
+    "HTX": "gymnasium",
+    "HF": "gymnasium",
+    "IB": "gymnasium",
+    "EUD": "vocational",
+    "EUX": "vocational",
+    "FGU": "fgu",
+    "STU": "stu",
+    "KVU": "higher-education",
+    "MVU": "higher-education",
+    "LVU": "higher-education",
+    "JOB": "job",
+    "UDDANNELSESPARAT": "benefit-education-ready",
+    "AKTIVITETSPARAT": "benefit-activity-ready",
+    "RESSOURCEFORLOEB": "resource-programme",
+    "JOBAFKLARING": "job-clarification",
+}
 
 # From 10 (a municipality that follows pupils from 4th grade) to 18 (only the adults).
 MIN_AGE_RANGE = (10, 18)
@@ -213,6 +243,8 @@ def validate(raw: dict[str, Any], source: str = "profile") -> dict[str, Any]:
                 f"{source}: key 'access.act_for_others' must list operating-system user names, "
                 f"got {account!r}"
             )
+    _each(data["feed"]["apply_roles"], str, source, "feed.apply_roles", tuple(codes.ROLES))
+    data["feed"]["statuses"] = _feed_statuses(data["feed"]["statuses"], source)
     data["teams"] = _validated_teams(data["teams"], source)
     return data
 
@@ -229,6 +261,20 @@ def _check_report_roles(data: dict[str, Any], source: str) -> None:
             f"{source}: key 'feed.report_roles' names {partial[0]!r}, which is not in "
             "privacy.see_all_roles: the national report covers every youth"
         )
+
+
+def _feed_statuses(given: dict[str, Any], source: str) -> dict[str, str]:
+    """The feed's table of educations: the defaults, extended or overridden by the profile's
+    `[feed.statuses]`, every name in upper case and every value a status code."""
+    table = dict(FEED_STATUSES)
+    for name, status in given.items():
+        if status not in codes.STATUSES:
+            raise KuiError(
+                f"{source}: key 'feed.statuses.{name}' must be a status code "
+                f"({', '.join(codes.STATUSES)}), got {status!r}"
+            )
+        table[name.strip().upper()] = status
+    return table
 
 
 # The law's clock (issue 5): the working-day calendar and the education obligation's settings.

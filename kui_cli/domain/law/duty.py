@@ -43,6 +43,7 @@ from kui_cli.models import DutyEpisode, Youth
 KIND = "duty"
 FIRST_AGE, END_AGE = 15, 18
 ACTIVITY, EXEMPTED, TURNED_18 = "activity", "exempted", "turned-18"
+MOVED_AWAY = "moved-away"  # another municipality's obligation from the day of the move
 CHECK_COLUMNS = [
     "youth_id",
     "name",
@@ -358,6 +359,18 @@ def _close(
     episode.closed_on, episode.close_reason = on, reason
     session.add(episode)
     changes.record(session, actor, episode.youth_id, KIND, what, new=reason, why=why)
+
+
+def moved_away(session: Session, actor: Actor, youth: Youth, on: dt.date, why: str) -> bool:
+    """The youth has moved away: their open episode closes on the day of the move, the
+    obligation is the new municipality's. Returns whether one was open."""
+    episode = settle(session, actor, youth)
+    if episode is None:
+        return False
+    day = max(on, episode.out_since)
+    what = f"education obligation: episode closed, moved away on {day}"
+    _close(session, actor, episode, day, MOVED_AWAY, what, why=why)
+    return True
 
 
 def open_for_new_youths(session: Session, actor: Actor, after_id: int) -> int:

@@ -39,7 +39,15 @@ from kui_cli.domain.register import ages, cpr
 from kui_cli.errors import KuiError
 from kui_cli.models import DutyEpisode, Meeting, Referral, Staff, Team, Youth
 
-KINDS = ("fixed", "referral", "handover", "overdue", "unacknowledged", "carried-over")
+KINDS = (
+    "fixed",
+    "referral",
+    "handover",
+    "overdue",
+    "at-risk",
+    "unacknowledged",
+    "carried-over",
+)
 
 
 @dataclass
@@ -173,6 +181,26 @@ def _overdue_text(episode: DutyEpisode, late: list[str]) -> str:
     )
 
 
+def at_risk_items(ctx: Context, so_far: list[Item]) -> list[Item]:
+    """Youths of the team's group reported at risk of dropping out (the status feed's
+    `at-risk`, issue 18) by the meeting day, and with no newer status since: the team can act
+    before the drop-out."""
+    day = min(ctx.day, ctx.today)
+    query = (
+        select(Youth.id, Youth.at_risk_since)
+        .where(Youth.at_risk_since <= day, *ctx.automatic_condition())
+        .order_by(Youth.at_risk_since, Youth.id)
+    )
+    return [
+        Item(
+            kind="at-risk",
+            text=f"Meldt i risiko for frafald siden {danish.date(since)}.",
+            youth_id=youth_id,
+        )
+        for youth_id, since in ctx.session.execute(query)
+    ]
+
+
 def unacknowledged_items(ctx: Context, so_far: list[Item]) -> list[Item]:
     """For the youths already on the agenda: plan changes their plan owner has not acknowledged
     (the owner's inbox, issue 4), so the team sees that the plan owner is behind."""
@@ -202,6 +230,7 @@ PROVIDERS: list[Provider] = [
     referral_items,
     handover_items,
     overdue_items,
+    at_risk_items,
     unacknowledged_items,
     carried_over_items,
 ]

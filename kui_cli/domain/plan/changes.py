@@ -44,6 +44,8 @@ PLAN_CHANGES = frozenset(
         "decision",
         "duty",
         "assessment",
+        "at-risk",  # reported at risk of dropping out (the status feed, issue 18)
+        "moved",  # moved away from or into the municipality (the status feed)
     }
 )
 # The registration itself and contact details: in the log and the history, not the plan's.

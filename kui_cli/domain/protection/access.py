@@ -102,8 +102,12 @@ CIRCULATE = "kui agenda generate"
 # Sends every reported youth's CPR number to the national youth database: the roles in
 # feed.report_roles only (each a see-all role, `profile._check_report_roles`).
 REPORT = "kui feed report"
-# What a scheduled job's account (role `system`) may run: nothing about a single youth.
-SCHEDULED = {CIRCULATE, "kui meeting generate"}
+# Applies the status feed (issue 18): the roles in feed.apply_roles only, to every youth the
+# feed names, as the service account on PostgreSQL.
+FEED = "kui feed apply"
+# What a scheduled job's account (role `system`) may run: nothing about a single youth chosen
+# by a person (the feed's youths are the national database's).
+SCHEDULED = {CIRCULATE, "kui meeting generate", FEED}
 ON_CASE = (
     "a staff member sees only the youths they work on (coordinator, effort, plan owner, "
     "team of an open referral, or registered by them and not yet on anyone's case)"
@@ -230,6 +234,9 @@ def establish(session: Session, identity: Identity) -> Access:
         _require_circulation(session, member, privacy.value("agenda.generate_roles"), see_all)
     if actor.command == REPORT:
         _require_reporting(member, privacy.value("feed.report_roles"), see_all)
+    if actor.command == FEED:
+        _require_feed(session, member, privacy.value("feed.apply_roles"))
+        see_all = True  # the feed's events name their youths, whoever works on them
     access = Access(member.initials, member.id, see_all, reveal, day, administers)
     return _keep(session, access)
 
@@ -281,6 +288,25 @@ def _require_reporting(member: Staff, roles: Any, see_all: bool) -> None:
             f"`{REPORT}` hands every reported youth's CPR number to the national youth database: "
             f"only the roles in feed.report_roles may run it ({member.initials} is {member.role})",
             "report-roles-only",
+        )
+
+
+def _require_feed(session: Session, member: Staff, roles: Any) -> None:
+    """`feed apply` writes what the national youth database reports about any youth: a grant
+    of its own (`feed.apply_roles`). On PostgreSQL it runs as the service account: the history
+    it writes names the feed's source as author, which a staff login may not (its rows are
+    written in its own name, migration 0003)."""
+    if member.role not in _roles(roles):
+        raise Refused(
+            f"`{FEED}` writes what the status feed reports about any youth: only the roles in "
+            f"feed.apply_roles may run it ({member.initials} is {member.role})",
+            "feed-roles-only",
+        )
+    if row_security.staff_login(session):
+        raise Refused(
+            f"on PostgreSQL `{FEED}` runs as the service account: the history it writes names "
+            "the feed's source as its author",
+            "feed-service-only",
         )
 
 

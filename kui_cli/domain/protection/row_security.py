@@ -42,8 +42,9 @@ LOGIN_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 # columns are set by the database's trigger (migration 0009) whatever a login inserts.
 APPEND_ONLY = {"audit_log"}
 # Read only: `cpr_lookup` is written by the service account and the database's own functions
-# (migration 0008), so a staff login cannot forge or remove its lookups.
-READ_ONLY = {"alembic_version", "cpr_lookup"}
+# (migration 0008), so a staff login cannot forge or remove its lookups; `feed_event` by the
+# service account, which alone applies the status feed (migration 0010).
+READ_ONLY = {"alembic_version", "cpr_lookup", "feed_event"}
 # The chain's head: for the service account's trigger only, no privilege for any staff login.
 PRIVATE = {"audit_head"}
 

@@ -265,6 +265,7 @@ def details(
         email=youth.email,
         applied=youth.applied,
         completed_on=youth.completed_on,
+        at_risk=youth.at_risk_since,
         guardians=[
             {"name": g.name, "phone": g.phone, "email": g.email}
             for g in guardians_of(session, youth.id)
@@ -348,19 +349,26 @@ def update(session: Session, actor: Actor, reference: str, upd: YouthUpdate) -> 
     nothing changed at all the youth was only read."""
     if not upd.reason or not upd.reason.strip():
         raise KuiError("--reason is required: say why the youth's data changes")
+    youth = find(session, reference)
+    done = apply_changes(session, actor, youth, upd)
+    if not done.changed and not done.unchanged:
+        raise KuiError("nothing to change: give --status, --need, --name or another field")
+    action = "update" if done.changed else "read"
+    audit.record(session, actor, action, subject=youth.subject_key)
+    return done
+
+
+def apply_changes(session: Session, actor: Actor, youth: Youth, upd: YouthUpdate) -> Updated:
+    """The changes of `update` to a youth already found, each logged with the reason; not
+    audited (the caller audits: `update` one youth, the status feed all it touched at once)."""
     cpr.refuse_in_text(upd.reason, "--reason")
     cpr.refuse_in_text(upd.name, "--name")
-    youth = find(session, reference)
     why = upd.reason.strip()
     done = Updated(youth, [], {})
     _apply_status(session, actor, youth, upd, why, done)
     if done.changed:  # a status change opens, keeps or closes the education obligation (issue 5)
         duty.status_changed(session, actor, youth, why)
     _apply_simple_fields(session, actor, youth, upd, why, done)
-    if not done.changed and not done.unchanged:
-        raise KuiError("nothing to change: give --status, --need, --name or another field")
-    action = "update" if done.changed else "read"
-    audit.record(session, actor, action, subject=youth.subject_key)
     return done
 
 
@@ -393,6 +401,8 @@ def _apply_status(
         )
     old = youth.status
     youth.status, youth.status_since, youth.hours = status, since, upd.hours
+    if youth.at_risk_since is not None and youth.at_risk_since <= since:
+        youth.at_risk_since = None  # a risk of drop-out is of the status before: it is past
     hours = f" ({upd.hours:g} h/week)" if upd.hours is not None else ""
     what = f"status: {status}{hours} since {since} (was {old})"
     changes.record(

@@ -1,0 +1,216 @@
+"""The status feed's file format (issue 18): lines of events about young people, as kui reads them.
+
+A feed is CSV with a header row (`,` or `;`, as Danish Excel writes it) or JSON lines (one
+object a line), told apart by the extension (`.jsonl`, `.ndjson`) or else by the first
+non-blank character (`{`). Its fields, shaped after what Ungedatabasen (STIL) hands the
+municipality: `source`, `event_id` (optional), `cpr`, `event_date`, `kind`, `education`,
+`institution`, `reason`, `name` and `birth_date` (both optional: they let an unknown youth be
+registered). This module only reads and checks a line on its own; what an event does is
+`feed.py`'s.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from kui_cli.domain.register import cpr
+from kui_cli.errors import KuiError
+
+KINDS = (
+    "started",
+    "dropped-out",
+    "completed",
+    "at-risk",
+    "moved-away",
+    "moved-in",
+    "job",
+    "benefit",
+)
+FIELDS = (
+    "source",
+    "event_id",
+    "cpr",
+    "event_date",
+    "kind",
+    "education",
+    "institution",
+    "reason",
+    "name",
+    "birth_date",
+)
+REQUIRED = ("cpr", "event_date", "kind")
+SOURCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+EVENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$")
+MAX_TEXT = 100  # education, institution and reason: codes as the source gives them
+JSON_LINES = (".jsonl", ".ndjson")
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One checked line of a feed."""
+
+    line: int
+    source: str
+    event_id: str | None
+    cpr: str  # compact, ten digits
+    born: dt.date
+    event_date: dt.date
+    kind: str
+    education: str | None
+    institution: str | None
+    reason: str | None
+    name: str | None
+
+
+def _open_text(path: Path) -> TextIO:
+    """The file as text: UTF-8 with or without a byte-order mark (the one place a feed is
+    opened, so the shared reader of encodings can take its place)."""
+    try:
+        return path.open(encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise KuiError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def read_lines(path: Path) -> Iterator[tuple[int, dict[str, str] | str]]:
+    """(line number, fields) of every non-blank line after a CSV header, or (line number, the
+    reason) for a line that cannot be read as fields at all."""
+    with _open_text(path) as handle:
+        try:
+            text = handle.read()
+        except UnicodeDecodeError:
+            raise KuiError(f"{path} is not UTF-8 text") from None
+    if path.suffix.lower() in JSON_LINES or text.lstrip()[:1] == "{":
+        yield from _json_lines(text)
+    else:
+        yield from _csv_lines(text, path)
+
+
+def _json_lines(text: str) -> Iterator[tuple[int, dict[str, str] | str]]:
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            yield number, "not a JSON object"
+            continue
+        if not isinstance(value, dict):
+            yield number, "not a JSON object"
+            continue
+        unknown = sorted(set(value) - set(FIELDS))
+        if unknown:
+            yield number, f"unknown field {unknown[0]!r}; known: {', '.join(FIELDS)}"
+            continue
+        if any(isinstance(v, dict | list | bool | float) for v in value.values()):
+            yield number, "a field is not text (every value is a string; event_id may be a number)"
+            continue
+        yield number, {k: "" if v is None else str(v) for k, v in value.items()}
+
+
+def _csv_lines(text: str, path: Path) -> Iterator[tuple[int, dict[str, str] | str]]:
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = [h.strip().lower() for h in next(reader, [])]
+        _check_header(header, path)
+        start = reader.line_num + 1
+        for fields in reader:
+            line, start = start, reader.line_num + 1
+            if not any(f.strip() for f in fields):
+                continue
+            if len(fields) > len(header):
+                yield line, "more fields than the header has columns"
+                continue
+            yield line, dict(zip(header, fields, strict=False))
+    except csv.Error as exc:
+        raise KuiError(f"{path} line {reader.line_num}: unreadable CSV ({exc})") from None
+
+
+def _check_header(header: list[str], path: Path) -> None:
+    if not header or header == [""]:
+        raise KuiError(f"{path} is empty: the first line must be a header with cpr,event_date,kind")
+    unknown = [c for c in header if c not in FIELDS]
+    if unknown:
+        raise KuiError(f"{path}: unknown column {unknown[0]!r}; known: {', '.join(FIELDS)}")
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise KuiError(f"{path}: the header lacks column {missing[0]!r}")
+    if len(set(header)) != len(header):
+        raise KuiError(f"{path}: a column appears twice in the header")
+
+
+def parse(fields: Mapping[str, str], line: int, source: str | None, today: dt.date) -> Event:
+    """One line's fields as an event, or a KuiError with the first thing wrong. `source` is
+    `--source`: the source of lines without one (a line naming another source is refused)."""
+    given = _text(fields, "source")
+    if given and source and given != source:
+        raise KuiError(f"source {given!r} differs from --source {source!r}")
+    name_of_source = given or source
+    if not name_of_source:
+        raise KuiError("no source: give a source column or --source")
+    if not SOURCE.match(name_of_source):
+        raise KuiError(f"source {name_of_source!r} must be letters, digits, '.', '_' or '-'")
+    event_id = _text(fields, "event_id")
+    if event_id is not None and not EVENT_ID.match(event_id):
+        raise KuiError(f"event_id {event_id!r} must be up to 64 letters, digits or . _ : / -")
+    cpr.refuse_in_text(event_id, "event_id")
+    number, born = cpr.parse(_text(fields, "cpr") or "", today)
+    day = _date(fields, "event_date", required=True)
+    assert day is not None
+    if not born <= day <= today:
+        raise KuiError(f"event_date {day} is not between the birth date {born} and {today}")
+    birth_date = _date(fields, "birth_date")
+    if birth_date is not None and birth_date != born:
+        raise KuiError(f"birth_date {birth_date} is not the birth date of the CPR number")
+    kind = (_text(fields, "kind") or "").lower()
+    if kind not in KINDS:
+        raise KuiError(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
+    name = _text(fields, "name")
+    return Event(
+        line,
+        name_of_source,
+        event_id,
+        number,
+        born,
+        day,
+        kind,
+        _code(fields, "education"),
+        _code(fields, "institution"),
+        _code(fields, "reason"),
+        cpr.refuse_in_text(name, "name"),
+    )
+
+
+def _text(fields: Mapping[str, str], key: str) -> str | None:
+    value = fields.get(key, "").strip()
+    return value or None
+
+
+def _code(fields: Mapping[str, str], key: str) -> str | None:
+    """A code as given (education, institution, reason): short, and never a CPR number, as it
+    goes into the history every reader of the youth sees."""
+    value = _text(fields, key)
+    if value is not None and len(value) > MAX_TEXT:
+        raise KuiError(f"{key} is longer than {MAX_TEXT} characters")
+    return cpr.refuse_in_text(value, key)
+
+
+def _date(fields: Mapping[str, str], key: str, *, required: bool = False) -> dt.date | None:
+    value = _text(fields, key)
+    if value is None:
+        if required:
+            raise KuiError(f"{key} is required (YYYY-MM-DD)")
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise KuiError(f"{key} {value!r} is not a date YYYY-MM-DD") from None
