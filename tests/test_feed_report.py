@@ -138,29 +138,28 @@ def test_status_decisions_of_the_month_only_and_not_from_a_feed(
 ) -> None:
     with _on_real_day(dt.date(2026, 9, 10)):
         youth_id = drop_out(ready, IN_TIME, "2026-09-10")
+    feed = tmp_path / "feed.csv"  # the national side reports a start: history by the source
+    feed.write_text(
+        "source,event_id,cpr,event_date,kind,education\n"
+        f"ungedata,UD-1,{cpr_for(IN_TIME)},2026-10-15,started,EUD\n",
+        encoding="utf-8",
+    )
+    with _on_real_day(dt.date(2026, 10, 16)):
+        ok(ready("feed", "apply", str(feed), today="2026-10-16"))
+    by_feed = "SELECT new_value FROM change_log WHERE kind = 'status' AND \"by\" = 'ungedata'"
+    assert rows_of(db_url, by_feed) == [{"new_value": "vocational"}]
     with _on_real_day(dt.date(2026, 10, 31)):  # made on the month's last day, Danish time
         update = ("youth", "update", youth_id, "--status", "fgu", "--since", "2026-10-30")
         ok(ready(*update, "--reason", "startede på FGU", today="2026-10-31"))
     with _on_real_day(dt.date(2026, 11, 1)):
         update = ("youth", "update", youth_id, "--status", "job", "--since", "2026-10-31")
         ok(ready(*update, "--reason", "fik job", today="2026-11-01"))
-    engine = create_engine(db_url)
-    with engine.begin() as conn:  # what a feed writes: history with the source as author
-        conn.execute(
-            text(
-                "INSERT INTO change_log (youth_id, at, by, kind, what, old_value, new_value, "
-                "why, effective_on) VALUES (:y, :at, 'ungedatabasen', 'status', 'status', "
-                "'fgu', 'none', 'dropped-out', '2026-10-15')"
-            ),
-            {"y": int(youth_id), "at": dt.datetime(2026, 10, 16, 9, tzinfo=dt.UTC)},
-        )
-    engine.dispose()
     rows = report(ready, tmp_path / "report.csv")
     status = [
         (r["date"], r["old_status"], r["status"], r["reason"])
         for r in facts(rows, IN_TIME, "status")
     ]
-    assert status == [("2026-10-30", "none", "fgu", "startede på FGU")]
+    assert status == [("2026-10-30", "vocational", "fgu", "startede på FGU")]
     september = facts(report(ready, tmp_path / "s.csv", "2026-09"), IN_TIME, "status")
     assert [r["status"] for r in september] == ["none"]
     november = facts(report(ready, tmp_path / "n.csv", "2026-11"), IN_TIME, "status")

@@ -39,14 +39,13 @@ from sqlalchemy import (
 )
 from sqlmodel import Session
 
-from kui_cli.domain.initials import folded
 from kui_cli.domain.law import duty
 from kui_cli.domain.periods import recorded_during
 from kui_cli.domain.protection import access, audit
 from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.reports.months import Period
 from kui_cli.errors import KuiError
-from kui_cli.models import ChangeLog, DutyEpisode, Staff, Youth
+from kui_cli.models import ChangeLog, DutyEpisode, FeedEvent, Youth
 
 CONTACT, OFFER, STATUS = "duty-contact", "duty-offer", "status"
 COLUMNS = [
@@ -71,10 +70,11 @@ FIRST_MONTH = dt.date(2019, 8, 1)
 
 
 def decided_in_kui() -> ColumnElement[bool]:
-    """SQL on `change_log`: the change was made in kui, by a staff member (its author is a
-    staff member's initials, in any case). A feed's rows have the source as author, which is no
-    staff member: the national system sent those facts and is not sent them back."""
-    return exists().where(Staff.initials == folded(ChangeLog.by))
+    """SQL on `change_log`: the change was made in kui, not taken in from a feed. A feed's
+    changes have its source as their author (`feed._apply_all` acts as the source), and every
+    source kui has taken an event from is in `feed_event`: a change by one of those names came
+    from the national side, which is not sent its own facts back."""
+    return ~exists().where(FeedEvent.source == ChangeLog.by)
 
 
 def _typed_null(kind: Any) -> ColumnElement[Any]:
