@@ -114,8 +114,8 @@ def leader(initials: str) -> tuple[str, ...]:
 
 def open_profile(folder: Path) -> Path:
     """The Sønderborg profile with every role in privacy.see_all_roles, reveal_roles and
-    admin_roles (and agenda.generate_roles: every role may write the circulated agendas;
-    feed.report_roles: every role may write the national report)."""
+    admin_roles (and agenda.generate_roles, feed.apply_roles and feed.report_roles: every role
+    may write the circulated agendas, apply the status feed and write the national report)."""
     from importlib import resources
 
     from kui_cli.domain.codes import ROLES
@@ -126,8 +126,9 @@ def open_profile(folder: Path) -> Path:
     text = text.replace('reveal_roles = ["leader"]', f"reveal_roles = {everyone}")
     text = text.replace('admin_roles = ["leader"]', f"admin_roles = {everyone}")
     text = text.replace('generate_roles = ["leader", "system"]', f"generate_roles = {everyone}")
+    text = text.replace('apply_roles = ["leader", "system"]', f"apply_roles = {everyone}")
     text = text.replace('report_roles = ["leader"]', f"report_roles = {everyone}")
-    assert text.count(everyone) == 5, "the shipped profile's privacy, agenda or feed keys changed"
+    assert text.count(everyone) == 6, "the shipped profile's privacy, agenda or feed keys changed"
     path = folder / "everyone-sees-all.toml"
     path.write_text(text, encoding="utf-8")
     return path

@@ -7,7 +7,8 @@ youth's data on the prepared database. Placeholders: {youth} (a registered 16-ye
 activity, with coordinator AB, an effort by CD and a referral to team 2), {youth2} (a second
 youth with nothing on the case), {cpr} (the first youth's CPR), {new_cpr} (an unregistered
 CPR), {csv} (a valid import file), {file} (a new file path), {dir} (a folder), {staff} (a staff
-member's initials), {item} (the referral), {meeting} (its meeting), {effort} (the effort).
+member's initials), {item} (the referral), {meeting} (its meeting), {effort} (the effort),
+{feed} (a status feed with an event about the first youth).
 """
 
 from __future__ import annotations
@@ -118,6 +119,7 @@ COMMANDS: dict[str, Uses | None] = {
     "report overview": Uses(),  # figures only, but computed from personal data: logged
     "report applications": Uses(("--year", "2026")),
     "report targets": Uses(("--year", "2026")),
+    "feed apply": Uses(("{feed}",)),
 }
 
 
@@ -178,6 +180,9 @@ def test_a_command_that_touches_youth_data_writes_an_audit_entry(
     csv.write_text(f"cpr,name\n{cpr_for(dt.date(2008, 2, 2))},Importeret Ung\n", encoding="utf-8")
     values |= {"csv": str(csv), "file": str(tmp_path / "copy.db"), "staff": "AB"}
     values |= {"dir": str(tmp_path), "item": "1", "effort": "1"}
+    feed = tmp_path / "feed.csv"
+    feed.write_text(f"source,cpr,event_date,kind\nud,{values['cpr']},2026-11-20,at-risk\n")
+    values["feed"] = str(feed)
     if not uses.fresh:
         values |= prepare(kui, tmp_path)
     command = f"kui {path}"

@@ -14,6 +14,7 @@ import json
 import re
 import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -461,4 +462,11 @@ def current(session: Session) -> Profile:
     stored = settings.get(session, PROFILE_KEY)
     if stored is None:
         raise KuiError("no municipality profile loaded: run `kui init --profile NAME`")
-    return Profile(validate(json.loads(stored), "stored profile"))
+    return _stored(stored)
+
+
+@lru_cache(maxsize=4)
+def _stored(text: str) -> Profile:
+    """A stored profile validated once per text: a rule that reads a setting per youth (the
+    status feed's thousands of status changes) would otherwise validate it again each time."""
+    return Profile(validate(json.loads(text), "stored profile"))

@@ -126,10 +126,11 @@ def refresh(session: Session, youth_id: int, kind: str, effective_on: dt.date) -
     if found:
         session.execute(insert(HistoryPeriod), _rows(youth_id, attribute, found))
     if attribute == "status":
-        earlier = or_(Youth.known_from.is_(None), Youth.known_from > effective_on)
-        session.execute(
-            update(Youth).where(Youth.id == youth_id, earlier).values(known_from=effective_on)
-        )
+        # On the loaded youth (an UPDATE statement would be checked against every youth the
+        # session holds: the status feed holds thousands).
+        youth = session.get(Youth, youth_id)
+        if youth is not None and (youth.known_from is None or youth.known_from > effective_on):
+            youth.known_from = effective_on
 
 
 def _rows(youth_id: int, attribute: str, found: Iterable[Period]) -> list[dict[str, object]]:
