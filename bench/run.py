@@ -357,6 +357,7 @@ class Bench:
     rounds: int
     sections: tuple[str, ...]
     import_rounds: int = 3
+    feed_events: int | None = None  # default: 100,000 at N = 1,000,000, N/10 below
     figures: list[Figure] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
     _help: dict[str, str | None] = field(default_factory=dict)
@@ -671,7 +672,8 @@ class Bench:
             self.add(skipped("feed apply", self.missing(FEED) or ""))
             return
         # A month of a national register's feed: 100,000 events at N = 1,000,000, pro rata below.
-        source = feed_events.ensure(database, self.n, min(feed_events.EVENTS, self.n // 10))
+        wanted = self.feed_events or min(feed_events.EVENTS, self.n // 10)
+        source = feed_events.ensure(database, self.n, wanted)
         events = sum(1 for _ in source.open(encoding="utf-8")) - 1
         target = WORK / "feed.db"
         with sqlite3.connect(database) as conn:
@@ -764,9 +766,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=9, help="interleaved rounds (default 9)")
     parser.add_argument("--only", nargs="+", choices=SECTIONS, help="run only these sections")
     parser.add_argument("--import-rounds", type=int, help="rounds of the import (default 3)")
+    parser.add_argument("--feed-events", type=int, help="events of the feed (default: N/10)")
     args = parser.parse_args(argv)
     bench = Bench(args.n, max(1, args.rounds), tuple(args.only or SECTIONS))
     bench.import_rounds = args.import_rounds or (2 if args.rounds < 3 else 3)
+    bench.feed_events = args.feed_events
     started = time.perf_counter()
     bench.run()
     print(table(bench.figures))

@@ -28,6 +28,7 @@ WRITERS = {
 }
 INPUTS = {
     ("youth import", "file"),  # paths kui reads
+    ("feed apply", "file"),
     ("audit verify", "checkpoints"),  # kui's own private state, checked by protection.checkpoints
     ("audit verify", "key_file"),
 }
