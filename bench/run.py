@@ -18,6 +18,9 @@ of issue 9 and whether it holds. Sections:
   entries; and a verification from the checkpoint the full one wrote;
 - import: `youth import` of N rows against the plain Python floor (bench/floor_import.py), the
   sqlite3 shell's `.import --csv` and `sqlite-utils insert --csv` beside it;
+- feed: `feed apply` of a month's status feed (100,000 events, bench/feed_events.py) against
+  the N-youth town, beside the plain Python floor (bench/floor_feed.py) on a copy of the same
+  database, and the unchanged re-run of the same feed against kui's first run;
 - postgres: the query figures again on PostgreSQL when KUI_BENCH_POSTGRES_URL is set (that
   database's public schema is replaced by the generated municipality).
 
@@ -56,12 +59,12 @@ ROOT = HERE.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import generate, lookups  # noqa: E402
+from bench import feed_events, generate, lookups  # noqa: E402
 
 PY = sys.executable
 KUI = [PY, "-m", "kui_cli"]
 WORK = generate.CACHE / "run"
-SECTIONS = ("startup", "queries", "lookups", "export", "audit", "import", "postgres")
+SECTIONS = ("startup", "queries", "lookups", "export", "audit", "import", "feed", "postgres")
 # The libraries whose versions decide the figures (start-up above all), as pip names them.
 LIBRARIES = (
     "typer",
@@ -408,6 +411,7 @@ QUERIES = [
         as_user="leader",
     ),
 ]
+FEED = Query("feed apply", ["feed", "apply"], ["--dry-run"], lambda m: [], as_user="leader")
 EXPORT = Query(
     "export monthly",
     ["export", "monthly"],
@@ -423,6 +427,7 @@ class Bench:
     rounds: int
     sections: tuple[str, ...]
     import_rounds: int = 3
+    feed_events: int | None = None  # default: 100,000 at N = 1,000,000, N/10 below
     figures: list[Figure] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
@@ -473,6 +478,8 @@ class Bench:
             self.audit(database)
         if "import" in self.sections:
             self.import_(source)
+        if "feed" in self.sections:
+            self.feed(database)
         if "postgres" in self.sections:
             self.postgres(database)
 
@@ -819,6 +826,58 @@ class Bench:
                 )
             )
 
+    def feed(self, database: Path) -> None:
+        """`feed apply` on a fresh copy of the town each round, then the same feed again on that
+        copy (nothing new: the re-run), against the floor on another fresh copy; who goes first
+        alternates."""
+        log("feed ...")
+        if self.missing(FEED):
+            self.add(skipped("feed apply", self.missing(FEED) or ""))
+            return
+        # A month of a national register's feed: 100,000 events at N = 1,000,000, pro rata below.
+        wanted = self.feed_events or min(feed_events.EVENTS, self.n // 10)
+        source = feed_events.ensure(database, self.n, wanted)
+        events = sum(1 for _ in source.open(encoding="utf-8")) - 1
+        target = WORK / "feed.db"
+        with sqlite3.connect(database) as conn:
+            query = "SELECT value FROM setting WHERE key = 'subject_secret'"
+            (secret,) = conn.execute(query).fetchone()
+        conn.close()
+        apply = self.kui(str(target), "feed", "apply", str(source), user=self.meta["leader"])
+        floor = [PY, str(HERE / "floor_feed.py"), str(source), str(target), self.meta["today"]]
+        runs: dict[str, list[Proc]] = {"kui": [], "again": [], "floor": []}
+        for index in range(self.import_rounds):
+            order = ("kui", "floor") if index % 2 == 0 else ("floor", "kui")
+            for name in order:
+                self._copy(database, target)
+                command = apply if name == "kui" else [*floor, secret]
+                runs[name].append(checked(spawn(command), f"feed apply ({name})"))
+                if name == "kui":
+                    runs["again"].append(checked(spawn(apply), "feed apply (re-run)"))
+        best = {name: min(p.seconds for p in values) for name, values in runs.items()}
+        cpu = {name: min(p.cpu for p in values) for name, values in runs.items()}
+        note = f"CPU {cpu['kui']:.1f} s vs {cpu['floor']:.1f} s; load average {_load()}"
+        self.add(
+            Figure(
+                f"feed apply of {events:,} events (N={self.n:,})",
+                best["kui"],
+                "plain Python floor",
+                best["floor"],
+                **ratio_target(1.5),
+                note=note,
+            )
+        )
+        self.add(
+            Figure(
+                "feed apply re-run, unchanged",
+                best["again"],
+                "feed apply, first run",
+                best["kui"],
+                **ratio_target(0.5),
+                note=f"CPU {cpu['again']:.1f} s",
+            )
+        )
+
     def postgres(self, database: Path) -> None:
         url = os.environ.get("KUI_BENCH_POSTGRES_URL")
         if not url:
@@ -901,9 +960,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=9, help="interleaved rounds (default 9)")
     parser.add_argument("--only", nargs="+", choices=SECTIONS, help="run only these sections")
     parser.add_argument("--import-rounds", type=int, help="rounds of the import (default 3)")
+    parser.add_argument("--feed-events", type=int, help="events of the feed (default: N/10)")
     args = parser.parse_args(argv)
     bench = Bench(args.n, max(1, args.rounds), tuple(args.only or SECTIONS))
     bench.import_rounds = args.import_rounds or (2 if args.rounds < 3 else 3)
+    bench.feed_events = args.feed_events
     started = time.perf_counter()
     bench.run()
     print(table(bench.figures))

@@ -114,8 +114,8 @@ def leader(initials: str) -> tuple[str, ...]:
 
 def open_profile(folder: Path) -> Path:
     """The Sønderborg profile with every role in privacy.see_all_roles, reveal_roles and
-    admin_roles (and agenda.generate_roles and feed.apply_roles: every role may write the
-    circulated agendas and apply the status feed)."""
+    admin_roles (and agenda.generate_roles, feed.apply_roles and feed.report_roles: every role
+    may write the circulated agendas, apply the status feed and write the national report)."""
     from importlib import resources
 
     from kui_cli.domain.codes import ROLES
@@ -127,7 +127,8 @@ def open_profile(folder: Path) -> Path:
     text = text.replace('admin_roles = ["leader"]', f"admin_roles = {everyone}")
     text = text.replace('generate_roles = ["leader", "system"]', f"generate_roles = {everyone}")
     text = text.replace('apply_roles = ["leader", "system"]', f"apply_roles = {everyone}")
-    assert text.count(everyone) == 5, "the shipped profile's privacy, agenda or feed changed"
+    text = text.replace('report_roles = ["leader"]', f"report_roles = {everyone}")
+    assert text.count(everyone) == 6, "the shipped profile's privacy, agenda or feed keys changed"
     path = folder / "everyone-sees-all.toml"
     path.write_text(text, encoding="utf-8")
     return path

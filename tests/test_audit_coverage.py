@@ -115,6 +115,7 @@ COMMANDS: dict[str, Uses | None] = {
     "agenda minutes": Uses(("{meeting}",)),
     "agenda generate": Uses(("--days", "14", "--out", "{dir}")),
     "export monthly": Uses(("--month", "2026-11", "-f", "json")),
+    "feed report": Uses(("--month", "2026-11", "--out", "{file}")),
     "report overview": Uses(),  # figures only, but computed from personal data: logged
     "report applications": Uses(("--year", "2026")),
     "report targets": Uses(("--year", "2026")),

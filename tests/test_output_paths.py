@@ -20,6 +20,7 @@ from tests.conftest import KuiRunner, add_youth, ok, snapshot
 WRITERS = {
     "db backup": ("db", "backup", "{}"),
     "export monthly": ("export", "monthly", "--month", "2026-10", "--out", "{}"),
+    "feed report": ("feed", "report", "--month", "2026-10", "--out", "{}"),
     "report overview": ("report", "overview", "--month", "2026-10", "--html", "{}"),
     "audit export": ("audit", "export", "--before", "2026-07-01", "--out", "{}"),
     "meeting ics": ("meeting", "ics", "team-2", "--out", "{}"),
@@ -27,6 +28,7 @@ WRITERS = {
 }
 INPUTS = {
     ("youth import", "file"),  # paths kui reads
+    ("feed apply", "file"),
     ("audit verify", "checkpoints"),  # kui's own private state, checked by protection.checkpoints
     ("audit verify", "key_file"),
 }

@@ -1,7 +1,9 @@
-"""`kui feed`: the status feed from the national youth database (Ungedatabasen, issue 18)."""
+"""`kui feed`: facts that flow between kui and the national youth database (Ungedatabasen,
+issue 18): its status feed in (`apply`), the municipality's own monthly report out (`report`)."""
 
 from __future__ import annotations
 
+import enum
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -9,10 +11,10 @@ from typing import Annotated
 import typer
 
 from kui_cli import invocation, render
-from kui_cli.invocation import FormatOption
+from kui_cli.invocation import FormatOption, output_file
 from kui_cli.render import Format
 
-app = typer.Typer(help="The status feed: events about young people, taken in by themselves.")
+app = typer.Typer(help="Facts to and from the national youth database (Ungedatabasen).")
 
 
 @app.command("apply")
@@ -57,3 +59,47 @@ def apply(
         record.pop("changes")
     title = f"Feed {file.name}" + (" (dry run: nothing changed)" if dry_run else "")
     render.record(record, fmt, title=title)
+
+
+class ReportFormat(enum.StrEnum):
+    csv = "csv"
+    json = "json"
+
+
+@app.command("report")
+def report(
+    ctx: typer.Context,
+    month: Annotated[str, typer.Option(help="The month, YYYY-MM.", show_default=False)],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Write to FILE (mode 0600); required.", parser=output_file),
+    ] = None,
+    fmt: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="csv (with a header) or json.")
+    ] = ReportFormat.csv,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing FILE.")] = False,
+) -> None:
+    """The municipality's monthly report to the national youth database (audited).
+
+    One row per fact: `duty-contact` and `duty-offer` for every education-obligation
+    (uddannelsespligt) episode active in the month (date, deadline, in_time), and `status` for
+    every status change made in kui in the month (not those from a feed). Columns: month, cpr,
+    event, date, deadline, in_time, out_since, status, old_status, activity, reason. The file
+    holds CPR numbers: it is written only to --out, privately (mode 0600) and atomically, never
+    overwritten without --force, and only by the roles in the profile's feed.report_roles.
+
+    Example:
+        kui feed report --month 2026-10 --out ungedata-2026-10.csv
+    """
+    from kui_cli import files
+    from kui_cli.domain.reports import months, national
+
+    national.required_file(out)
+    period = national.reportable(months.parse_month(month, invocation.state(ctx).today))
+    with files.destination(out, force=force) as target, invocation.session(ctx) as (session, actor):
+        query = national.report_query(session, period)
+        rows = files.write_query(session, query, fmt.value, target, period.month)
+        youths = national.record_reported(session, actor, period, rows)
+    render.message(f"Reported {rows} facts about {youths} youths for {period.month} to {out}.")
+    if period.so_far:
+        render.warning(f"{period.month} is not over: reported so far, up to {period.as_of}.")

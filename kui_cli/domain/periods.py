@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, and_, or_, true
 
 
 def start_of(day: dt.date) -> dt.datetime:
@@ -37,3 +37,17 @@ def open_during(
 ) -> ColumnElement[bool]:
     """SQL: open on some day start..end (both included)."""
     return and_(opened <= end, or_(closed.is_(None), closed > start))
+
+
+def recorded_during(
+    moment: ColumnElement[dt.datetime], start: dt.date, end: dt.date
+) -> ColumnElement[bool]:
+    """SQL: a real-clock timestamp (UTC) on a Danish day start..end (both included). A bound at
+    the calendar's edge (0001-01-01, 9999-12-31) is left out: nothing lies beyond it, and
+    Python has no moment before the first day's Danish midnight nor after the last."""
+    bounds = []
+    if start > dt.date.min:
+        bounds.append(moment >= start_of(start))
+    if end < dt.date.max:
+        bounds.append(moment < start_of(end + dt.timedelta(days=1)))
+    return and_(true(), *bounds)

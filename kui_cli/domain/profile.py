@@ -76,10 +76,13 @@ SPEC: dict[str, Any] = {
     },
     # The status feed (`kui feed apply`, issue 18): who may apply one, and how the education
     # or activity an event names maps to kui's status codes (added to FEED_STATUSES, which a
-    # profile's `[feed.statuses]` extends or overrides; names are matched in upper case).
+    # profile's `[feed.statuses]` extends or overrides; names are matched in upper case). And the
+    # municipality's reporting to the national youth database (`kui feed report`): it holds
+    # every reported youth's CPR number, so it is for `report_roles` only, each a see-all role.
     "feed": {
         "apply_roles": (list, ["leader", "system"]),
         "statuses": (dict, {}),
+        "report_roles": (list, ["leader"]),
     },
     # Who may run `youth import --update`, which matches a file against every registered CPR
     # number (`register/reimport.py`): the see-all roles and the nightly job's account.
@@ -241,6 +244,7 @@ def validate(raw: dict[str, Any], source: str = "profile") -> dict[str, Any]:
     _each(admins, str, source, "privacy.admin_roles", tuple(codes.ROLES))
     if not admins:  # nobody could load a profile or register staff again
         raise KuiError(f"{source}: key 'privacy.admin_roles' must name at least one role")
+    _check_report_roles(data, source)
     for account in data["access"]["act_for_others"]:
         if not isinstance(account, str) or not staff.LOGIN.match(account):
             raise KuiError(
@@ -251,6 +255,20 @@ def validate(raw: dict[str, Any], source: str = "profile") -> dict[str, Any]:
     data["feed"]["statuses"] = _feed_statuses(data["feed"]["statuses"], source)
     data["teams"] = _validated_teams(data["teams"], source)
     return data
+
+
+def _check_report_roles(data: dict[str, Any], source: str) -> None:
+    """`feed.report_roles` names roles, each one that sees all: the national report must be
+    complete (a youth left out would read as a municipality that never made contact), and only
+    a see-all role's report is."""
+    reporters = data["feed"]["report_roles"]
+    _each(reporters, str, source, "feed.report_roles", tuple(codes.ROLES))
+    partial = sorted(set(reporters) - set(data["privacy"]["see_all_roles"]))
+    if partial:
+        raise KuiError(
+            f"{source}: key 'feed.report_roles' names {partial[0]!r}, which is not in "
+            "privacy.see_all_roles: the national report covers every youth"
+        )
 
 
 def _feed_statuses(given: dict[str, Any], source: str) -> dict[str, str]:

@@ -30,7 +30,7 @@ from typing import Any, Protocol
 from sqlalchemy import ColumnElement, and_, exists, insert, or_, select
 from sqlmodel import Session
 
-from kui_cli.domain import codes, profile
+from kui_cli.domain import codes, periods, profile
 from kui_cli.domain.law import calendar
 from kui_cli.domain.plan import changes
 from kui_cli.domain.profile import Profile
@@ -166,6 +166,34 @@ def is_overdue(today: dt.date) -> ColumnElement[bool]:
         and_(DutyEpisode.contacted_on.is_(None), DutyEpisode.contact_deadline < today),
         and_(DutyEpisode.offered_on.is_(None), DutyEpisode.offer_deadline < today),
     )
+
+
+def step_met(due: ColumnElement[dt.date], done: ColumnElement[dt.date]) -> ColumnElement[bool]:
+    """SQL: a step (contact, offer) recorded on or before its deadline (the day itself is in
+    time, as for `overdue`)."""
+    return done <= due
+
+
+def step_missed(
+    due: ColumnElement[dt.date],
+    done: ColumnElement[dt.date],
+    closed: ColumnElement[dt.date],
+    over: ColumnElement[bool],
+) -> ColumnElement[bool]:
+    """SQL: a step whose deadline day is `over` came late or not at all, unless the episode
+    closed first (the youth went back to an activity, turned 18 or was exempted). The monthly
+    export's counts and the national report's `in_time` both read this."""
+    not_closed_first = or_(closed.is_(None), closed > due)
+    return and_(over, or_(done > due, and_(done.is_(None), not_closed_first)))
+
+
+def active_during(start: dt.date, end: dt.date) -> list[ColumnElement[bool]]:
+    """SQL over `duty_episode` joined to `youth`: the episodes open on some day start..end, as
+    every reader sees them (`open_conditions`: a youth of 18 on `start` has none open)."""
+    return [
+        periods.open_during(DutyEpisode.out_since, DutyEpisode.closed_on, start, end),
+        under_18(start),
+    ]
 
 
 def next_deadline(episode: Steps) -> dt.date:

@@ -99,6 +99,9 @@ ADMINISTRATION = {
 }
 # Writes the agendas circulated to the teams: the roles in agenda.generate_roles only.
 CIRCULATE = "kui agenda generate"
+# Sends every reported youth's CPR number to the national youth database: the roles in
+# feed.report_roles only (each a see-all role, `profile._check_report_roles`).
+REPORT = "kui feed report"
 # Applies the status feed (issue 18): the roles in feed.apply_roles only, to every youth the
 # feed names, as the service account on PostgreSQL.
 FEED = "kui feed apply"
@@ -231,6 +234,8 @@ def establish(session: Session, identity: Identity) -> Access:
         _require_administration(session, member, actor.command)
     if actor.command == CIRCULATE:
         _require_circulation(session, member, privacy.value("agenda.generate_roles"), see_all)
+    if actor.command == REPORT:
+        _require_reporting(member, privacy.value("feed.report_roles"), see_all)
     if actor.command == FEED:
         _require_feed(session, member, privacy.value("feed.apply_roles"))
         see_all = True  # the feed's events name their youths, whoever works on them
@@ -273,6 +278,18 @@ def _require_circulation(session: Session, member: Staff, roles: Any, see_all: b
             f"on PostgreSQL `{CIRCULATE}` runs as the service account: the database shows a "
             "staff login only the youths it works on, so the agendas would leave items out",
             "generate-service-only",
+        )
+
+
+def _require_reporting(member: Staff, roles: Any, see_all: bool) -> None:
+    """`feed report` writes every reported youth's CPR number into a file for the national
+    youth database: a grant of its own (`feed.report_roles`), and only a see-all role's report
+    is complete (a report of one's own cases would leave the others out as never contacted)."""
+    if member.role not in _roles(roles) or not see_all:
+        raise Refused(
+            f"`{REPORT}` hands every reported youth's CPR number to the national youth database: "
+            f"only the roles in feed.report_roles may run it ({member.initials} is {member.role})",
+            "report-roles-only",
         )
 
 

@@ -12,9 +12,10 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 
 from kui_cli.domain import codes
+from kui_cli.domain.law import duty
 from kui_cli.domain.periods import open_during, start_of
 from kui_cli.domain.plan import changes, inbox, owners
 from kui_cli.domain.register import ages, history
@@ -178,8 +179,7 @@ def deadlines(
     )
     for due, done in steps:
         falls = and_(due >= start, due <= end)
-        not_closed_first = or_(episode.closed_on.is_(None), episode.closed_on > due)
-        late = or_(done > due, and_(done.is_(None), not_closed_first))
-        met.append(case((and_(falls, done <= due), 1), else_=0))
-        missed.append(case((and_(falls, due < today, late), 1), else_=0))
+        late = duty.step_missed(due, done, episode.closed_on, due < today)
+        met.append(case((and_(falls, duty.step_met(due, done)), 1), else_=0))
+        missed.append(case((and_(falls, late), 1), else_=0))
     return met[0] + met[1], missed[0] + missed[1]

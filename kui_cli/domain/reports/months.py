@@ -7,6 +7,7 @@ report, and a cron line with a wrong date should fail loudly rather than write a
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ class Period:
 
     @property
     def month(self) -> str:
-        return f"{self.start:%Y-%m}"
+        return f"{self.start.year:04d}-{self.start.month:02d}"  # %Y drops zeros before 1000
 
     @property
     def so_far(self) -> bool:
@@ -40,10 +41,10 @@ class Period:
 
 
 def month_of(day: dt.date, today: dt.date) -> Period:
-    """The month that contains `day`."""
+    """The month that contains `day` (also December 9999, whose next month Python has not)."""
     start = day.replace(day=1)
-    following = (start + dt.timedelta(days=32)).replace(day=1)
-    return Period(start, following - dt.timedelta(days=1), today)
+    last = calendar.monthrange(start.year, start.month)[1]
+    return Period(start, start.replace(day=last), today)
 
 
 def parse_month(text: str | None, today: dt.date, what: str = "--month") -> Period:
