@@ -8,7 +8,7 @@ import importlib.util
 from pathlib import Path
 from types import ModuleType
 
-HEAD_REVISION = "0009"
+HEAD_REVISION = "0014"
 
 
 def known_revisions() -> frozenset[str]:

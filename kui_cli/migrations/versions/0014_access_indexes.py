@@ -1,0 +1,25 @@
+"""indexes for the need-to-know rule and the agenda
+
+Revision ID: 0014
+Revises: 0009
+Create Date: 2026-12-02
+
+Issue 19. The need-to-know rule (`access.works_on`) starts from the staff member's own rows; the
+registrations they wrote are found by `ix_change_log_kind_by` (kind, author, youth) instead of a
+scan of the whole change log.
+"""
+
+from alembic import op
+
+revision = "0014"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_index("ix_change_log_kind_by", "change_log", ["kind", "by", "youth_id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_change_log_kind_by", table_name="change_log")
