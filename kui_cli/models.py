@@ -83,7 +83,7 @@ class ChangeLog(SQLModel, table=True):
     __table_args__ = (
         Index("ix_change_log_youth_at", "youth_id", "at"),
         Index("ix_change_log_effective_on", "effective_on"),
-        Index("ix_change_log_kind_by", "kind", "by", "youth_id"),  # access.works_on
+        Index("ix_change_log_by_kind", "by", "kind", "youth_id"),  # access.works_on
     )
 
     id: int | None = Field(default=None, primary_key=True)

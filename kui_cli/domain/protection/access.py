@@ -322,7 +322,7 @@ def works_on(staff_id: int, initials: str, today: dt.date) -> CompoundSelect:
         .where(TeamMember.staff_id == staff_id, Referral.decided_on.is_(None))
     )
     # Registered by them (whatever the case it was typed in: `spellings` is every text that
-    # folds to their initials, so the index on kind and author finds them) and on nobody's case.
+    # folds to their initials, so the index on author and kind finds them) and on nobody's case.
     registered = select(ChangeLog.youth_id).where(
         ChangeLog.kind == "registered",
         ChangeLog.by.in_(spellings(fold(initials))),

@@ -5,7 +5,7 @@ Revises: 0009
 Create Date: 2026-12-02
 
 Issue 19. The need-to-know rule (`access.works_on`) starts from the staff member's own rows; the
-registrations they wrote are found by `ix_change_log_kind_by` (kind, author, youth) instead of a
+registrations they wrote are found by `ix_change_log_by_kind` (author, kind, youth) instead of a
 scan of the whole change log.
 """
 
@@ -18,8 +18,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_change_log_kind_by", "change_log", ["kind", "by", "youth_id"])
+    op.create_index("ix_change_log_by_kind", "change_log", ["by", "kind", "youth_id"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_change_log_kind_by", table_name="change_log")
+    op.drop_index("ix_change_log_by_kind", table_name="change_log")
