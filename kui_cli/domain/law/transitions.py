@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, or_, select
@@ -86,16 +86,25 @@ def team_change(
     candidates = teams.targets(teams.referral_teams(session))
     if not found or not candidates:
         return found
+    chosen: dict[tuple[int | None, str, str], str | None] = {}
 
     def slug(youth: Any, day: dt.date) -> str | None:
-        team = teams.team_among(candidates, youth, day, upper_age)
-        return team.slug if team else None
+        group = ages.age_group(youth.birth_date, youth.status, day, upper_age)
+        key = (group, youth.need, youth.status)  # all that `teams.team_taking` reads
+        if key not in chosen:
+            team = teams.team_taking(candidates, youth, group)
+            chosen[key] = team.slug if team else None
+        return chosen[key]
 
     return [
-        replace(
-            t,
-            from_team=slug(youth_of[t.youth_id], t.date - dt.timedelta(days=1)),
-            to_team=slug(youth_of[t.youth_id], t.date),
+        Transition(
+            t.youth_id,
+            t.name,
+            t.date,
+            t.age,
+            t.kind,
+            slug(youth_of[t.youth_id], t.date - dt.timedelta(days=1)),
+            slug(youth_of[t.youth_id], t.date),
         )
         for t in found
     ]
@@ -117,17 +126,19 @@ def between(
     wanted = [(age, kind) for age, kind in milestones(upper_age) if kinds is None or kind in kinds]
     if end < start or not wanted:
         return []
-    ranges = []
-    for age, _kind in wanted:
-        after, upto = birth_range(age, start, end)
-        ranges.append(and_(Youth.birth_date > after, Youth.birth_date <= upto))
+    windows = [(birth_range(age, start, end), age, kind) for age, kind in wanted]
+    ranges = [
+        and_(Youth.birth_date > after, Youth.birth_date <= upto) for (after, upto), *_ in windows
+    ]
     fields = (Youth.id, Youth.name, Youth.birth_date, Youth.status, Youth.need)
     rows = session.connection().execute(select(*fields).where(or_(*ranges), *where)).all()
+    # A youth born in an age's window (`birth_range`) has that birthday start..end: the windows
+    # pick the transitions, so only the birthdays found are computed.
     found = [
-        Transition(row.id, row.name, day, age, kind)
+        Transition(row.id, row.name, ages.birthday(row.birth_date, age), age, kind)
         for row in rows
-        for age, kind in wanted
-        if start <= (day := ages.birthday(row.birth_date, age)) <= end
+        for (after, upto), age, kind in windows
+        if after < row.birth_date <= upto
     ]
     found.sort(key=lambda t: (t.date, t.youth_id, t.age))
     return team_change(session, found, {row.id: row for row in rows}, upper_age)

@@ -123,6 +123,14 @@ def team_among(
     """The first of `candidates` (`targets`) whose target group the youth (a `Youth`, or a row
     with its birth_date, status and need) is in on `on`."""
     group = ages.age_group(youth.birth_date, youth.status, on, upper_age)
+    return team_taking(candidates, youth, group)
+
+
+def team_taking(
+    candidates: list[tuple[Team, Target]], youth: Youth | Any, group: int | None
+) -> Team | None:
+    """`team_among` for a youth whose age group on the day is known: the answer depends on the
+    group, the need and the status alone (`Target.takes`), so a long list may keep it by them."""
     return next((t for t, target in candidates if target.takes(youth, group)), None)
 
 
