@@ -277,6 +277,9 @@ class Meeting(SQLModel, table=True):
 class Referral(SQLModel, table=True):
     """A referral (indstilling) of a youth to a team's meeting, and the team's decision."""
 
+    # A team's open referrals (access.referred_ids, the agenda): decided_on IS NULL per team.
+    __table_args__ = (Index("ix_referral_team_decided", "team_id", "decided_on", "youth_id"),)
+
     id: int | None = Field(default=None, primary_key=True)
     youth_id: int = Field(foreign_key="youth.id", index=True, ondelete="CASCADE")
     team_id: int = Field(foreign_key="team.id", index=True)

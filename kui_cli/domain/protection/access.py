@@ -45,7 +45,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, CompoundSelect, exists, not_, select, true, union
+from sqlalchemy import ColumnElement, CompoundSelect, Select, exists, not_, select, true, union
 from sqlmodel import Session
 
 from kui_cli.domain import codes, periods, staff
@@ -340,11 +340,25 @@ def works_on(staff_id: int, initials: str, today: dt.date) -> CompoundSelect:
 def referred_to(team_id: int) -> ColumnElement[bool]:
     """SQL on `youth`: an open referral to the team. Every member of the team sees such a youth
     (the team term of `sees`), so this is what an agenda circulated to the team may show."""
-    return _open_referral(Referral.team_id == team_id)
+    return Youth.id.in_(referred_ids(team_id))
 
 
-def _open_referral(*where: ColumnElement[bool]) -> ColumnElement[bool]:
-    return exists().where(Referral.youth_id == Youth.id, Referral.decided_on.is_(None), *where)
+def referred_ids(team_id: int) -> Select[Any]:
+    """The ids of the youths with an open referral to the team (`referred_to`)."""
+    return select(Referral.youth_id).where(
+        Referral.team_id == team_id, Referral.decided_on.is_(None)
+    )
+
+
+def condition_or_referred(session: Session, team_id: int) -> ColumnElement[bool]:
+    """SQL on `youth`: `condition` or `referred_to` (a reader's agenda of a team: their own
+    youths and the team's), as one set of ids, so that the database starts from the few youths
+    in it rather than from the team's whole target group."""
+    access = established(session)
+    if access.see_all or access.staff_id is None:
+        return true()
+    mine = works_on(access.staff_id, access.initials, access.real_day)
+    return Youth.id.in_(union(mine, referred_ids(team_id)))
 
 
 def condition(session: Session) -> ColumnElement[bool]:

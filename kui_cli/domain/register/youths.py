@@ -24,7 +24,7 @@ from kui_cli.domain.register.kui import kui_youth_condition
 from kui_cli.domain.register.registration import NewYouth
 from kui_cli.domain.reports import measures
 from kui_cli.errors import KuiError
-from kui_cli.models import Guardian, Referral, Team, Youth
+from kui_cli.models import Guardian, Referral, Staff, Team, Youth
 
 LIST_COLUMNS = [
     "id",
@@ -214,12 +214,13 @@ class Found:
         """The records in id order, as the JSON contract of CLI.md describes them, read and
         built a batch at a time so that memory does not grow with the listing."""
         connection = session.connection()  # Core rows: no ORM object per youth
+        members: dict[int, Staff] = {}  # the staff named so far, loaded once for the listing
         for start in range(0, len(self.ids), LIST_BATCH):
             batch = self.ids[start : start + LIST_BATCH].tolist()
             query = select(*LIST_FIELDS).where(Youth.id.in_(batch)).order_by(Youth.id)
             rows = connection.execute(query).all()
             team_of = team_slugs(session, batch, self.today)
-            cases = owners.cases(session, rows, self.today)
+            cases = owners.cases(session, rows, self.today, members)
             for row in rows:
                 case, team = cases.get(row.id), team_of.get(row.id)
                 yield as_record(row, self.today, self.profile, reveal=self.reveal, case=case,
