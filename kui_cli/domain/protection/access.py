@@ -308,6 +308,11 @@ def sees(staff_id: int, initials: str, today: dt.date) -> ColumnElement[bool]:
 
 
 def works_on(staff_id: int, initials: str, today: dt.date) -> CompoundSelect:
+    """The ids of the youths whose case the staff member works on on `today`: `cases_of`."""
+    return union(*cases_of(staff_id, initials, today))
+
+
+def cases_of(staff_id: int, initials: str, today: dt.date) -> list[Select[Any]]:
     """The ids of the youths whose case the staff member works on on `today` (the rule of
     `sees`): found from the member's own rows (assignments, efforts, teams' open referrals, the
     registrations they wrote), each by its index, so a listing starts from a caseload of dozens
@@ -334,7 +339,7 @@ def works_on(staff_id: int, initials: str, today: dt.date) -> CompoundSelect:
         ),
         not_(exists().where(Effort.youth_id == ChangeLog.youth_id, owners.active_effort(today))),
     )
-    return union(coordinator, effort, team, registered)
+    return [coordinator, effort, team, registered]  # SQLite: a UNION's parts are not nested
 
 
 def referred_to(team_id: int) -> ColumnElement[bool]:
@@ -357,8 +362,8 @@ def condition_or_referred(session: Session, team_id: int) -> ColumnElement[bool]
     access = established(session)
     if access.see_all or access.staff_id is None:
         return true()
-    mine = works_on(access.staff_id, access.initials, access.real_day)
-    return Youth.id.in_(union(mine, referred_ids(team_id)))
+    mine = cases_of(access.staff_id, access.initials, access.real_day)
+    return Youth.id.in_(union(*mine, referred_ids(team_id)))
 
 
 def condition(session: Session) -> ColumnElement[bool]:
