@@ -16,6 +16,10 @@ of issue 9 and whether it holds. Sections:
 - audit: `audit verify --full` of a log of N entries (at least 10,000) in a warm process, per
   entry, beside a plain sqlite3 fetch of the same columns; its peak RSS at N and at 10,000
   entries; and a verification from the checkpoint the full one wrote;
+- listings (issue 19): a see-all `youth list --search Jensen` as JSON and as a table against
+  the plain floor of the same rows (bench/floor_listing.py: what `sqlite-utils query` does),
+  whole processes and peak RSS (at N and at 10,000: streaming keeps them alike), and
+  `transitions` as a see-all user in a warm process;
 - import: `youth import` of N rows against the plain Python floor (bench/floor_import.py), the
   sqlite3 shell's `.import --csv` and `sqlite-utils insert --csv` beside it;
 - feed: `feed apply` of a month's status feed (100,000 events, bench/feed_events.py) against
@@ -64,7 +68,17 @@ from bench import feed_events, generate, lookups  # noqa: E402
 PY = sys.executable
 KUI = [PY, "-m", "kui_cli"]
 WORK = generate.CACHE / "run"
-SECTIONS = ("startup", "queries", "lookups", "export", "audit", "import", "feed", "postgres")
+SECTIONS = (
+    "startup",
+    "queries",
+    "lookups",
+    "export",
+    "audit",
+    "listings",
+    "import",
+    "feed",
+    "postgres",
+)
 # The libraries whose versions decide the figures (start-up above all), as pip names them.
 LIBRARIES = (
     "typer",
@@ -79,6 +93,7 @@ LIBRARIES = (
 )
 # Every hot command's whole process, and `youth show`, against the bare Typer app (issue 19).
 STARTUP_LIMIT = 3.0
+SEARCH = "Jensen"  # a common Danish surname: about 3 % of the register
 RSS_SMALL_N = 10_000
 EXPORT_MONTH = "2026-10"
 
@@ -399,6 +414,12 @@ QUERIES = [
         ["--team", "--next"],
         lambda m: ["agenda", "show", "--team", m["team"], "--next"],
     ),
+    Query(
+        f"youth list --search {SEARCH}",
+        ["youth", "list"],
+        ["--search"],
+        lambda m: ["youth", "list", "--search", SEARCH],
+    ),
     Query("duty check", ["duty", "check"], [], lambda m: ["duty", "check"]),
     Query("plan inbox", ["plan", "inbox"], [], lambda m: ["plan", "inbox"]),
     Query(
@@ -476,6 +497,8 @@ class Bench:
             self.export(url)
         if "audit" in self.sections:
             self.audit(database)
+        if "listings" in self.sections:
+            self.listings(url)
         if "import" in self.sections:
             self.import_(source)
         if "feed" in self.sections:
@@ -724,6 +747,48 @@ class Bench:
                     **value_target(100, "MiB"),
                 )
             )
+
+    def listings(self, url: str) -> None:
+        """A see-all listing of many rows against the plain floor of the same rows; then the
+        transitions of everyone in a warm process."""
+        log("listings ...")
+        database = url.split(":///", 1)[1]
+        search = ["youth", "list", "--search", SEARCH]
+        for fmt, limit in (("json", 1.5), ("table", 2.0)):
+            args = self.kui(url, *search, "--format", fmt, user=self.meta["leader"])
+            floor = [PY, str(HERE / "floor_listing.py"), database, SEARCH, fmt]
+            best = best_of({"kui": args, "floor": floor}, max(2, self.rounds // 3))
+            what = f"plain sqlite3 + {'json.dumps' if fmt == 'json' else 'tabulate'}, same rows"
+            name = f"youth list --search {SEARCH} -f {fmt}, see-all (N={self.n:,}): whole process"
+            self.add(Figure(name, best["kui"], what, best["floor"], **ratio_target(limit)))
+            peaks = {"kui": own_peak_rss(args), "floor": own_peak_rss(floor)}
+            self.add(
+                Figure(
+                    f"youth list -f {fmt} peak RSS: {peaks['kui']:.0f} MiB "
+                    f"(floor {peaks['floor']:.0f} MiB)",
+                    peaks["kui"],
+                    unit="MiB",
+                    # A table needs every width before its first line: it holds its cells.
+                    **(value_target(100, "MiB") if fmt == "json" else {}),
+                )
+            )
+        args = ["youth", "list", "--format", "json"]
+        self.add(
+            Figure(
+                f"youth list -f json, every youth, peak RSS (N={self.n:,})",
+                own_peak_rss(self.kui(url, *args, user=self.meta["leader"])),
+                unit="MiB",
+                **value_target(100, "MiB"),
+            )
+        )
+        args = self.kui(url, "transitions", "--format", "json", user=self.meta["leader"])[3:]
+        result = self.inproc(args, repeat=max(3, self.rounds // 3))
+        name = "transitions, see-all: in-process"
+        if result["code"]:
+            self.add(skipped(name, f"failed: {result['stderr']}"))
+            return
+        note = f"{result['rows']:,} rows; query {_seconds(result['query'])}"
+        self.add(Figure(name, min(result["runs"]), **value_target(1.0), note=note))
 
     def import_(self, source: Path) -> None:
         log("import ...")

@@ -97,6 +97,7 @@ class ChangeLog(Table, table=True):
     __table_args__ = (
         Index("ix_change_log_youth_at", "youth_id", "at"),
         Index("ix_change_log_effective_on", "effective_on"),
+        Index("ix_change_log_by_kind", "by", "kind", "youth_id"),  # access.works_on
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -289,6 +290,9 @@ class Meeting(Table, table=True):
 
 class Referral(Table, table=True):
     """A referral (indstilling) of a youth to a team's meeting, and the team's decision."""
+
+    # A team's open referrals (access.referred_ids, the agenda): decided_on IS NULL per team.
+    __table_args__ = (Index("ix_referral_team_decided", "team_id", "decided_on", "youth_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     youth_id: int = Field(foreign_key="youth.id", index=True, ondelete="CASCADE")

@@ -89,16 +89,27 @@ def listing(
     if fmt is Format.json:
         _json_list(rows, out)
         return
+    if fmt is Format.csv:
+        _csv(iter(rows), columns, out)
+        return
     materialised = rows if isinstance(rows, list) else list(rows)
     cols = list(columns or (materialised[0].keys() if materialised else []))
-    if fmt is Format.csv:
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(cols)
-        writer.writerows([csv_cell(r.get(c)) for c in cols] for r in materialised)
-    elif fmt is Format.markdown:
+    if fmt is Format.markdown:
         out.write(_markdown(materialised, cols, title))
     else:
         _table(materialised, cols, title, out)
+
+
+def _csv(rows: Iterator[dict[str, Any]], columns: Sequence[str] | None, out: TextIO) -> None:
+    """Streamed: each row is written as it comes (the header from the first row when no
+    columns are given)."""
+    first = next(rows, None)
+    cols = list(columns or (first.keys() if first else []))
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(cols)
+    if first is not None:
+        writer.writerow([csv_cell(first.get(c)) for c in cols])
+    writer.writerows([csv_cell(r.get(c)) for c in cols] for r in rows)
 
 
 def json_lines(rows: Iterable[dict[str, Any]], out: TextIO | None = None) -> int:
@@ -113,10 +124,12 @@ def json_lines(rows: Iterable[dict[str, Any]], out: TextIO | None = None) -> int
 
 def _json_list(rows: Iterable[dict[str, Any]], out: TextIO) -> None:
     """Streamed, so a long listing never has to be held as one string."""
+    # One encoder for every row: `json.dumps` with options builds a new one per call.
+    encode = json.JSONEncoder(ensure_ascii=False, default=json_default).encode
     separator = "[\n  "
     for row in rows:
         out.write(separator)
-        out.write(json.dumps(row, ensure_ascii=False, default=json_default))
+        out.write(encode(row))
         separator = ",\n  "
     out.write("[]\n" if separator.startswith("[") else "\n]\n")
 
@@ -131,11 +144,9 @@ def _markdown(rows: list[dict[str, Any]], cols: list[str], title: str | None) ->
 
 def _table(rows: list[dict[str, Any]], cols: list[str], title: str | None, out: TextIO) -> None:
     if plain_output(out):
-        from tabulate import tabulate
-
         if title:
             out.write(f"{title}\n")
-        out.write(tabulate([[cell(r.get(c)) for c in cols] for r in rows], headers=cols) + "\n")
+        out.write(_plain_table(rows, cols) + "\n")
         return
     from rich.console import Console
     from rich.table import Table
@@ -146,6 +157,53 @@ def _table(rows: list[dict[str, Any]], cols: list[str], title: str | None, out: 
     for row in rows:
         table.add_row(*(cell(row.get(c)) for c in cols))
     Console(file=out).print(table)
+
+
+def _plain_table(rows: list[dict[str, Any]], cols: list[str]) -> str:
+    """tabulate's plain table, without its guess at each cell's type where the column's type
+    is known: tabulate would try every cell of a 33,000-row listing as a number (two thirds of
+    the time). A column of text is text from its first cell that no number parser reads; a
+    column of integers (and blanks) is right-aligned as tabulate aligns numbers; only a column
+    of text that reads as numbers (phone numbers) is left to tabulate's own detection, so the
+    table is the one tabulate makes of the cells."""
+    from tabulate import tabulate
+
+    cells = [[cell(r.get(c)) for c in cols] for r in rows]
+    if not cells:
+        return tabulate(cells, headers=cols)
+    kinds = [_column_kind([r.get(c) for r in rows], [line[i] for line in cells])
+             for i, c in enumerate(cols)]  # fmt: skip
+    known = [i for i, kind in enumerate(kinds) if kind is not None]
+    aligns = [kind or "global" for kind in kinds]  # "global": tabulate's own choice
+    return tabulate(cells, headers=cols, disable_numparse=known, colalign=aligns)
+
+
+def _column_kind(values: list[Any], texts: list[str]) -> str | None:
+    """How tabulate would align the column: "left" (text, or blank throughout), "decimal"
+    (integers), or None when its cells must be read as tabulate reads them."""
+    numbers = False
+    for value, text in zip(values, texts, strict=True):
+        if value is None or text == "":
+            continue
+        if isinstance(value, int) and not isinstance(value, bool):
+            numbers = True
+        elif not _may_read_as_number(text):
+            return "left"
+        else:
+            return None
+    return "decimal" if numbers else "left"
+
+
+def _may_read_as_number(text: str) -> bool:
+    """Whether tabulate could take the text for a number or a boolean (a superset of its test:
+    anything float() reads, thousands separators, True/False, and text with escape codes)."""
+    if "\x1b" in text or text in ("True", "False") or "," in text:
+        return True
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def record(

@@ -174,7 +174,11 @@ def test_the_agenda_finds_its_youths_by_birth_date_with_statistics(
     with captured_selects() as statements:
         result = CliRunner().invoke(app, [*args, *AGENDA.args(meta)])
     assert result.exit_code == 0, result.output
-    handover = [(sql, bound) for sql, bound in statements if "youth.birth_date \nFROM youth" in sql]
+    handover = [
+        (sql, bound)
+        for sql, bound in statements
+        if sql.startswith("SELECT youth.id, youth.name, youth.birth_date") and "FROM youth " in sql
+    ]
     overdue = [(sql, bound) for sql, bound in statements if "FROM duty_episode JOIN youth" in sql]
     assert handover and overdue
     for sql, bound in handover:

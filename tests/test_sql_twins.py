@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -27,12 +28,23 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from kui_cli import formulas
-from kui_cli.domain import codes
+from kui_cli.domain import codes, initials
 from kui_cli.domain.law import duty, transitions
 from kui_cli.domain.plan import changes, inbox
+from kui_cli.domain.protection import access
 from kui_cli.domain.register import ages, youths
 from kui_cli.domain.reports import measures
-from kui_cli.models import ChangeLog, DutyEpisode, Referral, Team, Youth
+from kui_cli.models import (
+    ChangeLog,
+    CoordinatorAssignment,
+    DutyEpisode,
+    Effort,
+    Referral,
+    Staff,
+    Team,
+    TeamMember,
+    Youth,
+)
 
 BORN = st.dates(dt.date(1990, 1, 1), dt.date(2026, 12, 31))
 DAYS = st.dates(dt.date(2020, 1, 1), dt.date(2032, 12, 31))
@@ -349,3 +361,162 @@ def test_the_youths_team_in_sql_is_the_rule(
     assert in_sql == rule
     with Session(referrals) as session:
         assert youths.team_slugs(session, [1], on) == ({1: rule} if rule else {})
+
+
+SPELLED = st.text(alphabet=initials.LOWER + initials.UPPER + "0123456789ß", max_size=5)
+
+
+@given(text=SPELLED, other=SPELLED)
+@example(text="øb", other="ØB")
+@example(text="a", other="A")
+def test_the_spellings_of_initials_are_what_folds_to_them(text: str, other: str) -> None:
+    """`by IN spellings(x)` (served by an index) is `folded(by) = x`."""
+    found = initials.spellings(initials.fold(text))
+    assert text in found and all(initials.fold(s) == initials.fold(text) for s in found)
+    assert (other in found) == (initials.fold(other) == initials.fold(text))
+    assert len(found) == len(set(found)) == 2 ** sum(ch in initials.UPPER for ch in found[0])
+
+
+CASE_DAYS = st.dates(dt.date(2026, 11, 18), dt.date(2026, 11, 26))
+STAFF_INITIALS = {1: "AB", 2: "CD", 3: "ØÅ"}
+ASSIGNMENTS = st.lists(
+    st.fixed_dictionaries(
+        {
+            "youth_id": st.integers(1, 3),
+            "staff_id": st.integers(1, 3),
+            "consent": st.sampled_from(["accepted", "pending", "declined"]),
+            "proposed_on": CASE_DAYS,
+            "start_on": st.none() | CASE_DAYS,
+            "end_on": st.none() | CASE_DAYS,
+        }
+    ),
+    max_size=4,
+)
+EFFORTS = st.lists(
+    st.fixed_dictionaries(
+        {
+            "youth_id": st.integers(1, 3),
+            "staff_id": st.integers(1, 3),
+            "start_on": CASE_DAYS,
+            "end_on": st.none() | CASE_DAYS,
+        }
+    ),
+    max_size=4,
+)
+TEAM_REFERRALS = st.lists(
+    st.tuples(st.integers(1, 3), st.integers(1, 2), st.none() | CASE_DAYS), max_size=3
+)
+MEMBERS = st.sets(st.tuples(st.integers(1, 2), st.integers(1, 3)), max_size=3)
+AUTHORS = st.lists(st.sampled_from(["AB", "ab", "aB", "CD", "øå", "ØÅ", "Øå", "XY"]), min_size=3,
+                   max_size=3)  # fmt: skip
+
+
+@pytest.fixture
+def cases(referrals: Engine) -> Engine:
+    """The whole schema with three youths, three staff members and three teams."""
+    day = dt.date(2010, 1, 1)
+    with referrals.begin() as connection:
+        for n in (2, 3):
+            row = {"cpr": f"010110432{n}", "subject_key": f"k{n}", "name": "Ida", "birth_date": day}
+            row |= {"status": "none", "status_since": day, "need": "C", "registered_on": day}
+            connection.execute(insert(Youth).values(id=n, **row))
+        connection.execute(
+            insert(Staff),
+            [{"id": n, "initials": i, "name": i, "role": "uu", "department": "UU", "added_on": day}
+             for n, i in STAFF_INITIALS.items()],
+        )  # fmt: skip
+    return referrals
+
+
+def works_on_rule(facts: dict[str, Any], staff_id: int, day: dt.date) -> set[int]:
+    """The need-to-know rule of `access.py`'s docstring, in Python, on one day."""
+
+    def assignment_open(a: dict[str, Any]) -> bool:
+        opened = {"accepted": a["start_on"], "pending": a["proposed_on"]}.get(a["consent"])
+        return opened is not None and opened <= day and (a["end_on"] is None or a["end_on"] > day)
+
+    def effort_active(e: dict[str, Any]) -> bool:
+        return e["start_on"] <= day and (e["end_on"] is None or e["end_on"] > day)
+
+    open_ = [a for a in facts["assignments"] if assignment_open(a)]
+    active = [e for e in facts["efforts"] if effort_active(e)]
+    teams = {team for team, member in facts["members"] if member == staff_id}
+    mine = initials.fold(STAFF_INITIALS[staff_id])
+    on_a_case = {a["youth_id"] for a in open_} | {e["youth_id"] for e in active}
+    return (
+        {a["youth_id"] for a in open_ if a["staff_id"] == staff_id}
+        | {e["youth_id"] for e in active if e["staff_id"] == staff_id}
+        | {youth for youth, team, decided in facts["referrals"] if team in teams and not decided}
+        | {
+            youth
+            for youth, author in enumerate(facts["authors"], 1)
+            if initials.fold(author) == mine and youth not in on_a_case
+        }
+    )
+
+
+@EVERY_TIME
+@given(
+    assignments=ASSIGNMENTS,
+    efforts=EFFORTS,
+    found=TEAM_REFERRALS,
+    members=MEMBERS,
+    authors=AUTHORS,
+    day=CASE_DAYS,
+)
+# Registered by "ab": AB sees the youth until a coordinator is proposed.
+@example(
+    assignments=[
+        {
+            "youth_id": 1,
+            "staff_id": 2,
+            "consent": "pending",
+            "proposed_on": dt.date(2026, 11, 20),
+            "start_on": None,
+            "end_on": None,
+        }
+    ],
+    efforts=[],
+    found=[],
+    members=set(),
+    authors=["ab", "CD", "XY"],
+    day=dt.date(2026, 11, 20),
+)
+def test_who_works_on_a_case_in_sql_is_the_rule(
+    cases: Engine,
+    assignments: list[dict[str, Any]],
+    efforts: list[dict[str, Any]],
+    found: list[tuple[int, int, dt.date | None]],
+    members: set[tuple[int, int]],
+    authors: list[str],
+    day: dt.date,
+) -> None:
+    """`access.sees` (the youths a staff member works on, from their own rows) gives what the
+    rule says, for each staff member."""
+    at = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    facts = {"assignments": assignments, "efforts": efforts, "referrals": found}
+    facts |= {"members": members, "authors": authors}
+    with cases.begin() as connection:
+        for table in (CoordinatorAssignment, Effort, Referral, TeamMember, ChangeLog):
+            connection.execute(delete(table))
+        for n, a in enumerate(assignments, 1):
+            connection.execute(insert(CoordinatorAssignment).values(id=n, recorded_by="X", **a))
+        for n, e in enumerate(efforts, 1):
+            values = {"title": "t", "department": "d", "legislation": "kui", "created_by": "X"}
+            connection.execute(insert(Effort).values(id=n, **values, **e))
+        for n, (youth, team, decided) in enumerate(found, 1):
+            values = {"reason": "x", "referred_by": "X", "referred_on": dt.date(2026, 11, 1)}
+            connection.execute(
+                insert(Referral).values(id=n, youth_id=youth, team_id=team, decided_on=decided,
+                                        **values)
+            )  # fmt: skip
+        for n, (team, member) in enumerate(sorted(members), 1):
+            connection.execute(insert(TeamMember).values(id=n, team_id=team, staff_id=member))
+        for youth, author in enumerate(authors, 1):
+            connection.execute(
+                insert(ChangeLog).values(youth_id=youth, at=at, by=author, kind="registered",
+                                         what="registered", effective_on=day)
+            )  # fmt: skip
+        for staff_id, who in STAFF_INITIALS.items():
+            query = select(Youth.id).where(access.sees(staff_id, who, day))
+            assert set(connection.execute(query).scalars()) == works_on_rule(facts, staff_id, day)

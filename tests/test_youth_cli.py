@@ -309,3 +309,25 @@ def test_subject_key_is_stable_and_differs_between_databases(ready: KuiRunner, d
 
 def test_version(kui: KuiRunner) -> None:
     assert ok(kui("--version")).stdout.startswith("kui ")
+
+
+def test_a_listing_is_logged_before_its_rows_are_shown(
+    ready: KuiRunner, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows are streamed as they are printed (issue 19), after the audit entry with their
+    count is committed: a reader stopped after the first row (Ctrl-C) was still logged."""
+    from kui_cli import render
+
+    for day, name in ((15, "Ida Jensen"), (16, "Bo Jensen"), (17, "Alma Holm")):
+        add_youth(ready, BORN_16.replace(day=day), name)
+    shown: list[dict] = []
+
+    def stopped_after_one(rows, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        shown.append(next(iter(rows)))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(render, "listing", stopped_after_one)
+    result = ready("youth", "list", "--search", "jensen")
+    assert result.exit_code == 130 and shown[0]["name"] == "Ida Jensen"
+    listing = [e for e in audit_rows(db_url) if e["command"] == "kui youth list"]
+    assert listing[-1]["rows"] == 2 and json.loads(listing[-1]["filter"]) == {"search": "jensen"}

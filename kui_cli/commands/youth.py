@@ -149,6 +149,7 @@ def list_(
     Example:
         kui youth list --group 2 --need C --format json
     """
+    from kui_cli import db
     from kui_cli.domain import profile
     from kui_cli.domain.meetings import teams
     from kui_cli.domain.register import youths
@@ -166,8 +167,10 @@ def list_(
     with invocation.session(ctx) as (session, actor):
         if team:
             flt.team = teams.find(session, team).slug
-        rows = youths.listing(session, actor, profile.current(session), flt, reveal=reveal)
-    render.listing(rows, fmt, columns=youths.LIST_COLUMNS)
+        found = youths.listing(session, actor, profile.current(session), flt, reveal=reveal)
+        session.commit()  # the audit entry first: a listing that is shown is logged
+        db.begin_read(session)  # then the rows as they are printed, holding no lock
+        render.listing(found.records(session), fmt, columns=youths.LIST_COLUMNS)
 
 
 @app.command("show")

@@ -25,11 +25,24 @@ DANISH_LOWER, DANISH_UPPER = "æøå", "ÆØÅ"
 LOWER = string.ascii_lowercase + DANISH_LOWER
 UPPER = string.ascii_uppercase + DANISH_UPPER
 _TO_UPPER = str.maketrans(LOWER, UPPER)
+_PAIRS = tuple(zip(LOWER, UPPER, strict=True))
 
 
 def fold(text: str) -> str:
     """The text with the letters of initials in upper case, every other character as it is."""
     return text.translate(_TO_UPPER)
+
+
+def spellings(folded_text: str) -> list[str]:
+    """Every text that `fold` turns into `folded_text` (each letter of initials in either case):
+    `column IN spellings(x)` is `folded(column) = x` in a form an index on the column serves.
+    Initials are at most 10 characters (`staff.normalise_initials`): at most 1,024 spellings."""
+    found = [""]
+    for char in folded_text:
+        itself = [] if char in LOWER else [char]  # a lower-case letter never survives `fold`
+        cases = [*itself, *(lower for lower, upper in _PAIRS if upper == char)]
+        found = [text + case for text in found for case in cases]
+    return found
 
 
 class folded(FunctionElement[str]):

@@ -8,7 +8,7 @@ import importlib.util
 from pathlib import Path
 from types import ModuleType
 
-HEAD_REVISION = "0010"
+HEAD_REVISION = "0011"
 
 
 def known_revisions() -> frozenset[str]:

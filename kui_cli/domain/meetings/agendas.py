@@ -325,7 +325,7 @@ def compose(
     assert team is not None and team.id is not None
     team_sees = access.referred_to(team.id)
     reader = team_sees if options.circulated else access.condition(session)
-    sees = reader if options.circulated else or_(team_sees, reader)
+    sees = reader if options.circulated else access.condition_or_referred(session, team.id)
     ctx = Context(session, meeting, team, profile, actor.today, teams.rules_of(team), sees)
     items: list[Item] = []
     for provider in PROVIDERS:

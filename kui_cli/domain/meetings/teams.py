@@ -45,8 +45,12 @@ class Target:
             tuple(raw.get("statuses", ())),
         )
 
-    def matches(self, youth: Youth, today: dt.date, upper_age: int) -> bool:
+    def matches(self, youth: Youth | Any, today: dt.date, upper_age: int) -> bool:
         group = ages.age_group(youth.birth_date, youth.status, today, upper_age)
+        return self.takes(youth, group)
+
+    def takes(self, youth: Youth | Any, group: int | None) -> bool:
+        """`matches`, for a youth whose age group on the day is known already."""
         return (
             group is not None
             and (not self.age_groups or group in self.age_groups)
@@ -100,7 +104,7 @@ def team_for(session: Session, youth: Youth, on: dt.date, upper_age: int) -> Tea
 
     For the 18th-birthday handover: `team_for(youth, today)` is team 2, on the birthday team 3.
     """
-    return team_among(referral_teams(session), youth, on, upper_age)
+    return team_among(targets(referral_teams(session)), youth, on, upper_age)
 
 
 def referral_teams(session: Session) -> list[Team]:
@@ -108,9 +112,26 @@ def referral_teams(session: Session) -> list[Team]:
     return [t for t in all_teams(session) if rules_of(t).get("referrals", {}).get("allowed", True)]
 
 
-def team_among(candidates: list[Team], youth: Youth, on: dt.date, upper_age: int) -> Team | None:
-    """The first of `candidates` whose target group the youth is in on `on`."""
-    return next((t for t in candidates if Target.of(t).matches(youth, on, upper_age)), None)
+def targets(candidates: list[Team]) -> list[tuple[Team, Target]]:
+    """The teams with their target groups, read once for all the youths matched against them."""
+    return [(team, Target.of(team)) for team in candidates]
+
+
+def team_among(
+    candidates: list[tuple[Team, Target]], youth: Youth | Any, on: dt.date, upper_age: int
+) -> Team | None:
+    """The first of `candidates` (`targets`) whose target group the youth (a `Youth`, or a row
+    with its birth_date, status and need) is in on `on`."""
+    group = ages.age_group(youth.birth_date, youth.status, on, upper_age)
+    return team_taking(candidates, youth, group)
+
+
+def team_taking(
+    candidates: list[tuple[Team, Target]], youth: Youth | Any, group: int | None
+) -> Team | None:
+    """`team_among` for a youth whose age group on the day is known: the answer depends on the
+    group, the need and the status alone (`Target.takes`), so a long list may keep it by them."""
+    return next((t for t, target in candidates if target.takes(youth, group)), None)
 
 
 # --- loading the profile (kui init) ---

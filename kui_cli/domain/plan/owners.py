@@ -219,10 +219,17 @@ def plan_owner(born: dt.date, today: dt.date, people: Sequence[OnCase]) -> Owner
     return Owner(chosen, max(started, fits_from))
 
 
-def cases(session: Session, youths: Iterable[Youth], today: dt.date) -> dict[int, Case]:
-    """The case of every given youth, in two queries per batch of ids."""
+def cases(
+    session: Session,
+    youths: Iterable[Youth],
+    today: dt.date,
+    members: dict[int, Staff] | None = None,
+) -> dict[int, Case]:
+    """The case of every given youth, in two queries per batch of ids. `members`: the staff
+    members loaded so far, kept by a caller that asks batch after batch (a streamed listing
+    names the same advisers in every batch)."""
     born = {y.id: y.birth_date for y in youths if y.id is not None}
-    people = people_on_cases(session, list(born), today)
+    people = people_on_cases(session, list(born), today, members)
     return {
         yid: Case(tuple(people[yid]), plan_owner(birth, today, people[yid]))
         for yid, birth in born.items()
@@ -230,14 +237,17 @@ def cases(session: Session, youths: Iterable[Youth], today: dt.date) -> dict[int
 
 
 def people_on_cases(
-    session: Session, youth_ids: Sequence[int], today: dt.date
+    session: Session,
+    youth_ids: Sequence[int],
+    today: dt.date,
+    members: dict[int, Staff] | None = None,
 ) -> dict[int, list[OnCase]]:
     """Coordinator (active or proposed) and effort responsibles per youth, oldest task first.
 
     Columns, not entities: a listing of thousands of youths must not build thousands of ORM
     objects. The few staff members are entities, loaded once by id, so a batch that names the
     same adviser a hundred times asks for them once."""
-    members: dict[int, Staff] = {}
+    members = {} if members is None else members
     found: dict[int, list[OnCase]] = defaultdict(list)
     a = Assignment
     for start in range(0, len(youth_ids), BATCH):

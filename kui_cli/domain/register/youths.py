@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +24,7 @@ from kui_cli.domain.register.kui import kui_youth_condition
 from kui_cli.domain.register.registration import NewYouth
 from kui_cli.domain.reports import measures
 from kui_cli.errors import KuiError
-from kui_cli.models import Guardian, Referral, Team, Youth
+from kui_cli.models import Guardian, Referral, Staff, Team, Youth
 
 LIST_COLUMNS = [
     "id",
@@ -185,12 +187,54 @@ def conditions(flt: YouthFilter, today: dt.date, profile: Profile) -> list[Colum
     return where
 
 
+# Youths per query of a streamed listing: a batch's cases and teams are asked by id (`IN`).
+LIST_BATCH = 500
+LIST_FIELDS = (
+    Youth.id,
+    Youth.cpr,
+    Youth.name,
+    Youth.birth_date,
+    Youth.status,
+    Youth.status_since,
+    Youth.need,
+    Youth.registered_on,
+)
+
+
+@dataclass(frozen=True)
+class Found:
+    """The youths of a listing, found and audited: `records` reads them a batch at a time."""
+
+    ids: array
+    today: dt.date
+    profile: Profile
+    reveal: bool
+
+    def records(self, session: Session) -> Iterator[dict[str, Any]]:
+        """The records in id order, as the JSON contract of CLI.md describes them, read and
+        built a batch at a time so that memory does not grow with the listing."""
+        connection = session.connection()  # Core rows: no ORM object per youth
+        members: dict[int, Staff] = {}  # the staff named so far, loaded once for the listing
+        for start in range(0, len(self.ids), LIST_BATCH):
+            batch = self.ids[start : start + LIST_BATCH].tolist()
+            query = select(*LIST_FIELDS).where(Youth.id.in_(batch)).order_by(Youth.id)
+            rows = connection.execute(query).all()
+            team_of = team_slugs(session, batch, self.today)
+            cases = owners.cases(session, rows, self.today, members)
+            for row in rows:
+                case, team = cases.get(row.id), team_of.get(row.id)
+                yield as_record(row, self.today, self.profile, reveal=self.reveal, case=case,
+                                team=team)  # fmt: skip
+
+
 def listing(
     session: Session, actor: Actor, profile: Profile, flt: YouthFilter, *, reveal: bool = False
-) -> list[dict[str, Any]]:
-    """The youths that match the filter, as records; the listing is audited with its row count.
+) -> Found:
+    """The youths that match the filter; the listing is audited with its row count before a
+    row is read (`Found.records`), so what is shown was logged even when the reader stops.
 
-    Coordinator and plan owner come from two more queries for all listed youths, never per youth.
+    Only the ids are found here (a million fit in 8 MB); coordinator, plan owner and team come
+    from a few queries per batch of records, never per youth.
     """
     if reveal:
         access.require_reveal(session, "--reveal (the full CPR number)")
@@ -200,18 +244,11 @@ def listing(
             raise KuiError("--coordinator and --no-coordinator exclude each other")
         member = staff_domain.find(session, flt.coordinator)
         where.append(owners.has_coordinator(actor.today, member.id))
-    youths = list(session.execute(select(Youth).where(*where).order_by(Youth.id)).scalars())
-    team_of = team_slugs(session, [y.id for y in youths if y.id is not None], actor.today)
-    cases = owners.cases(session, youths, actor.today)
-    records = [
-        as_record(
-            y, actor.today, profile, reveal=reveal, case=cases.get(y.id), team=team_of.get(y.id)
-        )
-        for y in youths
-    ]
+    query = select(Youth.id).where(*where).order_by(Youth.id)
+    ids = array("q", session.connection().execute(query).scalars())
     filters = {**flt.audit_form(), **revealed(reveal)}
-    audit.record(session, actor, "list", filters=filters, rows=len(records))
-    return records
+    audit.record(session, actor, "list", filters=filters, rows=len(ids))
+    return Found(ids, actor.today, profile, reveal)
 
 
 def revealed(reveal: bool) -> dict[str, bool]:
@@ -221,7 +258,7 @@ def revealed(reveal: bool) -> dict[str, bool]:
 
 
 def as_record(
-    youth: Youth,
+    youth: Youth | Any,
     today: dt.date,
     profile: Profile,
     *,
@@ -229,7 +266,8 @@ def as_record(
     case: owners.Case | None = None,
     team: str | None = None,
 ) -> dict[str, Any]:
-    """A youth as the JSON contract of CLI.md describes it; `case` from `owners.cases`."""
+    """A youth (or a row of `LIST_FIELDS`) as the JSON contract of CLI.md describes it; `case`
+    from `owners.cases`."""
     return {
         "id": youth.id,
         "cpr": cpr.formatted(youth.cpr) if reveal else cpr.masked(youth.cpr),
