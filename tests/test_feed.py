@@ -60,7 +60,7 @@ def test_a_drop_out_of_a_16_year_old_opens_an_episode_from_the_event_date_a_star
     record = shown(ready, ida)
     assert (record["status"], record["status_since"]) == ("none", "2026-10-05")
     change = next(h for h in record["history"] if h["what"].startswith("status: none"))
-    assert change["by"] == "ungedata"
+    assert change["by"] == "feed:ungedata"
     assert change["why"].startswith("ungedata event 1: dropped-out, education EUD")
     started = write(tmp_path, f"ungedata,2,{IDA},2026-11-10,started,FGU,280101,,", name="b.csv")
     assert apply(ready, started)["applied"] == 1
@@ -95,7 +95,7 @@ def test_an_unknown_youth_is_registered_when_the_event_names_them(
     [youth] = as_json(ready, "youth", "list", "--search", "Ole")
     record = shown(ready, youth["id"])
     assert (record["status"], record["status_since"]) == ("fgu", "2026-08-15")
-    assert record["history"][0]["by"] == "ungedata"
+    assert record["history"][0]["by"] == "feed:ungedata"
 
 
 def test_an_unknown_youth_without_a_name_is_refused_with_the_line(
@@ -120,7 +120,7 @@ def test_the_plan_owner_finds_the_feeds_change_in_the_inbox(
     ok(assign(ready, ida, "UU", today="2026-09-01"))  # the plan owner from then on
     apply(ready, write(tmp_path, f"ungedata,1,{IDA},2026-10-05,dropped-out,EUD,,,"))
     waiting = as_json(ready, "plan", "inbox", "--owner", "UU", user="UU")
-    assert (ida, "ungedata") in {(row["youth_id"], row["by"]) for row in waiting}
+    assert (ida, "feed:ungedata") in {(row["youth_id"], row["by"]) for row in waiting}
     assert any(row["what"].startswith("status: none since 2026-10-05") for row in waiting)
 
 
@@ -343,20 +343,45 @@ def test_the_scheduled_jobs_account_may_apply(ready: KuiRunner, tmp_path: Path) 
     assert {e["action"] for e in entries} == {"update", "import"}
 
 
-@pytest.mark.parametrize("where", ["reason", "institution", "event_id"])
+@pytest.mark.parametrize("where", ["reason", "institution", "event_id", "source"])
 def test_a_cpr_number_in_free_text_is_refused(
     ready: KuiRunner, tmp_path: Path, where: str, db_url: str
 ) -> None:
+    """Not in the history's reason or author, and not repeated in the message either."""
     add_youth(ready, BORN_16, "Ida Jensen", "--status", "vocational", "--since", "2026-08-01")
     other = cpr_for(dt.date(2009, 6, 2), "4022").replace("-", "")
-    fields = {"event_id": "1", "institution": "751234", "reason": "12", where: other}
-    line = (f"ungedata,{fields['event_id']},{IDA},2026-10-05,dropped-out,EUD,"
+    fields = {"source": "ungedata", "event_id": "1", "institution": "751234", "reason": "12"}
+    fields[where] = other
+    line = (f"{fields['source']},{fields['event_id']},{IDA},2026-10-05,dropped-out,EUD,"
             f"{fields['institution']},{fields['reason']},")  # fmt: skip
     before = snapshot(db_url)
     result = ready("feed", "apply", str(write(tmp_path, line)))
     assert result.exit_code == 1
     assert "line 2: " in result.stderr and other not in result.output
     assert snapshot(db_url) == before
+
+
+@pytest.mark.own_staff
+def test_a_source_named_like_a_staff_member_neither_writes_as_them_nor_hides_from_them(
+    ready: KuiRunner, tmp_path: Path
+) -> None:
+    """A feed's author is `feed:SOURCE`, a name no staff member can hold: a source `UU` writes no
+    change in UU's name, UU still finds it in the inbox, and UU's own decisions stay in the
+    national report."""
+    add_staff(ready, "AB", "leader")
+    add_staff(ready, "UU", "uu")
+    ida = add_youth(ready, BORN_16, "Ida Jensen", "--status", "vocational", today="2026-08-01")
+    ok(assign(ready, ida, "UU", today="2026-09-01"))
+    apply(ready, write(tmp_path, f"UU,1,{IDA},2026-10-05,dropped-out,EUD,,,"), user="AB")
+    by = {row["by"] for row in as_json(ready, "youth", "show", str(ida), user="AB")["history"]}
+    assert "feed:UU" in by and "UU" not in by
+    waiting = as_json(ready, "plan", "inbox", "--owner", "UU", user="UU")
+    assert (ida, "feed:UU") in {(row["youth_id"], row["by"]) for row in waiting}
+    ok(ready("youth", "update", str(ida), "--status", "fgu", "--since", "2026-11-02",
+             "--reason", "Startet på FGU", user="UU"))  # fmt: skip
+    out = tmp_path / "report.csv"
+    ok(ready("feed", "report", "--month", "2026-11", "--out", str(out), user="AB"))
+    assert ",status,2026-11-02," in out.read_text(encoding="utf-8")
 
 
 # --- the line parser --------------------------------------------------------------------------

@@ -146,7 +146,7 @@ def test_status_decisions_of_the_month_only_and_not_from_a_feed(
     )
     with _on_real_day(dt.date(2026, 10, 16)):
         ok(ready("feed", "apply", str(feed), today="2026-10-16"))
-    by_feed = "SELECT new_value FROM change_log WHERE kind = 'status' AND \"by\" = 'ungedata'"
+    by_feed = "SELECT new_value FROM change_log WHERE kind = 'status' AND \"by\" = 'feed:ungedata'"
     assert rows_of(db_url, by_feed) == [{"new_value": "vocational"}]
     with _on_real_day(dt.date(2026, 10, 31)):  # made on the month's last day, Danish time
         update = ("youth", "update", youth_id, "--status", "fgu", "--since", "2026-10-30")

@@ -40,7 +40,7 @@ from kui_cli.domain.law import duty
 from kui_cli.domain.plan import changes, coordinators, owners, plans
 from kui_cli.domain.protection import audit
 from kui_cli.domain.protection.audit import Actor
-from kui_cli.domain.register import cpr, history, youths
+from kui_cli.domain.register import cpr, feed_lines, history, youths
 from kui_cli.domain.register.feed_lines import Event, parse, read_lines
 from kui_cli.domain.register.registration import NewYouth
 from kui_cli.errors import KuiError
@@ -352,7 +352,7 @@ def _apply_all(
     known = youths_by_cpr(session, (i.event.cpr for i in single if i.event.cpr in facts))
     for item in single:
         event = item.event
-        by_source = replace(actor, user=event.source)
+        by_source = replace(actor, user=feed_lines.author(event.source))
         try:
             outcome = _apply_one(session, by_source, item, known, touched)
         except KuiError as exc:
@@ -448,7 +448,7 @@ def _apply_in_bulk(
     bulk = Bulk()
     for item in items:
         event = item.event
-        by_source = replace(actor, user=event.source)
+        by_source = replace(actor, user=feed_lines.author(event.source))
         try:
             outcome = _bulk_one(by_source, facts[event.cpr], item, episodes, bulk, law)
         except KuiError as exc:

@@ -47,7 +47,14 @@ FIELDS = (
     "birth_date",
 )
 REQUIRED = ("cpr", "event_date", "kind")
-SOURCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+# A source begins with a letter (never a number to mistake for a CPR number) and fits, with
+# AUTHOR, in the 40 characters of an author (`change_log.by`).
+SOURCE = re.compile(r"^[A-Za-z][A-Za-z0-9._-]{0,34}$")
+# A feed's changes are authored by its source in a namespace that no staff member's initials
+# can take (initials are letters and digits, `staff.INITIALS`): `feed:ungedata`. So a source
+# named like a staff member neither writes in their name nor hides a change from their inbox,
+# and the national report tells the feed's changes from decisions made in kui by one rule.
+AUTHOR = "feed:"
 EVENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$")
 MAX_TEXT = 100  # education, institution and reason: codes as the source gives them
 JSON_LINES = (".jsonl", ".ndjson")
@@ -148,12 +155,16 @@ def parse(fields: Mapping[str, str], line: int, source: str | None, today: dt.da
     name_of_source = given or source
     if not name_of_source:
         raise KuiError("no source: give a source column or --source")
+    cpr.refuse_in_text(name_of_source, "source")  # before any message repeats it
     if not SOURCE.match(name_of_source):
-        raise KuiError(f"source {name_of_source!r} must be letters, digits, '.', '_' or '-'")
+        raise KuiError(
+            f"source {name_of_source!r} must begin with a letter and be up to 35 letters, "
+            "digits, '.', '_' or '-'"
+        )
     event_id = _text(fields, "event_id")
+    cpr.refuse_in_text(event_id, "event_id")
     if event_id is not None and not EVENT_ID.match(event_id):
         raise KuiError(f"event_id {event_id!r} must be up to 64 letters, digits or . _ : / -")
-    cpr.refuse_in_text(event_id, "event_id")
     number, born = cpr.parse(_text(fields, "cpr") or "", today)
     day = _date(fields, "event_date", required=True)
     assert day is not None
@@ -205,3 +216,8 @@ def _date(fields: Mapping[str, str], key: str, *, required: bool = False) -> dt.
         return dt.date.fromisoformat(value)
     except ValueError:
         raise KuiError(f"{key} {value!r} is not a date YYYY-MM-DD") from None
+
+
+def author(source: str) -> str:
+    """Who a feed's changes are by (`AUTHOR`): `feed:ungedata` for the source `ungedata`."""
+    return f"{AUTHOR}{source}"

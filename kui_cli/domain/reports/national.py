@@ -31,7 +31,6 @@ from sqlalchemy import (
     String,
     case,
     cast,
-    exists,
     literal,
     null,
     select,
@@ -43,9 +42,10 @@ from kui_cli.domain.law import duty
 from kui_cli.domain.periods import recorded_during
 from kui_cli.domain.protection import access, audit
 from kui_cli.domain.protection.audit import Actor
+from kui_cli.domain.register import feed_lines
 from kui_cli.domain.reports.months import Period
 from kui_cli.errors import KuiError
-from kui_cli.models import ChangeLog, DutyEpisode, FeedEvent, Youth
+from kui_cli.models import ChangeLog, DutyEpisode, Youth
 
 CONTACT, OFFER, STATUS = "duty-contact", "duty-offer", "status"
 COLUMNS = [
@@ -71,10 +71,9 @@ FIRST_MONTH = dt.date(2019, 8, 1)
 
 def decided_in_kui() -> ColumnElement[bool]:
     """SQL on `change_log`: the change was made in kui, not taken in from a feed. A feed's
-    changes have its source as their author (`feed._apply_all` acts as the source), and every
-    source kui has taken an event from is in `feed_event`: a change by one of those names came
-    from the national side, which is not sent its own facts back."""
-    return ~exists().where(FeedEvent.source == ChangeLog.by)
+    changes are by `feed:SOURCE` (`feed_lines.author`), a name no staff member can have: they
+    came from the national side, which is not sent its own facts back."""
+    return ~ChangeLog.by.startswith(feed_lines.AUTHOR, autoescape=True)
 
 
 def _typed_null(kind: Any) -> ColumnElement[Any]:
