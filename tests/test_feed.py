@@ -361,6 +361,36 @@ def test_a_cpr_number_in_free_text_is_refused(
     assert snapshot(db_url) == before
 
 
+def test_a_profile_cannot_give_the_feed_to_a_role_that_sees_only_its_own_cases(
+    ready: KuiRunner, tmp_path: Path
+) -> None:
+    """A feed writes about every youth it names, and its dry run shows what it would change:
+    for a coordinator's role that would be a lookup of any CPR number without the daily limit."""
+    profile = tmp_path / "partial.toml"
+    profile.write_text('name = "Testkommune"\n[feed]\napply_roles = ["uu"]\n', encoding="utf-8")
+    result = ready("init", "--profile", str(profile))
+    assert result.exit_code == 1
+    assert "feed.apply_roles" in result.output and "privacy.see_all_roles" in result.output
+    profile.write_text('name = "Testkommune"\n[feed]\napply_roles = ["system"]\n', "utf-8")
+    ok(ready("init", "--profile", str(profile)))
+
+
+@pytest.mark.parametrize("where", ["kind", "event_date"])
+def test_a_bad_value_is_named_without_the_cpr_number_in_it(
+    ready: KuiRunner, tmp_path: Path, where: str
+) -> None:
+    """The error goes to stderr, which cron mails: a CPR number typed into the wrong column is
+    blanked there too."""
+    other = cpr_for(dt.date(2009, 6, 2), "4022")
+    fields = {"kind": "dropped-out", "event_date": "2026-10-05", where: other}
+    line = f"ungedata,1,{IDA},{fields['event_date']},{fields['kind']},EUD,,,"
+    result = ready("feed", "apply", str(write(tmp_path, line)))
+    assert (
+        result.exit_code == 1 and "line 2: " in result.stderr and "[CPR fjernet]" in result.stderr
+    )
+    assert other not in result.output and other.replace("-", "") not in result.output
+
+
 @pytest.mark.own_staff
 def test_a_source_named_like_a_staff_member_neither_writes_as_them_nor_hides_from_them(
     ready: KuiRunner, tmp_path: Path

@@ -244,30 +244,36 @@ def validate(raw: dict[str, Any], source: str = "profile") -> dict[str, Any]:
     _each(admins, str, source, "privacy.admin_roles", tuple(codes.ROLES))
     if not admins:  # nobody could load a profile or register staff again
         raise KuiError(f"{source}: key 'privacy.admin_roles' must name at least one role")
-    _check_report_roles(data, source)
+    _check_wide_roles(data, source, "feed.report_roles", "the national report covers every youth")
     for account in data["access"]["act_for_others"]:
         if not isinstance(account, str) or not staff.LOGIN.match(account):
             raise KuiError(
                 f"{source}: key 'access.act_for_others' must list operating-system user names, "
                 f"got {account!r}"
             )
-    _each(data["feed"]["apply_roles"], str, source, "feed.apply_roles", tuple(codes.ROLES))
+    # The feed writes about any youth, and its dry run reads back what it would change: only a
+    # role that sees all, or the scheduled job's account (which reads nothing else back).
+    why = "a feed writes about every youth it names"
+    _check_wide_roles(data, source, "feed.apply_roles", why, also=("system",))
     data["feed"]["statuses"] = _feed_statuses(data["feed"]["statuses"], source)
     data["teams"] = _validated_teams(data["teams"], source)
     return data
 
 
-def _check_report_roles(data: dict[str, Any], source: str) -> None:
-    """`feed.report_roles` names roles, each one that sees all: the national report must be
-    complete (a youth left out would read as a municipality that never made contact), and only
-    a see-all role's report is."""
-    reporters = data["feed"]["report_roles"]
-    _each(reporters, str, source, "feed.report_roles", tuple(codes.ROLES))
-    partial = sorted(set(reporters) - set(data["privacy"]["see_all_roles"]))
+def _check_wide_roles(
+    data: dict[str, Any], source: str, key: str, why: str, also: tuple[str, ...] = ()
+) -> None:
+    """`key` names roles, each one that sees all (or is in `also`): a command that covers every
+    youth (the national report must be complete: a youth left out would read as one never
+    contacted; the feed writes about whoever it names) is no door for a role that sees less."""
+    section, name = key.split(".")
+    roles = data[section][name]
+    _each(roles, str, source, key, tuple(codes.ROLES))
+    partial = sorted(set(roles) - set(data["privacy"]["see_all_roles"]) - set(also))
     if partial:
         raise KuiError(
-            f"{source}: key 'feed.report_roles' names {partial[0]!r}, which is not in "
-            "privacy.see_all_roles: the national report covers every youth"
+            f"{source}: key '{key}' names {partial[0]!r}, which is not in "
+            f"privacy.see_all_roles: {why}"
         )
 
 

@@ -92,7 +92,7 @@ def read_lines(
 
 
 def _json_lines(text: str) -> Iterator[tuple[int, dict[str, str] | str]]:
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(text.split("\n"), start=1):
         if not raw.strip():
             continue
         try:
@@ -105,7 +105,7 @@ def _json_lines(text: str) -> Iterator[tuple[int, dict[str, str] | str]]:
             continue
         unknown = sorted(set(value) - set(FIELDS))
         if unknown:
-            yield number, f"unknown field {unknown[0]!r}; known: {', '.join(FIELDS)}"
+            yield number, f"unknown field {_shown(unknown[0])}; known: {', '.join(FIELDS)}"
             continue
         if any(isinstance(v, dict | list | bool | float) for v in value.values()):
             yield number, "a field is not text (every value is a string; event_id may be a number)"
@@ -138,7 +138,7 @@ def _check_header(header: list[str], path: Path) -> None:
         raise KuiError(f"{path} is empty: the first line must be a header with cpr,event_date,kind")
     unknown = [c for c in header if c not in FIELDS]
     if unknown:
-        raise KuiError(f"{path}: unknown column {unknown[0]!r}; known: {', '.join(FIELDS)}")
+        raise KuiError(f"{path}: unknown column {_shown(unknown[0])}; known: {', '.join(FIELDS)}")
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise KuiError(f"{path}: the header lacks column {missing[0]!r}")
@@ -151,7 +151,7 @@ def parse(fields: Mapping[str, str], line: int, source: str | None, today: dt.da
     `--source`: the source of lines without one (a line naming another source is refused)."""
     given = _text(fields, "source")
     if given and source and given != source:
-        raise KuiError(f"source {given!r} differs from --source {source!r}")
+        raise KuiError(f"source {_shown(given)} differs from --source {_shown(source)}")
     name_of_source = given or source
     if not name_of_source:
         raise KuiError("no source: give a source column or --source")
@@ -164,7 +164,7 @@ def parse(fields: Mapping[str, str], line: int, source: str | None, today: dt.da
     event_id = _text(fields, "event_id")
     cpr.refuse_in_text(event_id, "event_id")
     if event_id is not None and not EVENT_ID.match(event_id):
-        raise KuiError(f"event_id {event_id!r} must be up to 64 letters, digits or . _ : / -")
+        raise KuiError(f"event_id {_shown(event_id)} must be up to 64 letters, digits or . _ : / -")
     number, born = cpr.parse(_text(fields, "cpr") or "", today)
     day = _date(fields, "event_date", required=True)
     assert day is not None
@@ -175,7 +175,7 @@ def parse(fields: Mapping[str, str], line: int, source: str | None, today: dt.da
         raise KuiError(f"birth_date {birth_date} is not the birth date of the CPR number")
     kind = (_text(fields, "kind") or "").lower()
     if kind not in KINDS:
-        raise KuiError(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
+        raise KuiError(f"unknown kind {_shown(kind)}: use one of {', '.join(KINDS)}")
     name = _text(fields, "name")
     return Event(
         line,
@@ -215,9 +215,15 @@ def _date(fields: Mapping[str, str], key: str, *, required: bool = False) -> dt.
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise KuiError(f"{key} {value!r} is not a date YYYY-MM-DD") from None
+        raise KuiError(f"{key} {_shown(value)} is not a date YYYY-MM-DD") from None
 
 
 def author(source: str) -> str:
     """Who a feed's changes are by (`AUTHOR`): `feed:ungedata` for the source `ungedata`."""
     return f"{AUTHOR}{source}"
+
+
+def _shown(value: str) -> str:
+    """A value repeated in a message (stderr reaches cron's mail): quoted, any CPR number in it
+    blanked."""
+    return repr(cpr.blanked(value))
