@@ -776,3 +776,21 @@ def test_the_scheduled_job_generates_meetings_as_the_service_account(office: Off
     assert office.sql("LE", "SELECT count(*) FROM meeting") == [(0,)]
     ok(office.service("meeting", "generate", user="SY"))
     assert office.sql("LE", "SELECT count(*) FROM meeting")[0][0] > 0
+
+
+@pytest.mark.postgres
+def test_a_login_reads_the_feeds_events_of_its_own_youths_only(
+    office: Office, cases: dict[str, int], tmp_path: Path
+) -> None:
+    """`feed_event` (0010) has the policies of every table of youth data, and their function
+    `kui_last_id` knows it: AB's login reads Ida's event, not Gry's, and gets no error."""
+    feed = tmp_path / "feed.csv"
+    feed.write_text(
+        "source,event_id,cpr,event_date,kind\n"
+        f"ungedata,1,{cpr_for(BORN_16)},2026-10-01,at-risk\n"
+        f"ungedata,2,{cpr_for(dt.date(2008, 4, 4))},2026-10-01,at-risk\n",
+        encoding="utf-8",
+    )
+    ok(office.service("feed", "apply", str(feed)))
+    assert office.ids("AB", "feed_event", "youth_id") == {cases["ida"]}
+    assert office.ids("LE", "feed_event", "youth_id") == {cases["ida"], cases["gry"]}
