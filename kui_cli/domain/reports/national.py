@@ -59,8 +59,9 @@ COLUMNS = [
     "status",
     "old_status",
     "activity",
-    "reason",
 ]
+# No free text leaves the municipality: why a status was changed is a case worker's note (it may
+# name health, family or third parties) and stays in kui's history.
 # Not written: the youth (for the audit entries) and the order within a youth.
 _YOUTH, _FIRST, _THEN = "youth_id", "sort_on", "sort_id"
 TO = "national youth database"
@@ -108,7 +109,6 @@ def _step_rows(period: Period, event: str) -> Select[Any]:
             _typed_null(String).label("status"),
             _typed_null(String).label("old_status"),
             case((seen.is_not(None), activity), else_=None).label("activity"),
-            _typed_null(String).label("reason"),
             Youth.id.label(_YOUTH),
             DutyEpisode.out_since.label(_FIRST),
             DutyEpisode.id.label(_THEN),
@@ -130,7 +130,6 @@ def _status_rows(period: Period) -> Select[Any]:
             ChangeLog.new_value.label("status"),
             ChangeLog.old_value.label("old_status"),
             _typed_null(String).label("activity"),
-            ChangeLog.why.label("reason"),
             Youth.id.label(_YOUTH),
             ChangeLog.effective_on.label(_FIRST),
             ChangeLog.id.label(_THEN),
