@@ -239,6 +239,7 @@ def test_null_stays_null_in_sql(engine: Engine) -> None:
 @given(born=BORN, age=st.integers(0, 30))
 @example(born=dt.date(2008, 2, 29), age=18)  # 1 March 2026
 @example(born=dt.date(2008, 2, 29), age=16)  # 29 February 2024
+@example(born=dt.date(2001, 3, 1), age=3)  # 1 March 2004, a leap year: not 29 February
 def test_birthday_in_sql_is_the_rule(engine: Engine, born: dt.date, age: int) -> None:
     assert evaluate(engine, ages.birthday_of(literal(born, Date), age)) == ages.birthday(born, age)
 

@@ -75,7 +75,10 @@ def _birthday_sqlite(element: birthday_of, compiler: Any, **kw: Any) -> str:
 
 @compiles(birthday_of, "postgresql")
 def _birthday_postgresql(element: birthday_of, compiler: Any, **kw: Any) -> str:
-    """PostgreSQL's date + interval stops at 28 February, so add the years to the day before
-    and step one day on: 29 February then lands on 1 March, every other day on itself."""
+    """PostgreSQL's date + interval stops at 28 February: one day on when the youth was born on
+    29 February and the year has none, so that it lands on 1 March (every other day, 1 March
+    too, lands on itself)."""
     born, age = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"(CAST({born} - 1 + {age} * INTERVAL '1 year' AS DATE) + 1)"
+    moved = f"CAST({born} + {age} * INTERVAL '1 year' AS DATE)"
+    leap = f"to_char({born}, 'MM-DD') = '02-29' AND to_char({moved}, 'MM-DD') <> '02-29'"
+    return f"({moved} + CASE WHEN {leap} THEN 1 ELSE 0 END)"
