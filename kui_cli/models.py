@@ -184,6 +184,47 @@ class Goal(Table, table=True):
     due: dt.date | None = None
     created_on: dt.date
     created_by: str = Field(max_length=40)
+    # open, achieved or dropped (`codes.GOAL_STATES`, issue 16); achieved and dropped since
+    # `closed_on`, an effective date (`--today`), so the overview counts goals achieved per month.
+    status: str = Field(default="open", max_length=16)
+    closed_on: dt.date | None = None
+
+
+class Agreement(Table, table=True):
+    """An agreement (aftale): who does what by when, across departments (issue 16). Open until
+    done or dropped; its responsible staff member sees it in `kui today`."""
+
+    # The responsible person's open agreements by due date (`kui today`).
+    __table_args__ = (Index("ix_agreement_staff_status_due", "staff_id", "status", "due"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    youth_id: int = Field(foreign_key="youth.id", index=True, ondelete="CASCADE")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    staff_id: int = Field(foreign_key="staff.id")
+    due: dt.date
+    status: str = Field(default="open", max_length=16)  # open, done, dropped
+    created_on: dt.date
+    created_by: str = Field(max_length=40)
+    closed_on: dt.date | None = None
+    closed_by: str | None = Field(default=None, max_length=40)
+
+
+class Contact(Table, table=True):
+    """A contact with a youth, or an attempt at one (kontakt, opsøgende indsats; issue 16): the
+    channel, whether the youth was reached, and a note that follows the agenda's privacy rules
+    (no CPR number)."""
+
+    # A youth's last (reached) contact, and every youth's for `no-contact` (`kui today`).
+    __table_args__ = (Index("ix_contact_youth_reached_on", "youth_id", "reached", "contacted_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    youth_id: int = Field(foreign_key="youth.id", ondelete="CASCADE")
+    channel: str = Field(max_length=16)
+    reached: bool
+    contacted_on: dt.date
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    by: str = Field(max_length=40, index=True)
+    at: dt.datetime
 
 
 class Effort(Table, table=True):

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from kui_cli import danish, render_agenda
+from kui_cli import danish
 from kui_cli.domain import files
 from kui_cli.domain.meetings import agendas
 from kui_cli.domain.register import cpr
+from kui_cli.render import agenda as render_agenda
 from tests.conftest import KuiRunner, add_youth, cpr_for, leader, ok, snapshot
 
 BORN_16 = dt.date(2010, 3, 15)  # 16 on 2026-11-22, in team 2's group with status none

@@ -14,9 +14,9 @@ from openpyxl import load_workbook
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
-from kui_cli import files
 from kui_cli.app import app
 from kui_cli.domain.reports import export
+from kui_cli.render import files
 from tests import municipality
 from tests.conftest import KuiRunner, cpr_for, leader, ok, snapshot
 

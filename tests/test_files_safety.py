@@ -26,9 +26,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from kui_cli import render_agenda
 from kui_cli.domain import files
 from kui_cli.errors import KuiError, Terminated
+from kui_cli.render import agenda as render_agenda
 from tests import municipality
 from tests.conftest import TODAY, KuiRunner, add_youth, ok, snapshot
 from tests.test_output_paths import WRITERS, refused
@@ -242,12 +242,12 @@ CASES = {
     "db backup": (("db", "backup", "{}"), "kui_cli.domain.files:sync_file", "copy.db"),
     "export xlsx": (
         ("export", "monthly", "--month", "2026-10", "-f", "xlsx", "--out", "{}", "--force"),
-        "kui_cli.files:_write_cell",  # xlsxwriter's scratch file holds rows
+        "kui_cli.render.files:_write_cell",  # xlsxwriter's scratch file holds rows
         "out.xlsx",
     ),
     "export csv": (
         ("export", "monthly", "--month", "2026-10", "--out", "{}", "--force"),
-        "kui_cli.files:write_csv",
+        "kui_cli.render.files:write_csv",
         "out.csv",
     ),
 }

@@ -12,7 +12,9 @@ from sqlmodel import Session
 
 from kui_cli.domain.protection import retention
 from kui_cli.models import (
+    Agreement,
     Assessment,
+    Contact,
     CoordinatorAssignment,
     DutyEpisode,
     Effort,
@@ -48,6 +50,8 @@ DEPENDANTS = {
     "referral",
     "history_period",
     "feed_event",
+    "agreement",
+    "contact",
 }
 
 
@@ -122,6 +126,22 @@ def attach_everything(db_url: str, youth_id: int, *, episode_open: bool = False)
                     event_date=TODAY,
                     outcome="applied",
                     applied_at=dt.datetime(2026, 11, 22, 12, tzinfo=dt.UTC),
+                ),
+                Agreement(
+                    youth_id=youth_id,
+                    text="Ringer til skolen",
+                    staff_id=staff.id,
+                    due=TODAY,
+                    created_on=TODAY,
+                    created_by="AB",
+                ),
+                Contact(
+                    youth_id=youth_id,
+                    channel="phone",
+                    reached=True,
+                    contacted_on=TODAY,
+                    by="AB",
+                    at=dt.datetime(2026, 11, 22, 12, tzinfo=dt.UTC),
                 ),
             ]
         )

@@ -136,7 +136,7 @@ def _document(
 
 
 def _print(doc: dict[str, Any], fmt: AgendaFormat, *, minutes: bool) -> None:
-    from kui_cli import render_agenda
+    from kui_cli.render import agenda as render_agenda
 
     if fmt is AgendaFormat.json:
         print(render.to_json(doc))
@@ -239,7 +239,7 @@ def generate(
 def _write_agenda(out: Path, doc: dict[str, Any]) -> int:
     """Write one agenda as .md and .html, removing its files of an earlier day (a moved
     meeting); returns how many files were written (unchanged ones are left alone)."""
-    from kui_cli import render_agenda
+    from kui_cli.render import agenda as render_agenda
 
     meeting = doc["meeting"]
     stem = f"{meeting['starts_at']:%Y-%m-%d}_{meeting['team']}_{meeting['id']}"

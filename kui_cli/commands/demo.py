@@ -29,10 +29,11 @@ def demo(
     Example:
         kui --db demo.db demo
     """
-    from kui_cli import db, render_agenda
+    from kui_cli import db
     from kui_cli.domain import demo as demos
     from kui_cli.domain import profile, settings
     from kui_cli.domain.meetings import agendas
+    from kui_cli.render import agenda as render_agenda
 
     url = invocation.state(ctx).db_url
     invocation.make_private(url)  # another program's database is refused before it is opened

@@ -44,10 +44,10 @@ def monthly(
     Example:
         kui export monthly --month 2026-10 --format xlsx --out kui-2026-10.xlsx
     """
-    from kui_cli import files
     from kui_cli.domain import profile
     from kui_cli.domain.protection import audit
     from kui_cli.domain.reports import export, months
+    from kui_cli.render import files
 
     period = months.parse_month(month, invocation.state(ctx).today)
     sheet = f"{period.month} so far" if period.so_far else period.month

@@ -91,8 +91,8 @@ def report(
     Example:
         kui feed report --month 2026-10 --out ungedata-2026-10.csv
     """
-    from kui_cli import files
     from kui_cli.domain.reports import months, national
+    from kui_cli.render import files
 
     national.required_file(out)
     period = national.reportable(months.parse_month(month, invocation.state(ctx).today))

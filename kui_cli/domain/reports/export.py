@@ -3,8 +3,8 @@
 A youth is named only by `export_key`, the foundation's keyed hash of the CPR (`subject_key`): the
 same every month, meaningless without the database's secret, and different in another database.
 No CPR, name, birth date or contact detail leaves. The export is one query (`monthly_query`);
-`kui_cli.files` writes its rows as the database streams them, so memory stays flat however many
-youths the municipality has.
+`kui_cli.render.files` writes its rows as the database streams them, so memory stays flat however
+many youths the municipality has.
 """
 
 from __future__ import annotations

@@ -15,13 +15,11 @@ Issue 18, part 1 (`kui feed apply`).
   a batch operation would rebuild `youth`, which every table refers to).
 """
 
-from types import ModuleType
-
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-from kui_cli.migrations import revision_0003
+from kui_cli.migrations import last_id_function, revision_0003
 
 revision = "0010"
 down_revision = "0009"
@@ -60,23 +58,16 @@ def upgrade() -> None:
         rules.YOUTH_TABLES[TABLE] = "youth_id"  # this module's own copy of 0003's table list
         # The read policy asks kui_last_id for the table's end, which knows only the tables
         # in its list: it is made again with this one among them.
-        op.execute(_last_id_function(rules))
+        op.execute(last_id_function(op.get_bind(), rules))
         op.execute(f"ALTER TABLE {TABLE} ENABLE ROW LEVEL SECURITY")
         op.execute(f"ALTER TABLE {TABLE} FORCE ROW LEVEL SECURITY")
         for statement in rules.policies(TABLE):
             op.execute(statement)
 
 
-def _last_id_function(rules: ModuleType) -> str:
-    """0003's `kui_last_id` over `rules.YOUTH_TABLES`, as a replacement of the one in place."""
-    schema = op.get_bind().exec_driver_sql("SELECT current_schema()").scalar()
-    [statement] = [f for f in rules.functions(schema) if "FUNCTION kui_last_id(" in f]
-    return statement.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
-
-
 def downgrade() -> None:
     op.drop_index(op.f("ix_feed_event_youth_id"), table_name=TABLE)
     op.drop_table(TABLE)  # its policies go with it
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(_last_id_function(revision_0003()))  # 0003's list again
+        op.execute(last_id_function(op.get_bind(), revision_0003()))  # 0003's list again
     op.drop_column("youth", "at_risk_since")
