@@ -31,7 +31,7 @@ def demo(
     """
     from kui_cli import db
     from kui_cli.domain import demo as demos
-    from kui_cli.domain import profile, settings
+    from kui_cli.domain import demo_cases, profile, settings
     from kui_cli.domain.meetings import agendas
     from kui_cli.render import agenda as render_agenda
 
@@ -49,11 +49,13 @@ def demo(
         count = demos.build(session, actor, youths)
         rows = demos.summary(session, actor.today, soenderborg.upper_age)
         referred = demos.build_teams(session, actor, soenderborg)
+        cases = demo_cases.build(session, actor)
         agenda = agendas.for_team(session, actor, soenderborg, "team-2", agendas.Options())
     render.message(f"Demo database {db.redact(url)}: {count} synthetic youths on {actor.today}.")
     render.listing(
         rows, fmt, title="Youths by age group and status (seed 002: Sønderborg, April 2019)"
     )
     render.message(f"Teams of the Sønderborg profile with meetings and {referred} referrals.")
+    render.message(f"Coordinators, goals and efforts on {cases} cases.")
     if fmt is not Format.json:  # the summary stays one JSON document for scripts
         print("\n" + render_agenda.markdown(agenda), end="")
