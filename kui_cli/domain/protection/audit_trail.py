@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
@@ -195,9 +196,7 @@ def check_chain(
         previous, previous_id, count = after.hash, after.last_id, after.entries
     found = partial(Verification, checkpoints=len(marks), from_checkpoint=after)
     checked, hashed = 0, audit.stored_hash
-    query = select(*CHAIN_COLUMNS).where(AuditLog.id > start).order_by(AuditLog.id)
-    result = session.connection().execute(query.execution_options(yield_per=BATCH))
-    for batch in result.partitions():
+    for batch in _chain_batches(session, start):
         for id_, version, prev_hash, at, user, action, command, key, what, rows, stored in batch:
             computed = hashed(id_, version, prev_hash, at, user, action, command, key, what, rows)
             computed = computed or _entry_hash(session, id_)
@@ -221,6 +220,23 @@ def check_chain(
         )
         return found(count, previous_id, previous, mark.last_id, problem, checked=checked)
     return found(count, previous_id, None if previous_id is None else previous, checked=checked)
+
+
+def _chain_batches(session: Session, start: int) -> Iterator[list[tuple[Any, ...]]]:
+    """The chain's columns after entry `start` in id order, a batch at a time, straight from the
+    driver's cursor (a named, server-side one on PostgreSQL, so memory stays flat): SQLAlchemy's
+    row objects cost more per entry than the hash itself, and no column needs its processing
+    (`at` is read as the driver gives it, see `CHAIN_COLUMNS`). The statement is SQLAlchemy's,
+    compiled with `start` (an id, a number) written in."""
+    connection = session.connection()
+    query = select(*CHAIN_COLUMNS).where(AuditLog.id > start).order_by(AuditLog.id)
+    sql = str(query.compile(connection, compile_kwargs={"literal_binds": True}))
+    driver = connection.connection.driver_connection
+    named = {"name": "kui_audit_chain"} if connection.dialect.name == "postgresql" else {}
+    with closing(driver.cursor(**named)) as cursor:
+        cursor.execute(sql)
+        while batch := cursor.fetchmany(BATCH):
+            yield batch
 
 
 # What the chain covers, as the database returns it: `at` untouched (SQLite's text), so that
