@@ -1,0 +1,75 @@
+"""The README's tour, line by line, as a newcomer types it: every line runs (exit 0; a line
+that asks for a failing exit code, `--fail-...` or `|| ...`, may give 1), in a fresh folder with
+the samples beside it. A tour line that stops working fails here before a reader finds it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shlex
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from kui_cli.app import app
+
+ROOT = Path(__file__).resolve().parent.parent
+TOUR_HEADING = "## A short tour"
+# A comment after a command: two spaces or more, then `#`; a line of only a comment is empty.
+COMMENT = re.compile(r"(^|\s{2,})#.*$")
+# The one shell substitution the tour uses: a day some days after the real one.
+DAYS_AHEAD = re.compile(r"\$\(date -d '\+(\d+) days' \+%F\)")
+
+
+def tour_lines(readme: str) -> list[str]:
+    """The lines of the `sh` blocks between the tour's heading and the next `## ` section."""
+    start = readme.index(TOUR_HEADING)
+    end = readme.index("\n## ", start + len(TOUR_HEADING))
+    blocks = re.findall(r"```sh\n(.*?)```", readme[start:end], flags=re.S)
+    lines = (COMMENT.sub("", line).strip() for block in blocks for line in block.splitlines())
+    return [line for line in lines if line]
+
+
+def substituted(line: str) -> str:
+    """The line with `$(date -d '+N days' +%F)` replaced by that day, as the shell would."""
+
+    def ahead(found: re.Match[str]) -> str:
+        return (dt.date.today() + dt.timedelta(days=int(found[1]))).isoformat()
+
+    return DAYS_AHEAD.sub(ahead, line)
+
+
+def commands(line: str) -> list[tuple[list[str], bool]]:
+    """The kui calls of one line, each with whether it may fail (`--fail-...`, `|| ...`); an
+    output redirection (`> FILE`) is dropped, as the runner captures the output."""
+    may_fail = "--fail-" in line or "||" in line
+    line = line.split("||", 1)[0]
+    calls = []
+    for part in line.split("&&"):
+        words = shlex.split(part.split(" > ", 1)[0])
+        assert words[0] == "kui", f"a tour line that is no kui call: {line}"
+        calls.append((words[1:], may_fail))
+    return calls
+
+
+def test_the_tour_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = tour_lines((ROOT / "README.md").read_text(encoding="utf-8"))
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    runner = CliRunner()
+    ran = 0
+    for line in lines:
+        if line.startswith("export "):
+            for name, value in (pair.split("=", 1) for pair in shlex.split(line)[1:]):
+                monkeypatch.setenv(name, value.replace("~", str(tmp_path)))
+            continue
+        for argv, may_fail in commands(substituted(line).replace("~/", f"{tmp_path}/")):
+            result = runner.invoke(app, argv)
+            allowed = (0, 1) if may_fail else (0,)
+            assert result.exit_code in allowed, f"{line}\n{result.stdout}{result.stderr}"
+            assert "Traceback" not in result.stderr
+            ran += 1
+    assert ran >= 30
