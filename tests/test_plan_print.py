@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, text
 from kui_cli import danish
 from kui_cli.domain.plan import plan_print
 from kui_cli.errors import KuiError
-from tests.casework import BORN_16, add_effort, add_staff, assign
+from tests.casework import BORN_16, add_effort, add_staff, as_json, assign
 from tests.conftest import KuiRunner, add_youth, cpr_for, ok, snapshot
 
 ADULT = dt.date(2004, 6, 1)
@@ -172,3 +172,58 @@ def test_danish_words() -> None:
     assert plan_print.format_for(Path("a.HTML")) == "html"
     with pytest.raises(KuiError):
         plan_print.format_for(Path("a.pdf"))
+
+
+@pytest.mark.own_staff
+def test_achieved_goals_are_marked_and_dropped_ones_left_out(
+    plan: tuple[KuiRunner, int],
+) -> None:
+    kui, ida = plan
+    reason = ("--reason", "internal reason text")
+    ok(kui("plan", "goal", "achieve", "2", *reason, today="2026-12-01"))
+    dropped = ok(kui("plan", "goal", "add", str(ida), "Blive frisør", *reason)).stdout.strip()
+    under = ok(kui("plan", "goal", "add", str(ida), "Finde en salon", "--parent", dropped, *reason))
+    ok(kui("plan", "goal", "achieve", under.stdout.strip()))
+    ok(kui("plan", "goal", "drop", dropped, *reason))
+    copy = ok(kui("plan", "print", str(ida), today="2026-12-02")).stdout
+    goals = "- Jeg vil være tømrer (inden 1. august 2027)\n  - Møde op hver dag (nået 1. december 2026)"
+    assert goals in copy
+    assert "frisør" not in copy and "salon" not in copy
+    assert [g["status"] for g in as_json(kui, "plan", "show", str(ida))["goals"]] == [
+        "open",
+        "achieved",
+        "dropped",
+        "achieved",
+    ]
+
+
+@pytest.mark.own_staff
+def test_what_we_agreed_in_plain_danish(plan: tuple[KuiRunner, int]) -> None:
+    kui, ida = plan
+    base = ("--reason", "internal reason text", "--responsible")
+    for text, who, due in [
+        ("Ringe til Tech College om praktik.", "CD", "2026-12-04"),
+        ("Tage med til samtalen", "AB", "2026-12-10"),
+        ("Hjemmebesøg", "CD", "2026-12-11"),
+    ]:
+        ok(kui("plan", "agreement", "add", str(ida), text, *base, who, "--due", due))
+    ok(kui("plan", "agreement", "done", "2", today="2026-12-03"))
+    ok(kui("plan", "agreement", "drop", "3", "--reason", "internal reason text"))
+    copy = ok(kui("plan", "print", str(ida), today="2026-12-03")).stdout
+    youth_part, guardians_part = copy.split("\n---\n")
+    for part in (youth_part, guardians_part):
+        assert (
+            "## Det har vi aftalt\n\n"
+            "- Person CD (socialrådgiver, Afdeling social): Ringe til Tech College om praktik. "
+            "Senest 4. december 2026.\n"
+            "- Person AB (UU-vejleder, Afdeling uu): Tage med til samtalen. "
+            "Klaret 3. december 2026.\n\n"
+        ) in part
+    assert "Hjemmebesøg" not in copy and "internal reason text" not in copy
+    assert cpr_for(BORN_16) not in copy and "CD:" not in copy
+
+
+def test_a_plan_without_agreements_says_so(ready: KuiRunner) -> None:
+    carl = add_youth(ready, ADULT, "Carl Hansen")
+    copy = ok(ready("plan", "print", str(carl))).stdout
+    assert "## Det har vi aftalt\n\nDer står ingen aftaler i planen lige nu." in copy
