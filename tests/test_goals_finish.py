@@ -28,7 +28,8 @@ def case(ready: KuiRunner) -> tuple[KuiRunner, int]:
 
 
 def goal(kui: KuiRunner, youth_id: int, text: str, *extra: str, **kwargs: object) -> int:
-    result = kui("plan", "goal", "add", str(youth_id), text, "--reason", "samtale", *extra, **kwargs)
+    args = ("plan", "goal", "add", str(youth_id), text, "--reason", "samtale", *extra)
+    result = kui(*args, **kwargs)
     return int(ok(result).stdout.strip())
 
 
