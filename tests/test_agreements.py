@@ -15,7 +15,15 @@ from sqlmodel import Session
 from kui_cli.domain.plan import agreements
 from kui_cli.domain.protection import access
 from kui_cli.domain.protection.audit import Actor
-from tests.casework import BORN_16, add_effort, add_staff, as_json, assign
+from tests.casework import (
+    BORN_16,
+    add_effort,
+    add_staff,
+    as_json,
+    assign,
+    refused_and_logged,
+    shipped_office,
+)
 from tests.conftest import TODAY, KuiRunner, add_youth, cpr_for, ok, snapshot
 
 pytestmark = pytest.mark.own_staff  # casework with own staff roles (conftest `ready`)
@@ -181,3 +189,40 @@ def test_open_for_lists_a_persons_open_agreements_due_by_a_day(
         (friday, bo, dt.date(2026, 11, 27)),
     ]
     assert found[0]["text"] == "Før"
+
+
+# attacks, under the shipped profile (`casework.shipped_office`)
+
+
+@pytest.fixture
+def office(kui: KuiRunner) -> tuple[KuiRunner, int]:
+    return kui, shipped_office(kui)
+
+
+def test_a_stranger_may_not_add_do_or_drop_an_agreement(
+    office: tuple[KuiRunner, int], db_url: str
+) -> None:
+    kui, ida = office
+    call = agree(kui, ida, "Ringe til skolen", user="AB")
+    options = ("--responsible", "GH", "--due", "2026-12-04", "--reason", "jeg vil se sagen")
+    for args in [
+        ("plan", "agreement", "add", str(ida), "Snage", *options),
+        ("plan", "agreement", "done", str(call)),
+        ("plan", "agreement", "drop", str(call), "--reason", "x"),
+    ]:
+        refused_and_logged(kui, db_url, args, "GH")
+    assert as_json(kui, "plan", "show", str(ida), user="LE")["agreements"][0]["status"] == "open"
+
+
+def test_a_responsible_outside_the_case_is_refused_under_the_shipped_profile(
+    office: tuple[KuiRunner, int], db_url: str
+) -> None:
+    kui, ida = office
+    before = snapshot(db_url)
+    for who in ("GH", "LE"):  # a leader sees every youth but works on no case here
+        result = kui("plan", "agreement", "add", str(ida), "x", "--responsible", who,
+                     "--due", "2026-12-04", "--reason", "r", user="AB")  # fmt: skip
+        assert result.exit_code == 1
+        assert f"{who} does not work on youth {ida}: add an effort for them first" in result.stderr
+    assert snapshot(db_url) == before
+    agree(kui, ida, "CD's", user="AB")  # CD holds an effort: on the case

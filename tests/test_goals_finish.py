@@ -12,7 +12,14 @@ from kui_cli.domain.plan import goals
 from kui_cli.domain.protection import access
 from kui_cli.domain.protection.audit import Actor
 from kui_cli.models import Goal
-from tests.casework import BORN_16, add_staff, as_json, assign
+from tests.casework import (
+    BORN_16,
+    add_staff,
+    as_json,
+    assign,
+    refused_and_logged,
+    shipped_office,
+)
 from tests.conftest import KuiRunner, add_youth, cpr_for, ok, snapshot
 
 pytestmark = pytest.mark.own_staff  # casework with own staff roles (conftest `ready`)
@@ -160,3 +167,18 @@ def test_goals_due_are_the_open_goals_due_by_a_day(
     ]
     assert [g["id"] for g in of_ida] == [past] and [g["id"] for g in as_condition] == [soon]
     assert every[0]["text"] == "Forbi"
+
+
+def test_a_stranger_may_not_update_achieve_or_drop_a_goal(kui: KuiRunner, db_url: str) -> None:
+    """The attack, under the shipped profile: GH works on another case and tries Ida's goal."""
+    ida = shipped_office(kui)
+    mine = goal(kui, ida, "Jeg vil være tømrer")  # AB, her coordinator
+    for args in [
+        ("plan", "goal", "update", str(mine), "--text", "Noget andet", "--reason", "x"),
+        ("plan", "goal", "achieve", str(mine)),
+        ("plan", "goal", "drop", str(mine), "--reason", "x"),
+    ]:
+        refused_and_logged(kui, db_url, args, "GH")
+    [shown] = as_json(kui, "plan", "show", str(ida))["goals"]
+    assert (shown["text"], shown["status"]) == ("Jeg vil være tømrer", "open")
+    ok(kui("plan", "goal", "achieve", str(mine), user="CD"))  # CD holds an effort: on the case
