@@ -399,8 +399,9 @@ def cases_of(staff_id: int, initials: str, today: dt.date) -> list[Select[Any]]:
 def member_works_on(session: Session, member: Staff, youth_id: int) -> bool:
     """Whether another staff member works on the youth's case (`sees`, on the real date): the
     person an agreement names as responsible must be on the case already."""
+    assert member.id is not None, "a staff member from the database"
     day = established(session).real_day
-    query = select(Youth.id).where(Youth.id == youth_id, sees(member.id or 0, member.initials, day))
+    query = select(Youth.id).where(Youth.id == youth_id, sees(member.id, member.initials, day))
     return session.execute(query).first() is not None
 
 
