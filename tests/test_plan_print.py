@@ -8,6 +8,8 @@ import stat
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import create_engine, text
 
 from kui_cli import danish
@@ -227,3 +229,33 @@ def test_a_plan_without_agreements_says_so(ready: KuiRunner) -> None:
     carl = add_youth(ready, ADULT, "Carl Hansen")
     copy = ok(ready("plan", "print", str(carl))).stdout
     assert "## Det har vi aftalt\n\nDer står ingen aftaler i planen lige nu." in copy
+
+
+@st.composite
+def goal_trees(draw: st.DrawFn) -> list[dict]:
+    """Goals in the plan's depth-first order (`plans.goals_of`), each open, achieved or
+    dropped: a goal's level is at most one deeper than the one before it."""
+    goals: list[dict] = []
+    for index in range(draw(st.integers(0, 12))):
+        level = draw(st.integers(0, goals[-1]["level"] + 1)) if goals else 0
+        status = draw(st.sampled_from(["open", "achieved", "dropped"]))
+        closed = dt.date(2026, 11, 1) if status != "open" else None
+        goals.append({"id": index + 1, "level": level, "text": f"mål {index + 1}",
+                      "due": None, "status": status, "closed_on": closed})  # fmt: skip
+    return goals
+
+
+@given(goal_trees())
+def test_the_print_leaves_out_exactly_the_dropped_goals_and_what_is_under_them(
+    goals: list[dict],
+) -> None:
+    [_, *body] = plan_print._goals({"goals": goals}, plan_print.YOUTH_VOICE)
+    printed = body[0][1] if body[0][0] == "ul" else []
+    ancestors: list[dict] = []
+    expected = []
+    for goal in goals:
+        ancestors = [*ancestors[: goal["level"]], goal]
+        if all(g["status"] != "dropped" for g in ancestors):
+            note = " (nået 1. november 2026)" if goal["status"] == "achieved" else ""
+            expected.append((goal["level"], goal["text"] + note))
+    assert printed == expected
