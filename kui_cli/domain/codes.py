@@ -83,6 +83,20 @@ LEGISLATIONS = {
     "other": "anden lovgivning",
 }
 
+# A goal of the plan is open until the young person reaches it or it is given up (issue 16).
+GOAL_STATES = {
+    "open": "åbent",
+    "achieved": "nået",
+    "dropped": "opgivet",
+}
+# An agreement (aftale) is open until its responsible person has done it or it is dropped.
+AGREEMENT_STATES = {
+    "open": "åben",
+    "done": "klaret",
+    "dropped": "opgivet",
+}
+OPEN = "open"
+
 APPLIED = {
     "vocational": "erhvervsuddannelse (EUD/EUX)",
     "gymnasium": "gymnasial uddannelse",
