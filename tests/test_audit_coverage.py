@@ -8,7 +8,8 @@ activity, with coordinator AB, an effort by CD and a referral to team 2), {youth
 youth with nothing on the case), {cpr} (the first youth's CPR), {new_cpr} (an unregistered
 CPR), {csv} (a valid import file), {file} (a new file path), {dir} (a folder), {staff} (a staff
 member's initials), {item} (the referral), {meeting} (its meeting), {effort} (the effort),
-{feed} (a status feed with an event about the first youth).
+{feed} (a status feed with an event about the first youth), {guardian} (the first youth's
+custody holder).
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ COMMANDS: dict[str, Uses | None] = {
     "youth show": Uses(("{youth}",)),
     "youth update": Uses(("{youth}", "--need", "C", "--reason", "Test")),
     "youth guardian add": Uses(("{youth}", "--name", "Mette Jensen")),
+    "youth guardian update": Uses(("{guardian}", "--phone", "12345678")),
+    "youth guardian remove": Uses(("{guardian}", "--reason", "Test")),
     "staff add": None,  # staff data, not a youth's
     "staff list": None,
     "db upgrade": None,
@@ -67,6 +70,7 @@ COMMANDS: dict[str, Uses | None] = {
     "coordinator assign": Uses(("{youth2}", "{staff}", "--consent", "accepted")),
     "coordinator end": Uses(("{youth}", "--reason", "Test")),
     "coordinator history": Uses(("{youth}",)),
+    "coordinator handover": Uses(("AB", "CD", "--reason", "Test")),
     "plan show": Uses(("{youth}",)),
     "plan goal add": Uses(("{youth}", "Mit mål", "--reason", "Test")),
     "plan effort add": Uses(
@@ -85,6 +89,7 @@ COMMANDS: dict[str, Uses | None] = {
         )
     ),
     "plan effort end": Uses(("{effort}", "--reason", "Test")),
+    "plan effort update": Uses(("{effort}", "--title", "Ny", "--reason", "Test")),
     "plan log": Uses(("{youth}",)),
     "plan inbox": Uses(),
     "plan ack": Uses(("--all",)),
@@ -103,6 +108,7 @@ COMMANDS: dict[str, Uses | None] = {
     "team list": None,  # teams and their members: staff data
     "team show": None,
     "team member add": None,
+    "team member remove": None,  # a team's members: staff data
     "meeting schedule": None,  # meetings: dates and places only
     "meeting generate": None,
     "meeting list": None,
@@ -112,6 +118,7 @@ COMMANDS: dict[str, Uses | None] = {
     "agenda add": Uses(("{youth2}", "--team", "team-2", "--reason", "Test")),
     "agenda show": Uses(("--team", "team-2", "--next")),
     "agenda decide": Uses(("{item}", "--outcome", "Test"), today="2026-11-25"),
+    "agenda withdraw": Uses(("{item}", "--reason", "Test")),
     "agenda minutes": Uses(("{meeting}",)),
     "agenda generate": Uses(("--days", "14", "--out", "{dir}")),
     "export monthly": Uses(("--month", "2026-11", "-f", "json")),
@@ -139,6 +146,7 @@ def prepare(kui: KuiRunner, folder: Path) -> dict[str, str]:
     ok(kui("plan", "effort", "add", str(youth), *effort, "--responsible", "CD", "--reason", "Test",
            user="CD"))  # fmt: skip
     ok(kui("agenda", "add", str(youth), "--team", "team-2", "--reason", "Ingen aktivitet"))
+    ok(kui("youth", "guardian", "add", str(youth), "--name", "Mette Jensen"))
     shown = json.loads(ok(kui("agenda", "show", "--team", "team-2", "--next", "-f", "json")).stdout)
     return {"youth": str(youth), "youth2": str(youth2), "meeting": str(shown["meeting"]["id"])}
 
@@ -179,7 +187,7 @@ def test_a_command_that_touches_youth_data_writes_an_audit_entry(
     csv = tmp_path / "import.csv"
     csv.write_text(f"cpr,name\n{cpr_for(dt.date(2008, 2, 2))},Importeret Ung\n", encoding="utf-8")
     values |= {"csv": str(csv), "file": str(tmp_path / "copy.db"), "staff": "AB"}
-    values |= {"dir": str(tmp_path), "item": "1", "effort": "1"}
+    values |= {"dir": str(tmp_path), "item": "1", "effort": "1", "guardian": "1"}
     feed = tmp_path / "feed.csv"
     feed.write_text(f"source,cpr,event_date,kind\nud,{values['cpr']},2026-11-20,at-risk\n")
     values["feed"] = str(feed)
