@@ -331,22 +331,9 @@ def handover(
         )
     done = Handover(giver, taker)
     for youth_id in touched:
-        youth = access.require_youth(session, session.get(Youth, youth_id))
         row = next((r for r in rows if r.youth_id == youth_id), None)
-        moved = _move_assignment(session, actor, youth, row, taker, why) if row else None
-        ids = [e.id for e in moved_efforts if e.youth_id == youth_id]
-        for effort_id in ids:
-            upd = plans.EffortUpdate(reason=why, responsible=str(taker.id))
-            plans.update_effort(session, actor, effort_id, upd)
-        done.youths.append(
-            {
-                "youth_id": youth_id,
-                "coordinator": moved is not None,
-                "consent": moved.consent if moved else None,
-                "efforts": ids,
-            }
-        )
-        audit.record(session, actor, "update", subject=youth.subject_key)
+        ids = [e.id for e in moved_efforts if e.youth_id == youth_id and e.id is not None]
+        done.youths.append(_hand_over_youth(session, actor, youth_id, row, ids, taker, why))
     session.flush()
     audit.administered(
         session,
@@ -358,6 +345,30 @@ def handover(
     )
     done.warnings.extend(capacity_warnings(session, taker, today))
     return done
+
+
+def _hand_over_youth(
+    session: Session,
+    actor: Actor,
+    youth_id: int,
+    row: CoordinatorAssignment | None,
+    effort_ids: list[int],
+    taker: Staff,
+    why: str,
+) -> dict[str, Any]:
+    """One youth's part of a handover (need-to-know as always), and the line that says it."""
+    youth = access.require_youth(session, session.get(Youth, youth_id))
+    moved = _move_assignment(session, actor, youth, row, taker, why) if row else None
+    for effort_id in effort_ids:
+        upd = plans.EffortUpdate(reason=why, responsible=str(taker.id))
+        plans.update_effort(session, actor, effort_id, upd)
+    audit.record(session, actor, "update", subject=youth.subject_key)
+    return {
+        "youth_id": youth_id,
+        "coordinator": moved is not None,
+        "consent": moved.consent if moved else None,
+        "efforts": effort_ids,
+    }
 
 
 def _limited(chosen: set[int] | None) -> str:
