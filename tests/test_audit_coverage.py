@@ -9,7 +9,7 @@ youth with nothing on the case), {cpr} (the first youth's CPR), {new_cpr} (an un
 CPR), {csv} (a valid import file), {file} (a new file path), {dir} (a folder), {staff} (a staff
 member's initials), {item} (the referral), {meeting} (its meeting), {effort} (the effort),
 {goal} (a goal of the first youth), {agreement} (an agreement on it, CD responsible), {feed} (a
-status feed with an event about the first youth).
+status feed with an event about the first youth), {guardian} (the first youth's custody holder).
 """
 
 from __future__ import annotations
@@ -48,6 +48,8 @@ COMMANDS: dict[str, Uses | None] = {
     "youth show": Uses(("{youth}",)),
     "youth update": Uses(("{youth}", "--need", "C", "--reason", "Test")),
     "youth guardian add": Uses(("{youth}", "--name", "Mette Jensen")),
+    "youth guardian update": Uses(("{guardian}", "--phone", "12345678")),
+    "youth guardian remove": Uses(("{guardian}", "--reason", "Test")),
     "staff add": None,  # staff data, not a youth's
     "staff list": None,
     "db upgrade": None,
@@ -68,6 +70,7 @@ COMMANDS: dict[str, Uses | None] = {
     "coordinator assign": Uses(("{youth2}", "{staff}", "--consent", "accepted")),
     "coordinator end": Uses(("{youth}", "--reason", "Test")),
     "coordinator history": Uses(("{youth}",)),
+    "coordinator handover": Uses(("AB", "CD", "--reason", "Test")),
     "plan show": Uses(("{youth}",)),
     "plan goal add": Uses(("{youth}", "Mit mål", "--reason", "Test")),
     "plan effort add": Uses(
@@ -94,6 +97,7 @@ COMMANDS: dict[str, Uses | None] = {
     ),
     "plan agreement done": Uses(("{agreement}",)),
     "plan agreement drop": Uses(("{agreement}", "--reason", "Test")),
+    "plan effort update": Uses(("{effort}", "--title", "Ny", "--reason", "Test")),
     "plan log": Uses(("{youth}",)),
     "plan inbox": Uses(),
     "plan ack": Uses(("--all",)),
@@ -112,6 +116,7 @@ COMMANDS: dict[str, Uses | None] = {
     "team list": None,  # teams and their members: staff data
     "team show": None,
     "team member add": None,
+    "team member remove": None,  # a team's members: staff data
     "meeting schedule": None,  # meetings: dates and places only
     "meeting generate": None,
     "meeting list": None,
@@ -121,6 +126,7 @@ COMMANDS: dict[str, Uses | None] = {
     "agenda add": Uses(("{youth2}", "--team", "team-2", "--reason", "Test")),
     "agenda show": Uses(("--team", "team-2", "--next")),
     "agenda decide": Uses(("{item}", "--outcome", "Test"), today="2026-11-25"),
+    "agenda withdraw": Uses(("{item}", "--reason", "Test")),
     "agenda minutes": Uses(("{meeting}",)),
     "agenda generate": Uses(("--days", "14", "--out", "{dir}")),
     "export monthly": Uses(("--month", "2026-11", "-f", "json")),
@@ -151,6 +157,7 @@ def prepare(kui: KuiRunner, folder: Path) -> dict[str, str]:
     ok(kui("plan", "goal", "add", str(youth), "Mit mål", "--reason", "Test"))
     ok(kui("plan", "agreement", "add", str(youth), "Ringe", "--responsible", "CD", "--due",
            "2026-12-01", "--reason", "Test"))  # fmt: skip
+    ok(kui("youth", "guardian", "add", str(youth), "--name", "Mette Jensen"))
     shown = json.loads(ok(kui("agenda", "show", "--team", "team-2", "--next", "-f", "json")).stdout)
     return {"youth": str(youth), "youth2": str(youth2), "meeting": str(shown["meeting"]["id"])}
 
@@ -192,6 +199,7 @@ def test_a_command_that_touches_youth_data_writes_an_audit_entry(
     csv.write_text(f"cpr,name\n{cpr_for(dt.date(2008, 2, 2))},Importeret Ung\n", encoding="utf-8")
     values |= {"csv": str(csv), "file": str(tmp_path / "copy.db"), "staff": "AB"}
     values |= {"dir": str(tmp_path), "item": "1", "effort": "1", "goal": "1", "agreement": "1"}
+    values |= {"guardian": "1"}
     feed = tmp_path / "feed.csv"
     feed.write_text(f"source,cpr,event_date,kind\nud,{values['cpr']},2026-11-20,at-risk\n")
     values["feed"] = str(feed)

@@ -312,6 +312,18 @@ INPUTS: dict[str, Args] = {
         "coordinator", "assign", str(w.other), "CD", "--consent", "pending", "--note", t
     ],
     "coordinator end --reason": lambda w, t: ["coordinator", "end", str(w.youth), "--reason", t],
+    "coordinator handover --reason": lambda w, t: [
+        "coordinator", "handover", "CD", "AB", "--reason", t
+    ],
+    "plan effort update --title": lambda w, t: [
+        "plan", "effort", "update", str(w.effort), "--title", t, "--reason", "Ny titel"
+    ],
+    "plan effort update --reason": lambda w, t: [
+        "plan", "effort", "update", str(w.effort), "--title", "Ny", "--reason", t
+    ],
+    "agenda withdraw --reason": lambda w, t: ["agenda", "withdraw", str(w.item), "--reason", t],
+    "staff update --name": lambda w, t: ["staff", "update", "CD", "--name", t],
+    "staff update --phone": lambda w, t: ["staff", "update", "CD", "--phone", t],
     "duty offer --activity": lambda w, t: ["duty", "offer", str(w.youth), "--activity", t],
     "duty fgu-assessment --result": lambda w, t: [
         "duty", "fgu-assessment", str(w.youth), "--result", t

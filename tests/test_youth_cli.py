@@ -224,7 +224,9 @@ def test_guardian_for_a_minor_only(ready: KuiRunner) -> None:
     minor = str(add_youth(ready, BORN_16))
     ok(ready("youth", "guardian", "add", minor, "--name", "Mette Jensen", "--phone", "12345678"))
     shown = json.loads(ok(ready("youth", "show", minor, "-f", "json")).stdout)
-    assert shown["guardians"] == [{"name": "Mette Jensen", "phone": "12345678", "email": None}]
+    assert shown["guardians"] == [
+        {"id": 1, "name": "Mette Jensen", "phone": "12345678", "email": None}
+    ]
     adult = str(add_youth(ready, dt.date(2000, 1, 1), "Adult"))
     result = ready("youth", "guardian", "add", adult, "--name", "X")
     assert result.exit_code == 1 and "minors only" in result.stderr

@@ -192,6 +192,26 @@ def decide(
     render.message(f"Recorded the decision on item {item}.")
 
 
+@app.command("withdraw")
+def withdraw(
+    ctx: typer.Context,
+    item: Annotated[int, typer.Argument(help="The item's id (indstilling nr.).")],
+    reason: Annotated[str, typer.Option(help="Why (required).", show_default=False)],
+) -> None:
+    """Take a referral off the agenda before its meeting (the youth started school, the family
+    said no): the youth's history keeps the referral and why it was withdrawn. From the
+    meeting's day on the item is the team's to decide (`kui agenda decide`).
+
+    Example:
+        kui agenda withdraw 17 --reason "Er startet på EUD"
+    """
+    from kui_cli.domain.meetings import referrals
+
+    with invocation.session(ctx) as (session, actor):
+        referrals.withdraw(session, actor, item, reason)
+    render.message(f"Withdrew item {item}.")
+
+
 @app.command("generate")
 def generate(
     ctx: typer.Context,

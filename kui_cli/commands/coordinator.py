@@ -96,3 +96,46 @@ def history(ctx: typer.Context, youth: YouthRef, fmt: FormatOption = Format.tabl
     with invocation.session(ctx) as (session, actor):
         rows = coordinators.history(session, actor, youth)
     render.listing(rows, fmt, columns=coordinators.HISTORY_COLUMNS)
+
+
+@app.command("handover")
+def handover(
+    ctx: typer.Context,
+    giver: Annotated[str, typer.Argument(metavar="FROM", help="Who hands over (initials or id).")],
+    taker: Annotated[str, typer.Argument(metavar="TO", help="Who takes over (initials or id).")],
+    reason: Annotated[str, typer.Option(help="Why (required).", show_default=False)],
+    youth: Annotated[
+        list[str] | None,
+        typer.Option("--youth", help="Only this youth (id or CPR); repeat for several."),
+    ] = None,
+    efforts: Annotated[
+        bool, typer.Option("--efforts", help="Hand over FROM's efforts that have not ended too.")
+    ] = False,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Hand a staff member's caseload to another (administration): every open coordinator
+    assignment, accepted or pending, and with --efforts their efforts, in one transaction.
+
+    Each young person's consent is kept: they consented to the arrangement, not to a person, so
+    an accepted coordinator stays accepted and a pending proposal stays pending. Each move is in
+    the youth's history and so in the plan owner's inbox. Taking over past capacity is a
+    warning, not a refusal. Prints what moved per youth.
+
+    Example:
+        kui coordinator handover AB GH --efforts --reason "AB går på barsel"
+        kui coordinator handover AB GH --youth 42 --youth 43 --reason "Fordeling af sager"
+    """
+    from kui_cli.domain.plan import coordinators
+
+    with invocation.session(ctx) as (session, actor):
+        done = coordinators.handover(
+            session, actor, giver, taker, reason, youth_refs=youth, efforts=efforts
+        )
+        giver_initials, taker_initials = done.giver.initials, done.taker.initials
+    for warning in done.warnings:
+        render.warning(warning)
+    render.listing(done.youths, fmt, columns=coordinators.HANDOVER_COLUMNS)
+    if fmt is Format.table:
+        render.message(
+            f"Handed over {len(done.youths)} youths from {giver_initials} to {taker_initials}."
+        )

@@ -221,6 +221,44 @@ def effort_add(
     print(effort.id)
 
 
+@effort_app.command("update")
+def effort_update(
+    ctx: typer.Context,
+    effort: Annotated[int, typer.Argument(help="The effort's id.", show_default=False)],
+    reason: Reason,
+    title: Annotated[str | None, typer.Option(help="What the effort is.")] = None,
+    department: Annotated[str | None, typer.Option(help="Department (afdeling).")] = None,
+    legislation: Annotated[
+        str | None, typer.Option(help="serviceloven, kui, lab or other.")
+    ] = None,
+    responsible: Annotated[
+        str | None, typer.Option(help="A new responsible staff member (active).")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option(help="Planned end YYYY-MM-DD (the first day without it).")
+    ] = None,
+) -> None:
+    """Change an effort that has not ended: title, department, legislation, responsible or
+    planned end. Each change is in the plan's history with old and new and the reason.
+
+    Example:
+        kui plan effort update 7 --responsible EF --reason "EF overtager forløbet"
+    """
+    from kui_cli.domain.plan import plans
+
+    upd = plans.EffortUpdate(
+        reason=reason,
+        title=title,
+        department=department,
+        legislation=legislation,
+        responsible=responsible,
+        end=parse_date(end, "--end") if end else None,
+    )
+    with invocation.session(ctx) as (session, actor):
+        changed = plans.update_effort(session, actor, effort, upd)
+    render.message(f"Effort {effort}: changed {', '.join(changed)}.")
+
+
 @effort_app.command("end")
 def effort_end(
     ctx: typer.Context,

@@ -80,25 +80,51 @@ def list_(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
 def update(
     ctx: typer.Context,
     member: StaffRef,
+    name: Annotated[str | None, typer.Option(help="Full name.")] = None,
+    department: Annotated[str | None, typer.Option(help="Centre or department.")] = None,
+    role: Annotated[
+        str | None,
+        typer.Option(help="uu, jobcenter, social, ppr, health, mentor, leader or other."),
+    ] = None,
+    capacity: Annotated[
+        int | None, typer.Option(help="Max youths as coordinator (caseload), 0 or more.")
+    ] = None,
+    phone: Annotated[str | None, typer.Option(help='Phone ("" clears it).')] = None,
+    email: Annotated[str | None, typer.Option(help='E-mail ("" clears it).')] = None,
     login: LoginOption = None,
     no_login: Annotated[
         bool, typer.Option("--no-login", help="Take the member's login away.")
     ] = False,
 ) -> None:
-    """Change a staff member's operating-system login (`--login NAME`, or `--no-login`).
+    """Change a staff member's details or operating-system login: administration (the roles in
+    privacy.admin_roles), audited. The last administrator keeps an admin role.
 
     Example:
+        kui staff update AB --phone 74123456 --email ab@sonderborg.dk
+        kui staff update AB --role leader
         kui staff update AB --login aberg
     """
     from kui_cli.domain import staff
     from kui_cli.errors import KuiError
 
-    if (login is None) == (not no_login):
-        raise KuiError("give either --login NAME or --no-login")
+    if login is not None and no_login:
+        raise KuiError("give either --login NAME or --no-login, not both")
+    details = staff.StaffUpdate(name, department, role, capacity, phone, email)
+    logins = login is not None or no_login
+    if not details.given() and not logins:
+        raise KuiError(
+            "nothing to change: give either --login NAME or --no-login, or a detail (--name, "
+            "--department, --role, --capacity, --phone, --email)"
+        )
     with invocation.session(ctx) as (session, who):
-        changed = staff.set_login(session, who, member, login)
-    held = f"login {changed.os_login}" if changed.os_login else "no login"
-    render.message(f"{changed.initials} has {held}.")
+        changed = staff.update(session, who, member, details) if details.given() else {}
+        held = staff.set_login(session, who, member, login) if logins else None
+        initials = staff.find(session, member).initials
+    for key, value in changed.items():
+        render.message(f"{initials}: {key} is now {value if value is not None else 'empty'}.")
+    if held is not None:
+        has = f"login {held.os_login}" if held.os_login else "no login"
+        render.message(f"{held.initials} has {has}.")
 
 
 @app.command("deactivate")

@@ -10,7 +10,7 @@ from kui_cli import invocation, render
 from kui_cli.invocation import FormatOption
 from kui_cli.render import Format
 
-app = typer.Typer(help="Teams (teams, fora) of the profile: list, show, add members.")
+app = typer.Typer(help="Teams (teams, fora) of the profile: list, show, add and remove members.")
 member_app = typer.Typer(help="Team members (faste og ad hoc-medlemmer).")
 app.add_typer(member_app, name="member")
 
@@ -65,3 +65,24 @@ def member_add(
     with invocation.session(ctx) as (session, actor):
         teams.add_member(session, actor, team, staff, ad_hoc)
     render.message(f"Added {staff.upper()} to {team} ({'ad hoc' if ad_hoc else 'fixed'}).")
+
+
+@member_app.command("remove")
+def member_remove(
+    ctx: typer.Context,
+    team: TeamRef,
+    staff: Annotated[str, typer.Argument(help="Staff initials or id.", show_default=False)],
+) -> None:
+    """Take a staff member off a team (administration, audited): they no longer see the youths
+    referred to it. A fixed role left without a fixed member is named in a warning.
+
+    Example:
+        kui team member remove team-2 AB
+    """
+    from kui_cli.domain.meetings import teams
+
+    with invocation.session(ctx) as (session, actor):
+        warnings = teams.remove_member(session, actor, team, staff)
+    for warning in warnings:
+        render.warning(warning)
+    render.message(f"Removed {staff.upper()} from {team}.")

@@ -295,4 +295,49 @@ def guardian_add(
 
     with invocation.session(ctx) as (session, actor):
         guardian = youths.add_guardian(session, actor, youth, name, phone, email)
-    render.message(f"Added custody holder {guardian.name}.")
+    render.message(f"Added custody holder {guardian.name} (id {guardian.id}).")
+
+
+GuardianRef = Annotated[
+    int, typer.Argument(metavar="GUARDIAN", help="The custody holder's id (`youth show`).")
+]
+
+
+@guardian_app.command("update")
+def guardian_update(
+    ctx: typer.Context,
+    guardian: GuardianRef,
+    name: Annotated[str | None, typer.Option(help="The custody holder's name.")] = None,
+    phone: Annotated[str | None, typer.Option(help='Phone ("" clears it).')] = None,
+    email: Annotated[str | None, typer.Option(help='E-mail ("" clears it).')] = None,
+) -> None:
+    """Correct a custody holder's name, phone or e-mail: in the youth's history (old and new)
+    and the plan owner's inbox, audited.
+
+    Example:
+        kui youth guardian update 7 --phone 12345678
+    """
+    from kui_cli.domain.register import youths
+
+    with invocation.session(ctx) as (session, actor):
+        changed = youths.update_guardian(session, actor, guardian, name, phone, email)
+    render.message(f"Custody holder {guardian}: changed {', '.join(changed)}.")
+
+
+@guardian_app.command("remove")
+def guardian_remove(
+    ctx: typer.Context,
+    guardian: GuardianRef,
+    reason: Annotated[str, typer.Option(help="Why (required).", show_default=False)],
+) -> None:
+    """Take a custody holder off a youth's record (custody changed, added by mistake): the
+    history keeps who they were and why, audited.
+
+    Example:
+        kui youth guardian remove 7 --reason "Forældremyndigheden er overgået til faderen"
+    """
+    from kui_cli.domain.register import youths
+
+    with invocation.session(ctx) as (session, actor):
+        removed = youths.remove_guardian(session, actor, guardian, reason)
+    render.message(f"Removed custody holder {removed.name}.")

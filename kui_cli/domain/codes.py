@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -117,6 +118,20 @@ def need(value: str) -> str:
 
 def status(value: str) -> str:
     return checked(value.strip().lower(), STATUSES, "status")
+
+
+# An address's shape only (one @, a dot in the domain, no spaces): whether it reaches anyone is
+# for the mail server to say, but a phone number typed into --email is caught here.
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+
+def email(value: str | None, what: str = "--email") -> str | None:
+    """An e-mail address as stored (None when blank), or an error when it has no address's
+    shape."""
+    text = (value or "").strip()
+    if text and not EMAIL.match(text):
+        raise KuiError(f"{what} is not an e-mail address: {value!r}")
+    return text or None
 
 
 MAX_ID_DIGITS = 18

@@ -16,7 +16,7 @@ from kui_cli.domain.protection import audit
 from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import cpr
 from kui_cli.errors import KuiError
-from kui_cli.models import CoordinatorAssignment, Effort, Staff
+from kui_cli.models import Agreement, CoordinatorAssignment, Effort, Staff
 
 MAX_CAPACITY = 1000
 INITIALS = re.compile(r"^[A-ZÆØÅ][A-ZÆØÅ0-9]{0,9}$")
@@ -54,16 +54,14 @@ def add(session: Session, actor: Actor, new: NewStaff) -> Staff:
         raise KuiError("name and department are required")
     for option in ("name", "department", "phone", "email"):
         cpr.refuse_in_text(getattr(new, option), f"--{option}")
-    if new.capacity is not None and not 0 <= new.capacity <= MAX_CAPACITY:
-        raise KuiError(f"--capacity is a caseload: 0 to {MAX_CAPACITY}, got {new.capacity}")
     member = Staff(
         initials=initials,
         name=new.name.strip(),
-        role=codes.checked(new.role.strip().lower(), codes.ROLES, "role"),
+        role=checked_role(new.role),
         department=new.department.strip(),
-        capacity=new.capacity,
+        capacity=checked_capacity(new.capacity),
         phone=(new.phone or "").strip() or None,
-        email=(new.email or "").strip() or None,
+        email=codes.email(new.email),
         added_on=actor.today,
         os_login=checked_login(session, new.login),
     )
@@ -71,6 +69,73 @@ def add(session: Session, actor: Actor, new: NewStaff) -> Staff:
     session.flush()
     audit.administered(session, actor, staff=member.initials, role=member.role, active=True)
     return member
+
+
+def checked_role(role: str) -> str:
+    return codes.checked(role.strip().lower(), codes.ROLES, "role")
+
+
+def checked_capacity(capacity: int | None) -> int | None:
+    """A caseload: 0 (takes no youths as coordinator) up to MAX_CAPACITY, or None (no limit)."""
+    if capacity is not None and not 0 <= capacity <= MAX_CAPACITY:
+        raise KuiError(f"--capacity is a caseload: 0 to {MAX_CAPACITY}, got {capacity}")
+    return capacity
+
+
+@dataclass
+class StaffUpdate:
+    """The changes of `staff update`; None means unchanged. An empty --phone or --email clears
+    it; a name, department, role or capacity is replaced, never cleared."""
+
+    name: str | None = None
+    department: str | None = None
+    role: str | None = None
+    capacity: int | None = None
+    phone: str | None = None
+    email: str | None = None
+
+    def given(self) -> bool:
+        return any(value is not None for value in vars(self).values())
+
+    def wanted(self) -> dict[str, object]:
+        """The fields given, validated and as they would be stored."""
+        wanted: dict[str, object] = {}
+        for option in ("name", "department"):
+            value = getattr(self, option)
+            if value is not None:
+                if not value.strip():
+                    raise KuiError(f"--{option} cannot be empty")
+                wanted[option] = cpr.refuse_in_text(value.strip(), f"--{option}")
+        if self.role is not None:
+            wanted["role"] = checked_role(self.role)
+        if self.capacity is not None:
+            wanted["capacity"] = checked_capacity(self.capacity)
+        if self.phone is not None:
+            wanted["phone"] = cpr.refuse_in_text(self.phone.strip(), "--phone") or None
+        if self.email is not None:
+            wanted["email"] = codes.email(self.email)
+        return wanted
+
+
+def update(session: Session, actor: Actor, reference: str, upd: StaffUpdate) -> dict[str, object]:
+    """Change a staff member's details: administration (access.ADMINISTRATION), audited with
+    what changed. Returns the changed fields with their new values; a change to nothing new is
+    refused, and so is one that would leave nobody with an admin role (`require_administrator`,
+    asked after the change as for a deactivation)."""
+    member = find(session, reference)
+    wanted = upd.wanted()
+    changed = {key: value for key, value in wanted.items() if getattr(member, key) != value}
+    if not changed:
+        raise KuiError(f"nothing to change: {member.initials} has these details already")
+    for key, value in changed.items():
+        setattr(member, key, value)
+    session.flush()
+    if "role" in changed:
+        from kui_cli.domain import profile
+
+        require_administrator(session, profile.current(session).value("privacy.admin_roles"))
+    audit.administered(session, actor, staff=member.initials, **changed)
+    return changed
 
 
 def checked_login(session: Session, login: str | None, member: Staff | None = None) -> str | None:
@@ -197,19 +262,28 @@ def set_active(session: Session, actor: Actor, reference: str, active: bool) -> 
 
         require_administrator(session, profile.current(session).value("privacy.admin_roles"))
     audit.administered(session, actor, staff=member.initials, role=member.role, active=active)
-    if active:
-        return member, ""
+    return member, "" if active else left_behind(session, member, actor.today)
+
+
+def left_behind(session: Session, member: Staff, today: dt.date) -> str:
+    """What a staff member who leaves still holds (open coordinator assignments, active
+    efforts, open agreements), said with the command that hands it over; empty when nothing."""
     youths = session.execute(
         select(func.count(func.distinct(CoordinatorAssignment.youth_id))).where(
-            CoordinatorAssignment.staff_id == member.id, owners.open_assignment(actor.today)
+            CoordinatorAssignment.staff_id == member.id, owners.open_assignment(today)
         )
     ).scalar()
     efforts = session.execute(
-        select(func.count()).where(Effort.staff_id == member.id, owners.active_effort(actor.today))
+        select(func.count()).where(Effort.staff_id == member.id, owners.active_effort(today))
     ).scalar()
-    if not youths and not efforts:
-        return member, ""
-    return member, (
-        f"{member.initials} is still coordinator (active or proposed) for {youths} youths and "
-        f"responsible for {efforts} active efforts: hand them over"
+    agreements = session.execute(
+        select(func.count()).where(Agreement.staff_id == member.id, Agreement.status == "open")
+    ).scalar()
+    if not youths and not efforts and not agreements:
+        return ""
+    return (
+        f"{member.initials} is still coordinator (active or proposed) for {youths} youths, "
+        f"responsible for {efforts} active efforts and for {agreements} open agreements: hand "
+        f"them over with `kui coordinator handover {member.initials} TO --efforts --reason ...`"
+        + ("; open agreements stay theirs until done or dropped" if agreements else "")
     )

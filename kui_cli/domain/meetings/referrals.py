@@ -215,3 +215,38 @@ def decide(session: Session, actor: Actor, item_id: int | str, decision: Decisio
     audit.record(session, actor, "update", subject=youth.subject_key)
     session.flush()
     return referral
+
+
+# --- withdrawal ---
+
+
+def withdraw(session: Session, actor: Actor, item_id: int | str, reason: str) -> Referral:
+    """Take a referral off before its meeting: the referral row goes, and the youth's history
+    keeps both the referral and its withdrawal with the reason (kind `referral`, a plan change,
+    so the plan owner learns of it). The row is not kept with a "withdrawn" outcome: `decided_on`
+    is what the reports count as a team's decision (`referrals_per_team`'s handled, the youth's
+    team by their last decision) and what the minutes show, and no team decided anything.
+
+    The meeting's day is the line, as for `decide` (at or after it): before it the item may be
+    withdrawn, from it on it is the team's to decide, and a carried-over item too."""
+    why = changes.required_reason(reason, "the referral is withdrawn")
+    referral = find(session, item_id)
+    youth = access.require_youth(session, session.get(Youth, referral.youth_id))
+    if referral.decided_on is not None:
+        raise KuiError(f"item {referral.id} was decided on {referral.decided_on}: it stays")
+    meeting = session.get(Meeting, referral.meeting_id) if referral.meeting_id else None
+    held = meeting is not None and meeting.status != "cancelled"
+    if meeting is not None and held and meeting.starts_at.date() <= actor.today:
+        raise KuiError(
+            f"item {referral.id} is on the meeting of {meeting.starts_at:%Y-%m-%d}, which has "
+            "come: the team decides it (`kui agenda decide`)"
+        )
+    team = session.get(Team, referral.team_id)
+    assert youth.id is not None and team is not None
+    session.delete(referral)
+    session.flush()
+    on = f", meeting {meeting.id} on {meeting.starts_at:%Y-%m-%d}" if meeting is not None else ""
+    what = f"referral to {team.name} withdrawn (item {referral.id}{on})"
+    changes.record(session, actor, youth.id, "referral", what, old=team.slug, why=why)
+    audit.record(session, actor, "update", subject=youth.subject_key)
+    return referral

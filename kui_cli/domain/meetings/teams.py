@@ -300,6 +300,30 @@ def add_member(
     return row
 
 
+def remove_member(session: Session, actor: Actor, slug: str, reference: str) -> list[str]:
+    """Take a staff member off a team: administration, audited. From then on they no longer see
+    the youths referred to the team (the team term of the access rule). Returns a warning for
+    each of the team's fixed roles that the removal leaves without a fixed member (`team show`'s
+    `covered_by`), so the leader knows whom to add; it is not refused, since a member who leaves
+    must be able to go before a successor is found."""
+    team = find(session, slug)
+    member = staff.find(session, reference)
+    row = session.execute(
+        select(TeamMember).where(TeamMember.team_id == team.id, TeamMember.staff_id == member.id)
+    ).scalar()
+    if row is None:
+        raise KuiError(f"{member.initials} is not a member of {team.slug}")
+    session.delete(row)
+    session.flush()
+    audit.administered(session, actor, team=team.slug, member=member.initials, removed=True)
+    return [
+        f"{team.slug}'s fixed role {role['role']} ({role['title']}) has no fixed member now: "
+        f"add one with `kui team member add {team.slug} STAFF`"
+        for role in details(session, team.slug)["roles"]
+        if role["role"] == member.role and not row.ad_hoc and not role["covered_by"]
+    ]
+
+
 def members_of(session: Session, team_ids: list[int]) -> dict[int, list[tuple[Staff, bool]]]:
     """Every team's members (staff, ad hoc?) in one query."""
     query = (

@@ -13,17 +13,17 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlmodel import Session
 
 from kui_cli.domain import codes
 from kui_cli.domain import staff as staff_domain
-from kui_cli.domain.plan import changes, owners
-from kui_cli.domain.protection import audit
+from kui_cli.domain.plan import changes, owners, plans
+from kui_cli.domain.protection import access, audit
 from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import ages, cpr, youths
 from kui_cli.errors import KuiError
-from kui_cli.models import CoordinatorAssignment, Staff, Youth
+from kui_cli.models import CoordinatorAssignment, Effort, Staff, Youth
 
 CONSENTS = {"accepted": "accepted", "declined": "declined", "pending": "pending"}
 CONSENT_BY = {
@@ -270,3 +270,186 @@ def history(session: Session, actor: Actor, youth_ref: str) -> list[dict[str, An
     ]
     audit.record(session, actor, "read", subject=youth.subject_key)
     return rows
+
+
+# --- handover ---
+
+HANDOVER_COLUMNS = ["youth_id", "coordinator", "consent", "efforts"]
+
+
+@dataclass
+class Handover:
+    """What `handover` moved, per youth, and any warnings (capacity) to show."""
+
+    giver: Staff
+    taker: Staff
+    youths: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def handover(
+    session: Session,
+    actor: Actor,
+    giver_ref: str,
+    taker_ref: str,
+    reason: str,
+    *,
+    youth_refs: list[str] | None = None,
+    efforts: bool = False,
+) -> Handover:
+    """Move a staff member's open coordinator assignments (and with `efforts` their active
+    efforts) to another, in the command's one transaction: any refusal leaves everything as it
+    was. `youth_refs` limits it to those youths.
+
+    The consent is kept as it was. The youth and the custody holders consent to the arrangement,
+    a coordinator, not to a person (they may decline it but cannot choose who: DOMAIN.md), so an
+    accepted assignment stays accepted under the new coordinator, with who consented; a pending
+    proposal stays pending, now of the new person, and the youth is still asked. The old row
+    ends today (`end_reason` says to whom it went), a new row starts today, and each move is a
+    plan change in the youth's history, so it waits in the plan owner's inbox (the new
+    coordinator's, when the assignment is accepted and the move is by someone else).
+    """
+    why = changes.required_reason(reason, "the caseload is handed over")
+    giver = staff_domain.find(session, giver_ref)
+    taker = staff_domain.find(session, taker_ref)
+    if giver.id == taker.id:
+        raise KuiError(f"{giver.initials} cannot hand over to themselves")
+    if not taker.active:
+        raise KuiError(f"staff member {taker.initials} is not active")
+    today = actor.today
+    chosen = _chosen_youths(session, youth_refs)
+    rows = _held(session, giver, today, chosen)
+    moved_efforts = _held_efforts(session, giver, today, chosen) if efforts else []
+    touched = sorted({r.youth_id for r in rows} | {e.youth_id for e in moved_efforts})
+    if not touched:
+        raise KuiError(f"{giver.initials} holds nothing to hand over{_limited(chosen)}")
+    missing = sorted((chosen or set()) - set(touched))
+    if missing:
+        raise KuiError(
+            f"{giver.initials} is neither coordinator, proposed nor (with --efforts) "
+            f"responsible for an effort of youth {', '.join(map(str, missing))}"
+        )
+    done = Handover(giver, taker)
+    for youth_id in touched:
+        row = next((r for r in rows if r.youth_id == youth_id), None)
+        ids = [e.id for e in moved_efforts if e.youth_id == youth_id and e.id is not None]
+        done.youths.append(_hand_over_youth(session, actor, youth_id, row, ids, taker, why))
+    session.flush()
+    audit.administered(
+        session,
+        actor,
+        handover=giver.initials,
+        to=taker.initials,
+        assignments=len(rows),
+        efforts=len(moved_efforts),
+    )
+    done.warnings.extend(capacity_warnings(session, taker, today))
+    return done
+
+
+def _hand_over_youth(
+    session: Session,
+    actor: Actor,
+    youth_id: int,
+    row: CoordinatorAssignment | None,
+    effort_ids: list[int],
+    taker: Staff,
+    why: str,
+) -> dict[str, Any]:
+    """One youth's part of a handover (need-to-know as always), and the line that says it."""
+    youth = access.require_youth(session, session.get(Youth, youth_id))
+    moved = _move_assignment(session, actor, youth, row, taker, why) if row else None
+    for effort_id in effort_ids:
+        upd = plans.EffortUpdate(reason=why, responsible=str(taker.id))
+        plans.update_effort(session, actor, effort_id, upd)
+    audit.record(session, actor, "update", subject=youth.subject_key)
+    return {
+        "youth_id": youth_id,
+        "coordinator": moved is not None,
+        "consent": moved.consent if moved else None,
+        "efforts": effort_ids,
+    }
+
+
+def _limited(chosen: set[int] | None) -> str:
+    return f" for youth {', '.join(map(str, sorted(chosen)))}" if chosen else ""
+
+
+def _chosen_youths(session: Session, refs: list[str] | None) -> set[int] | None:
+    """The youths `--youth` names (each found as anywhere: by id or CPR, need-to-know)."""
+    if not refs:
+        return None
+    found = [youths.find(session, ref) for ref in refs]
+    return {youth.id for youth in found if youth.id is not None}
+
+
+def _held(
+    session: Session, giver: Staff, today: dt.date, chosen: set[int] | None
+) -> list[CoordinatorAssignment]:
+    """The giver's open (accepted or pending) assignments, of the chosen youths if any; each
+    youth's open rows are read through `open_assignments`, which refuses a back-dated change,
+    and one whose new coordinator already holds it is refused (settle it first)."""
+    query = select(CoordinatorAssignment.youth_id).where(
+        CoordinatorAssignment.staff_id == giver.id, owners.open_assignment(today)
+    )
+    if chosen is not None:
+        query = query.where(CoordinatorAssignment.youth_id.in_(sorted(chosen)))
+    held: list[CoordinatorAssignment] = []
+    for youth_id in sorted(set(session.execute(query).scalars())):
+        open_rows = open_assignments(session, youth_id, today)
+        held.extend(r for r in open_rows if r.staff_id == giver.id)
+    return held
+
+
+def _held_efforts(
+    session: Session, giver: Staff, today: dt.date, chosen: set[int] | None
+) -> list[Effort]:
+    """The giver's efforts that have not ended (active, or planned to start later)."""
+    query = select(Effort).where(
+        Effort.staff_id == giver.id, or_(Effort.end_on.is_(None), Effort.end_on > today)
+    )
+    if chosen is not None:
+        query = query.where(Effort.youth_id.in_(sorted(chosen)))
+    return list(session.execute(query.order_by(Effort.youth_id, Effort.id)).scalars())
+
+
+def _move_assignment(
+    session: Session,
+    actor: Actor,
+    youth: Youth,
+    row: CoordinatorAssignment,
+    taker: Staff,
+    why: str,
+) -> CoordinatorAssignment:
+    """End the giver's row today and start the taker's with the same consent."""
+    today = actor.today
+    others = [r for r in open_assignments(session, youth.id, today) if r is not row]
+    if any(r.staff_id == taker.id for r in others):
+        raise KuiError(
+            f"{taker.initials} is already coordinator or proposed for youth {youth.id}: settle "
+            "it first (`kui coordinator assign` or `end`), or leave the youth out with --youth"
+        )
+    giver = _initials(session, row)
+    _close(row, today, f"handed over to {taker.initials}: {why}")
+    moved = CoordinatorAssignment(
+        youth_id=youth.id,
+        staff_id=taker.id,
+        consent=row.consent,
+        consent_by=row.consent_by,
+        proposed_on=today,
+        start_on=today if row.consent == "accepted" else None,
+        recorded_by=actor.user,
+        note=f"handed over from {giver}",
+    )
+    session.add(moved)
+    session.flush()
+    who = f"{taker.initials} ({taker.name}, {taker.role})"
+    if row.consent == "accepted":
+        by = f" by {CONSENT_BY[row.consent_by]}" if row.consent_by else ""
+        what = f"coordinator handed over from {giver}: {who}, consent kept (given{by})"
+        old, new = giver, taker.initials
+    else:
+        what = f"coordinator proposal handed over from {giver}: {who}, awaiting consent"
+        old = new = None
+    changes.record(session, actor, youth.id, "coordinator", what, old=old, new=new, why=why)
+    return moved

@@ -99,10 +99,8 @@ def add_effort(session: Session, actor: Actor, youth_ref: str, new: NewEffort) -
         raise KuiError("--title and --department are required")
     cpr.refuse_in_text(title, "--title")
     cpr.refuse_in_text(department, "--department")
-    legislation = codes.checked(new.legislation.strip().lower(), codes.LEGISLATIONS, "legislation")
-    member = staff_domain.find(session, new.responsible)
-    if not member.active:
-        raise KuiError(f"staff member {member.initials} is not active")
+    legislation = _legislation(new.legislation)
+    member = _responsible(session, new.responsible)
     start = new.start or actor.today
     if new.end is not None and new.end <= start:
         raise KuiError(f"--end {new.end} must be after the start {start}")
@@ -137,6 +135,96 @@ def add_effort(session: Session, actor: Actor, youth_ref: str, new: NewEffort) -
     # Joining a case by its CPR is logged as such: the DPO sees who came in on their own.
     audit.record(session, actor, "join" if joined else "update", subject=youth.subject_key)
     return effort
+
+
+def _legislation(value: str) -> str:
+    return codes.checked(value.strip().lower(), codes.LEGISLATIONS, "legislation")
+
+
+def _responsible(session: Session, reference: str) -> Staff:
+    """An effort's responsible: an active staff member (they join the youth's case)."""
+    member = staff_domain.find(session, reference)
+    if not member.active:
+        raise KuiError(f"staff member {member.initials} is not active")
+    return member
+
+
+@dataclass
+class EffortUpdate:
+    """The changes of `plan effort update`; None means unchanged. A reason is always required."""
+
+    reason: str
+    title: str | None = None
+    department: str | None = None
+    legislation: str | None = None
+    responsible: str | None = None
+    end: dt.date | None = None
+
+
+def _effort_wanted(session: Session, upd: EffortUpdate) -> dict[str, Any]:
+    """The columns `upd` gives, validated and as they would be stored."""
+    wanted: dict[str, Any] = {}
+    for option in ("title", "department"):
+        value = getattr(upd, option)
+        if value is not None:
+            if not value.strip():
+                raise KuiError(f"--{option} cannot be empty")
+            wanted[option] = cpr.refuse_in_text(value.strip(), f"--{option}")
+    if upd.legislation is not None:
+        wanted["legislation"] = _legislation(upd.legislation)
+    if upd.responsible is not None:
+        wanted["staff_id"] = _responsible(session, upd.responsible).id
+    if upd.end is not None:
+        wanted["end_on"] = upd.end
+    return wanted
+
+
+def _shown(session: Session, column: str, value: Any) -> Any:
+    """A column's value as the history says it: the responsible by initials, not their id."""
+    if column != "staff_id" or value is None:
+        return value
+    member = session.get(Staff, value)
+    return member.initials if member else value
+
+
+EFFORT_FIELDS = {
+    "title": "title",
+    "department": "department",
+    "legislation": "legislation",
+    "staff_id": "responsible",
+    "end_on": "planned end",
+}
+
+
+def update_effort(session: Session, actor: Actor, effort_id: int, upd: EffortUpdate) -> list[str]:
+    """Change an effort that has not ended: one change-log row per field with old and new and
+    the reason (an effort change reaches the plan owner), audited. A new responsible must be
+    active; a planned end must fall after the start and after today (ending it today is
+    `plan effort end`). Returns the fields changed; a change to nothing new is refused."""
+    why = changes.required_reason(upd.reason, "the plan changes")
+    effort = session.get(Effort, effort_id)
+    if effort is None:
+        raise KuiError(f"no effort with id {effort_id}")
+    youth = access.require_youth(session, session.get(Youth, effort.youth_id))
+    if effort_state(effort, actor.today) == "ended":
+        raise KuiError(f"effort {effort_id} ended on {effort.end_on}: it cannot be changed")
+    wanted = _effort_wanted(session, upd)
+    end = wanted.get("end_on")
+    if end is not None and (end <= effort.start_on or end <= actor.today):
+        raise KuiError(
+            f"--end {end} must be after the start {effort.start_on} and after today "
+            f"{actor.today} (`kui plan effort end` ends it today)"
+        )
+    changed = {key: value for key, value in wanted.items() if getattr(effort, key) != value}
+    if not changed:
+        raise KuiError(f"nothing to change: effort {effort_id} has these details already")
+    for column, value in changed.items():
+        old, new = _shown(session, column, getattr(effort, column)), _shown(session, column, value)
+        setattr(effort, column, value)
+        what = f"effort {effort.id} {EFFORT_FIELDS[column]}: {old} -> {new} ({effort.title})"
+        changes.record(session, actor, youth.id, "effort", what, old=old, new=new, why=why)
+    audit.record(session, actor, "update", subject=youth.subject_key)
+    return [EFFORT_FIELDS[column] for column in changed]
 
 
 def end_effort(session: Session, actor: Actor, effort_id: int, reason: str) -> Effort:

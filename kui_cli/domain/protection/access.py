@@ -89,8 +89,13 @@ ADMINISTRATION = {
     "kui staff add",
     "kui staff activate",
     "kui staff deactivate",
-    "kui staff update",  # which member an operating-system account acts as (`--login`)
+    # Which member an operating-system account acts as (`--login`), the role that decides what
+    # they see and administer, and their details: on PostgreSQL only the admin roles' logins
+    # write `staff` (migration 0006), so a member asks an administrator to change their phone.
+    "kui staff update",
     "kui team member add",  # a team's members see the youths referred to it
+    "kui team member remove",
+    "kui coordinator handover",  # moves a leaving member's caseload to another
     "kui meeting schedule",
     "kui meeting generate",  # also the scheduled job's (SCHEDULED)
     "kui meeting cancel",

@@ -305,7 +305,7 @@ def details(
         completed_on=youth.completed_on,
         at_risk=youth.at_risk_since,
         guardians=[
-            {"name": g.name, "phone": g.phone, "email": g.email}
+            {"id": g.id, "name": g.name, "phone": g.phone, "email": g.email}
             for g in guardians_of(session, youth.id)
         ],
         professionals=owners.professionals(case),
@@ -346,11 +346,66 @@ def add_guardian(
         youth_id=youth.id,
         name=name.strip(),
         phone=_blank_to_none(phone),
-        email=_blank_to_none(email),
+        email=codes.email(email),
     )
     session.add(guardian)
     session.flush()
     changes.record(session, actor, youth.id, "guardian", f"custody holder {guardian.name} added")
+    audit.record(session, actor, "update", subject=youth.subject_key)
+    return guardian
+
+
+def guardian_of(session: Session, guardian_id: int) -> tuple[Guardian, Youth]:
+    """A custody holder and their youth, if the acting user works on the youth's case (the
+    guardian's details are the youth's personal data: need-to-know, as for the youth)."""
+    guardian = session.get(Guardian, guardian_id)
+    if guardian is None:
+        raise KuiError(f"no custody holder with id {guardian_id} (`kui youth show` lists them)")
+    return guardian, access.require_youth(session, session.get(Youth, guardian.youth_id))
+
+
+def update_guardian(
+    session: Session,
+    actor: Actor,
+    guardian_id: int,
+    name: str | None = None,
+    phone: str | None = None,
+    email: str | None = None,
+) -> list[str]:
+    """Correct a custody holder's name, phone or e-mail (an empty phone or e-mail clears it):
+    one change-log row per field with old and new (a guardian change reaches the plan owner),
+    audited. Returns the fields changed; a change to nothing new is refused."""
+    guardian, youth = guardian_of(session, guardian_id)
+    wanted: dict[str, str | None] = {}
+    if name is not None:
+        if not name.strip():
+            raise KuiError("--name cannot be empty")
+        wanted["name"] = cpr.refuse_in_text(name.strip(), "--name")
+    if phone is not None:
+        wanted["phone"] = cpr.refuse_in_text(_blank_to_none(phone), "--phone")
+    if email is not None:
+        wanted["email"] = codes.email(email)
+    changed = [key for key, value in wanted.items() if getattr(guardian, key) != value]
+    if not changed:
+        raise KuiError(f"nothing to change: custody holder {guardian.id} has these details already")
+    for key in changed:
+        old = getattr(guardian, key)
+        setattr(guardian, key, wanted[key])
+        what = f"custody holder {guardian.id}: {key} changed"
+        changes.record(session, actor, youth.id, "guardian", what, old=old, new=wanted[key])
+    audit.record(session, actor, "update", subject=youth.subject_key)
+    return changed
+
+
+def remove_guardian(session: Session, actor: Actor, guardian_id: int, reason: str) -> Guardian:
+    """Take a custody holder off the youth's record (custody changed, registered by mistake):
+    the row goes, the change log keeps who they were and why, audited."""
+    why = changes.required_reason(reason, "the custody holder is removed")
+    guardian, youth = guardian_of(session, guardian_id)
+    session.delete(guardian)
+    session.flush()
+    what = f"custody holder {guardian.name} removed"
+    changes.record(session, actor, youth.id, "guardian", what, old=guardian.name, why=why)
     audit.record(session, actor, "update", subject=youth.subject_key)
     return guardian
 
