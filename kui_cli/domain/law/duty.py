@@ -422,16 +422,18 @@ def _close(
     changes.add(session, row)
 
 
-def moved_away(session: Session, actor: Actor, youth: Youth, on: dt.date, why: str) -> bool:
-    """The youth has moved away: their open episode closes on the day of the move, the
-    obligation is the new municipality's. Returns whether one was open."""
-    episode = settle(session, actor, youth)
+def moved_away(
+    actor: Actor, youth: Facts, episode: Episode | None, on: dt.date, why: str
+) -> list[dict[str, Any]]:
+    """The youth has moved away: their open episode (`settled` first) closes on the day of the
+    move, the obligation is the new municipality's. The change-log rows that record it; none
+    when no episode was open. Without a session: the status feed applies it in bulk."""
+    episode, rows = settled(actor, youth, episode)
     if episode is None:
-        return False
+        return rows
     day = max(on, episode.out_since)
     what = f"education obligation: episode closed, moved away on {day}"
-    _close(session, actor, episode, day, MOVED_AWAY, what, why=why)
-    return True
+    return [*rows, _closing(actor, episode, day, MOVED_AWAY, what, why=why)]
 
 
 def open_for_new_youths(session: Session, actor: Actor, after_id: int) -> int:
