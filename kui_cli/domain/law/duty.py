@@ -27,10 +27,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, exists, insert, or_, select
+from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlmodel import Session
 
-from kui_cli.domain import codes, periods, profile
+from kui_cli.domain import bulk, codes, periods, profile
 from kui_cli.domain.law import calendar
 from kui_cli.domain.plan import changes
 from kui_cli.domain.profile import Profile
@@ -463,7 +463,7 @@ def open_for_new_youths(session: Session, actor: Actor, after_id: int) -> int:
         for e, status in opened
         for what, new in opening_history(e, status)
     ]
-    session.execute(insert(DutyEpisode), [e for e, _ in opened])
+    bulk.insert_many(session, DutyEpisode, [e for e, _ in opened])
     changes.record_many(session, history)
     return len(opened)
 

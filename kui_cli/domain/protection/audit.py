@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
+from kui_cli.domain import bulk
 from kui_cli.models import AuditLog
 
 GENESIS = "0" * 64
@@ -120,7 +121,7 @@ def record_many(
         last = _last(session)
         for row in rows:
             last = _chain(row, last)
-    session.execute(insert(AuditLog), rows)
+    bulk.insert_many(session, AuditLog, rows)
 
 
 # Set by the database on PostgreSQL (migration 0009), by `_chain` on SQLite.

@@ -31,11 +31,12 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlmodel import Session
 
 from kui_cli.domain import codes, settings
 from kui_cli.domain import profile as profiles
+from kui_cli.domain.bulk import insert_many
 from kui_cli.domain.law import duty
 from kui_cli.domain.plan import changes, coordinators, owners, plans
 from kui_cli.domain.protection import audit, lookups
@@ -607,7 +608,7 @@ def _write_bulk(session: Session, changed: list[Facts], bulk: Bulk) -> None:
     changes.record_many(session, bulk.rows)
     history.refresh_many(session, bulk.earliest)
     if bulk.opened:
-        session.execute(insert(DutyEpisode), [vars(e) for e in bulk.opened])
+        insert_many(session, DutyEpisode, [vars(e) for e in bulk.opened])
     if bulk.closed:
         closing = update(DutyEpisode).where(DutyEpisode.id == bindparam("b_id"))
         closing = closing.values(closed_on=bindparam("b_on"), close_reason=bindparam("b_why"))
@@ -646,7 +647,7 @@ def _store(session: Session, fresh: list[Keyed], touched: Touched) -> None:
         for item in fresh
     ]
     if rows:
-        session.execute(insert(FeedEvent), rows)
+        insert_many(session, FeedEvent, rows)
 
 
 def _changes_since(session: Session, before: int, touched: Touched) -> list[dict[str, Any]]:
