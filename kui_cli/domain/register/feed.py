@@ -287,7 +287,7 @@ def apply_file(
     facts = rows_by_cpr(session, (item.event.cpr for item in fresh))
     if not dry_run:
         touched = _apply_all(session, actor, fresh, facts, summary)
-        _store(session, fresh, touched)
+        _store(session, fresh, facts, touched)
         _audit(session, actor, summary, touched, facts)
         return summary
     savepoint = session.begin_nested()
@@ -624,21 +624,16 @@ BULK_COLUMNS = ("status", "status_since", "hours", "completed_on", "at_risk_sinc
 # --- recording ------------------------------------------------------------------------------
 
 
-def _store(session: Session, fresh: list[Keyed], touched: Touched) -> None:
+def _store(session: Session, fresh: list[Keyed], facts: dict[str, Facts], touched: Touched) -> None:
     """The events taken in, in one executemany insert: applied, known, superseded or skipped,
-    each is known from now on (youths by id, looked up once for the events)."""
+    each is known from now on (with the youth's id, as the run read or registered them)."""
     now = dt.datetime.now(dt.UTC)
-    ids = dict(touched.registered)
-    numbers = sorted({item.event.cpr for item in fresh} - set(ids))
-    for start in range(0, len(numbers), BATCH):
-        query = select(Youth.cpr, Youth.id).where(Youth.cpr.in_(numbers[start : start + BATCH]))
-        ids.update((number, youth_id) for number, youth_id in session.execute(query))
     rows = [
         {
             "source": item.event.source,
             "event_key": item.key,
             "content": item.content,
-            "youth_id": ids.get(item.event.cpr),
+            "youth_id": facts[item.event.cpr].id if item.event.cpr in facts else None,
             "kind": item.event.kind,
             "event_date": item.event.event_date,
             "outcome": touched.outcomes[item.event.line],
@@ -646,8 +641,7 @@ def _store(session: Session, fresh: list[Keyed], touched: Touched) -> None:
         }
         for item in fresh
     ]
-    if rows:
-        insert_many(session, FeedEvent, rows)
+    insert_many(session, FeedEvent, rows)
 
 
 def _changes_since(session: Session, before: int, touched: Touched) -> list[dict[str, Any]]:
