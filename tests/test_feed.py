@@ -502,3 +502,49 @@ def test_in_bulk_and_one_by_one_a_drop_out_is_the_same_change(
     }
     assert deadlines == {("2026-10-05", "2026-10-12", "2026-11-04")}
     assert len(duty_rows(ready)) == 3
+
+
+def test_a_newcomer_moved_away_before_moving_in_is_registered_by_the_move_in(
+    ready: KuiRunner, tmp_path: Path
+) -> None:
+    """Registered in bulk (as `youth import` registers): the move away before the youth was
+    known is skipped, the move in registers them, out of activity at 17 opens the obligation."""
+    path = write(
+        tmp_path,
+        f"ungedata,2,{NEW},2026-09-01,moved-in,,,,Ole Hansen",
+        f"ungedata,1,{NEW},2026-08-01,moved-away,,,,",
+    )
+    summary = apply(ready, path)
+    assert (summary["skipped"], summary["applied"], summary["new_youths"]) == (1, 1, 1)
+    [youth] = as_json(ready, "youth", "list", "--search", "Ole")
+    whats = [h["what"] for h in shown(ready, youth["id"])["history"]]
+    assert whats[0] == "registered with status none, need A"
+    assert any(w.startswith("moved into the municipality on 2026-09-01") for w in whats)
+    assert [(r["out_since"], r["contact_deadline"]) for r in duty_rows(ready)] == [
+        ("2026-09-01", "2026-09-08")
+    ]
+
+
+def test_the_feeds_audit_entries_name_the_acting_user_and_the_chain_holds(
+    ready: KuiRunner, tmp_path: Path
+) -> None:
+    """The history's author is the source; the audit trail's is who applied the feed, with the
+    source in the entry's filter; the entries written in bulk chain like any others."""
+    add_youth(ready, BORN_16, "Ida Jensen", "--status", "vocational", "--since", "2026-08-01")
+    path = write(
+        tmp_path,
+        f"ungedata,1,{IDA},2026-10-05,dropped-out,EUD,,,",
+        f"ungedata,2,{NEW},2026-09-01,moved-in,FGU,,,Ole Hansen",
+    )
+    apply(ready, path)
+    logged = as_json(ready, "audit", "log", "--user", "AB")
+    entries = [e for e in logged if e["command"] == "kui feed apply"]
+    assert {(e["user"], e["action"]) for e in entries} == {
+        ("AB", "create"),
+        ("AB", "update"),
+        ("AB", "import"),
+    }
+    assert all(json.loads(e["filter"])["sources"] == ["ungedata"] for e in entries)
+    assert as_json(ready, "audit", "log", "--user", "feed:ungedata") == []
+    verified = json.loads(ok(ready("audit", "verify", "-f", "json")).stdout)
+    assert verified["checked"] == verified["entries"]

@@ -27,10 +27,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, exists, insert, or_, select
+from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlmodel import Session
 
-from kui_cli.domain import codes, periods, profile
+from kui_cli.domain import bulk, codes, periods, profile
 from kui_cli.domain.law import calendar
 from kui_cli.domain.plan import changes
 from kui_cli.domain.profile import Profile
@@ -422,16 +422,18 @@ def _close(
     changes.add(session, row)
 
 
-def moved_away(session: Session, actor: Actor, youth: Youth, on: dt.date, why: str) -> bool:
-    """The youth has moved away: their open episode closes on the day of the move, the
-    obligation is the new municipality's. Returns whether one was open."""
-    episode = settle(session, actor, youth)
+def moved_away(
+    actor: Actor, youth: Facts, episode: Episode | None, on: dt.date, why: str
+) -> list[dict[str, Any]]:
+    """The youth has moved away: their open episode (`settled` first) closes on the day of the
+    move, the obligation is the new municipality's. The change-log rows that record it; none
+    when no episode was open. Without a session: the status feed applies it in bulk."""
+    episode, rows = settled(actor, youth, episode)
     if episode is None:
-        return False
+        return rows
     day = max(on, episode.out_since)
     what = f"education obligation: episode closed, moved away on {day}"
-    _close(session, actor, episode, day, MOVED_AWAY, what, why=why)
-    return True
+    return [*rows, _closing(actor, episode, day, MOVED_AWAY, what, why=why)]
 
 
 def open_for_new_youths(session: Session, actor: Actor, after_id: int) -> int:
@@ -461,7 +463,7 @@ def open_for_new_youths(session: Session, actor: Actor, after_id: int) -> int:
         for e, status in opened
         for what, new in opening_history(e, status)
     ]
-    session.execute(insert(DutyEpisode), [e for e, _ in opened])
+    bulk.insert_many(session, DutyEpisode, [e for e, _ in opened])
     changes.record_many(session, history)
     return len(opened)
 

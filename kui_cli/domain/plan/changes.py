@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, insert, literal, select
 from sqlmodel import Session
 
+from kui_cli.domain import bulk
 from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import cpr, history
 from kui_cli.errors import KuiError
@@ -138,7 +139,7 @@ def record_many(session: Session, rows: list[dict[str, Any]]) -> None:
     that close no past value, which `history.refresh` would have to re-derive (a registration,
     the education obligation), or followed by `history.refresh_many` (the status feed)."""
     if rows:
-        session.execute(insert(ChangeLog), rows)
+        bulk.insert_many(session, ChangeLog, rows)
 
 
 def record_selected(session: Session, actor: Actor, kind: str, what: str, youths: Select) -> None:

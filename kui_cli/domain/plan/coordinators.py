@@ -77,13 +77,31 @@ def consent_by_for(consent: str, given: str | None, minor: bool) -> str | None:
 def open_assignments(
     session: Session, youth_id: int, today: dt.date
 ) -> list[CoordinatorAssignment]:
-    """The youth's active and pending assignments (at most one of each).
+    """The youth's active and pending assignments (at most one of each)."""
+    return open_among(assignments_of(session, [youth_id]).get(youth_id, []), youth_id, today)
+
+
+def assignments_of(
+    session: Session, youth_ids: list[int]
+) -> dict[int, list[CoordinatorAssignment]]:
+    """Every assignment of these youths in id order, by youth (one query per batch of 500)."""
+    found: dict[int, list[CoordinatorAssignment]] = {}
+    for start in range(0, len(youth_ids), 500):
+        chunk = youth_ids[start : start + 500]
+        query = select(CoordinatorAssignment).where(CoordinatorAssignment.youth_id.in_(chunk))
+        for row in session.execute(query.order_by(CoordinatorAssignment.id)).scalars():
+            found.setdefault(row.youth_id, []).append(row)
+    return found
+
+
+def open_among(
+    rows: list[CoordinatorAssignment], youth_id: int, today: dt.date
+) -> list[CoordinatorAssignment]:
+    """The active and pending ones of a youth's assignments (`assignments_of`).
 
     A decision dated after `today` would make the history overlap, so a back-dated change
     (`--today` before it) is refused.
     """
-    query = select(CoordinatorAssignment).where(CoordinatorAssignment.youth_id == youth_id)
-    rows = list(session.execute(query.order_by(CoordinatorAssignment.id)).scalars())
     dates = [d for r in rows for d in (r.proposed_on, r.start_on, r.end_on) if d is not None]
     if dates and max(dates) > today:
         raise KuiError(
@@ -215,9 +233,25 @@ def end(session: Session, actor: Actor, youth_ref: str, reason: str) -> tuple[Yo
     reason = changes.required_reason(reason, "the coordinator ends")
     youth = youths.find(session, youth_ref)
     rows = open_assignments(session, youth.id, actor.today)
-    row = next((r for r in rows if r.consent == "accepted"), rows[0] if rows else None)
-    if row is None:
+    if not rows:
         raise KuiError(f"youth {youth.id} has no coordinator and no proposal to end")
+    change = ending(session, actor, youth.id, rows, reason)
+    changes.add(session, change)
+    audit.record(session, actor, "update", subject=youth.subject_key)
+    return youth, change["what"]
+
+
+def ending(
+    session: Session,
+    actor: Actor,
+    youth_id: int,
+    rows: list[CoordinatorAssignment],
+    reason: str,
+) -> dict[str, Any]:
+    """The rule of `end` on a youth's open assignments (`open_among`, not empty): the
+    coordinator ends, or else the proposal is withdrawn; the change-log row (`changes.row`)
+    that records it. The status feed ends many youths' coordinators with it."""
+    row = next((r for r in rows if r.consent == "accepted"), rows[0])
     _close(row, actor.today, reason)
     initials = _initials(session, row)
     what = (
@@ -225,9 +259,7 @@ def end(session: Session, actor: Actor, youth_ref: str, reason: str) -> tuple[Yo
         if row.consent == "accepted"
         else f"coordinator proposal withdrawn: {initials}"
     )
-    changes.record(session, actor, youth.id, "coordinator", what, old=initials, why=reason)
-    audit.record(session, actor, "update", subject=youth.subject_key)
-    return youth, what
+    return changes.row(actor, youth_id, "coordinator", what, old=initials, why=reason)
 
 
 def state(row: CoordinatorAssignment, today: dt.date) -> str:

@@ -234,17 +234,23 @@ def end_effort(session: Session, actor: Actor, effort_id: int, reason: str) -> E
     if effort is None:
         raise KuiError(f"no effort with id {effort_id}")
     youth = access.require_youth(session, session.get(Youth, effort.youth_id))
+    changes.add(session, effort_ending(actor, effort, why))
+    audit.record(session, actor, "update", subject=youth.subject_key)
+    return effort
+
+
+def effort_ending(actor: Actor, effort: Effort, why: str) -> dict[str, Any]:
+    """The rule of `end_effort` on an effort found (the status feed ends many with it): it
+    ends today, unless it has ended or not begun; the change-log row that records it."""
     today = actor.today
     if effort.end_on is not None and effort.end_on <= today:
-        raise KuiError(f"effort {effort_id} ended on {effort.end_on}")
+        raise KuiError(f"effort {effort.id} ended on {effort.end_on}")
     if today < effort.start_on:
-        raise KuiError(f"effort {effort_id} starts on {effort.start_on}: it cannot end before")
+        raise KuiError(f"effort {effort.id} starts on {effort.start_on}: it cannot end before")
     old = effort.end_on
     effort.end_on, effort.end_reason = today, why
     what = f"effort {effort.id} ended: {effort.title}"
-    changes.record(session, actor, youth.id, "effort", what, old=old, new=today, why=why)
-    audit.record(session, actor, "update", subject=youth.subject_key)
-    return effort
+    return changes.row(actor, effort.youth_id, "effort", what, old=old, new=today, why=why)
 
 
 def goals_of(session: Session, youth_id: int) -> list[dict[str, Any]]:

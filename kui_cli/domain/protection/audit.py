@@ -19,11 +19,13 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
+from kui_cli.domain import bulk
 from kui_cli.models import AuditLog
 
 GENESIS = "0" * 64
@@ -77,15 +79,14 @@ def record(
     rows: int | None = None,
 ) -> AuditLog:
     """Append one entry. `action` is a verb such as read, list, create, update, print, export."""
-    entry = _entry(actor, action, subject, filters, rows)
+    values = _values(actor, action, subject, filters, rows)
     if _by_database(session):
         chained = session.execute(
-            insert(AuditLog).values(_columns(entry, by_database=True)).returning(*_CHAIN_COLUMNS)
+            insert(AuditLog).values(_unchained(values)).returning(*_CHAIN_COLUMNS)
         ).one()
-        for name, value in chained._mapping.items():
-            setattr(entry, name, value)
-        return entry
-    _chain(entry, _last(session))
+        return AuditLog(**{**values, **chained._mapping})
+    _chain(values, _last(session))
+    entry = AuditLog(**values)
     session.add(entry)
     session.flush()
     return entry
@@ -107,21 +108,25 @@ def record_many(
     subjects: list[str],
     filters: dict[str, Any] | None = None,
 ) -> None:
-    """One entry per youth, chained in order and written in one statement (a purge of thousands,
-    an agenda of hundreds: the write transaction stays short)."""
-    entries = [_entry(actor, action, key, filters, None) for key in subjects]
-    if not entries:
+    """One entry per youth, chained in order and written in one executemany statement of plain
+    rows (a purge of thousands, a feed of tens of thousands: no ORM object per entry, and the
+    write transaction stays short). All entries carry one timestamp."""
+    if not subjects:
         return
-    by_database = _by_database(session)
-    if not by_database:
+    common = _values(actor, action, None, filters, None)
+    rows = [{**common, "subject_key": key} for key in subjects]
+    if _by_database(session):
+        rows = [_unchained(row) for row in rows]
+    else:
         last = _last(session)
-        for entry in entries:
-            last = _chain(entry, last)
-    session.execute(insert(AuditLog), [_columns(e, by_database=by_database) for e in entries])
+        for row in rows:
+            last = _chain(row, last)
+    bulk.insert_many(session, AuditLog, rows)
 
 
 # Set by the database on PostgreSQL (migration 0009), by `_chain` on SQLite.
 _CHAIN_COLUMNS = (AuditLog.id, AuditLog.prev_hash, AuditLog.hash, AuditLog.hash_version)
+_CHAIN_KEYS = frozenset(column.key for column in _CHAIN_COLUMNS)
 
 
 def _by_database(session: Session) -> bool:
@@ -129,13 +134,9 @@ def _by_database(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def _columns(entry: AuditLog, *, by_database: bool) -> dict[str, Any]:
-    """The values kui inserts; on PostgreSQL the chain columns are left to the database."""
-    values = entry.model_dump()
-    if by_database:
-        for column in _CHAIN_COLUMNS:
-            del values[column.key]
-    return values
+def _unchained(values: dict[str, Any]) -> dict[str, Any]:
+    """The values kui inserts on PostgreSQL: the chain columns are left to the database."""
+    return {k: v for k, v in values.items() if k not in _CHAIN_KEYS}
 
 
 def _last(session: Session) -> tuple[int, str]:
@@ -145,36 +146,43 @@ def _last(session: Session) -> tuple[int, str]:
     return (last.id, last.hash) if last else (0, GENESIS)
 
 
-def _entry(
+def _values(
     actor: Actor,
     action: str,
     subject: str | None,
     filters: dict[str, Any] | None,
     rows: int | None,
-) -> AuditLog:
-    return AuditLog(
-        at=dt.datetime.now(dt.UTC),
-        user=actor.user,
-        action=action,
-        command=actor.command,
-        subject_key=subject,
-        filter=json.dumps(filters, ensure_ascii=False, sort_keys=True, default=str)
+) -> dict[str, Any]:
+    """The columns of one entry before it is chained (`_chain`, or the database's trigger)."""
+    return {
+        "id": None,
+        "at": dt.datetime.now(dt.UTC),
+        "user": actor.user,
+        "action": action,
+        "command": actor.command,
+        "subject_key": subject,
+        "filter": json.dumps(filters, ensure_ascii=False, sort_keys=True, default=str)
         if filters
         else None,
-        rows=rows,
-        prev_hash="",
-        hash="",
-    )
+        "rows": rows,
+        "prev_hash": "",
+        "hash": "",
+        "hash_version": None,
+    }
 
 
-def _chain(entry: AuditLog, last: tuple[int, str]) -> tuple[int, str]:
+def _chain(values: dict[str, Any], last: tuple[int, str]) -> tuple[int, str]:
     """Give the entry the next id and chain it to the last one, as the PostgreSQL trigger does."""
-    entry.id, entry.prev_hash, entry.hash_version = last[0] + 1, last[1], CHAIN_VERSION
-    entry.hash = entry_hash(entry)
-    return entry.id, entry.hash
+    values.update(id=last[0] + 1, prev_hash=last[1], hash_version=CHAIN_VERSION)
+    # `stored_hash` is `entry_hash` without an object (a feed chains ten thousand entries).
+    fields = ("id", "hash_version", "prev_hash", "at", "user", "action", "command")
+    values["hash"] = stored_hash(
+        *(values[name] for name in fields), values["subject_key"], values["filter"], values["rows"]
+    ) or entry_hash(SimpleNamespace(**values))
+    return values["id"], values["hash"]
 
 
-def entry_hash(entry: AuditLog) -> str:
+def entry_hash(entry: AuditLog | SimpleNamespace) -> str:
     """The chained hash of one entry; the fields are serialised canonically (JSON).
 
     Version 2 (`CHAIN_VERSION`, since migration 0009) covers the id too, so renumbering breaks

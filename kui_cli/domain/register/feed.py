@@ -31,16 +31,17 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlmodel import Session
 
 from kui_cli.domain import codes, settings
 from kui_cli.domain import profile as profiles
+from kui_cli.domain.bulk import insert_many
 from kui_cli.domain.law import duty
 from kui_cli.domain.plan import changes, coordinators, owners, plans
-from kui_cli.domain.protection import audit
+from kui_cli.domain.protection import audit, lookups
 from kui_cli.domain.protection.audit import Actor
-from kui_cli.domain.register import cpr, feed_lines, history, youths
+from kui_cli.domain.register import cpr, feed_lines, history, importer, registration, youths
 from kui_cli.domain.register.feed_lines import Event, parse, read_lines
 from kui_cli.domain.register.registration import NewYouth
 from kui_cli.errors import KuiError
@@ -92,6 +93,7 @@ class Summary:
     skipped: int = 0
     new_youths: int = 0
     changes: list[dict[str, Any]] = field(default_factory=list)  # dry run: the history rows
+    sources: list[str] = field(default_factory=list)  # of the events, for the audit entries
 
     def as_record(self) -> dict[str, Any]:
         return {
@@ -228,16 +230,6 @@ def known_contents(session: Session, events: Iterable[Keyed]) -> dict[tuple[str,
     return found
 
 
-def youths_by_cpr(session: Session, numbers: Iterable[str]) -> dict[str, Youth]:
-    """The registered youths of these numbers, one query per batch (never one per event)."""
-    wanted = sorted(set(numbers))
-    found: dict[str, Youth] = {}
-    for start in range(0, len(wanted), BATCH):
-        query = select(Youth).where(Youth.cpr.in_(wanted[start : start + BATCH]))
-        found.update((y.cpr, y) for y in session.execute(query).scalars())
-    return found
-
-
 def new_events(
     items: list[Keyed], known: dict[tuple[str, str], str], bad: list[BadLine], summary: Summary
 ) -> list[Keyed]:
@@ -286,6 +278,7 @@ def apply_file(
     summary = Summary(path.name, dry_run)
     events = checked_events(path, source, actor.today, prof.value("feed.statuses"), bad, encoding)
     summary.events = len(events) + len(bad)
+    summary.sources = sorted({event.source for event, _status in events})
     items = keyed(events, settings.new_youth_keyer(session))
     fresh = new_events(items, known_contents(session, items), bad, summary)
     if bad:
@@ -294,7 +287,7 @@ def apply_file(
     facts = rows_by_cpr(session, (item.event.cpr for item in fresh))
     if not dry_run:
         touched = _apply_all(session, actor, fresh, facts, summary)
-        _store(session, fresh, touched)
+        _store(session, fresh, facts, touched)
         _audit(session, actor, summary, touched, facts)
         return summary
     savepoint = session.begin_nested()
@@ -336,39 +329,109 @@ class Touched:
 def _apply_all(
     session: Session, actor: Actor, fresh: list[Keyed], facts: dict[str, Facts], summary: Summary
 ) -> Touched:
-    """Every new event in date order; a line a rule refuses is named, and then none applies.
+    """Every new event in date order, by the rules of a hand-typed change applied to rows (a
+    feed names tens of thousands of youths: no ORM object per youth, and one statement per
+    table and batch); a line a rule refuses is named, and then none applies.
 
-    A registered youth whose events only set statuses or mark a risk (nearly all of a nightly
-    feed) is applied in bulk (`_apply_in_bulk`); the others (moves, registrations) one change
-    at a time through the session."""
+    The young people the register does not know are registered first, in bulk, as `youth
+    import` registers them (`_register_new`); the event that registers a youth then applies to
+    them like any other."""
     touched = Touched()
-    one_by_one = {i.event.cpr for i in fresh if i.event.kind not in BULK_KINDS} | {
-        i.event.cpr for i in fresh if i.event.cpr not in facts
-    }
-    _apply_in_bulk(
-        session, actor, [i for i in fresh if i.event.cpr not in one_by_one], facts, summary, touched
+    registering = _register_new(session, actor, fresh, facts, touched, summary.file)
+    if touched.bad:
+        raise FeedRejected(touched.bad)
+    ids = sorted({facts[i.event.cpr].id for i in fresh if i.event.cpr in facts})
+    away = sorted({facts[i.event.cpr].id for i in fresh
+                   if i.event.kind == "moved-away" and i.event.cpr in facts})  # fmt: skip
+    state = Bulk(
+        episodes=_open_episodes(session, ids),
+        assignments=coordinators.assignments_of(session, away),
+        efforts=_active_efforts(session, away, actor.today),
+        law=duty.rules(session),
     )
-    single = [i for i in fresh if i.event.cpr in one_by_one]
-    known = youths_by_cpr(session, (i.event.cpr for i in single if i.event.cpr in facts))
-    for item in single:
+    pending = set(registering)  # new youths whose registering event is still to come
+    for item in fresh:
         event = item.event
+        youth = facts.get(event.cpr)
+        if youth is None or (event.cpr in pending and registering[event.cpr] != event.line):
+            # Not in the register (before their registration, or never): moved away, and
+            # not the municipality's either.
+            touched.count(summary, event, SKIPPED)
+            continue
         by_source = replace(actor, user=feed_lines.author(event.source))
         try:
-            outcome = _apply_one(session, by_source, item, known, touched)
+            outcome = _apply_to(session, by_source, youth, item, state)
         except KuiError as exc:
             touched.bad.append(BadLine(event.line, str(exc)))
             continue
+        if event.cpr in pending:  # the event that registered the youth
+            pending.discard(event.cpr)
+            outcome = APPLIED
         touched.count(summary, event, outcome)
     if touched.bad:
         raise FeedRejected(touched.bad)
+    _write_bulk(session, [f for f in facts.values() if f.changed], state)
     summary.new_youths = len(touched.registered)
     summary.superseded.sort()
     return touched
 
 
-# --- in bulk: the same rules on rows, written with one statement per table and batch ----------
+# --- registering the youths the register does not know ----------------------------------------
 
-BULK_KINDS = frozenset({"started", "dropped-out", "completed", "job", "benefit", "at-risk"})
+
+def _register_new(
+    session: Session,
+    actor: Actor,
+    fresh: list[Keyed],
+    facts: dict[str, Facts],
+    touched: Touched,
+    file: str,
+) -> dict[str, int]:
+    """Register each unknown youth by their first event that is not a move away, when it has a
+    name: validated by the one validator of `youth add` and inserted by `youth import`'s bulk
+    path (`importer.registration_row`, `importer.register_rows`: history, education
+    obligation), with the feed's source as the author. Their rows join `facts`; returns the
+    line of each registering event by CPR number (bad lines go to `touched.bad`)."""
+    first: dict[str, Keyed] = {}
+    for item in fresh:
+        if item.event.cpr not in facts and item.event.kind != "moved-away":
+            first.setdefault(item.event.cpr, item)
+    if not first:
+        return {}
+    lookups.require_allowance(session, actor, None, lookups.REGISTER)
+    window = registration.AgeWindow.of(profiles.current(session), actor.today)
+    key_of = settings.new_youth_keyer(session)
+    groups: dict[tuple[str, str, str], list[tuple[Any, ...]]] = {}
+    for number, item in first.items():
+        event = item.event
+        try:
+            if not event.name:
+                raise KuiError(
+                    f"no youth with CPR {cpr.masked(number)} is registered, and the event has "
+                    "no name to register them with"
+                )
+            new = NewYouth(number, event.name, item.status or "none", since=event.event_date)
+            row = importer.registration_row(new, window, key_of)
+        except KuiError as exc:
+            touched.bad.append(BadLine(event.line, str(exc)))
+            continue
+        groups.setdefault((event.source, row[4], row[6]), []).append(row)  # status, need
+    if touched.bad:
+        return {}
+    for (source, status, need), rows in groups.items():
+        by_source = replace(actor, user=feed_lines.author(source))
+        line_of = {row[0]: first[row[0]].event.line for row in rows}
+        checked = importer.Validated(rows, line_of)
+        what = registration.registered_text(status, need)
+        importer.register_rows(session, by_source, Path(file), checked, rows, what)
+    new_facts = rows_by_cpr(session, first)
+    facts.update(new_facts)
+    touched.registered.update((number, fact.id) for number, fact in new_facts.items())
+    return {number: first[number].event.line for number in new_facts}
+
+
+# --- the rules on rows, written with one statement per table and batch ------------------------
+
 FACT_COLUMNS = (
     Youth.id,
     Youth.cpr,
@@ -423,55 +486,46 @@ def _open_episodes(session: Session, youth_ids: list[int]) -> dict[int, SimpleNa
     return found
 
 
+def _active_efforts(session: Session, youth_ids: list[int], today: dt.date) -> dict[int, list]:
+    """The active efforts of the youths who move away, by youth (one query per batch)."""
+    found: dict[int, list[Effort]] = {}
+    for start in range(0, len(youth_ids), BATCH):
+        chunk = youth_ids[start : start + BATCH]
+        query = select(Effort).where(Effort.youth_id.in_(chunk), owners.active_effort(today))
+        for effort in session.execute(query.order_by(Effort.id)).scalars():
+            found.setdefault(effort.youth_id, []).append(effort)
+    return found
+
+
 @dataclass
 class Bulk:
-    """What the bulk run writes at the end: change rows in order, episodes opened and closed."""
+    """What the run reads once (open episodes, the coordinators and efforts of youths who move
+    away, the law's rules) and writes at the end: change rows in order, episodes opened and
+    closed (the assignments and efforts ended are the session's objects)."""
 
+    episodes: dict[int, SimpleNamespace]
+    assignments: dict[int, list[Any]]
+    efforts: dict[int, list[Effort]]
+    law: duty.DutyRules
     rows: list[dict[str, Any]] = field(default_factory=list)
     opened: list[SimpleNamespace] = field(default_factory=list)
     closed: list[SimpleNamespace] = field(default_factory=list)
     earliest: dict[int, dt.date] = field(default_factory=dict)  # first status change per youth
 
-
-def _apply_in_bulk(
-    session: Session,
-    actor: Actor,
-    items: list[Keyed],
-    facts: dict[str, Facts],
-    summary: Summary,
-    touched: Touched,
-) -> None:
-    if not items:
-        return
-    law = duty.rules(session)
-    episodes = _open_episodes(session, sorted({facts[i.event.cpr].id for i in items}))
-    bulk = Bulk()
-    for item in items:
-        event = item.event
-        by_source = replace(actor, user=feed_lines.author(event.source))
-        try:
-            outcome = _bulk_one(by_source, facts[event.cpr], item, episodes, bulk, law)
-        except KuiError as exc:
-            touched.bad.append(BadLine(event.line, str(exc)))
-            continue
-        touched.count(summary, event, outcome)
-    if not touched.bad:
-        _write_bulk(session, [f for f in facts.values() if f.changed], bulk)
+    def settle(self, youth_id: int, episode: SimpleNamespace | None) -> None:
+        """An episode a rule closed is written closed (a new one: inserted so)."""
+        if episode is not None and episode.closed_on is not None:
+            del self.episodes[youth_id]
+            if getattr(episode, "id", None) is not None:
+                self.closed.append(episode)
 
 
-def _bulk_one(
-    actor: Actor,
-    youth: Facts,
-    item: Keyed,
-    episodes: dict[int, SimpleNamespace],
-    bulk: Bulk,
-    law: duty.DutyRules,
-) -> str:
-    """One event by the rules of `_apply_to`, on the youth's row; the rows it makes go to
-    `bulk`."""
+def _apply_to(session: Session, actor: Actor, youth: Facts, item: Keyed, bulk: Bulk) -> str:
+    """One event about a registered youth by the rules of a hand-typed change, on the youth's
+    row; the rows it makes go to `bulk`. Its outcome."""
     event, day = item.event, item.event.event_date
     if day < youth.status_since:
-        return SUPERSEDED
+        return SUPERSEDED  # kui knows a newer status: the older fact does not overwrite it
     why = reason_text(event)
     made: list[dict[str, Any]] = []
     if event.kind == "at-risk":
@@ -481,22 +535,14 @@ def _bulk_one(
         what = f"at risk of dropping out since {day}"
         made.append(changes.row(actor, youth.id, "at-risk", what, old=old, new=day, why=why,
                                 effective_on=day))  # fmt: skip
-    elif item.status is not None and item.status != youth.status:
-        made.append(youths.set_status(actor, youth, item.status, day, None, why))
-        bulk.earliest.setdefault(youth.id, day)
-        episode = episodes.get(youth.id)
-        opened, rows = duty.transition(actor, youth, episode, law, why)
-        made += rows
-        if episode is not None and episode.closed_on is not None:
-            del episodes[youth.id]
-            if getattr(episode, "id", None) is not None:
-                bulk.closed.append(episode)
-        if opened is not None:
-            episodes[youth.id] = SimpleNamespace(**opened)
-            bulk.opened.append(episodes[youth.id])
-    completes = item.status is not None and codes.STATUS_TABLE[item.status].completed
-    if completes and youth.completed_on != day:
-        made.append(youths.set_field(actor, youth, "completed_on", day, why))
+    elif event.kind == "moved-away":
+        made += _moved_away(session, actor, youth, day, why, bulk)
+    else:
+        if event.kind == "moved-in":
+            what = f"moved into the municipality on {day}"
+            made.append(changes.row(actor, youth.id, "moved", what, new="moved-in", why=why,
+                                    effective_on=day))  # fmt: skip
+        made += _status(actor, youth, item, why, bulk)
     if not made:
         return KNOWN
     youth.changed = True
@@ -504,8 +550,53 @@ def _bulk_one(
     return APPLIED
 
 
+def _status(actor: Actor, youth: Facts, item: Keyed, why: str, bulk: Bulk) -> list[dict[str, Any]]:
+    """The status (and for `completed` the completion date) as `youth update` sets them
+    (`youths.set_status`, `duty.transition`, `youths.set_field`); the same status is a fact kui
+    knows already (its start is not moved)."""
+    made: list[dict[str, Any]] = []
+    day = item.event.event_date
+    if item.status is not None and item.status != youth.status:
+        made.append(youths.set_status(actor, youth, item.status, day, None, why))
+        bulk.earliest.setdefault(youth.id, day)
+        episode = bulk.episodes.get(youth.id)
+        opened, rows = duty.transition(actor, youth, episode, bulk.law, why)
+        made += rows
+        bulk.settle(youth.id, episode)
+        if opened is not None:
+            bulk.episodes[youth.id] = SimpleNamespace(**opened)
+            bulk.opened.append(bulk.episodes[youth.id])
+    completes = item.status is not None and codes.STATUS_TABLE[item.status].completed
+    if completes and youth.completed_on != day:
+        made.append(youths.set_field(actor, youth, "completed_on", day, why))
+    return made
+
+
+def _moved_away(
+    session: Session, actor: Actor, youth: Facts, day: dt.date, why: str, bulk: Bulk
+) -> list[dict[str, Any]]:
+    """kui's part ends as it ends by hand: the coordinator (`coordinators.ending`, the rule of
+    `coordinator end`), the active efforts (`plans.effort_ending`, of `plan effort end`) and an
+    open education-obligation episode (`duty.moved_away`, closed on the day)."""
+    why = changes.required_reason(why, "kui's part ends")
+    made: list[dict[str, Any]] = []
+    open_rows = coordinators.open_among(bulk.assignments.get(youth.id, []), youth.id, actor.today)
+    if open_rows:
+        made.append(coordinators.ending(session, actor, youth.id, open_rows, why))
+    made += [plans.effort_ending(actor, e, why) for e in bulk.efforts.pop(youth.id, [])]
+    episode = bulk.episodes.get(youth.id)
+    made += duty.moved_away(actor, youth, episode, day, why)
+    bulk.settle(youth.id, episode)
+    what = f"moved away from the municipality on {day}: kui's part ends"
+    made.append(changes.row(actor, youth.id, "moved", what, new="moved-away", why=why,
+                            effective_on=day))  # fmt: skip
+    return made
+
+
 def _write_bulk(session: Session, changed: list[Facts], bulk: Bulk) -> None:
-    """Youths, change log, periods and episodes, each in executemany statements."""
+    """Youths, change log, periods and episodes, each in executemany statements; the
+    coordinators and efforts ended by the session's flush."""
+    session.flush()
     connection = session.connection()
     new_values = update(Youth).where(Youth.id == bindparam("b_id"))
     new_values = new_values.values({name: bindparam(f"b_{name}") for name in BULK_COLUMNS})
@@ -517,7 +608,7 @@ def _write_bulk(session: Session, changed: list[Facts], bulk: Bulk) -> None:
     changes.record_many(session, bulk.rows)
     history.refresh_many(session, bulk.earliest)
     if bulk.opened:
-        session.execute(insert(DutyEpisode), [vars(e) for e in bulk.opened])
+        insert_many(session, DutyEpisode, [vars(e) for e in bulk.opened])
     if bulk.closed:
         closing = update(DutyEpisode).where(DutyEpisode.id == bindparam("b_id"))
         closing = closing.values(closed_on=bindparam("b_on"), close_reason=bindparam("b_why"))
@@ -530,119 +621,19 @@ def _write_bulk(session: Session, changed: list[Facts], bulk: Bulk) -> None:
 BULK_COLUMNS = ("status", "status_since", "hours", "completed_on", "at_risk_since")
 
 
-# --- one change at a time -----------------------------------------------------------------------
-
-
-def _apply_one(
-    session: Session, actor: Actor, item: Keyed, known: dict[str, Youth], touched: Touched
-) -> str:
-    event = item.event
-    youth = known.get(event.cpr)
-    if youth is None:
-        if event.kind == "moved-away":
-            return SKIPPED  # not in the register, and now not the municipality's either
-        youth = _register(session, actor, item)
-        known[event.cpr] = youth
-        touched.registered[event.cpr] = youth.id or 0
-        _apply_to(session, actor, youth, item)
-        return APPLIED
-    return _apply_to(session, actor, youth, item)
-
-
-def _register(session: Session, actor: Actor, item: Keyed) -> Youth:
-    """An unknown youth, registered by the rules of `youth add` when the event has a name."""
-    event = item.event
-    if not event.name:
-        raise KuiError(
-            f"no youth with CPR {cpr.masked(event.cpr)} is registered, and the event has no name "
-            "to register them with"
-        )
-    new = NewYouth(event.cpr, event.name, item.status or "none", since=event.event_date)
-    return youths.register(session, actor, new)
-
-
-def _apply_to(session: Session, actor: Actor, youth: Youth, item: Keyed) -> str:
-    """One event about a registered youth; its outcome."""
-    event = item.event
-    if event.event_date < youth.status_since:
-        return SUPERSEDED  # kui knows a newer status: the older fact does not overwrite it
-    why = reason_text(event)
-    if event.kind == "at-risk":
-        return _at_risk(session, actor, youth, event, why)
-    if event.kind == "moved-away":
-        return _moved_away(session, actor, youth, event, why)
-    if event.kind == "moved-in":
-        what = f"moved into the municipality on {event.event_date}"
-        changes.record(session, actor, youth.id, "moved", what, new="moved-in", why=why,
-                       effective_on=event.event_date)  # fmt: skip
-        _set_status(session, actor, youth, event, item.status, why)
-        return APPLIED
-    return APPLIED if _set_status(session, actor, youth, event, item.status, why) else KNOWN
-
-
-def _set_status(
-    session: Session, actor: Actor, youth: Youth, event: Event, status: str | None, why: str
-) -> bool:
-    """The status (and for `completed` the completion date) as `youth update` sets them; the
-    same status is a fact kui knows already (its start is not moved)."""
-    upd = youths.YouthUpdate(reason=why)
-    if status is not None and status != youth.status:
-        upd.status, upd.since = status, event.event_date
-    completes = status is not None and codes.STATUS_TABLE[status].completed
-    if completes and youth.completed_on != event.event_date:
-        upd.completed_on = event.event_date
-    if upd.status is None and upd.completed_on is None:
-        return False
-    return bool(youths.apply_changes(session, actor, youth, upd).changed)
-
-
-def _at_risk(session: Session, actor: Actor, youth: Youth, event: Event, why: str) -> str:
-    if youth.at_risk_since is not None and youth.at_risk_since <= event.event_date:
-        return KNOWN
-    old, youth.at_risk_since = youth.at_risk_since, event.event_date
-    session.add(youth)
-    what = f"at risk of dropping out since {event.event_date}"
-    changes.record(session, actor, youth.id, "at-risk", what, old=old, new=event.event_date,
-                   why=why, effective_on=event.event_date)  # fmt: skip
-    return APPLIED
-
-
-def _moved_away(session: Session, actor: Actor, youth: Youth, event: Event, why: str) -> str:
-    """kui's part ends as it ends by hand: the coordinator (`coordinator end`), the active
-    efforts (`plan effort end`) and an open education-obligation episode (closed on the day)."""
-    assert youth.id is not None
-    if coordinators.open_assignments(session, youth.id, actor.today):
-        coordinators.end(session, actor, str(youth.id), why)
-    efforts = select(Effort.id).where(
-        Effort.youth_id == youth.id, owners.active_effort(actor.today)
-    )
-    for effort_id in list(session.execute(efforts).scalars()):
-        plans.end_effort(session, actor, effort_id, why)
-    duty.moved_away(session, actor, youth, event.event_date, why)
-    what = f"moved away from the municipality on {event.event_date}: kui's part ends"
-    changes.record(session, actor, youth.id, "moved", what, new="moved-away", why=why,
-                   effective_on=event.event_date)  # fmt: skip
-    return APPLIED
-
-
 # --- recording ------------------------------------------------------------------------------
 
 
-def _store(session: Session, fresh: list[Keyed], touched: Touched) -> None:
+def _store(session: Session, fresh: list[Keyed], facts: dict[str, Facts], touched: Touched) -> None:
     """The events taken in, in one executemany insert: applied, known, superseded or skipped,
-    each is known from now on (youths by id, looked up once for the events)."""
+    each is known from now on (with the youth's id, as the run read or registered them)."""
     now = dt.datetime.now(dt.UTC)
-    ids = dict(touched.registered)
-    numbers = sorted({item.event.cpr for item in fresh} - set(ids))
-    for start in range(0, len(numbers), BATCH):
-        query = select(Youth.cpr, Youth.id).where(Youth.cpr.in_(numbers[start : start + BATCH]))
-        ids.update((number, youth_id) for number, youth_id in session.execute(query))
     rows = [
         {
             "source": item.event.source,
             "event_key": item.key,
             "content": item.content,
-            "youth_id": ids.get(item.event.cpr),
+            "youth_id": facts[item.event.cpr].id if item.event.cpr in facts else None,
             "kind": item.event.kind,
             "event_date": item.event.event_date,
             "outcome": touched.outcomes[item.event.line],
@@ -650,8 +641,7 @@ def _store(session: Session, fresh: list[Keyed], touched: Touched) -> None:
         }
         for item in fresh
     ]
-    if rows:
-        session.execute(insert(FeedEvent), rows)
+    insert_many(session, FeedEvent, rows)
 
 
 def _changes_since(session: Session, before: int, touched: Touched) -> list[dict[str, Any]]:
@@ -678,15 +668,18 @@ def _audit(
     touched: Touched,
     facts: dict[str, Facts],
 ) -> None:
-    """One entry for the feed, and one per youth it changed (update) or only read, by the
-    youth's key (the feed's new youths were audited as created by their registration)."""
+    """One entry for the feed, and one per youth it registered (create), changed (update) or
+    only read, by the youth's key: all by the acting user (the feed's sources are in the
+    entries' filter; the history names them as the authors)."""
     keys = {number: fact.subject_key for number, fact in facts.items()}
+    created = sorted(keys[n] for n in touched.registered if n in keys)
     changed = sorted(keys[n] for n in touched.changed if n in keys and n not in touched.registered)
     read = sorted(keys[n] for n in touched.read - touched.changed if n in keys)
-    filters = {"feed": summary.file, "dry_run": summary.dry_run or None}
-    filters = {k: v for k, v in filters.items() if v is not None}
+    filters = {"feed": summary.file, "sources": summary.sources, "dry_run": summary.dry_run or None}
+    filters = {k: v for k, v in filters.items() if v}
     if summary.dry_run:
-        read, changed = sorted({*read, *changed}), []
+        read, changed, created = sorted({*read, *changed}), [], []
+    audit.record_many(session, actor, "create", created, filters)
     audit.record_many(session, actor, "update", changed, filters)
     audit.record_many(session, actor, "read", read, filters)
     counts = {

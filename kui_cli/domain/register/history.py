@@ -48,6 +48,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Session
 
+from kui_cli.domain import bulk
 from kui_cli.models import ChangeLog, HistoryPeriod, Youth
 
 # The change kinds that set each kept attribute of a youth.
@@ -162,7 +163,7 @@ def refresh_many(session: Session, earliest: dict[int, dt.date]) -> None:
             )
         )
         if batch:
-            session.execute(insert(HistoryPeriod), batch)
+            bulk.insert_many(session, HistoryPeriod, batch)
     earlier = or_(Youth.known_from.is_(None), Youth.known_from > bindparam("day"))
     known = (
         update(Youth)

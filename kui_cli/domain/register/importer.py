@@ -155,6 +155,14 @@ def validate_row(
     grade = _grade(grade_text.strip()) if grade_text.strip() else None
     # NewYouth's fields are FIELDS, in the same order (positional: a million rows).
     new = NewYouth(text, name, status or "none", since, need or "A", school, grade, phone, email)
+    return registration_row(new, window, key_of)
+
+
+def registration_row(
+    new: NewYouth, window: AgeWindow, key_of: Callable[[str], str]
+) -> tuple[Any, ...]:
+    """A new youth validated by the one validator of `youth add` (`registration.validated`), as
+    insert parameters in COLUMNS order: the import's rows and the status feed's new youths."""
     row = validated(new, window)
     return (
         row.cpr,
@@ -395,10 +403,16 @@ def validated_file(
 
 
 def register_rows(
-    session: Session, actor: Actor, path: Path, checked: Validated, rows: list[tuple[Any, ...]]
+    session: Session,
+    actor: Actor,
+    path: Path,
+    checked: Validated,
+    rows: list[tuple[Any, ...]],
+    what: str | None = None,
 ) -> None:
-    """Insert the new youths' rows (validated), with their history and education-obligation
-    episodes. A number registered meanwhile is a duplicate: a lookup by CPR (`lookups.py`)."""
+    """Insert the new youths' rows (validated), with their history (`what`, by default the
+    import's) and education-obligation episodes. A number registered meanwhile is a duplicate:
+    a lookup by CPR (`lookups.py`)."""
     before = session.execute(select(func.coalesce(func.max(Youth.id), 0))).scalar() or 0
     driver_integrity_error = session.connection().dialect.loaded_dbapi.IntegrityError
     try:
@@ -412,7 +426,7 @@ def register_rows(
         line_of = checked.line_of
         bad = [BadRow(line_of[n], f"CPR {cpr.masked(n)} is already registered") for n in taken]
         raise AlreadyRegistered(sorted(bad, key=lambda b: b.line), taken) from None
-    record_registrations(session, actor, before, f"registered by import of {path.name}")
+    record_registrations(session, actor, before, what or f"registered by import of {path.name}")
     duty.open_for_new_youths(session, actor, before)  # education obligation (issue 5)
     if len(rows) > before:
         refresh_statistics(session)

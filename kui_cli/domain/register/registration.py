@@ -121,6 +121,11 @@ def validated(new: NewYouth, window: AgeWindow) -> Registration:
     )
 
 
+def registered_text(status: str, need: str) -> str:
+    """The history's first row of a youth registered one at a time (`youth add`, the feed)."""
+    return f"registered with status {status}, need {need}"
+
+
 def checked_grade(grade: int) -> int:
     """A grade (klassetrin) the register takes."""
     if not 0 <= grade <= MAX_GRADE:

@@ -105,7 +105,7 @@ def register(session: Session, actor: Actor, new: NewYouth) -> Youth:
         actor,
         youth.id,
         "registered",
-        f"registered with status {youth.status}, need {youth.need}",
+        registration.registered_text(youth.status, youth.need),
         new=youth.status,
     )
     if settings.keyed_by_database(session):  # the key the database's trigger gave it
