@@ -34,6 +34,7 @@ from kui_cli.commands import (
     retention,
     staff,
     team,
+    today,
     transitions,
     youth,
 )
@@ -181,6 +182,7 @@ app.add_typer(plan.app, name="plan")
 app.add_typer(db_commands.app, name="db")
 app.add_typer(duty.app, name="duty")
 app.command("transitions")(transitions.transitions)
+app.command("today")(today.today)
 app.add_typer(team.app, name="team")
 app.add_typer(meeting.app, name="meeting")
 app.add_typer(agenda.app, name="agenda")
