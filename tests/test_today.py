@@ -261,7 +261,7 @@ def test_the_table_fits_the_width_and_keeps_every_command(office: KuiRunner, wid
                 "Møde i Team 2",
                 "kui agenda show --meeting 17",
             ),
-        ],  # fmt: skip
+        ],
         {42: "IJ (16 år, nr. 42)", 43: "BH (17 år, nr. 43)"},
         "CD",
     )

@@ -8,13 +8,18 @@ recipient is named by initials.
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import TYPE_CHECKING
+
 from kui_cli import danish
-from kui_cli.domain.plan import today as domain
+
+if TYPE_CHECKING:
+    from kui_cli.domain.plan import today as domain
 
 HEADINGS = {
-    domain.OVERDUE: "Overskredet",
-    domain.TODAY: "I dag",
-    domain.UPCOMING: "De kommende dage",
+    "overdue": "Overskredet",
+    "today": "I dag",
+    "upcoming": "De kommende dage",
 }
 KIND_LABELS = {
     "unacknowledged": "Planændringer",
@@ -46,7 +51,7 @@ def markdown(worklist: domain.Worklist) -> str:
     if not worklist.items:
         lines += ["Intet at gøre i perioden.", ""]
     for when, heading in HEADINGS.items():
-        chosen = [i for i in worklist.items if domain.group(i, worklist.today) == when]
+        chosen = [i for i in worklist.items if _group(i, worklist.today) == when]
         if not chosen:
             continue
         lines += [f"## {heading}", ""]
@@ -59,3 +64,9 @@ def _line(worklist: domain.Worklist, item: domain.Item) -> str:
     due = f"{danish.date(item.due)}: " if item.due else ""
     youth = f"{worklist.labels[item.youth_id]}: " if item.youth_id is not None else ""
     return f"- **{KIND_LABELS[item.kind]}** {due}{youth}{item.text} `{item.command}`"
+
+
+def _group(item: domain.Item, today: dt.date) -> str:
+    from kui_cli.domain.plan import today as rules
+
+    return rules.group(item, today)

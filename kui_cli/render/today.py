@@ -8,15 +8,17 @@ column of its own, so both stay readable at 80 columns. Piped, csv and markdown 
 
 from __future__ import annotations
 
-from typing import Any, TextIO
+import datetime as dt
+from typing import TYPE_CHECKING, Any, TextIO
 
-from kui_cli.domain.plan import today as domain
+if TYPE_CHECKING:
+    from kui_cli.domain.plan import today as domain
 
 COLUMNS = ["when", "due", "kind", "youth", "text", "command"]
 HEADINGS = {
-    domain.OVERDUE: "Overdue",
-    domain.TODAY: "Today",
-    domain.UPCOMING: "Coming days",
+    "overdue": "Overdue",
+    "today": "Today",
+    "upcoming": "Coming days",
 }
 # The widths of the columns beside the text (due, kind, youth), of the table's borders and
 # padding, and the least room the text needs: the command gets a column of its own only when it
@@ -28,7 +30,7 @@ def rows(worklist: domain.Worklist) -> list[dict[str, Any]]:
     """The items as listing rows: their group, due date, kind, youth label, text, command."""
     return [
         {
-            "when": domain.group(item, worklist.today),
+            "when": _group(item, worklist.today),
             "due": item.due,
             "kind": item.kind,
             "youth": worklist.labels.get(item.youth_id) if item.youth_id is not None else None,
@@ -71,3 +73,9 @@ def table(worklist: domain.Worklist, out: TextIO, width: int | None = None) -> N
             else:
                 grid.add_row(due, youth, f"{row['text']}\n→ {row['command']}")
         console.print(grid)
+
+
+def _group(item: domain.Item, today: dt.date) -> str:
+    from kui_cli.domain.plan import today as rules
+
+    return rules.group(item, today)

@@ -162,8 +162,8 @@ def _duty_item(episode: DutyEpisode, step: str) -> Item:
     out = danish.date(episode.out_since)
     if step == "contact":
         text = f"Uddannelsespligt: kontakt den unge (uden aktivitet siden {out})."
-        return Item("duty", episode.youth_id, episode.contact_deadline, text,
-                    f"kui duty contact {episode.youth_id}")  # fmt: skip
+        command = f"kui duty contact {episode.youth_id}"
+        return Item("duty", episode.youth_id, episode.contact_deadline, text, command)
     text = f"Uddannelsespligt: tilbud om ny aktivitet (uden aktivitet siden {out})."
     command = f"kui duty offer {episode.youth_id} --activity TEXT"
     return Item("duty", episode.youth_id, episode.offer_deadline, text, command)
@@ -209,7 +209,7 @@ def goal_items(day: Day) -> list[Item]:
             due,
             f"Mål: {cpr.blanked(text)}",
             f"kui plan goal achieve {goal_id} --reason TEXT",
-        )  # fmt: skip
+        )
         for goal_id, youth_id, due, text in day.session.execute(query)
     ]
 
@@ -310,8 +310,8 @@ def meeting_items(day: Day) -> list[Item]:
             f"Møde i {cpr.blanked(team.name)} {danish.when(meeting.starts_at, meeting.ends_at)}; "
             f"på dagsordenen: {mine}."
         )
-        found.append(Item("meeting", None, meeting.starts_at.date(), text,
-                          f"kui agenda show --meeting {meeting.id}"))  # fmt: skip
+        command = f"kui agenda show --meeting {meeting.id}"
+        found.append(Item("meeting", None, meeting.starts_at.date(), text, command))
     return found
 
 
