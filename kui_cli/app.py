@@ -24,6 +24,7 @@ from kui_cli.commands import (
     audit,
     coordinator,
     demo,
+    digest,
     duty,
     export,
     feed,
@@ -183,6 +184,7 @@ app.add_typer(db_commands.app, name="db")
 app.add_typer(duty.app, name="duty")
 app.command("transitions")(transitions.transitions)
 app.command("today")(today.today)
+app.command("digest")(digest.digest)
 app.add_typer(team.app, name="team")
 app.add_typer(meeting.app, name="meeting")
 app.add_typer(agenda.app, name="agenda")

@@ -89,6 +89,13 @@ SPEC: dict[str, Any] = {
     "import": {
         "update_roles": (list, ["leader", "system"]),
     },
+    # The digests sent by `kui digest --smtp` (issue 16): STARTTLS before anything is sent, and
+    # the SMTP login's user name (its password comes from the environment, KUI_SMTP_PASSWORD,
+    # never from the profile, which every staff member may read).
+    "digest": {
+        "starttls": (bool, False),
+        "login_user": (str, None),
+    },
     # The operating-system accounts that may act for any staff member with `--user` (the cron
     # account, a shared service account), although they are some member's login (issue 15).
     "access": {
