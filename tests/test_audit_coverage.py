@@ -120,6 +120,8 @@ COMMANDS: dict[str, Uses | None] = {
     "report applications": Uses(("--year", "2026")),
     "report targets": Uses(("--year", "2026")),
     "feed apply": Uses(("{feed}",)),
+    "today": Uses(("--days", "30")),
+    "digest": Uses(("--out", "{dir}")),
 }
 
 
