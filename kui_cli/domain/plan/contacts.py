@@ -85,6 +85,14 @@ def without_contact_since(today: dt.date, days: int) -> ColumnElement[bool]:
     return counted_from(today) <= today - dt.timedelta(days=days)
 
 
+def made_during(start: dt.date, end: dt.date) -> ScalarSelect[int]:
+    """SQL on `youth`: the number of contacts (reached or not) on the days start..end."""
+    query = select(func.count(Contact.id)).where(
+        Contact.youth_id == Youth.id, Contact.contacted_on >= start, Contact.contacted_on <= end
+    )
+    return query.correlate(Youth).scalar_subquery()
+
+
 def last_reached(
     session: Session, youth_ids: list[int], until: dt.date | None = None
 ) -> dict[int, dt.date]:
