@@ -22,6 +22,7 @@ from kui_cli import __version__, state
 from kui_cli.commands import (
     agenda,
     audit,
+    contact,
     coordinator,
     demo,
     digest,
@@ -182,6 +183,7 @@ app.add_typer(coordinator.app, name="coordinator")
 app.add_typer(plan.app, name="plan")
 app.add_typer(db_commands.app, name="db")
 app.add_typer(duty.app, name="duty")
+app.add_typer(contact.app, name="contact")
 app.command("transitions")(transitions.transitions)
 app.command("today")(today.today)
 app.command("digest")(digest.digest)

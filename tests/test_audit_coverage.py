@@ -94,6 +94,8 @@ COMMANDS: dict[str, Uses | None] = {
     "duty offer": Uses(("{youth}", "--activity", "FGU")),
     "duty fgu-assessment": Uses(("{youth}", "--result", "I målgruppen")),
     "duty exempt": Uses(("{youth}", "--reason", "Sygdom")),
+    "contact add": Uses(("{youth}", "--channel", "phone", "--reached", "yes")),
+    "contact list": Uses(("{youth}",)),
     "transitions": Uses(
         (
             "--within",

@@ -83,6 +83,17 @@ LEGISLATIONS = {
     "other": "anden lovgivning",
 }
 
+# How a contact with a youth was made or tried (`kui contact add --channel`, issue 16).
+CONTACT_CHANNELS = {
+    "phone": "telefon",
+    "sms": "sms",
+    "mail": "mail",
+    "meeting": "møde",
+    "home-visit": "hjemmebesøg",
+    "letter": "brev",
+    "other": "andet",
+}
+
 APPLIED = {
     "vocational": "erhvervsuddannelse (EUD/EUX)",
     "gymnasium": "gymnasial uddannelse",
@@ -103,6 +114,10 @@ def need(value: str) -> str:
 
 def status(value: str) -> str:
     return checked(value.strip().lower(), STATUSES, "status")
+
+
+def contact_channel(value: str) -> str:
+    return checked(value.strip().lower(), CONTACT_CHANNELS, "channel")
 
 
 MAX_ID_DIGITS = 18
