@@ -8,7 +8,8 @@ activity, with coordinator AB, an effort by CD and a referral to team 2), {youth
 youth with nothing on the case), {cpr} (the first youth's CPR), {new_cpr} (an unregistered
 CPR), {csv} (a valid import file), {file} (a new file path), {dir} (a folder), {staff} (a staff
 member's initials), {item} (the referral), {meeting} (its meeting), {effort} (the effort),
-{feed} (a status feed with an event about the first youth).
+{goal} (a goal of the first youth), {agreement} (an agreement on it, CD responsible), {feed} (a
+status feed with an event about the first youth).
 """
 
 from __future__ import annotations
@@ -85,6 +86,14 @@ COMMANDS: dict[str, Uses | None] = {
         )
     ),
     "plan effort end": Uses(("{effort}", "--reason", "Test")),
+    "plan goal update": Uses(("{goal}", "--text", "Nyt mål", "--reason", "Test")),
+    "plan goal achieve": Uses(("{goal}",)),
+    "plan goal drop": Uses(("{goal}", "--reason", "Test")),
+    "plan agreement add": Uses(
+        ("{youth}", "Ringe", "--responsible", "CD", "--due", "2026-12-01", "--reason", "Test")
+    ),
+    "plan agreement done": Uses(("{agreement}",)),
+    "plan agreement drop": Uses(("{agreement}", "--reason", "Test")),
     "plan log": Uses(("{youth}",)),
     "plan inbox": Uses(),
     "plan ack": Uses(("--all",)),
@@ -143,6 +152,9 @@ def prepare(kui: KuiRunner, folder: Path) -> dict[str, str]:
     ok(kui("plan", "effort", "add", str(youth), *effort, "--responsible", "CD", "--reason", "Test",
            user="CD"))  # fmt: skip
     ok(kui("agenda", "add", str(youth), "--team", "team-2", "--reason", "Ingen aktivitet"))
+    ok(kui("plan", "goal", "add", str(youth), "Mit mål", "--reason", "Test"))
+    ok(kui("plan", "agreement", "add", str(youth), "Ringe", "--responsible", "CD", "--due",
+           "2026-12-01", "--reason", "Test"))  # fmt: skip
     shown = json.loads(ok(kui("agenda", "show", "--team", "team-2", "--next", "-f", "json")).stdout)
     return {"youth": str(youth), "youth2": str(youth2), "meeting": str(shown["meeting"]["id"])}
 
@@ -183,7 +195,7 @@ def test_a_command_that_touches_youth_data_writes_an_audit_entry(
     csv = tmp_path / "import.csv"
     csv.write_text(f"cpr,name\n{cpr_for(dt.date(2008, 2, 2))},Importeret Ung\n", encoding="utf-8")
     values |= {"csv": str(csv), "file": str(tmp_path / "copy.db"), "staff": "AB"}
-    values |= {"dir": str(tmp_path), "item": "1", "effort": "1"}
+    values |= {"dir": str(tmp_path), "item": "1", "effort": "1", "goal": "1", "agreement": "1"}
     feed = tmp_path / "feed.csv"
     feed.write_text(f"source,cpr,event_date,kind\nud,{values['cpr']},2026-11-20,at-risk\n")
     values["feed"] = str(feed)

@@ -8,12 +8,14 @@ import stat
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import create_engine, text
 
 from kui_cli import danish
 from kui_cli.domain.plan import plan_print
 from kui_cli.errors import KuiError
-from tests.casework import BORN_16, add_effort, add_staff, assign
+from tests.casework import BORN_16, add_effort, add_staff, as_json, assign
 from tests.conftest import KuiRunner, add_youth, cpr_for, ok, snapshot
 
 ADULT = dt.date(2004, 6, 1)
@@ -172,3 +174,88 @@ def test_danish_words() -> None:
     assert plan_print.format_for(Path("a.HTML")) == "html"
     with pytest.raises(KuiError):
         plan_print.format_for(Path("a.pdf"))
+
+
+@pytest.mark.own_staff
+def test_achieved_goals_are_marked_and_dropped_ones_left_out(
+    plan: tuple[KuiRunner, int],
+) -> None:
+    kui, ida = plan
+    reason = ("--reason", "internal reason text")
+    ok(kui("plan", "goal", "achieve", "2", *reason, today="2026-12-01"))
+    dropped = ok(kui("plan", "goal", "add", str(ida), "Blive frisør", *reason)).stdout.strip()
+    under = ok(kui("plan", "goal", "add", str(ida), "Finde en salon", "--parent", dropped, *reason))
+    ok(kui("plan", "goal", "achieve", under.stdout.strip()))
+    ok(kui("plan", "goal", "drop", dropped, *reason))
+    copy = ok(kui("plan", "print", str(ida), today="2026-12-02")).stdout
+    tree = "- Jeg vil være tømrer (inden 1. august 2027)\n  - Møde op hver dag (nået 1. december"
+    assert f"{tree} 2026)\n" in copy
+    assert "frisør" not in copy and "salon" not in copy
+    assert [g["status"] for g in as_json(kui, "plan", "show", str(ida))["goals"]] == [
+        "open",
+        "achieved",
+        "dropped",
+        "achieved",
+    ]
+
+
+@pytest.mark.own_staff
+def test_what_we_agreed_in_plain_danish(plan: tuple[KuiRunner, int]) -> None:
+    kui, ida = plan
+    base = ("--reason", "internal reason text", "--responsible")
+    for words, who, due in [
+        ("Ringe til Tech College om praktik.", "CD", "2026-12-04"),
+        ("Tage med til samtalen", "AB", "2026-12-10"),
+        ("Hjemmebesøg", "CD", "2026-12-11"),
+    ]:
+        ok(kui("plan", "agreement", "add", str(ida), words, *base, who, "--due", due))
+    ok(kui("plan", "agreement", "done", "2", today="2026-12-03"))
+    ok(kui("plan", "agreement", "drop", "3", "--reason", "internal reason text"))
+    copy = ok(kui("plan", "print", str(ida), today="2026-12-03")).stdout
+    youth_part, guardians_part = copy.split("\n---\n")
+    for part in (youth_part, guardians_part):
+        assert (
+            "## Det har vi aftalt\n\n"
+            "- Person CD (socialrådgiver, Afdeling social): Ringe til Tech College om praktik. "
+            "Senest 4. december 2026.\n"
+            "- Person AB (UU-vejleder, Afdeling uu): Tage med til samtalen. "
+            "Klaret 3. december 2026.\n\n"
+        ) in part
+    assert "Hjemmebesøg" not in copy and "internal reason text" not in copy
+    assert cpr_for(BORN_16) not in copy and "CD:" not in copy
+
+
+def test_a_plan_without_agreements_says_so(ready: KuiRunner) -> None:
+    carl = add_youth(ready, ADULT, "Carl Hansen")
+    copy = ok(ready("plan", "print", str(carl))).stdout
+    assert "## Det har vi aftalt\n\nDer står ingen aftaler i planen lige nu." in copy
+
+
+@st.composite
+def goal_trees(draw: st.DrawFn) -> list[dict]:
+    """Goals in the plan's depth-first order (`plans.goals_of`), each open, achieved or
+    dropped: a goal's level is at most one deeper than the one before it."""
+    goals: list[dict] = []
+    for index in range(draw(st.integers(0, 12))):
+        level = draw(st.integers(0, goals[-1]["level"] + 1)) if goals else 0
+        status = draw(st.sampled_from(["open", "achieved", "dropped"]))
+        closed = dt.date(2026, 11, 1) if status != "open" else None
+        goals.append({"id": index + 1, "level": level, "text": f"mål {index + 1}",
+                      "due": None, "status": status, "closed_on": closed})  # fmt: skip
+    return goals
+
+
+@given(goal_trees())
+def test_the_print_leaves_out_exactly_the_dropped_goals_and_what_is_under_them(
+    goals: list[dict],
+) -> None:
+    [_, *body] = plan_print._goals({"goals": goals}, plan_print.YOUTH_VOICE)
+    printed = body[0][1] if body[0][0] == "ul" else []
+    ancestors: list[dict] = []
+    expected = []
+    for goal in goals:
+        ancestors = [*ancestors[: goal["level"]], goal]
+        if all(g["status"] != "dropped" for g in ancestors):
+            note = " (nået 1. november 2026)" if goal["status"] == "achieved" else ""
+            expected.append((goal["level"], goal["text"] + note))
+    assert printed == expected

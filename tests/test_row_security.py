@@ -794,3 +794,39 @@ def test_a_login_reads_the_feeds_events_of_its_own_youths_only(
     ok(office.service("feed", "apply", str(feed)))
     assert office.ids("AB", "feed_event", "youth_id") == {cases["ida"]}
     assert office.ids("LE", "feed_event", "youth_id") == {cases["ida"], cases["gry"]}
+
+
+@pytest.mark.postgres
+def test_a_login_sees_and_changes_only_the_agreements_and_goals_of_its_own_youths(
+    office: Office, cases: dict[str, int]
+) -> None:
+    """`agreement` (0012) has the policies of every table of youth data: AB's login reads and
+    changes the agreements of Ida (AB coordinates), not Bo's (CD's case), in kui and by SQL."""
+    ida, bo = cases["ida"], cases["bo"]
+    terms = ("--due", "2026-12-04", "--reason", "teammøde")
+    ok(office.service("plan", "agreement", "add", str(bo), "Bos aftale", "--responsible",
+                      office.initials("CD"), *terms))  # fmt: skip
+    mine = office.as_login("AB", "plan", "agreement", "add", str(ida), "Ringe til skolen",
+                           "--responsible", office.initials("AB"), *terms)  # fmt: skip
+    agreement = int(ok(mine).stdout.strip())
+    assert office.ids("AB", "agreement", "youth_id") == {ida}
+    assert office.ids("CD", "agreement", "youth_id") == {bo}
+    assert office.ids("LE", "agreement", "youth_id") == {ida, bo}
+    assert office.ids("NOBODY", "agreement", "youth_id") == set()
+    [(bos,)] = office.sql("CD", "SELECT id FROM agreement")
+    assert office.sql("AB", "UPDATE agreement SET status = 'done' WHERE id = :id", id=bos) == [0]
+    forged = (
+        "INSERT INTO agreement (youth_id, text, staff_id, due, status, created_on, created_by) "
+        "SELECT :id, 'x', id, '2026-12-01', 'open', '2026-11-22', 'X' FROM staff LIMIT 1"
+    )
+    with pytest.raises(DBAPIError, match="row-level security"):
+        office.sql("AB", forged, id=bo)
+    refused = office.as_login("AB", "plan", "agreement", "done", str(bos))
+    assert refused.exit_code == 1 and f"no agreement with id {bos}" in refused.stderr
+    ok(office.as_login("AB", "plan", "agreement", "done", str(agreement)))
+    goal = office.as_login("AB", "plan", "goal", "add", str(ida), "Mit mål", "--reason", "r")
+    ok(office.as_login("AB", "plan", "goal", "achieve", ok(goal).stdout.strip()))
+    shown = json.loads(ok(office.as_login("AB", "plan", "show", str(ida), "-f", "json")).stdout)
+    assert [a["status"] for a in shown["agreements"]] == ["done"]
+    assert [g["status"] for g in shown["goals"]] == ["achieved"]
+    assert office.sql("LE", "SELECT status FROM agreement WHERE id = :id", id=bos) == [("open",)]

@@ -13,22 +13,32 @@ from kui_cli.invocation import FormatOption, output_file
 from kui_cli.render import Format
 from kui_cli.state import parse_date
 
-app = typer.Typer(help="The one plan: goals, efforts, change log, the plan owner's inbox.")
+app = typer.Typer(
+    help="The one plan: goals, efforts, agreements, change log, the plan owner's inbox."
+)
 goal_app = typer.Typer(help="Goals and sub-goals (mål, delmål) in the young person's own words.")
 effort_app = typer.Typer(help="Efforts (indsatser) of every department, under their legislation.")
+agreement_app = typer.Typer(help="Agreements (aftaler): who does what by when, across departments.")
 app.add_typer(goal_app, name="goal")
 app.add_typer(effort_app, name="effort")
+app.add_typer(agreement_app, name="agreement")
 
 Reason = Annotated[
     str,
     typer.Option(help="Why the plan changes (required; the owner sees it).", show_default=False),
 ]
+OptionalReason = Annotated[
+    str | None, typer.Option(help="Why or how (optional; the owner sees it).", show_default=False)
+]
+GoalId = Annotated[int, typer.Argument(help="The goal's id.", show_default=False)]
+AgreementId = Annotated[int, typer.Argument(help="The agreement's id.", show_default=False)]
 
 
 @app.command("show")
 def show(ctx: typer.Context, youth: YouthRef, fmt: FormatOption = Format.table) -> None:
-    """Show the plan: goals, efforts, the team around the youth, the coordinator, the plan owner
-    (or why there is none) and the changes the owner has not acknowledged (audited).
+    """Show the plan: goals (open, achieved, dropped), efforts, agreements, the team around the
+    youth, the coordinator, the plan owner (or why there is none) and the changes the owner has
+    not acknowledged (audited).
 
     Example:
         kui plan show 42
@@ -62,6 +72,112 @@ def goal_add(
         goal = plans.add_goal(session, actor, youth, text, reason=reason, parent=parent, due=due_on)
     render.message(f"Added goal {goal.id}.")
     print(goal.id)
+
+
+@goal_app.command("update")
+def goal_update(
+    ctx: typer.Context,
+    goal: GoalId,
+    reason: Reason,
+    text: Annotated[str | None, typer.Option(help="The goal in new words.")] = None,
+    due: Annotated[str | None, typer.Option(help="New due date YYYY-MM-DD.")] = None,
+) -> None:
+    """Reword an open goal or move its due date; the old and new value go into the log.
+
+    Example:
+        kui plan goal update 5 --due 2027-06-30 --reason "Praktikken blev flyttet"
+    """
+    from kui_cli.domain.plan import goals
+
+    due_on = parse_date(due, "--due") if due else None
+    with invocation.session(ctx) as (session, actor):
+        changed = goals.update(session, actor, goal, reason=reason, text=text, due=due_on)
+    render.message(f"Updated goal {changed.id}.")
+
+
+@goal_app.command("achieve")
+def goal_achieve(ctx: typer.Context, goal: GoalId, reason: OptionalReason = None) -> None:
+    """The young person reached the goal (on --today).
+
+    Example:
+        kui plan goal achieve 5 --reason "Bestod 9. klasse"
+    """
+    from kui_cli.domain.plan import goals
+
+    with invocation.session(ctx) as (session, actor):
+        reached = goals.achieve(session, actor, goal, reason)
+    render.message(f"Goal {reached.id} achieved.")
+
+
+@goal_app.command("drop")
+def goal_drop(ctx: typer.Context, goal: GoalId, reason: Reason) -> None:
+    """Give up a goal (its open sub-goals first); it leaves the young person's printed plan.
+
+    Example:
+        kui plan goal drop 5 --reason "Ida vil hellere være frisør"
+    """
+    from kui_cli.domain.plan import goals
+
+    with invocation.session(ctx) as (session, actor):
+        dropped = goals.drop(session, actor, goal, reason)
+    render.message(f"Dropped goal {dropped.id}.")
+
+
+@agreement_app.command("add")
+def agreement_add(
+    ctx: typer.Context,
+    youth: YouthRef,
+    text: Annotated[str, typer.Argument(help="What is to be done.", show_default=False)],
+    responsible: Annotated[
+        str,
+        typer.Option(help="Who does it: a staff member on the case.", show_default=False),
+    ],
+    due: Annotated[str, typer.Option(help="By when, YYYY-MM-DD.", show_default=False)],
+    reason: Reason,
+) -> None:
+    """Agree who does what by when; the responsible person must work on the case. Prints the id.
+
+    Example:
+        kui plan agreement add 42 "Ringe til Tech College om praktik" --responsible CD
+        --due 2026-12-04 --reason "Aftalt på teammøde"
+    """
+    from kui_cli.domain.plan import agreements
+
+    due_on = parse_date(due, "--due")
+    with invocation.session(ctx) as (session, actor):
+        agreement = agreements.add(session, actor, youth, text, responsible, due_on, reason)
+    render.message(f"Added agreement {agreement.id}.")
+    print(agreement.id)
+
+
+@agreement_app.command("done")
+def agreement_done(
+    ctx: typer.Context, agreement: AgreementId, reason: OptionalReason = None
+) -> None:
+    """The agreement is done (on --today).
+
+    Example:
+        kui plan agreement done 3 --reason "Praktikplads fundet"
+    """
+    from kui_cli.domain.plan import agreements
+
+    with invocation.session(ctx) as (session, actor):
+        done = agreements.done(session, actor, agreement, reason)
+    render.message(f"Agreement {done.id} done.")
+
+
+@agreement_app.command("drop")
+def agreement_drop(ctx: typer.Context, agreement: AgreementId, reason: Reason) -> None:
+    """Drop an agreement that will not be done; say why.
+
+    Example:
+        kui plan agreement drop 3 --reason "Ida er startet på FGU"
+    """
+    from kui_cli.domain.plan import agreements
+
+    with invocation.session(ctx) as (session, actor):
+        dropped = agreements.drop(session, actor, agreement, reason)
+    render.message(f"Dropped agreement {dropped.id}.")
 
 
 @effort_app.command("add")

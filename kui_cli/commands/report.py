@@ -44,7 +44,8 @@ def overview(
     Counts by age group, need and status at the month's end; coordinators' caseloads against
     capacity; need C without a coordinator; KUI youths without a plan owner; education-obligation
     deadlines met and the median days to contact; plan changes and the median days to the owner's
-    acknowledgement; referrals per team; the 12-month trend of youths outside education and job.
+    acknowledgement; referrals per team; the 12-month trends of youths outside education and job
+    and of goals achieved by the youths with need C.
 
     Example:
         kui report overview --month 2026-10 --html overblik-2026-10.html
@@ -85,6 +86,7 @@ def _print_overview(data: dict[str, Any], fmt: ReportFormat) -> None:
         ("Coordinators' caseloads", data["caseloads"]),
         ("Referrals per team", data["referrals"]),
         ("Outside education and job, month ends", data["out_of_activity_trend"]),
+        ("Goals achieved by need-C youths, per month", data["goals_achieved_need_c"]),
     ]
     for index, (title, rows) in enumerate(sections):
         if index:

@@ -93,6 +93,19 @@ CONTACT_CHANNELS = {
     "letter": "brev",
     "other": "andet",
 }
+# A goal of the plan is open until the young person reaches it or it is given up (issue 16).
+GOAL_STATES = {
+    "open": "åbent",
+    "achieved": "nået",
+    "dropped": "opgivet",
+}
+# An agreement (aftale) is open until its responsible person has done it or it is dropped.
+AGREEMENT_STATES = {
+    "open": "åben",
+    "done": "klaret",
+    "dropped": "opgivet",
+}
+OPEN = "open"
 
 APPLIED = {
     "vocational": "erhvervsuddannelse (EUD/EUX)",

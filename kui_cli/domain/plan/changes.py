@@ -28,8 +28,8 @@ from kui_cli.errors import KuiError
 from kui_cli.models import ChangeLog
 
 # What the plan is built on: the youth's status and need, the application and completed education,
-# the custody holders it is revised with (until 18), the coordinator, goals and efforts, the
-# team's referrals and decisions, the education obligation and assessments.
+# the custody holders it is revised with (until 18), the coordinator, goals, efforts and
+# agreements, the team's referrals and decisions, the education obligation and assessments.
 PLAN_CHANGES = frozenset(
     {
         "status",
@@ -40,6 +40,7 @@ PLAN_CHANGES = frozenset(
         "coordinator",
         "goal",
         "effort",
+        "agreement",  # who does what by when (issue 16)
         "referral",
         "decision",
         "duty",

@@ -1,10 +1,10 @@
 """The young person's own copy of the plan, in plain Danish (`plan print`).
 
 The seeds insist that the young person knows the plan and takes part in it. So this copy has
-their goals in their own words, their one contact person and how to reach them, and what each
-professional does and until when; no CPR number, no internal codes, no change log, nothing about
-anyone else. For a minor a second copy follows for the custody holders, who until 18 take part
-in the plan.
+their goals in their own words (open and achieved), their one contact person and how to reach
+them, what each professional does and until when, and who does what by when as agreed ("Det har
+vi aftalt"); no CPR number, no internal codes, no change log, nothing about anyone else. For a
+minor a second copy follows for the custody holders, who until 18 take part in the plan.
 """
 
 from __future__ import annotations
@@ -107,6 +107,7 @@ def _document(
         *_goals(plan, voice),
         *_contact(plan, title, voice),
         *_efforts(plan, voice),
+        *_agreements(plan),
         ("h2", "Hvis noget ændrer sig"),
         (
             "p",
@@ -117,14 +118,24 @@ def _document(
 
 
 def _goals(plan: dict[str, Any], voice: Voice) -> list[Block]:
+    """The open and achieved goals; a dropped goal (with what was under it) is left out."""
     blocks: list[Block] = [("h2", f"{voice.yours_plural} mål")]
-    if not plan["goals"]:
+    items, dropped_at = [], None
+    for g in plan["goals"]:
+        if dropped_at is not None and g["level"] > dropped_at:
+            continue
+        dropped_at = g["level"] if g["status"] == "dropped" else None
+        if dropped_at is None:
+            items.append((g["level"], g["text"] + _goal_note(g)))
+    if not items:
         return [*blocks, ("p", "Der står ingen mål i planen endnu.")]
-    items = [
-        (g["level"], g["text"] + (f" (inden {danish.date(g['due'])})" if g["due"] else ""))
-        for g in plan["goals"]
-    ]
     return [*blocks, ("ul", items)]
+
+
+def _goal_note(goal: dict[str, Any]) -> str:
+    if goal["status"] == "achieved":
+        return f" (nået {danish.date(goal['closed_on'])})"
+    return f" (inden {danish.date(goal['due'])})" if goal["due"] else ""
 
 
 def _contact(plan: dict[str, Any], title: str, voice: Voice) -> list[Block]:
@@ -173,6 +184,31 @@ def _efforts(plan: dict[str, Any], voice: Voice) -> list[Block]:
         items.append((0, f"{who}: {effort['title']}, {when}."))
     if not items:
         return [*blocks, ("p", f"Der er ingen indsatser i gang for {voice.you} lige nu.")]
+    return [*blocks, ("ul", items)]
+
+
+def _agreements(plan: dict[str, Any]) -> list[Block]:
+    """Who does what by when: the open agreements, and the done ones marked as done."""
+    blocks: list[Block] = [("h2", "Det har vi aftalt")]
+    items = []
+    for agreement in plan["agreements"]:
+        if agreement["status"] == "dropped":
+            continue
+        who = _who(
+            {
+                "name": agreement["responsible_name"],
+                "role": agreement["responsible_role"],
+                "department": agreement["responsible_department"],
+            }
+        )
+        if agreement["status"] == "done":
+            when = f"Klaret {danish.date(agreement['closed_on'])}."
+        else:
+            when = f"Senest {danish.date(agreement['due'])}."
+        what = agreement["text"].rstrip(" .")
+        items.append((0, f"{who}: {what}. {when}"))
+    if not items:
+        return [*blocks, ("p", "Der står ingen aftaler i planen lige nu.")]
     return [*blocks, ("ul", items)]
 
 

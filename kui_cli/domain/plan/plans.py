@@ -1,4 +1,5 @@
-"""The one plan: the young person's goals and sub-goals, and every department's efforts.
+"""The one plan: the young person's goals and sub-goals, every department's efforts, and the
+agreements of who does what by when (`agreements`).
 
 Goals are the young person's own wishes, in their words (Lejre's dialogplan); efforts (indsatser)
 belong to one department under one legislation with one responsible staff member, so the plan
@@ -17,7 +18,7 @@ from sqlmodel import Session
 
 from kui_cli.domain import codes, periods
 from kui_cli.domain import staff as staff_domain
-from kui_cli.domain.plan import changes, inbox, owners
+from kui_cli.domain.plan import agreements, changes, inbox, owners
 from kui_cli.domain.profile import Profile
 from kui_cli.domain.protection import access, audit
 from kui_cli.domain.protection.audit import Actor
@@ -159,7 +160,8 @@ def end_effort(session: Session, actor: Actor, effort_id: int, reason: str) -> E
 
 
 def goals_of(session: Session, youth_id: int) -> list[dict[str, Any]]:
-    """The goals, each followed by its sub-goals (depth first), with their level."""
+    """The goals, each followed by its sub-goals (depth first), with their level and state
+    (open, achieved or dropped since `closed_on`)."""
     rows = list(
         session.execute(select(Goal).where(Goal.youth_id == youth_id).order_by(Goal.id)).scalars()
     )
@@ -177,6 +179,8 @@ def goals_of(session: Session, youth_id: int) -> list[dict[str, Any]]:
                     "level": level,
                     "text": goal.text,
                     "due": goal.due,
+                    "status": goal.status,
+                    "closed_on": goal.closed_on,
                     "created_on": goal.created_on,
                     "created_by": goal.created_by,
                 }
@@ -246,6 +250,7 @@ def overview(session: Session, youth: Youth, today: dt.date, profile: Profile) -
         "plan_owner_note": None if owner else owners.no_owner_reason(age),
         "goals": goals_of(session, youth.id),
         "efforts": efforts_of(session, youth.id, today),
+        "agreements": agreements.of_youth(session, youth.id),
         "professionals": owners.professionals(case),
         "open_changes": [inbox.as_record(row) for row in open_rows],
     }

@@ -422,6 +422,15 @@ def cases_of(staff_id: int, initials: str, today: dt.date) -> list[Select[Any]]:
     return [coordinator, effort, team, registered]  # SQLite: a UNION's parts are not nested
 
 
+def member_works_on(session: Session, member: Staff, youth_id: int) -> bool:
+    """Whether another staff member works on the youth's case (`sees`, on the real date): the
+    person an agreement names as responsible must be on the case already."""
+    assert member.id is not None, "a staff member from the database"
+    day = established(session).real_day
+    query = select(Youth.id).where(Youth.id == youth_id, sees(member.id, member.initials, day))
+    return session.execute(query).first() is not None
+
+
 def referred_to(team_id: int) -> ColumnElement[bool]:
     """SQL on `youth`: an open referral to the team. Every member of the team sees such a youth
     (the team term of `sees`), so this is what an agenda circulated to the team may show."""

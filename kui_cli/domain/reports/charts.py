@@ -2,7 +2,8 @@
 
 No scripts, fonts, style sheets or images from elsewhere: the page is one file that can be mailed
 or put on an intranet and still renders the same. Every text is escaped. Bars show the
-distributions, a line the monthly trend of youths outside education and job.
+distributions, lines the monthly trends of youths outside education and job and of goals achieved
+by the youths with need C.
 """
 
 from __future__ import annotations
@@ -158,6 +159,13 @@ def overview_page(data: dict[str, Any]) -> str:
         ),
         f'<p class="note">Status: {escape(neet_statuses_text())}. Alle unge i KUI-alderen;'
         " status på tidligere datoer er genskabt fra ændringsloggen.</p>",
+        "<h2>Mål nået af unge med flerfaglig indsats (behov C), de seneste 12 måneder</h2>",
+        line_chart(
+            "Mål nået i måneden af unge med behov C",
+            [(_short_month(p["month"]), p["goals"]) for p in data["goals_achieved_need_c"]],
+        ),
+        '<p class="note">Unge i KUI-alderen med behov C ved månedens udgang; behovet på '
+        "tidligere datoer er genskabt fra ændringsloggen.</p>",
     ]
     return (
         '<!doctype html>\n<html lang="da">\n<head>\n<meta charset="utf-8">\n'

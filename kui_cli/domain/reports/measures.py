@@ -24,6 +24,7 @@ from kui_cli.models import (
     ChangeLog,
     CoordinatorAssignment,
     DutyEpisode,
+    Goal,
     Referral,
     Staff,
     Team,
@@ -151,6 +152,11 @@ def plan_changes(start: dt.date, end: dt.date) -> ColumnElement[int]:
         .where(ChangeLog.effective_on >= start, ChangeLog.effective_on <= end)
         .scalar_subquery()
     )
+
+
+def goal_achieved(start: dt.date, end: dt.date) -> ColumnElement[bool]:
+    """SQL on `goal`: achieved start..end (its `closed_on`, the day it was marked achieved)."""
+    return and_(Goal.status == "achieved", Goal.closed_on >= start, Goal.closed_on <= end)
 
 
 def unacknowledged(on: dt.date) -> ColumnElement[int]:

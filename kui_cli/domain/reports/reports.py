@@ -32,6 +32,7 @@ from kui_cli.models import (
     ChangeLog,
     CoordinatorAssignment,
     DutyEpisode,
+    Goal,
     Referral,
     Staff,
     Team,
@@ -101,6 +102,7 @@ def overview(
         "plan_changes": plan_change_figures(session, period),
         "referrals": referrals_per_team(session, period),
         "out_of_activity_trend": neet_trend(session, period, profile),
+        "goals_achieved_need_c": goals_achieved_trend(session, period, profile),
     }
     audit.record(session, actor, "report", filters={"report": "overview", "month": period.month})
     return result
@@ -289,6 +291,35 @@ def neet_trend(session: Session, period: Period, profile: Profile) -> list[dict[
     return [
         {"month": month.month, "as_of": month.as_of, "youths": youths}
         for month, youths in zip(trend, counts, strict=True)
+    ]
+
+
+def goals_achieved_trend(
+    session: Session, period: Period, profile: Profile
+) -> list[dict[str, Any]]:
+    """Goals achieved in each of the last 12 months by the young people with need C (flerfaglig
+    indsats) in KUI ages at that month's end, their need as it was then (`history`): one query
+    over the goals achieved in the year, a sum per month."""
+    trend = months.last_months(period, TREND_MONTHS)
+
+    def achieved_in(month: Period) -> ColumnElement[bool]:
+        return and_(
+            measures.goal_achieved(month.start, month.as_of),
+            measures.in_kui_ages(month.as_of, profile.upper_age),
+            history.need_at(session, month.as_of) == "C",
+        )
+
+    sums = [func.coalesce(func.sum(case((achieved_in(m), 1), else_=0)), 0) for m in trend]
+    query = (
+        select(*sums)
+        .select_from(Goal)
+        .join(Youth, Youth.id == Goal.youth_id)
+        .where(measures.goal_achieved(trend[0].start, trend[-1].as_of))
+    )
+    counts = session.execute(query).one()
+    return [
+        {"month": month.month, "as_of": month.as_of, "goals": int(goals)}
+        for month, goals in zip(trend, counts, strict=True)
     ]
 
 
