@@ -38,10 +38,11 @@ def office(ready: KuiRunner) -> KuiRunner:
 SERIALS = iter(range(1000, 9999, 7))
 
 
-def new_youth(kui: KuiRunner, born: dt.date = BORN_16, *extra: str) -> int:
+def new_youth(kui: KuiRunner, born: dt.date = BORN_16, *extra: str, today: str = TODAY) -> int:
     """A new youth named Ida Jensen (initials IJ), whatever the birth date."""
     number = cpr_for(born, f"{next(SERIALS):04d}")
-    return int(ok(kui("youth", "add", "--cpr", number, "--name", "Ida Jensen", *extra)).stdout)
+    added = kui("youth", "add", "--cpr", number, "--name", "Ida Jensen", *extra, today=today)
+    return int(ok(added).stdout)
 
 
 def coordinated(kui: KuiRunner, staff: str, born: dt.date = BORN_16, *extra: str) -> int:
@@ -130,6 +131,31 @@ def test_transitions_within_the_horizon(office: KuiRunner) -> None:
     assert [(i["youth_id"], i["due"]) for i in found] == [(young, "2026-11-26")]
     assert later not in [i["youth_id"] for i in found]
     assert "Fylder 18 år" in found[0]["text"]
+
+
+def test_agreements_of_theirs_overdue_or_due(office: KuiRunner) -> None:
+    youth = coordinated(office, "CD")
+    for due in ("2026-11-20", "2026-11-26", "2026-12-20"):
+        ok(office("plan", "agreement", "add", str(youth), f"Ringe til skolen {due}",
+                  "--responsible", "CD", "--due", due, "--reason", "Aftalt", user="CD",
+                  today="2026-11-16"))  # fmt: skip
+    found = [i for i in items(office) if i["kind"] == "agreement"]
+    assert [i["due"] for i in found] == ["2026-11-20", "2026-11-26"]
+    assert found[0]["command"].startswith("kui plan agreement done ")
+    ok(office(*found[0]["command"].split()[1:], user="CD"))
+    assert [i["due"] for i in items(office) if i["kind"] == "agreement"] == ["2026-11-26"]
+
+
+def test_youths_not_reached_for_the_profiles_limit(office: KuiRunner) -> None:
+    youth = new_youth(office, today="2026-10-01")
+    ok(assign(office, youth, "CD", today="2026-10-01"))
+    recent = coordinated(office, "CD")  # registered today: not over the limit
+    found = [i for i in items(office) if i["kind"] == "no-contact"]
+    assert [(i["youth_id"], i["due"]) for i in found] == [(youth, "2026-10-31")]
+    assert found[0]["command"] == f"kui contact add {youth} --channel phone --reached yes|no"
+    assert recent not in [i["youth_id"] for i in found]
+    ok(office("contact", "add", str(youth), "--channel", "phone", "--reached", "yes", user="CD"))
+    assert "no-contact" not in kinds(items(office))
 
 
 def test_youths_at_risk_of_drop_out(office: KuiRunner, db_url: str) -> None:

@@ -31,12 +31,8 @@ from kui_cli.models import ChangeLog, CoordinatorAssignment, Effort, Staff, Yout
 COLUMNS = ["id", "youth_id", "at", "by", "what", "why"]
 
 
-def owned_plans(
-    session: Session, member: Staff, today: dt.date, sees: ColumnElement[bool] | None = None
-) -> dict[int, dt.date]:
-    """The youths whose plan `member` owns on `today`, with the day they became responsible,
-    among those the acting user may see (or `sees`: SQL on `youth`, the member's own youths
-    when their worklist is made for them, `kui today` and its digest).
+def owned_plans(session: Session, member: Staff, today: dt.date) -> dict[int, dt.date]:
+    """The youths whose plan `member` owns on `today`, with the day they became responsible.
 
     Only youths where the member is on the case (coordinator or effort) can be theirs; the owner
     rule then decides among the people on each of those cases.
@@ -50,8 +46,7 @@ def owned_plans(
     # One IN over a UNION, not an OR of two: PostgreSQL, with row-level security on `youth`,
     # would scan every youth to test the OR.
     candidates = select(Youth).where(
-        Youth.id.in_(union(by_coordinator, by_effort)),
-        access.condition(session) if sees is None else sees,
+        Youth.id.in_(union(by_coordinator, by_effort)), access.condition(session)
     )
     found = owners.cases(session, session.execute(candidates).scalars(), today)
     return {

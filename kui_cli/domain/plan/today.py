@@ -28,7 +28,7 @@ from sqlmodel import Session
 from kui_cli import danish
 from kui_cli.domain.law import duty, transitions
 from kui_cli.domain.meetings import agendas, teams
-from kui_cli.domain.plan import inbox, owners
+from kui_cli.domain.plan import agreements, contacts, goals, inbox, owners
 from kui_cli.domain.profile import Profile
 from kui_cli.domain.protection import access, audit
 from kui_cli.domain.protection.audit import Actor
@@ -39,7 +39,6 @@ from kui_cli.models import (
     CoordinatorAssignment,
     DutyEpisode,
     Effort,
-    Goal,
     Meeting,
     Staff,
     Team,
@@ -195,22 +194,31 @@ def consent_items(day: Day) -> list[Item]:
 
 def goal_items(day: Day) -> list[Item]:
     """Open goals of the plans the member owns, past or within the horizon of their due date."""
-    if not day.owned:
-        return []
-    query = select(Goal.id, Goal.youth_id, Goal.due, Goal.text).where(
-        Goal.youth_id.in_(sorted(day.owned)),
-        Goal.status == "open",
-        Goal.due <= day.until,
-    )
     return [
         Item(
             "goal",
-            youth_id,
-            due,
-            f"Mål: {cpr.blanked(text)}",
-            f"kui plan goal achieve {goal_id} --reason TEXT",
+            goal["youth_id"],
+            goal["due"],
+            f"Mål: {cpr.blanked(goal['text'])}",
+            f"kui plan goal achieve {goal['id']} --reason TEXT",
         )
-        for goal_id, youth_id, due, text in day.session.execute(query)
+        for goal in goals.goals_due(day.session, sorted(day.owned), day.until)
+    ]
+
+
+def agreement_items(day: Day) -> list[Item]:
+    """The member's open agreements about their youths, overdue or due within the horizon."""
+    assert day.member.id is not None
+    return [
+        Item(
+            "agreement",
+            found["youth_id"],
+            found["due"],
+            f"Aftale: {cpr.blanked(found['text'])}",
+            f"kui plan agreement done {found['id']}",
+        )
+        for found in agreements.open_for(day.session, day.member.id, day.until)
+        if found["youth_id"] in day.youths
     ]
 
 
@@ -264,6 +272,26 @@ def _transition_item(found: transitions.Transition) -> Item:
     else:
         command = f"kui plan show {found.youth_id}"
     return Item("transition", found.youth_id, found.date, text + ".", command)
+
+
+def no_contact_items(day: Day) -> list[Item]:
+    """The member's youths not reached for the profile's `followup.no_contact_days` (the rule
+    of `contacts`); due the day the limit was reached, the longest without contact first."""
+    days = contacts.limit(day.profile)
+    since = contacts.counted_from(day.today)
+    query = select(Youth.id, contacts.last_reached_day(day.today), since).where(
+        contacts.without_contact_since(day.today, days), day.mine(Youth.id)
+    )
+    return [
+        Item(
+            "no-contact",
+            youth_id,
+            start + dt.timedelta(days=days),
+            agendas._no_contact_text(last, start, day.today),  # the agenda's words
+            f"kui contact add {youth_id} --channel phone --reached yes|no",
+        )
+        for youth_id, last, start in day.session.execute(query)
+    ]
 
 
 def at_risk_items(day: Day) -> list[Item]:
@@ -335,8 +363,10 @@ PROVIDERS: list[Provider] = [
     duty_items,
     consent_items,
     goal_items,
+    agreement_items,
     effort_items,
     transition_items,
+    no_contact_items,
     at_risk_items,
     meeting_items,
 ]
@@ -355,8 +385,7 @@ def items_of(
     youths = frozenset(
         session.execute(access.works_on(member.id, member.initials, real_day)).scalars()
     )
-    mine = Youth.id.in_(sorted(youths))
-    owned = inbox.owned_plans(session, member, today, sees=mine) if youths else {}
+    owned = inbox.owned_plans(session, member, today) if youths else {}
     until = today + dt.timedelta(days=days)
     day = Day(session, member, today, until, profile, youths, owned)
     found = [item for provider in PROVIDERS for item in provider(day)]

@@ -240,6 +240,7 @@ def establish(session: Session, identity: Identity) -> Access:
         _require_circulation(session, member, privacy.value("agenda.generate_roles"), see_all)
     if actor.command == DIGEST:
         _require_digest(session, member, administers, see_all)
+        see_all = True  # each digest holds its own member's youths, whoever makes them
     if actor.command == REPORT:
         _require_reporting(member, privacy.value("feed.report_roles"), see_all)
     if actor.command == FEED:
