@@ -678,7 +678,9 @@ class Bench:
         the whole work per member in the note) and `digest --out` for all staff."""
         log("worklists ...")
         name = f"today for every staff member (N={self.n:,})"
-        proc = spawn([PY, str(HERE / "worklists.py"), url, self.meta["today"]], capture=True)
+        progress = WORK / "worklists-progress.json"
+        command = [PY, str(HERE / "worklists.py"), url, self.meta["today"], str(progress)]
+        proc = spawn(command, capture=True)
         found = json.loads(proc.stdout) if proc.code == 0 else {"code": proc.code}
         if found["code"]:
             self.add(skipped(name, f"failed: {proc.stderr.strip()[-300:]} {found}"))

@@ -1,12 +1,13 @@
 """Every staff member's `kui today` in one warm process (issue 16): the worklist's cost per member.
 
-    python bench/worklists.py DB-URL TODAY
+    python bench/worklists.py DB-URL TODAY [PROGRESS-FILE]
 
 Runs `kui --user X today --format json` for every active staff member (not a scheduled job's
 account), as `bench/inproc.py` runs one command: the command's whole work in a warm process,
 then its SELECT statements replayed on a plain connection with every row fetched (its query
 time). Prints JSON: how many members, the median, 95th percentile and maximum of both times,
-the slowest member, the total, and how many items the worklists held.
+the slowest member, the total, and how many items the worklists held; with PROGRESS-FILE, the
+same figures so far every 100 members (a run on a loaded machine can be read before it ends).
 """
 
 from __future__ import annotations
@@ -44,7 +45,19 @@ def spread(values: list[float]) -> dict[str, float]:
     }
 
 
-def run(url: str, today: str) -> dict[str, Any]:
+def summary(walls: list[float], queries: list[float], items: int, slowest: str, started: float):
+    return {
+        "code": 0,
+        "members": len(walls),
+        "items": items,
+        "total": time.perf_counter() - started,
+        "wall": spread(walls),
+        "query": spread(queries),
+        "slowest": slowest,
+    }
+
+
+def run(url: str, today: str, progress: Path | None = None) -> dict[str, Any]:
     from kui_cli import db
     from kui_cli.app import app
 
@@ -68,17 +81,13 @@ def run(url: str, today: str) -> dict[str, Any]:
         query, _rows = replay(url, statements.seen, 1)
         queries.append(query)
         slowest = max(slowest, (initials, query), key=lambda pair: pair[1])
+        if progress and len(walls) % 100 == 0:
+            so_far = summary(walls, queries, items, slowest[0], started)
+            progress.write_text(json.dumps(so_far) + "\n", encoding="utf-8")
     db.dispose_engines()
-    return {
-        "code": 0,
-        "members": len(walls),
-        "items": items,
-        "total": time.perf_counter() - started,
-        "wall": spread(walls),
-        "query": spread(queries),
-        "slowest": slowest[0],
-    }
+    return summary(walls, queries, items, slowest[0], started)
 
 
 if __name__ == "__main__":
-    print(json.dumps(run(sys.argv[1], sys.argv[2])))
+    progress = Path(sys.argv[3]) if len(sys.argv) > 3 else None
+    print(json.dumps(run(sys.argv[1], sys.argv[2], progress)))
