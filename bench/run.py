@@ -25,6 +25,9 @@ of issue 9 and whether it holds. Sections:
 - feed: `feed apply` of a month's status feed (100,000 events, bench/feed_events.py) against
   the N-youth town, beside the plain Python floor (bench/floor_feed.py) on a copy of the same
   database, and the unchanged re-run of the same feed against kui's first run;
+- worklists (issue 16): `today` for every active staff member in a warm process (its query
+  time per member: median, 95th percentile and maximum against the 100 ms target,
+  bench/worklists.py), and `digest --out` for all staff as a whole process;
 - postgres: the query figures again on PostgreSQL when KUI_BENCH_POSTGRES_URL is set (that
   database's public schema is replaced by the generated municipality).
 
@@ -77,6 +80,7 @@ SECTIONS = (
     "listings",
     "import",
     "feed",
+    "worklists",
     "postgres",
 )
 # The libraries whose versions decide the figures (start-up above all), as pip names them.
@@ -422,6 +426,7 @@ QUERIES = [
     ),
     Query("duty check", ["duty", "check"], [], lambda m: ["duty", "check"]),
     Query("plan inbox", ["plan", "inbox"], [], lambda m: ["plan", "inbox"]),
+    Query("today", ["today"], ["--fail-if-any"], lambda m: ["today"]),
     Query(
         "report overview",
         ["report", "overview"],
@@ -503,6 +508,8 @@ class Bench:
             self.import_(source)
         if "feed" in self.sections:
             self.feed(database)
+        if "worklists" in self.sections:
+            self.worklists(url)
         if "postgres" in self.sections:
             self.postgres(database)
 
@@ -665,6 +672,37 @@ class Bench:
         else:
             self.add(skipped("sqlite3 -csv (context)", "the sqlite3 shell is not installed"))
         self.rss(args)
+
+    def worklists(self, url: str) -> None:
+        """`today` for every staff member (query time per member against the 100 ms target,
+        the whole work per member in the note) and `digest --out` for all staff."""
+        log("worklists ...")
+        name = f"today for every staff member (N={self.n:,})"
+        progress = WORK / "worklists-progress.json"
+        command = [PY, str(HERE / "worklists.py"), url, self.meta["today"], str(progress)]
+        proc = spawn(command, capture=True)
+        found = json.loads(proc.stdout) if proc.code == 0 else {"code": proc.code}
+        if found["code"]:
+            self.add(skipped(name, f"failed: {proc.stderr.strip()[-300:]} {found}"))
+            return
+        query, wall = found["query"], found["wall"]
+        note = (
+            f"{found['members']:,} members, {found['items']:,} items; query median "
+            f"{_seconds(query['median'])}, p95 {_seconds(query['p95'])} (slowest "
+            f"{found['slowest']}); in-process median {_seconds(wall['median'])}, max "
+            f"{_seconds(wall['max'])}; all {_seconds(found['total'])}"
+        )
+        slowest = f"{name}: slowest query time"
+        self.add(Figure(slowest, query["max"], **value_target(0.1), note=note))
+        folder = WORK / "digests"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+        args = self.kui(url, "digest", "--out", str(folder), user=self.meta["leader"])
+        best = best_of({"digest": args}, 1)
+        written = len(list(folder.iterdir()))
+        each = f"{written:,} files, {_seconds(best['digest'] / max(1, written))} each"
+        digest = f"digest --out for all staff (N={self.n:,}): whole process"
+        self.add(Figure(digest, best["digest"], note=each))
 
     def rss(self, args: list[str]) -> None:
         """Peak RSS of the export at N and at 10,000 youths: streaming keeps them alike."""

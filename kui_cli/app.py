@@ -22,8 +22,10 @@ from kui_cli import __version__, state
 from kui_cli.commands import (
     agenda,
     audit,
+    contact,
     coordinator,
     demo,
+    digest,
     duty,
     export,
     feed,
@@ -34,6 +36,7 @@ from kui_cli.commands import (
     retention,
     staff,
     team,
+    today,
     transitions,
     youth,
 )
@@ -180,7 +183,10 @@ app.add_typer(coordinator.app, name="coordinator")
 app.add_typer(plan.app, name="plan")
 app.add_typer(db_commands.app, name="db")
 app.add_typer(duty.app, name="duty")
+app.add_typer(contact.app, name="contact")
 app.command("transitions")(transitions.transitions)
+app.command("today")(today.today)
+app.command("digest")(digest.digest)
 app.add_typer(team.app, name="team")
 app.add_typer(meeting.app, name="meeting")
 app.add_typer(agenda.app, name="agenda")

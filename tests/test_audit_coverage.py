@@ -107,6 +107,8 @@ COMMANDS: dict[str, Uses | None] = {
     "duty offer": Uses(("{youth}", "--activity", "FGU")),
     "duty fgu-assessment": Uses(("{youth}", "--result", "I målgruppen")),
     "duty exempt": Uses(("{youth}", "--reason", "Sygdom")),
+    "contact add": Uses(("{youth}", "--channel", "phone", "--reached", "yes")),
+    "contact list": Uses(("{youth}",)),
     "transitions": Uses(
         (
             "--within",
@@ -135,6 +137,8 @@ COMMANDS: dict[str, Uses | None] = {
     "report applications": Uses(("--year", "2026")),
     "report targets": Uses(("--year", "2026")),
     "feed apply": Uses(("{feed}",)),
+    "today": Uses(("--days", "30")),
+    "digest": Uses(("--out", "{dir}")),
 }
 
 

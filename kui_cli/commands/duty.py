@@ -51,16 +51,18 @@ def check(
 def contact(ctx: typer.Context, youth: YouthRef, on: On = None) -> None:
     """Record the contact with a youth out of activity (due within 5 working days).
 
+    The same record as `kui contact add YOUTH --channel other --reached yes`: it is in the
+    youth's contact log too.
+
     Example:
         kui duty contact 42 --on 2026-04-08
     """
-    from kui_cli.domain.law import duty
-    from kui_cli.domain.register import youths
+    from kui_cli.domain.plan import contacts
 
     with invocation.session(ctx) as (session, actor):
-        episode = duty.record_contact(
-            session, actor, youths.find(session, youth), parse_date(on, "--on") if on else None
-        )
+        parsed = parse_date(on, "--on") if on else None
+        episode = contacts.duty_contact(session, actor, youth, parsed).episode
+    assert episode is not None  # `duty_contact` refuses a youth without the step open
     render.message(
         f"Contact recorded on {episode.contacted_on}; offer due {episode.offer_deadline}."
     )

@@ -141,6 +141,13 @@ def list_(
     team: Annotated[
         str | None, typer.Option(help="Team slug: open referral's or last decision's team.")
     ] = None,
+    no_contact_days: Annotated[
+        int | None,
+        typer.Option(
+            "--no-contact-days",
+            help="Only youths not reached for N days or more (never reached: since registered).",
+        ),
+    ] = None,
     reveal: Reveal = False,
     fmt: FormatOption = Format.table,
 ) -> None:
@@ -163,6 +170,7 @@ def list_(
         coordinator=coordinator,
         no_coordinator=no_coordinator,
         no_plan_owner=no_plan_owner,
+        no_contact_days=no_contact_days,
     )
     with invocation.session(ctx) as (session, actor):
         if team:

@@ -84,6 +84,16 @@ LEGISLATIONS = {
     "other": "anden lovgivning",
 }
 
+# How a contact with a youth was made or tried (`kui contact add --channel`, issue 16).
+CONTACT_CHANNELS = {
+    "phone": "telefon",
+    "sms": "sms",
+    "mail": "mail",
+    "meeting": "møde",
+    "home-visit": "hjemmebesøg",
+    "letter": "brev",
+    "other": "andet",
+}
 # A goal of the plan is open until the young person reaches it or it is given up (issue 16).
 GOAL_STATES = {
     "open": "åbent",
@@ -132,6 +142,10 @@ def email(value: str | None, what: str = "--email") -> str | None:
     if text and not EMAIL.match(text):
         raise KuiError(f"{what} is not an e-mail address: {value!r}")
     return text or None
+
+
+def contact_channel(value: str) -> str:
+    return checked(value.strip().lower(), CONTACT_CHANNELS, "channel")
 
 
 MAX_ID_DIGITS = 18

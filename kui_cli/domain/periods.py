@@ -7,8 +7,11 @@ open), so on its closing day a thing no longer counts, the same rule as an effor
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, true
+from sqlalchemy import ColumnElement, Integer, and_, or_, true
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 
 def start_of(day: dt.date) -> dt.datetime:
@@ -51,3 +54,27 @@ def recorded_during(
     if end < dt.date.max:
         bounds.append(moment < start_of(end + dt.timedelta(days=1)))
     return and_(true(), *bounds)
+
+
+class days_between(FunctionElement[int]):
+    """SQL: whole days from the date `start` to the date `end` (`(end - start).days`), an
+    integer on every database: PostgreSQL subtracts dates itself, SQLite through julianday."""
+
+    type = Integer()
+    name = "days_between"
+    inherit_cache = True
+
+    def __init__(self, start: Any, end: Any) -> None:
+        super().__init__(start, end)
+
+
+@compiles(days_between)
+def _days_between_sqlite(element: days_between, compiler: Any, **kw: Any) -> str:
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)"
+
+
+@compiles(days_between, "postgresql")
+def _days_between_postgresql(element: days_between, compiler: Any, **kw: Any) -> str:
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"(CAST({end} AS DATE) - CAST({start} AS DATE))"

@@ -69,6 +69,11 @@ SPEC: dict[str, Any] = {
         # guesser is stopped after 20 of the millions of possible numbers.
         "cpr_lookups_per_day": (int, 20),
     },
+    # The follow-up of every youth (opsøgende indsats, issue 16): a youth not reached for this
+    # many days is `no-contact` on the agenda, in `youth list --no-contact-days` and `kui today`.
+    "followup": {
+        "no_contact_days": (int, 30),
+    },
     "agenda": {
         "handover_days": (int, 90),
         # Who may write the agendas circulated to the teams (`agenda generate`, the cron job).
@@ -88,6 +93,13 @@ SPEC: dict[str, Any] = {
     # number (`register/reimport.py`): the see-all roles and the nightly job's account.
     "import": {
         "update_roles": (list, ["leader", "system"]),
+    },
+    # The digests sent by `kui digest --smtp` (issue 16): STARTTLS before anything is sent, and
+    # the SMTP login's user name (its password comes from the environment, KUI_SMTP_PASSWORD,
+    # never from the profile, which every staff member may read).
+    "digest": {
+        "starttls": (bool, False),
+        "login_user": (str, None),
     },
     # The operating-system accounts that may act for any staff member with `--user` (the cron
     # account, a shared service account), although they are some member's login (issue 15).
@@ -296,6 +308,8 @@ LAW_RANGES = {
     "duty.contact_working_days": (1, 60),
     "duty.offer_calendar_days": (1, 365),
     "duty.job_hours_threshold": (0, 80),
+    # Not the law's, but a deadline like them: a day to a year without a reached contact.
+    "followup.no_contact_days": (1, 365),
 }
 MAX_YEARLY_CLOSING_DAYS = 50
 

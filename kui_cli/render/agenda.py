@@ -26,6 +26,7 @@ KIND_LABELS = {
     "handover": "Overgang fra 17 til 18 år",
     "overdue": "Overskredet frist (uddannelsespligt)",
     "at-risk": "I risiko for frafald (ungedatabasen)",
+    "no-contact": "Ingen kontakt (opsøgende indsats)",
     "unacknowledged": "Planændringer, ikke kvitteret",
     "carried-over": "Overført indstilling nr. {id}",
 }

@@ -531,17 +531,29 @@ def _contact(
     changes.record(session, actor, episode.youth_id, KIND, what, new=day)
 
 
-def record_contact(
-    session: Session, actor: Actor, youth: Youth, on: dt.date | None = None
-) -> DutyEpisode:
-    """`duty contact`: the municipality has been in contact with the young person."""
-    episode = _episode_for_step(session, youth, actor.today)
+def contact_step_day(session: Session, youth: Youth, on: dt.date | None, today: dt.date) -> dt.date:
+    """`duty contact`'s checks (an open episode whose contact is not yet recorded, a day in it
+    that has happened): the day of the step. The step itself is a reached contact
+    (`contacts.duty_contact`), which records it through `contact_step`."""
+    episode = _episode_for_step(session, youth, today)
     if episode.contacted_on is not None:
         raise KuiError(
             f"contact with youth {youth.id} is already recorded on {episode.contacted_on}"
         )
-    _contact(session, actor, episode, _step_date(on, episode, actor.today), rules(session))
-    audit.record(session, actor, "update", subject=youth.subject_key)
+    return _step_date(on, episode, today)
+
+
+def contact_step(session: Session, actor: Actor, youth: Youth, day: dt.date) -> DutyEpisode | None:
+    """A reached contact on `day` (every one goes through `contacts.add` or `duty contact`) is
+    the contact step of the youth's episode open on `--today` when the step is not yet recorded
+    and `day` is in the episode (on or after the drop-out): the first contact in it counts.
+    Returns the episode whose step it recorded, if any."""
+    if ends_on(youth.birth_date) <= actor.today:
+        return None  # 18: the episode is closed for every reader
+    episode = stored_open(session, youth.id)
+    if episode is None or episode.contacted_on is not None or day < episode.out_since:
+        return None
+    _contact(session, actor, episode, day, rules(session))
     return episode
 
 
@@ -549,7 +561,7 @@ def record_offer(
     session: Session, actor: Actor, youth: Youth, activity: str, on: dt.date | None = None
 ) -> DutyEpisode:
     """`duty offer`: a new activity offered. An offer is made to the young person, so it also
-    records the contact on the same day when none is recorded yet."""
+    records a reached contact on the same day (the contact step) when none is recorded yet."""
     text = cpr.refuse_in_text((activity or "").strip(), "--activity")
     if not text:
         raise KuiError("--activity is required: say which activity was offered")
@@ -558,7 +570,9 @@ def record_offer(
         raise KuiError(f"an offer to youth {youth.id} is already recorded on {episode.offered_on}")
     day = _step_date(on, episode, actor.today)
     if episode.contacted_on is None:
-        _contact(session, actor, episode, day, rules(session))
+        from kui_cli.domain.plan import contacts  # which records contacts, and imports this
+
+        contacts.write(session, actor, youth, contacts.DUTY_CHANNEL, True, day, None)
     episode.offered_on, episode.activity = day, text
     session.add(episode)
     what = (

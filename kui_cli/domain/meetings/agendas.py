@@ -1,7 +1,8 @@
 """The agenda (dagsorden) and minutes (referat) of a meeting, built from the database.
 
 Each kind of item comes from one small provider function; `PROVIDERS` lists them in the order
-the agenda prints them (CLI.md): fixed, referral, handover, overdue, unacknowledged, carried-over.
+the agenda prints them (CLI.md): fixed, referral, handover, overdue, at-risk, no-contact,
+unacknowledged, carried-over.
 A provider gets the context and the items made so far (the unacknowledged plan changes are those
 of the youths already on the agenda) and returns its items, naming youths by id only. The youths
 are then looked up once for all items: initials and age on the meeting day, the full name only
@@ -31,7 +32,7 @@ from sqlmodel import Session
 from kui_cli import danish
 from kui_cli.domain.law import duty, transitions
 from kui_cli.domain.meetings import meetings, teams
-from kui_cli.domain.plan import inbox, owners
+from kui_cli.domain.plan import contacts, inbox, owners
 from kui_cli.domain.profile import Profile
 from kui_cli.domain.protection import access, audit, row_security
 from kui_cli.domain.protection.audit import Actor
@@ -45,6 +46,7 @@ KINDS = (
     "handover",
     "overdue",
     "at-risk",
+    "no-contact",
     "unacknowledged",
     "carried-over",
 )
@@ -201,6 +203,31 @@ def at_risk_items(ctx: Context, so_far: list[Item]) -> list[Item]:
     ]
 
 
+def no_contact_items(ctx: Context, so_far: list[Item]) -> list[Item]:
+    """Youths of the team's group not reached for the profile's `followup.no_contact_days` by
+    the meeting day (or today, for a meeting to come): the outreach the team should take up.
+    The longest without contact first."""
+    day = min(ctx.day, ctx.today)
+    days = contacts.limit(ctx.profile)
+    since = contacts.counted_from(day)
+    query = (
+        select(Youth.id, contacts.last_reached_day(day), since)
+        .where(contacts.without_contact_since(day, days), *ctx.automatic_condition())
+        .order_by(since, Youth.id)
+    )
+    return [
+        Item(kind="no-contact", text=_no_contact_text(last, start, day), youth_id=youth_id)
+        for youth_id, last, start in ctx.session.execute(query)
+    ]
+
+
+def _no_contact_text(last: dt.date | None, start: dt.date, day: dt.date) -> str:
+    days = (day - start).days
+    if last is None:
+        return f"Ingen kontakt i {days} dage: ikke nået siden registreringen {danish.date(start)}."
+    return f"Ingen kontakt i {days} dage: sidst nået {danish.date(last)}."
+
+
 def unacknowledged_items(ctx: Context, so_far: list[Item]) -> list[Item]:
     """For the youths already on the agenda: plan changes their plan owner has not acknowledged
     (the owner's inbox, issue 4), so the team sees that the plan owner is behind."""
@@ -231,6 +258,7 @@ PROVIDERS: list[Provider] = [
     handover_items,
     overdue_items,
     at_risk_items,
+    no_contact_items,
     unacknowledged_items,
     carried_over_items,
 ]

@@ -53,7 +53,9 @@ PLAN_CHANGES = frozenset(
 # The registration itself, contact details, and school and grade (which a yearly import moves
 # for every pupil; the status says what the youth does): in the log and the history, not the
 # plan's.
-NOT_PLAN_CHANGES = frozenset({"registered", "name", "phone", "email", "school", "grade"})
+# A contact with the youth (`contact add`, issue 16) is casework, not a plan change: a coordinator
+# who phones weekly would otherwise fill the plan owner's inbox (domain/plan/contacts.py).
+NOT_PLAN_CHANGES = frozenset({"registered", "name", "phone", "email", "school", "grade", "contact"})
 
 
 def is_plan_change(kind: str) -> bool:

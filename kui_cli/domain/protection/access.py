@@ -110,11 +110,15 @@ REPORT = "kui feed report"
 # Applies the status feed (issue 18): the roles in feed.apply_roles only, to every youth the
 # feed names, as the service account on PostgreSQL.
 FEED = "kui feed apply"
+# Writes or mails every staff member their own worklist (`kui today`, issue 16): the scheduled
+# job's account (role `system`) and the roles in privacy.admin_roles only.
+DIGEST = "kui digest"
 # What a scheduled job's account (role `system`) may run: the agendas, the meetings, the status
-# feed and the nightly update import (`register/reimport.py`: with `--update` only, for the
-# roles in `import.update_roles`), none of which shows anything about a single youth chosen by a
-# person (the feed's youths are the national database's).
-SCHEDULED = {CIRCULATE, "kui meeting generate", FEED, "kui youth import"}
+# feed, the nightly update import (`register/reimport.py`: with `--update` only, for the
+# roles in `import.update_roles`) and the digests, none of which shows anything about a single
+# youth chosen by a person (the feed's youths are the national database's; a digest goes to
+# the staff member whose youths it names).
+SCHEDULED = {CIRCULATE, "kui meeting generate", FEED, "kui youth import", DIGEST}
 ON_CASE = (
     "a staff member sees only the youths they work on (coordinator, effort, plan owner, "
     "team of an open referral, or registered by them and not yet on anyone's case)"
@@ -239,6 +243,9 @@ def establish(session: Session, identity: Identity) -> Access:
         _require_administration(session, member, actor.command)
     if actor.command == CIRCULATE:
         _require_circulation(session, member, privacy.value("agenda.generate_roles"), see_all)
+    if actor.command == DIGEST:
+        _require_digest(session, member, administers, see_all)
+        see_all = True  # each digest holds its own member's youths, whoever makes them
     if actor.command == REPORT:
         _require_reporting(member, privacy.value("feed.report_roles"), see_all)
     if actor.command == FEED:
@@ -283,6 +290,26 @@ def _require_circulation(session: Session, member: Staff, roles: Any, see_all: b
             f"on PostgreSQL `{CIRCULATE}` runs as the service account: the database shows a "
             "staff login only the youths it works on, so the agendas would leave items out",
             "generate-service-only",
+        )
+
+
+def _require_digest(session: Session, member: Staff, administers: bool, see_all: bool) -> None:
+    """`kui digest` makes every staff member's worklist, each about their own youths: the
+    scheduled job's or an administrator's, nobody else's. On PostgreSQL a staff login is shown
+    only its own youths by the database, so the others' digests would be silently short: there
+    it runs as the service account (or a see-all role)."""
+    if member.role != codes.SYSTEM_ROLE and not administers:
+        raise Refused(
+            f"`{DIGEST}` makes every staff member's worklist: only the scheduled job's account "
+            f"(role {codes.SYSTEM_ROLE}) and the roles in privacy.admin_roles may run it "
+            f"({member.initials} is {member.role})",
+            "digest-roles-only",
+        )
+    if row_security.staff_login(session) and not see_all:
+        raise Refused(
+            f"on PostgreSQL `{DIGEST}` runs as the service account: the database shows a staff "
+            "login only the youths it works on, so the others' digests would leave items out",
+            "digest-service-only",
         )
 
 

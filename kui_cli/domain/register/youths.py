@@ -57,6 +57,8 @@ class YouthFilter:
     no_coordinator: bool = False
     no_plan_owner: bool = False
     team: str | None = None
+    # not reached for at least this many days (issue 16: `contacts.without_contact_since`)
+    no_contact_days: int | None = None
     extra: list[ColumnElement[bool]] = field(default_factory=list)
 
     def audit_form(self) -> dict[str, Any]:
@@ -71,6 +73,7 @@ class YouthFilter:
             "no_coordinator": self.no_coordinator or None,
             "no_plan_owner": self.no_plan_owner or None,
             "team": self.team,
+            "no_contact_days": self.no_contact_days,
         }
         return {key: value for key, value in values.items() if value is not None}
 
@@ -184,6 +187,12 @@ def conditions(flt: YouthFilter, today: dt.date, profile: Profile) -> list[Colum
             where.append(func.lower(Youth.name).contains(term.lower(), autoescape=True))
     if flt.team:
         where.append(measures.team_slug(today) == flt.team)
+    if flt.no_contact_days is not None:
+        from kui_cli.domain.plan import contacts  # which finds youths here
+
+        if flt.no_contact_days < 1:
+            raise KuiError("--no-contact-days must be 1 or more")
+        where.append(contacts.without_contact_since(today, flt.no_contact_days))
     return where
 
 
@@ -318,6 +327,9 @@ def details(
     record.update(duty.show_fields(session, youth, actor.today))
     record.update(transitions.show_fields(youth, actor.today, profile.upper_age))
     record["assessments"] = assessments.for_youth(session, youth.id)
+    from kui_cli.domain.plan import contacts  # which finds youths here
+
+    record.update(contacts.show_fields(session, youth, actor.today, contacts.limit(profile)))
     audit.record(session, actor, "read", subject=youth.subject_key, filters=revealed(reveal))
     return record
 

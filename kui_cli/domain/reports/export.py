@@ -15,7 +15,7 @@ from sqlalchemy import Boolean, Date, Integer, Select, cast, extract, func, lite
 from sqlmodel import Session
 
 from kui_cli.domain.law import transitions
-from kui_cli.domain.plan import owners
+from kui_cli.domain.plan import contacts, owners
 from kui_cli.domain.profile import Profile
 from kui_cli.domain.register import history
 from kui_cli.domain.register.kui import kui_youth_during
@@ -39,6 +39,9 @@ COLUMNS = [
     "transitions",
     "as_of",
     "so_far",
+    # issue 16, after the older columns so that a spreadsheet reading by position still works
+    "contacts",
+    "days_without_contact",
 ]
 
 
@@ -49,7 +52,9 @@ def monthly_query(session: Session, period: Period, profile: Profile) -> Select[
 
     Need, status, age group, coordinator, team and plan owner are as of the month's last day (or
     `today` while the month runs); counts are over the month; `transitions` is the birthday in the
-    month that moves the youth on (`turns-18`, `turns-25`, `leaves-kui`), if any.
+    month that moves the youth on (`turns-18`, `turns-25`, `leaves-kui`), if any; `contacts` counts
+    the contacts (reached or not) in the month, `days_without_contact` is `contacts.days_without`
+    on the month's last day (no note text leaves).
 
     The database computes every cell, the plan owner and the changes they have not seen
     included, so a million-youth register's 170,000 rows go to the file as the database yields
@@ -75,6 +80,8 @@ def monthly_query(session: Session, period: Period, profile: Profile) -> Select[
         "deadlines_met": _per_youth(met),
         "deadlines_missed": _per_youth(missed),
         "transitions": transitions.kind_between(born, period.start, as_of, profile.upper_age),
+        "contacts": contacts.made_during(period.start, as_of),
+        "days_without_contact": contacts.days_without_sql(as_of),
         "as_of": literal(as_of, Date),
         "so_far": literal(period.so_far, Boolean),
     }

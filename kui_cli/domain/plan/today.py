@@ -1,0 +1,495 @@
+"""`kui today`: one staff member's worklist, the place a coordinator's day starts (issue 16).
+
+The worklist gathers, for the youths the member works on (`access.works_on`, the need-to-know
+rule, run in SQL and on the real date), what the other rooms already know is due: plan changes
+waiting in their inbox (`inbox`), education-obligation steps (`duty`), coordinator proposals
+awaiting consent (`owners.pending_assignment`), goals and agreements with a due date, efforts
+they are responsible for that end, birthdays that change group or owner (`transitions`),
+youths not reached for too long (`contacts`), youths reported at risk of drop-out, and the
+member's meetings with which of their youths are on each agenda (`agendas.PROVIDERS`). Each
+kind of item comes from one small provider; none restates a rule of its room.
+
+Items are ordered by urgency: by due date (an item without a date, something waiting now, counts
+as due today), so what is overdue comes first; within a day by kind, then youth. Each names the
+command that deals with it. A youth is named by id only; the reader's document names them by
+initials and age (`labels`), as agendas do, never by CPR number or name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, select
+from sqlmodel import Session
+
+from kui_cli import danish
+from kui_cli.domain.law import duty, transitions
+from kui_cli.domain.meetings import agendas, teams
+from kui_cli.domain.plan import agreements, contacts, goals, inbox, owners
+from kui_cli.domain.profile import Profile
+from kui_cli.domain.protection import access, audit
+from kui_cli.domain.protection.audit import Actor
+from kui_cli.domain.protection.refusal import Refused
+from kui_cli.domain.register import ages, cpr
+from kui_cli.errors import KuiError
+from kui_cli.models import (
+    CoordinatorAssignment,
+    DutyEpisode,
+    Effort,
+    Meeting,
+    Staff,
+    Team,
+    TeamMember,
+    Youth,
+)
+
+KINDS = (
+    "unacknowledged",
+    "duty",
+    "consent",
+    "goal",
+    "agreement",
+    "effort-ending",
+    "transition",
+    "no-contact",
+    "at-risk",
+    "meeting",
+)
+FIELDS = ["kind", "youth_id", "due", "text", "command"]  # the JSON contract (CLI.md)
+DEFAULT_DAYS = 7
+MAX_DAYS = 92  # a quarter: the longest cycle of a team's meetings
+OVERDUE, TODAY, UPCOMING = "overdue", "today", "upcoming"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One line of the worklist: JSON as CLI.md's `today`."""
+
+    kind: str
+    youth_id: int | None
+    due: dt.date | None
+    text: str
+    command: str
+
+    def as_record(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in FIELDS}
+
+
+@dataclass(frozen=True)
+class Day:
+    """Whose day, on which reference date, up to which day (the horizon), and the youths they
+    work on (by the need-to-know rule on the real date)."""
+
+    session: Session
+    member: Staff
+    today: dt.date
+    until: dt.date
+    profile: Profile
+    youths: frozenset[int]
+    owned: dict[int, dt.date] = field(default_factory=dict)
+
+    def mine(self, column: Any) -> ColumnElement[bool]:
+        """SQL: the row is about one of the member's youths."""
+        return column.in_(sorted(self.youths))
+
+
+Provider = Callable[[Day], list[Item]]
+
+
+def group(item: Item, today: dt.date) -> str:
+    """overdue (due before today), today (due today, or waiting now: no date), upcoming."""
+    if item.due is not None and item.due < today:
+        return OVERDUE
+    return TODAY if item.due is None or item.due == today else UPCOMING
+
+
+def urgency(today: dt.date) -> Callable[[Item], tuple[Any, ...]]:
+    """The sort key: due date (none: today), kind, youth, text."""
+    return lambda item: (
+        item.due or today,
+        KINDS.index(item.kind),
+        item.youth_id or 0,
+        item.text,
+    )
+
+
+# --- the providers, one per kind ---
+
+
+def unacknowledged_items(day: Day) -> list[Item]:
+    """Plan changes by others in the plans the member owns, not yet acknowledged (the inbox),
+    one item per youth naming the changes that `plan ack` takes."""
+    waiting: dict[int, list[int]] = {}
+    oldest: dict[int, dt.date] = {}
+    for row in inbox.open_changes(day.session, day.member, day.owned, day.today):
+        assert row.id is not None
+        waiting.setdefault(row.youth_id, []).append(row.id)
+        oldest[row.youth_id] = min(row.effective_on, oldest.get(row.youth_id, dt.date.max))
+    return [
+        Item(
+            "unacknowledged",
+            youth_id,
+            None,
+            f"{len(ids)} ændring(er) i planen venter på din kvittering; den ældste er fra "
+            f"{danish.date(oldest[youth_id])}.",
+            "kui plan ack " + " ".join(str(i) for i in ids),
+        )
+        for youth_id, ids in sorted(waiting.items())
+    ]
+
+
+def duty_items(day: Day) -> list[Item]:
+    """Education-obligation steps not yet taken, overdue or due within the horizon (the steps
+    `duty.overdue` would call late the day after the horizon)."""
+    query = (
+        select(DutyEpisode)
+        .join(Youth, Youth.id == DutyEpisode.youth_id)
+        .where(*duty.open_conditions(day.today), day.mine(DutyEpisode.youth_id))
+    )
+    found = []
+    after = day.until + dt.timedelta(days=1)
+    for episode in day.session.execute(query).scalars():
+        for step in duty.overdue(episode, after):
+            found.append(_duty_item(episode, step))
+    return found
+
+
+def _duty_item(episode: DutyEpisode, step: str) -> Item:
+    out = danish.date(episode.out_since)
+    if step == "contact":
+        text = f"Uddannelsespligt: kontakt den unge (uden aktivitet siden {out})."
+        command = f"kui duty contact {episode.youth_id}"
+        return Item("duty", episode.youth_id, episode.contact_deadline, text, command)
+    text = f"Uddannelsespligt: tilbud om ny aktivitet (uden aktivitet siden {out})."
+    command = f"kui duty offer {episode.youth_id} --activity TEXT"
+    return Item("duty", episode.youth_id, episode.offer_deadline, text, command)
+
+
+def consent_items(day: Day) -> list[Item]:
+    """Proposals of the member as coordinator that await the youth's consent."""
+    query = (
+        select(CoordinatorAssignment.youth_id, CoordinatorAssignment.proposed_on)
+        .where(
+            CoordinatorAssignment.staff_id == day.member.id,
+            owners.pending_assignment(day.today),
+            day.mine(CoordinatorAssignment.youth_id),
+        )
+        .order_by(CoordinatorAssignment.youth_id)
+    )
+    me = day.member.initials
+    return [
+        Item(
+            "consent",
+            youth_id,
+            None,
+            f"Du er foreslået som koordinator {danish.date(proposed)}: samtykket mangler.",
+            f"kui coordinator assign {youth_id} {me} --consent accepted|declined",
+        )
+        for youth_id, proposed in day.session.execute(query)
+    ]
+
+
+def goal_items(day: Day) -> list[Item]:
+    """Open goals of the plans the member owns, past or within the horizon of their due date."""
+    return [
+        Item(
+            "goal",
+            goal["youth_id"],
+            goal["due"],
+            f"Mål: {cpr.blanked(goal['text'])}",
+            f"kui plan goal achieve {goal['id']} --reason TEXT",
+        )
+        for goal in goals.goals_due(day.session, sorted(day.owned), day.until)
+    ]
+
+
+def agreement_items(day: Day) -> list[Item]:
+    """The member's open agreements about their youths, overdue or due within the horizon."""
+    assert day.member.id is not None
+    return [
+        Item(
+            "agreement",
+            found["youth_id"],
+            found["due"],
+            f"Aftale: {cpr.blanked(found['text'])}",
+            f"kui plan agreement done {found['id']}",
+        )
+        for found in agreements.open_for(day.session, day.member.id, day.until)
+        if found["youth_id"] in day.youths
+    ]
+
+
+def effort_items(day: Day) -> list[Item]:
+    """Active efforts the member is responsible for that end within the horizon (`end_on` is
+    the first day without the effort)."""
+    query = select(Effort.id, Effort.youth_id, Effort.end_on, Effort.title).where(
+        Effort.staff_id == day.member.id,
+        owners.active_effort(day.today),
+        Effort.end_on <= day.until,
+        day.mine(Effort.youth_id),
+    )
+    return [
+        Item(
+            "effort-ending",
+            youth_id,
+            end_on,
+            f"Indsatsen «{cpr.blanked(title)}» slutter {danish.date(end_on)}.",
+            f"kui plan effort update {effort_id} --end DATE --reason TEXT",
+        )
+        for effort_id, youth_id, end_on, title in day.session.execute(query)
+    ]
+
+
+TRANSITION_TEXT = {
+    transitions.TURNS_18: "Fylder 18 år: uddannelsespligten og forældrenes del ophører",
+    transitions.TURNS_25: "Fylder 25 år: uddannelsesplanen ophører",
+    transitions.LEAVES_KUI: "Fylder {age} år og forlader KUI",
+}
+
+
+def transition_items(day: Day) -> list[Item]:
+    """The member's youths who turn 18, 25 or the upper age within the horizon."""
+    found = transitions.between(
+        day.session,
+        day.today,
+        day.until,
+        day.profile.upper_age,
+        where=[day.mine(Youth.id)],
+    )
+    return [_transition_item(t) for t in found]
+
+
+def _transition_item(found: transitions.Transition) -> Item:
+    text = TRANSITION_TEXT[found.kind].format(age=found.age)
+    if found.to_team and found.to_team != found.from_team:
+        text += f"; overdrages fra {found.from_team or 'intet team'} til {found.to_team}"
+        command = f"kui agenda add {found.youth_id} --team {found.to_team} --reason TEXT"
+    elif found.kind == transitions.LEAVES_KUI:
+        command = f"kui coordinator end {found.youth_id} --reason TEXT"
+    else:
+        command = f"kui plan show {found.youth_id}"
+    return Item("transition", found.youth_id, found.date, text + ".", command)
+
+
+def no_contact_items(day: Day) -> list[Item]:
+    """The member's youths not reached for the profile's `followup.no_contact_days` (the rule
+    of `contacts`); due the day the limit was reached, the longest without contact first."""
+    days = contacts.limit(day.profile)
+    since = contacts.counted_from(day.today)
+    query = select(Youth.id, contacts.last_reached_day(day.today), since).where(
+        contacts.without_contact_since(day.today, days), day.mine(Youth.id)
+    )
+    return [
+        Item(
+            "no-contact",
+            youth_id,
+            start + dt.timedelta(days=days),
+            agendas._no_contact_text(last, start, day.today),  # the agenda's words
+            f"kui contact add {youth_id} --channel phone --reached yes|no",
+        )
+        for youth_id, last, start in day.session.execute(query)
+    ]
+
+
+def at_risk_items(day: Day) -> list[Item]:
+    """The member's youths reported at risk of dropping out by today, with no newer status
+    (the status feed's `at-risk`, as the agenda's `at-risk` item)."""
+    query = select(Youth.id, Youth.at_risk_since).where(
+        Youth.at_risk_since <= day.today, day.mine(Youth.id)
+    )
+    return [
+        Item(
+            "at-risk",
+            youth_id,
+            None,
+            f"Meldt i risiko for frafald siden {danish.date(since)}.",
+            f"kui contact add {youth_id} --channel phone --reached yes|no",
+        )
+        for youth_id, since in day.session.execute(query)
+    ]
+
+
+def meeting_items(day: Day) -> list[Item]:
+    """The member's teams' meetings from today to the horizon (not cancelled), each with the
+    member's youths on its agenda (the agenda's own providers, among the member's youths)."""
+    start = dt.datetime.combine(day.today, dt.time.min)
+    end = dt.datetime.combine(day.until, dt.time.max)
+    query = (
+        select(Meeting, Team)
+        .join(Team, Team.id == Meeting.team_id)
+        .join(TeamMember, TeamMember.team_id == Meeting.team_id)
+        .where(
+            TeamMember.staff_id == day.member.id,
+            Meeting.starts_at >= start,
+            Meeting.starts_at <= end,
+            Meeting.status != "cancelled",
+        )
+        .order_by(Meeting.starts_at, Meeting.id)
+    )
+    found = []
+    for meeting, team in day.session.execute(query).all():
+        on_agenda = _on_agenda(day, meeting, team)
+        named = labels(day.session, set(on_agenda), day.today)
+        mine = ", ".join(named[youth_id] for youth_id in on_agenda) or "ingen af dine unge"
+        text = (
+            f"Møde i {cpr.blanked(team.name)} {danish.when(meeting.starts_at, meeting.ends_at)}; "
+            f"på dagsordenen: {mine}."
+        )
+        command = f"kui agenda show --meeting {meeting.id}"
+        found.append(Item("meeting", None, meeting.starts_at.date(), text, command))
+    return found
+
+
+def _on_agenda(day: Day, meeting: Meeting, team: Team) -> list[int]:
+    """The member's youths among the items of the meeting's agenda, in the agenda's order."""
+    if not day.youths:
+        return []
+    sees = day.mine(Youth.id)
+    ctx = agendas.Context(
+        day.session, meeting, team, day.profile, day.today, teams.rules_of(team), sees
+    )
+    items: list[agendas.Item] = []
+    for provider in agendas.PROVIDERS:
+        items += provider(ctx, items)
+    ids = (item.youth_id for item in items if item.youth_id in day.youths)
+    return list(dict.fromkeys(ids))
+
+
+PROVIDERS: list[Provider] = [
+    unacknowledged_items,
+    duty_items,
+    consent_items,
+    goal_items,
+    agreement_items,
+    effort_items,
+    transition_items,
+    no_contact_items,
+    at_risk_items,
+    meeting_items,
+]
+
+
+# --- one member's day, and whose days are asked for ---
+
+
+def items_of(
+    session: Session, member: Staff, today: dt.date, days: int, profile: Profile
+) -> list[Item]:
+    """The member's worklist on `today` with a horizon of `days`, in order of urgency. The
+    youths are those the member works on, by the access rule on the real date."""
+    assert member.id is not None
+    real_day = access.established(session).real_day
+    youths = frozenset(
+        session.execute(access.works_on(member.id, member.initials, real_day)).scalars()
+    )
+    owned = inbox.owned_plans(session, member, today) if youths else {}
+    until = today + dt.timedelta(days=days)
+    day = Day(session, member, today, until, profile, youths, owned)
+    found = [item for provider in PROVIDERS for item in provider(day)]
+    return sorted(found, key=urgency(today))
+
+
+def check_days(days: int) -> int:
+    if not 0 <= days <= MAX_DAYS:
+        raise KuiError(f"--days must be 0-{MAX_DAYS}, got {days}")
+    return days
+
+
+@dataclass
+class Worklist:
+    """What `kui today` shows: the items, whose they are, and the youths' labels."""
+
+    today: dt.date
+    days: int
+    items: list[Item]
+    labels: dict[int, str]
+    whose: str
+
+
+def worklist(
+    session: Session,
+    actor: Actor,
+    profile: Profile,
+    days: int,
+    team: str | None = None,
+    everyone: bool = False,
+) -> Worklist:
+    """The acting user's worklist, or (a see-all role only) the worklists of a team's members
+    or of every active staff member, merged: an item shared by several members (a meeting of
+    their team, a youth on both their cases) is listed once, with their initials. Audited as
+    one listing with its filter."""
+    check_days(days)
+    if team and everyone:
+        raise KuiError("give --team TEAM or --all, not both")
+    members, whose = _members(session, actor, team, everyone)
+    if team or everyone:
+        found = _merged(session, members, actor.today, days, profile)
+    else:
+        found = items_of(session, members[0], actor.today, days, profile)
+    filters = {"today": whose, "days": days}
+    audit.record(session, actor, "list", filters=filters, rows=len(found))
+    ids = {item.youth_id for item in found if item.youth_id is not None}
+    return Worklist(actor.today, days, found, labels(session, ids, actor.today), whose)
+
+
+def _members(
+    session: Session, actor: Actor, team: str | None, everyone: bool
+) -> tuple[list[Staff], str]:
+    granted = access.established(session)
+    if (team or everyone) and not granted.see_all:
+        raise Refused(
+            f"`kui today --team/--all` shows other staff members' youths: only the roles in "
+            f"privacy.see_all_roles may ask for it ({granted.initials} may not)",
+            "see-all-only",
+        )
+    if team:
+        found = teams.find(session, team)
+        assert found.id is not None
+        members = [m for m, _ in teams.members_of(session, [found.id])[found.id] if m.active]
+        return members, f"team {found.slug}"
+    if everyone:
+        return active_staff(session), "all"
+    me = session.get(Staff, granted.staff_id)
+    if me is None:
+        raise KuiError(f"the acting user {actor.user!r} is not a staff member")
+    return [me], me.initials
+
+
+def active_staff(session: Session) -> list[Staff]:
+    """Every active staff member with a caseload to have (not a scheduled job's account)."""
+    from kui_cli.domain import codes
+
+    query = (
+        select(Staff)
+        .where(Staff.active.is_(True), Staff.role != codes.SYSTEM_ROLE)
+        .order_by(Staff.initials)
+    )
+    return list(session.execute(query).scalars())
+
+
+def _merged(
+    session: Session, members: list[Staff], today: dt.date, days: int, profile: Profile
+) -> list[Item]:
+    whose: dict[Item, list[str]] = {}
+    for member in members:
+        for item in items_of(session, member, today, days, profile):
+            whose.setdefault(item, []).append(member.initials)
+    merged = [
+        Item(i.kind, i.youth_id, i.due, f"{', '.join(who)}: {i.text}", i.command)
+        for i, who in whose.items()
+    ]
+    return sorted(merged, key=urgency(today))
+
+
+def labels(session: Session, ids: set[int], today: dt.date) -> dict[int, str]:
+    """Each youth as agendas name them: initials and age on `today`, and the id."""
+    if not ids:
+        return {}
+    query = select(Youth.id, Youth.name, Youth.birth_date).where(Youth.id.in_(sorted(ids)))
+    return {
+        youth_id: f"{agendas.initials(name)} ({ages.age_on(born, today)} år, nr. {youth_id})"
+        for youth_id, name, born in session.execute(query)
+    }
