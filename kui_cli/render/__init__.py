@@ -1,4 +1,4 @@
-"""Output: one renderer for every listing and every `show`.
+"""Output: one renderer for every listing and every `show` (tables for people in `tables`).
 
 `table` is a rich table on a terminal and plain text (tabulate) when piped or with NO_COLOR;
 `json` is the stable interface for scripts; `csv` has a header, and text in it that a spreadsheet
@@ -92,12 +92,14 @@ def listing(
     if fmt is Format.csv:
         _csv(iter(rows), columns, out)
         return
+    from kui_cli.render import tables
+
     materialised = rows if isinstance(rows, list) else list(rows)
     cols = list(columns or (materialised[0].keys() if materialised else []))
     if fmt is Format.markdown:
-        out.write(_markdown(materialised, cols, title))
+        out.write(tables.markdown(materialised, cols, title))
     else:
-        _table(materialised, cols, title, out)
+        tables.table(materialised, cols, title, out)
 
 
 def _csv(rows: Iterator[dict[str, Any]], columns: Sequence[str] | None, out: TextIO) -> None:
@@ -132,78 +134,6 @@ def _json_list(rows: Iterable[dict[str, Any]], out: TextIO) -> None:
         out.write(encode(row))
         separator = ",\n  "
     out.write("[]\n" if separator.startswith("[") else "\n]\n")
-
-
-def _markdown(rows: list[dict[str, Any]], cols: list[str], title: str | None) -> str:
-    from tabulate import tabulate
-
-    body = tabulate([[cell(r.get(c)) for c in cols] for r in rows], headers=cols, tablefmt="github")
-    heading = f"## {title}\n\n" if title else ""
-    return f"{heading}{body}\n"
-
-
-def _table(rows: list[dict[str, Any]], cols: list[str], title: str | None, out: TextIO) -> None:
-    if plain_output(out):
-        if title:
-            out.write(f"{title}\n")
-        out.write(_plain_table(rows, cols) + "\n")
-        return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=title, header_style="bold")
-    for col in cols:
-        table.add_column(col)
-    for row in rows:
-        table.add_row(*(cell(row.get(c)) for c in cols))
-    Console(file=out).print(table)
-
-
-def _plain_table(rows: list[dict[str, Any]], cols: list[str]) -> str:
-    """tabulate's plain table, without its guess at each cell's type where the column's type
-    is known: tabulate would try every cell of a 33,000-row listing as a number (two thirds of
-    the time). A column of text is text from its first cell that no number parser reads; a
-    column of integers (and blanks) is right-aligned as tabulate aligns numbers; only a column
-    of text that reads as numbers (phone numbers) is left to tabulate's own detection, so the
-    table is the one tabulate makes of the cells."""
-    from tabulate import tabulate
-
-    cells = [[cell(r.get(c)) for c in cols] for r in rows]
-    if not cells:
-        return tabulate(cells, headers=cols)
-    kinds = [_column_kind([r.get(c) for r in rows], [line[i] for line in cells])
-             for i, c in enumerate(cols)]  # fmt: skip
-    known = [i for i, kind in enumerate(kinds) if kind is not None]
-    aligns = [kind or "global" for kind in kinds]  # "global": tabulate's own choice
-    return tabulate(cells, headers=cols, disable_numparse=known, colalign=aligns)
-
-
-def _column_kind(values: list[Any], texts: list[str]) -> str | None:
-    """How tabulate would align the column: "left" (text, or blank throughout), "decimal"
-    (integers), or None when its cells must be read as tabulate reads them."""
-    numbers = False
-    for value, text in zip(values, texts, strict=True):
-        if value is None or text == "":
-            continue
-        if isinstance(value, int) and not isinstance(value, bool):
-            numbers = True
-        elif not _may_read_as_number(text):
-            return "left"
-        else:
-            return None
-    return "decimal" if numbers else "left"
-
-
-def _may_read_as_number(text: str) -> bool:
-    """Whether tabulate could take the text for a number or a boolean (a superset of its test:
-    anything float() reads, thousands separators, True/False, and text with escape codes)."""
-    if "\x1b" in text or text in ("True", "False") or "," in text:
-        return True
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def record(
