@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from kui_cli import invocation, render
-from kui_cli.invocation import FormatOption, output_file
+from kui_cli.invocation import ColumnsOption, FieldsOption, FormatOption, WideOption, output_file
 from kui_cli.render import Format
 from kui_cli.state import parse_date
 
@@ -106,6 +106,9 @@ def list_(
     ] = None,
     to: Annotated[str | None, typer.Option(help="To YYYY-MM-DD, included.")] = None,
     fmt: FormatOption = Format.table,
+    wide: WideOption = False,
+    pick: ColumnsOption = None,
+    fields: FieldsOption = None,
 ) -> None:
     """List meetings in time order (local wall-clock time, Europe/Copenhagen).
 
@@ -120,7 +123,7 @@ def list_(
         start = parse_date(from_, "--from") if from_ else actor.today
         end = parse_date(to, "--to") if to else None
         rows = meetings.listing(session, team, start, end)
-    render.listing(rows, fmt, columns=COLUMNS)
+    render.listing(rows, fmt, columns=COLUMNS, view=render.View.of(wide, pick, fields))
 
 
 @app.command("cancel")

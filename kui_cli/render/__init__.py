@@ -12,14 +12,20 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import enum
+import itertools
 import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TextIO
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TextIO
 
 from kui_cli import danish, formulas
+from kui_cli.errors import KuiError
+
+if TYPE_CHECKING:
+    from kui_cli.render.tables import Layout
 
 
 class Format(enum.StrEnum):
@@ -30,9 +36,12 @@ class Format(enum.StrEnum):
 
 
 def plain_output(stream: TextIO | None = None) -> bool:
-    """No colour and no box drawing: when piped, or when the user asked with NO_COLOR."""
+    """No colour and no box drawing: when piped, or when the user asked with NO_COLOR (and
+    FORCE_COLOR asks for the terminal's tables when piped, as rich reads it)."""
     stream = stream or sys.stdout
-    return bool(os.environ.get("NO_COLOR")) or not stream.isatty()
+    if os.environ.get("NO_COLOR"):
+        return True
+    return not (os.environ.get("FORCE_COLOR") or stream.isatty())
 
 
 def json_default(value: Any) -> Any:
@@ -75,6 +84,48 @@ def csv_cell(value: Any) -> str:
     return formulas.neutralised(text) if isinstance(value, str | list | tuple) else text
 
 
+@dataclass(frozen=True)
+class View:
+    """What the person asked of a listing (`--wide`, `--columns`, `--fields`): the command
+    passes it on untouched and the layer applies it to whatever the listing holds."""
+
+    wide: bool = False
+    columns: tuple[str, ...] | None = None
+    fields: tuple[str, ...] | None = None
+
+    @classmethod
+    def of(cls, wide: bool = False, columns: str | None = None, fields: str | None = None) -> View:
+        """From the options as typed: names separated by commas."""
+        return cls(wide, _names(columns), _names(fields))
+
+
+def _names(text: str | None) -> tuple[str, ...] | None:
+    if text is None:
+        return None
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
+def empty(noun: str | None = None) -> str:
+    """The line an empty listing prints instead of a bare header (`noun`: what it lists)."""
+    return f"No {noun} match." if noun else "No rows match."
+
+
+def left_out(names: Sequence[str], width: int) -> str:
+    """The line saying which columns a table too wide for the terminal left out."""
+    return f"Left out at {width} columns: {', '.join(names)} (see them with --wide or --columns)."
+
+
+def _picked(asked: Sequence[str], valid: Sequence[str], option: str) -> list[str]:
+    """The names asked for, in their order, when each is one the listing has."""
+    if not valid:  # an empty listing without declared columns: nothing to choose from
+        return list(asked)
+    unknown = [name for name in asked if name not in valid]
+    if unknown or not asked:
+        shown = ", ".join(unknown) or "(none)"
+        raise KuiError(f"Unknown {option} {shown}: choose from {', '.join(valid)}.")
+    return list(dict.fromkeys(asked))
+
+
 def listing(
     rows: Iterable[dict[str, Any]],
     fmt: Format | str = Format.table,
@@ -82,35 +133,68 @@ def listing(
     columns: Sequence[str] | None = None,
     title: str | None = None,
     out: TextIO | None = None,
+    view: View = View(),
+    layout: Layout | None = None,
+    noun: str | None = None,
 ) -> None:
-    """Print rows (dicts) in the chosen format. `columns` picks and orders the table/CSV columns."""
+    """Print rows (dicts) in the chosen format. `columns` picks and orders the table/CSV columns
+    (else the first row's keys); the person's `view` picks among the rows' keys; `layout` weighs
+    the columns when a table does not fit (`tables.Layout`); `noun` names what an empty listing
+    lacks."""
     out = out or sys.stdout
     fmt = Format(fmt)
+    if fmt is Format.json and view.columns is not None:
+        raise KuiError(
+            "--columns is for tables, markdown and csv: with --format json use --fields."
+        )
+    if fmt is not Format.json and view.fields is not None:
+        raise KuiError("--fields is for --format json: for a table use --columns.")
+    first, rest = _peek(iter(rows))
+    keys = list(dict.fromkeys([*(columns or []), *(first or {})]))
     if fmt is Format.json:
-        _json_list(rows, out)
+        fields = _picked(view.fields, keys, "field") if view.fields is not None else None
+        _json_list(_chain(first, rest, fields), out)
         return
+    cols = _picked(view.columns, keys, "column") if view.columns is not None else columns or keys
     if fmt is Format.csv:
-        _csv(iter(rows), columns, out)
+        _csv(_chain(first, rest), cols, out)
         return
     from kui_cli.render import tables
 
-    materialised = rows if isinstance(rows, list) else list(rows)
-    cols = list(columns or (materialised[0].keys() if materialised else []))
+    materialised = list(_chain(first, rest))
+    if not materialised:
+        out.write(f"{title}\n" if title else "")
+        out.write(empty(noun) + "\n")
+        return
+    if view.columns is None:
+        cols = tables.drawn({c: [cell(r.get(c)) for r in materialised] for c in cols}, cols)
     if fmt is Format.markdown:
         out.write(tables.markdown(materialised, cols, title))
-    else:
-        tables.table(materialised, cols, title, out)
+        return
+    tables.table(materialised, cols, title, out, layout=layout or tables.Layout(), wide=view.wide)
 
 
-def _csv(rows: Iterator[dict[str, Any]], columns: Sequence[str] | None, out: TextIO) -> None:
-    """Streamed: each row is written as it comes (the header from the first row when no
-    columns are given)."""
-    first = next(rows, None)
-    cols = list(columns or (first.keys() if first else []))
+def _peek(rows: Iterator[dict[str, Any]]) -> tuple[dict[str, Any] | None, Iterator[dict[str, Any]]]:
+    """The first row (for the names a listing has) and the rest, still streamed."""
+    return next(rows, None), rows
+
+
+def _chain(
+    first: dict[str, Any] | None,
+    rest: Iterator[dict[str, Any]],
+    fields: Sequence[str] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """The rows again, from the peeked first one; only `fields` of each when given."""
+    if first is None:
+        return
+    for row in itertools.chain([first], rest):
+        yield row if fields is None else {f: row.get(f) for f in fields}
+
+
+def _csv(rows: Iterator[dict[str, Any]], cols: Sequence[str], out: TextIO) -> None:
+    """Streamed: each row is written as it comes."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(cols)
-    if first is not None:
-        writer.writerow([csv_cell(first.get(c)) for c in cols])
     writer.writerows([csv_cell(r.get(c)) for c in cols] for r in rows)
 
 

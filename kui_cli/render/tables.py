@@ -4,9 +4,105 @@ markdown. Which columns a table shows and how wide each is are decided here; the
 
 from __future__ import annotations
 
-from typing import Any, TextIO
+import datetime as dt
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, TextIO
 
-from kui_cli.render import cell, plain_output
+from kui_cli.render import cell, left_out, message, plain_output
+
+
+class Kind(enum.StrEnum):
+    """What a column holds, which decides whether it may wrap: everything but free text is
+    read as a whole (a deadline cut to `2026-1…` is lost), so only `text` folds."""
+
+    id = "id"
+    date = "date"
+    code = "code"
+    number = "number"
+    text = "text"
+
+
+# Text without a space up to this length is a code (a status, initials, a masked CPR number, a
+# team slug, a time): kept whole. Longer unbroken text (a hash, a path) folds like prose.
+CODE_LENGTH = 24
+# The narrowest a column of free text is counted as when deciding what fits: a name or a reason
+# folds into lines of this width rather than into a sliver of letters.
+TEXT_WIDTH = 12
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a listing's columns are weighed, when the values' types are not enough: `priority`
+    names the most important columns first (the others follow in their own order), `kinds`
+    names a column's kind where the guess from its values would be wrong."""
+
+    priority: Sequence[str] = ()
+    kinds: Mapping[str, Kind] = field(default_factory=dict)
+
+    def ranked(self, cols: Sequence[str]) -> list[str]:
+        """The columns from most to least important."""
+        first = [c for c in self.priority if c in cols]
+        return first + [c for c in cols if c not in first]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind
+    width: int  # its longest cell or header; for text, TEXT_WIDTH at most (it folds)
+
+    @property
+    def whole(self) -> bool:
+        return self.kind is not Kind.text
+
+
+def kind_of(name: str, values: Sequence[Any], texts: Sequence[str]) -> Kind:
+    """A column's kind from its values: dates, moments and numbers are whole; text without a
+    space and not longer than a code is a code; anything else is text."""
+    present = [v for v, t in zip(values, texts, strict=True) if t != ""]
+    if all(isinstance(v, dt.date) for v in present):
+        return Kind.date
+    if all(isinstance(v, int | float) for v in present):
+        return Kind.id if name == "id" or name.endswith("_id") else Kind.number
+    if all(isinstance(v, str) and len(t) <= CODE_LENGTH and not any(c.isspace() for c in t)
+           for v, t in zip(values, texts, strict=True)):  # fmt: skip
+        return Kind.code
+    return Kind.text
+
+
+def columns_of(
+    rows: Sequence[dict[str, Any]], cols: Sequence[str], texts: dict[str, list[str]], layout: Layout
+) -> list[Column]:
+    """Each column with its kind and the width it needs."""
+    found = []
+    for name in cols:
+        kind = layout.kinds.get(name) or kind_of(name, [r.get(name) for r in rows], texts[name])
+        longest = max(len(t) for t in [name, *texts[name]])
+        found.append(Column(name, kind, min(longest, TEXT_WIDTH) if kind is Kind.text else longest))
+    return found
+
+
+def table_width(cols: Sequence[Column]) -> int:
+    """The width of rich's default table: a border and a space either side of every cell."""
+    return sum(c.width + 3 for c in cols) + 1
+
+
+def fitting(cols: list[Column], ranked: Sequence[str], width: int) -> list[Column]:
+    """The columns that fit in `width`, leaving out the least important first; the most
+    important one is always kept."""
+    kept = list(cols)
+    for name in reversed(ranked[1:]):
+        if table_width(kept) <= width:
+            break
+        kept = [c for c in kept if c.name != name]
+    return kept
+
+
+def drawn(texts: dict[str, list[str]], cols: Sequence[str]) -> list[str]:
+    """The columns with at least one value: an empty column takes room and says nothing."""
+    return [c for c in cols if any(texts[c])]
 
 
 def markdown(rows: list[dict[str, Any]], cols: list[str], title: str | None) -> str:
@@ -17,7 +113,22 @@ def markdown(rows: list[dict[str, Any]], cols: list[str], title: str | None) -> 
     return f"{heading}{body}\n"
 
 
-def table(rows: list[dict[str, Any]], cols: list[str], title: str | None, out: TextIO) -> None:
+def table(
+    rows: list[dict[str, Any]],
+    cols: list[str],
+    title: str | None,
+    out: TextIO,
+    *,
+    layout: Layout = Layout(),
+    wide: bool = False,
+) -> None:
+    """Print the table, and on stderr which columns it left out because the terminal is too
+    narrow.
+
+    Piped, it is tabulate's plain text, every column whole on lines as long as they need. On a
+    terminal, a rich table as wide as the terminal: whole columns never wrap nor shrink below
+    their longest cell, text folds; what does not fit is left out, least important first, unless
+    `wide` asks for every column (the lines are then as long as they need)."""
     if plain_output(out):
         if title:
             out.write(f"{title}\n")
@@ -26,12 +137,27 @@ def table(rows: list[dict[str, Any]], cols: list[str], title: str | None, out: T
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=title, header_style="bold")
-    for col in cols:
-        table.add_column(col)
-    for row in rows:
-        table.add_row(*(cell(row.get(c)) for c in cols))
-    Console(file=out).print(table)
+    texts = {c: [cell(r.get(c)) for r in rows] for c in cols}
+    every = columns_of(rows, cols, texts, layout)
+    console = Console(file=out)
+    shown = every if wide else fitting(every, layout.ranked(cols), console.width)
+    if wide:
+        console.width = max(console.width, table_width(every))
+    grid = Table(title=title, header_style="bold")
+    for col in shown:
+        if col.whole:
+            grid.add_column(col.name, no_wrap=True, min_width=col.width, justify=_justify(col))
+        else:
+            grid.add_column(col.name, overflow="fold", min_width=col.width)
+    for i in range(len(rows)):
+        grid.add_row(*(texts[c.name][i] for c in shown))
+    console.print(grid)
+    if left := [c.name for c in every if c not in shown]:
+        message(left_out(left, console.width))
+
+
+def _justify(col: Column) -> Literal["left", "right"]:
+    return "right" if col.kind is Kind.number else "left"
 
 
 def plain_table(rows: list[dict[str, Any]], cols: list[str]) -> str:
