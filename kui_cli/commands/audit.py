@@ -52,7 +52,11 @@ def log(
         flt = audit_trail.AuditFilter(subject=key, user=user, since=start)
         rows = audit_trail.log(session, actor, flt)
     render.listing(
-        rows, fmt, columns=audit_trail.LOG_COLUMNS, view=render.View.of(wide, pick, fields)
+        rows,
+        fmt,
+        columns=audit_trail.LOG_COLUMNS,
+        noun="audit entries",
+        view=render.View.of(wide, pick, fields),
     )
 
 

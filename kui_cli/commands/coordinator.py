@@ -103,5 +103,9 @@ def history(
     with invocation.session(ctx) as (session, actor):
         rows = coordinators.history(session, actor, youth)
     render.listing(
-        rows, fmt, columns=coordinators.HISTORY_COLUMNS, view=render.View.of(wide, pick, fields)
+        rows,
+        fmt,
+        columns=coordinators.HISTORY_COLUMNS,
+        noun="coordinator assignments",
+        view=render.View.of(wide, pick, fields),
     )

@@ -142,7 +142,13 @@ def log(
 
     with invocation.session(ctx) as (session, actor):
         rows = plans.log(session, actor, youth)
-    render.listing(rows, fmt, columns=plans.LOG_COLUMNS, view=render.View.of(wide, pick, fields))
+    render.listing(
+        rows,
+        fmt,
+        columns=plans.LOG_COLUMNS,
+        noun="plan changes",
+        view=render.View.of(wide, pick, fields),
+    )
 
 
 @app.command("inbox")

@@ -47,7 +47,13 @@ def purge(
         _confirm(ctx)
     with invocation.session(ctx) as (session, actor):
         rows = retention.purge(session, actor, profile.current(session), dry_run=dry_run)
-    render.listing(rows, fmt, columns=retention.COLUMNS, view=render.View.of(wide, pick, fields))
+    render.listing(
+        rows,
+        fmt,
+        columns=retention.COLUMNS,
+        noun="youths past the retention age",
+        view=render.View.of(wide, pick, fields),
+    )
     verb = "would be" if dry_run else "were"
     action = rows[0]["action"] + "d" if rows else "removed"
     render.message(f"{len(rows)} youths {verb} {action}.")

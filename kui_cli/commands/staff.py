@@ -79,7 +79,13 @@ def list_(
 
     with invocation.session(ctx) as (session, actor):
         rows = staff.listing(session, actor.today)
-    render.listing(rows, fmt, columns=staff.LIST_COLUMNS, view=render.View.of(wide, pick, fields))
+    render.listing(
+        rows,
+        fmt,
+        columns=staff.LIST_COLUMNS,
+        noun="staff members",
+        view=render.View.of(wide, pick, fields),
+    )
 
 
 @app.command("update")

@@ -34,7 +34,7 @@ def list_(
 
     with invocation.session(ctx) as (session, actor):
         rows = teams.listing(session, actor.today)
-    render.listing(rows, fmt, view=render.View.of(wide, pick, fields))
+    render.listing(rows, fmt, noun="teams", view=render.View.of(wide, pick, fields))
 
 
 @app.command("show")

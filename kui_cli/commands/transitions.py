@@ -37,4 +37,10 @@ def transitions(
 
     with invocation.session(ctx) as (session, actor):
         rows = domain.listing(session, actor, profile.current(session), within)
-    render.listing(rows, fmt, columns=domain.COLUMNS, view=render.View.of(wide, pick, fields))
+    render.listing(
+        rows,
+        fmt,
+        columns=domain.COLUMNS,
+        noun="transitions",
+        view=render.View.of(wide, pick, fields),
+    )
