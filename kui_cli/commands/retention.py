@@ -51,7 +51,6 @@ def purge(
         rows,
         fmt,
         columns=retention.COLUMNS,
-        noun="youths past the retention age",
         view=render.View.of(wide, pick, fields),
     )
     verb = "would be" if dry_run else "were"
