@@ -232,7 +232,7 @@ def test_the_kind_of_a_column_comes_from_its_values() -> None:
 
 
 def test_the_most_important_column_is_always_kept() -> None:
-    cols = [tables.Column("id", tables.Kind.id, 90), tables.Column("b", tables.Kind.code, 5)]
+    cols = [tables.Column("id", tables.Kind.id, 90, 90), tables.Column("b", tables.Kind.code, 5, 5)]
     assert [c.name for c in tables.fitting(cols, ["id", "b"], 80)] == ["id"]
     layout = tables.Layout(priority=("b",))
     assert layout.ranked(["a", "b", "c"]) == ["b", "a", "c"]

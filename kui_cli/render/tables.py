@@ -51,7 +51,8 @@ class Layout:
 class Column:
     name: str
     kind: Kind
-    width: int  # its longest cell or header; for text, TEXT_WIDTH at most (it folds)
+    longest: int  # its longest cell or header
+    width: int  # what it needs: all of it when whole; text folds down to TEXT_WIDTH or its header
 
     @property
     def whole(self) -> bool:
@@ -80,13 +81,14 @@ def columns_of(
     for name in cols:
         kind = layout.kinds.get(name) or kind_of(name, [r.get(name) for r in rows], texts[name])
         longest = max(len(t) for t in [name, *texts[name]])
-        found.append(Column(name, kind, min(longest, TEXT_WIDTH) if kind is Kind.text else longest))
+        folded = min(longest, max(TEXT_WIDTH, len(name)))
+        found.append(Column(name, kind, longest, folded if kind is Kind.text else longest))
     return found
 
 
-def table_width(cols: Sequence[Column]) -> int:
+def table_width(widths: Sequence[int]) -> int:
     """The width of rich's default table: a border and a space either side of every cell."""
-    return sum(c.width + 3 for c in cols) + 1
+    return sum(w + 3 for w in widths) + 1
 
 
 def fitting(cols: list[Column], ranked: Sequence[str], width: int) -> list[Column]:
@@ -94,7 +96,7 @@ def fitting(cols: list[Column], ranked: Sequence[str], width: int) -> list[Colum
     important one is always kept."""
     kept = list(cols)
     for name in reversed(ranked[1:]):
-        if table_width(kept) <= width:
+        if table_width([c.width for c in kept]) <= width:
             break
         kept = [c for c in kept if c.name != name]
     return kept
@@ -142,7 +144,7 @@ def table(
     console = Console(file=out)
     shown = every if wide else fitting(every, layout.ranked(cols), console.width)
     if wide:
-        console.width = max(console.width, table_width(every))
+        console.width = max(console.width, table_width([c.longest for c in every]))
     grid = Table(title=title, header_style="bold")
     for col in shown:
         if col.whole:
