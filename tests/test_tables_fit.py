@@ -237,3 +237,18 @@ def test_the_most_important_column_is_always_kept() -> None:
     layout = tables.Layout(priority=("b",))
     assert layout.ranked(["a", "b", "c"]) == ["b", "a", "c"]
     assert [c.name for c in tables.fitting(cols, layout.ranked(["id", "b"]), 80)] == ["b"]
+
+
+def test_grouped_tables_say_once_what_they_left_out(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    terminal(monkeypatch, 80)
+    codes = {name: name * 24 for name in ("k", "m", "n")}  # whole: 27 columns each with borders
+    row = {"id": 1, "at": dt.date(2026, 12, 3), **codes}
+    render.grouped([("Ida J.", [row]), ("Bo K.", [dict(row, id=2)])], columns=list(row))
+    out, err = capsys.readouterr()
+    assert "Ida J." in out and "Bo K." in out and out.count("2026-12-03") == 2
+    assert err == "Left out at 80 columns: n (see them with --wide or --columns).\n"
+    render.grouped([("Ida J.", [row])], columns=list(row), view=render.View(wide=True))
+    out, err = capsys.readouterr()
+    assert "n" * 24 in out and err == ""

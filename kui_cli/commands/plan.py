@@ -180,15 +180,13 @@ def inbox(
             records, fmt, columns=inbox_domain.COLUMNS, view=render.View.of(wide, pick, fields)
         )
     else:
-        for youth_id in dict.fromkeys(r["youth_id"] for r in records):
-            group = [r for r in records if r["youth_id"] == youth_id]
-            render.listing(
-                group,
-                fmt,
-                columns=inbox_domain.COLUMNS,
-                title=names.get(youth_id),
-                view=render.View.of(wide, pick, fields),
-            )
+        youths = dict.fromkeys(r["youth_id"] for r in records)
+        render.grouped(
+            [(names.get(y), [r for r in records if r["youth_id"] == y]) for y in youths],
+            fmt,
+            columns=inbox_domain.COLUMNS,
+            view=render.View.of(wide, pick, fields),
+        )
     render.message(f"Open changes for {member.initials}: {len(records)}.")
 
 

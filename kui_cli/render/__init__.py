@@ -159,19 +159,59 @@ def listing(
     if fmt is Format.csv:
         _csv(_chain(first, rest), cols, out)
         return
+    left, width = _for_people(list(_chain(first, rest)), cols, fmt, title, out, view, layout, noun)
+    if left:
+        message(left_out(left, width))
+
+
+def grouped(
+    groups: Iterable[tuple[str | None, list[dict[str, Any]]]],
+    fmt: Format | str = Format.table,
+    *,
+    columns: Sequence[str],
+    view: View = View(),
+    layout: Layout | None = None,
+) -> None:
+    """Titled tables (or markdown) of one listing for people (`plan inbox`, by youth): one line
+    at the end says which columns any of them left out. Scripts get the rows as one listing."""
+    fmt = Format(fmt)
+    if view.fields is not None:
+        raise KuiError("--fields is for --format json: for a table use --columns.")
+    left: dict[str, None] = {}
+    width = 0
+    for title, rows in groups:
+        keys = list(dict.fromkeys([*columns, *(rows[0] if rows else {})]))
+        cols = _picked(view.columns, keys, "column") if view.columns is not None else columns
+        names, width = _for_people(rows, list(cols), fmt, title, sys.stdout, view, layout, None)
+        left.update(dict.fromkeys(names))
+    if left:
+        message(left_out(list(left), width))
+
+
+def _for_people(
+    rows: list[dict[str, Any]],
+    cols: list[str],
+    fmt: Format,
+    title: str | None,
+    out: TextIO,
+    view: View,
+    layout: Layout | None,
+    noun: str | None,
+) -> tuple[list[str], int]:
+    """A table or markdown: the empty line for no rows, no empty columns unless asked for; the
+    columns a table left out, and the terminal width."""
     from kui_cli.render import tables
 
-    materialised = list(_chain(first, rest))
-    if not materialised:
+    if not rows:
         out.write(f"{title}\n" if title else "")
         out.write(empty(noun) + "\n")
-        return
+        return [], 0
     if view.columns is None:
-        cols = tables.drawn({c: [cell(r.get(c)) for r in materialised] for c in cols}, cols)
+        cols = tables.drawn({c: [cell(r.get(c)) for r in rows] for c in cols}, cols)
     if fmt is Format.markdown:
-        out.write(tables.markdown(materialised, cols, title))
-        return
-    tables.table(materialised, cols, title, out, layout=layout or tables.Layout(), wide=view.wide)
+        out.write(tables.markdown(rows, cols, title))
+        return [], 0
+    return tables.table(rows, cols, title, out, layout=layout or tables.Layout(), wide=view.wide)
 
 
 def _peek(rows: Iterator[dict[str, Any]]) -> tuple[dict[str, Any] | None, Iterator[dict[str, Any]]]:

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TextIO
 
-from kui_cli.render import cell, left_out, message, plain_output
+from kui_cli.render import cell, plain_output
 
 
 class Kind(enum.StrEnum):
@@ -123,9 +123,9 @@ def table(
     *,
     layout: Layout = Layout(),
     wide: bool = False,
-) -> None:
-    """Print the table, and on stderr which columns it left out because the terminal is too
-    narrow.
+) -> tuple[list[str], int]:
+    """Print the table; returns the columns it left out because the terminal is too narrow, and
+    the terminal's width.
 
     Piped, it is tabulate's plain text, every column whole on lines as long as they need. On a
     terminal, a rich table as wide as the terminal: whole columns never wrap nor shrink below
@@ -135,7 +135,7 @@ def table(
         if title:
             out.write(f"{title}\n")
         out.write(plain_table(rows, cols) + "\n")
-        return
+        return [], 0
     from rich.console import Console
     from rich.table import Table
 
@@ -154,8 +154,7 @@ def table(
     for i in range(len(rows)):
         grid.add_row(*(texts[c.name][i] for c in shown))
     console.print(grid)
-    if left := [c.name for c in every if c not in shown]:
-        message(left_out(left, console.width))
+    return [c.name for c in every if c not in shown], console.width
 
 
 def _justify(col: Column) -> Literal["left", "right"]:
