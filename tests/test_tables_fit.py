@@ -225,7 +225,7 @@ def test_the_kind_of_a_column_comes_from_its_values() -> None:
     assert kind("id", 1, 2) is tables.Kind.id
     assert kind("youth_id", 1) is tables.Kind.id
     assert kind("hours", 12, 1.5) is tables.Kind.number
-    assert kind("initials", "AB", "CD") is tables.Kind.code
+    assert kind("initials", "AB", None, "CD") is tables.Kind.code
     assert kind("cpr", "170900-xxxx") is tables.Kind.code
     assert kind("name", "Ida Jensen") is tables.Kind.text
     assert kind("key", "x" * 40) is tables.Kind.text

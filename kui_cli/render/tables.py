@@ -62,13 +62,13 @@ class Column:
 def kind_of(name: str, values: Sequence[Any], texts: Sequence[str]) -> Kind:
     """A column's kind from its values: dates, moments and numbers are whole; text without a
     space and not longer than a code is a code; anything else is text."""
-    present = [v for v, t in zip(values, texts, strict=True) if t != ""]
-    if all(isinstance(v, dt.date) for v in present):
+    present = [(v, t) for v, t in zip(values, texts, strict=True) if t != ""]
+    if all(isinstance(v, dt.date) for v, _ in present):
         return Kind.date
-    if all(isinstance(v, int | float) for v in present):
+    if all(isinstance(v, int | float) for v, _ in present):
         return Kind.id if name == "id" or name.endswith("_id") else Kind.number
     if all(isinstance(v, str) and len(t) <= CODE_LENGTH and not any(c.isspace() for c in t)
-           for v, t in zip(values, texts, strict=True)):  # fmt: skip
+           for v, t in present):  # fmt: skip
         return Kind.code
     return Kind.text
 
