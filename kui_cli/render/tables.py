@@ -59,6 +59,11 @@ class Column:
         return self.kind is not Kind.text
 
 
+def header(name: str) -> str:
+    """A column's heading for a person: its key (helper H's column labels go here)."""
+    return name
+
+
 def kind_of(name: str, values: Sequence[Any], texts: Sequence[str]) -> Kind:
     """A column's kind from its values: dates, moments and numbers are whole; text without a
     space and not longer than a code is a code; anything else is text."""
@@ -80,8 +85,9 @@ def columns_of(
     found = []
     for name in cols:
         kind = layout.kinds.get(name) or kind_of(name, [r.get(name) for r in rows], texts[name])
-        longest = max(len(t) for t in [name, *texts[name]])
-        folded = min(longest, max(TEXT_WIDTH, len(name)))
+        heading = header(name)
+        longest = max(len(t) for t in [heading, *texts[name]])
+        folded = min(longest, max(TEXT_WIDTH, len(heading)))
         found.append(Column(name, kind, longest, folded if kind is Kind.text else longest))
     return found
 
@@ -110,7 +116,8 @@ def drawn(texts: dict[str, list[str]], cols: Sequence[str]) -> list[str]:
 def markdown(rows: list[dict[str, Any]], cols: list[str], title: str | None) -> str:
     from tabulate import tabulate
 
-    body = tabulate([[cell(r.get(c)) for c in cols] for r in rows], headers=cols, tablefmt="github")
+    cells = [[cell(r.get(c)) for c in cols] for r in rows]
+    body = tabulate(cells, headers=[header(c) for c in cols], tablefmt="github")
     heading = f"## {title}\n\n" if title else ""
     return f"{heading}{body}\n"
 
@@ -148,9 +155,11 @@ def table(
     grid = Table(title=title, header_style="bold")
     for col in shown:
         if col.whole:
-            grid.add_column(col.name, no_wrap=True, min_width=col.width, justify=_justify(col))
+            grid.add_column(
+                header(col.name), no_wrap=True, min_width=col.width, justify=_justify(col)
+            )
         else:
-            grid.add_column(col.name, overflow="fold", min_width=col.width)
+            grid.add_column(header(col.name), overflow="fold", min_width=col.width)
     for i in range(len(rows)):
         grid.add_row(*(texts[c.name][i] for c in shown))
     console.print(grid)
@@ -171,13 +180,14 @@ def plain_table(rows: list[dict[str, Any]], cols: list[str]) -> str:
     from tabulate import tabulate
 
     cells = [[cell(r.get(c)) for c in cols] for r in rows]
+    headers = [header(c) for c in cols]
     if not cells:
-        return tabulate(cells, headers=cols)
+        return tabulate(cells, headers=headers)
     kinds = [_column_kind([r.get(c) for r in rows], [line[i] for line in cells])
              for i, c in enumerate(cols)]  # fmt: skip
     known = [i for i, kind in enumerate(kinds) if kind is not None]
     aligns = [kind or "global" for kind in kinds]  # "global": tabulate's own choice
-    return tabulate(cells, headers=cols, disable_numparse=known, colalign=aligns)
+    return tabulate(cells, headers=headers, disable_numparse=known, colalign=aligns)
 
 
 def _column_kind(values: list[Any], texts: list[str]) -> str | None:
