@@ -1,4 +1,5 @@
-"""What commands share: the acting user and date, a session, and the `--format` option."""
+"""What commands share: the acting user and date, a session, and the `--format` option with
+the view of a listing (`--wide`, `--columns`, `--fields`)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,22 @@ if TYPE_CHECKING:
 
 FormatOption = Annotated[
     Format, typer.Option("--format", "-f", help="Output: table, csv, json or markdown.")
+]
+# The view of a listing, on every command that prints one (`render.View.of` reads them):
+WideOption = Annotated[
+    bool, typer.Option("--wide", help="Show every column, even where the terminal is too narrow.")
+]
+ColumnsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--columns",
+        metavar="A,B,C",
+        help="The columns to show, in this order (table, markdown, csv).",
+    ),
+]
+FieldsOption = Annotated[
+    str | None,
+    typer.Option("--fields", metavar="A,B,C", help="The fields of each object (--format json)."),
 ]
 
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from tabulate import tabulate
 
 from kui_cli import render
+from kui_cli.render import tables
 
 VALUES = (
     st.none()
@@ -37,4 +38,4 @@ TYPED = st.sampled_from([st.integers(0, 10**6) | st.none(), st.from_regex(r"\A[0
 def test_the_plain_table_is_tabulates(kinds: list[tuple[Any, ...]]) -> None:
     rows = [dict(zip(COLUMNS, values, strict=True)) for values in kinds]
     guessed = tabulate([[render.cell(r[c]) for c in COLUMNS] for r in rows], headers=COLUMNS)
-    assert render._plain_table(rows, COLUMNS) == guessed
+    assert tables.plain_table(rows, COLUMNS) == guessed

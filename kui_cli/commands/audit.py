@@ -11,7 +11,7 @@ import typer
 
 from kui_cli import invocation, render
 from kui_cli.errors import KuiError
-from kui_cli.invocation import FormatOption, output_file
+from kui_cli.invocation import ColumnsOption, FieldsOption, FormatOption, WideOption, output_file
 from kui_cli.render import Format
 from kui_cli.state import optional_date, parse_date
 
@@ -29,6 +29,9 @@ def log(
         str | None, typer.Option(help="Only entries from this date (YYYY-MM-DD, Danish time).")
     ] = None,
     fmt: FormatOption = Format.table,
+    wide: WideOption = False,
+    pick: ColumnsOption = None,
+    fields: FieldsOption = None,
 ) -> None:
     """List audit entries, oldest first: time (UTC), user, action, command, youth or filter.
 
@@ -48,7 +51,13 @@ def log(
         key = found.key if found else None
         flt = audit_trail.AuditFilter(subject=key, user=user, since=start)
         rows = audit_trail.log(session, actor, flt)
-    render.listing(rows, fmt, columns=audit_trail.LOG_COLUMNS)
+    render.listing(
+        rows,
+        fmt,
+        columns=audit_trail.LOG_COLUMNS,
+        noun="audit entries",
+        view=render.View.of(wide, pick, fields),
+    )
 
 
 @app.command("subject")

@@ -8,7 +8,7 @@ import typer
 
 from kui_cli import invocation, render
 from kui_cli.commands.youth import YouthRef
-from kui_cli.invocation import FormatOption
+from kui_cli.invocation import ColumnsOption, FieldsOption, FormatOption, WideOption
 from kui_cli.render import Format
 
 app = typer.Typer(
@@ -85,7 +85,14 @@ def end(
 
 
 @app.command("history")
-def history(ctx: typer.Context, youth: YouthRef, fmt: FormatOption = Format.table) -> None:
+def history(
+    ctx: typer.Context,
+    youth: YouthRef,
+    fmt: FormatOption = Format.table,
+    wide: WideOption = False,
+    pick: ColumnsOption = None,
+    fields: FieldsOption = None,
+) -> None:
     """Every coordinator proposal, decision and assignment of a youth (audited).
 
     Example:
@@ -95,7 +102,13 @@ def history(ctx: typer.Context, youth: YouthRef, fmt: FormatOption = Format.tabl
 
     with invocation.session(ctx) as (session, actor):
         rows = coordinators.history(session, actor, youth)
-    render.listing(rows, fmt, columns=coordinators.HISTORY_COLUMNS)
+    render.listing(
+        rows,
+        fmt,
+        columns=coordinators.HISTORY_COLUMNS,
+        noun="coordinator assignments",
+        view=render.View.of(wide, pick, fields),
+    )
 
 
 @app.command("handover")

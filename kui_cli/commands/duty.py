@@ -7,8 +7,9 @@ from typing import Annotated
 import typer
 
 from kui_cli import invocation, render
-from kui_cli.invocation import FormatOption
+from kui_cli.invocation import ColumnsOption, FieldsOption, FormatOption, WideOption
 from kui_cli.render import Format
+from kui_cli.render.tables import Layout
 from kui_cli.state import parse_date
 
 app = typer.Typer(
@@ -19,6 +20,12 @@ YouthRef = Annotated[str, typer.Argument(help="The youth's id or CPR number.", s
 On = Annotated[str | None, typer.Option("--on", help="Date YYYY-MM-DD (default --today).")]
 
 
+# The duty is about the deadlines: who, what is overdue, and by when; the history comes last.
+CHECK_LAYOUT = Layout(
+    priority=("youth_id", "name", "overdue", "contact_deadline", "offer_deadline", "out_since")
+)
+
+
 @app.command("check")
 def check(
     ctx: typer.Context,
@@ -27,6 +34,9 @@ def check(
         typer.Option("--fail-on-overdue", help="Exit 1 when a deadline is overdue (for scripts)."),
     ] = False,
     fmt: FormatOption = Format.table,
+    wide: WideOption = False,
+    pick: ColumnsOption = None,
+    fields: FieldsOption = None,
 ) -> None:
     """List every open episode (15-17-year-olds out of activity): deadlines and what is overdue.
 
@@ -40,7 +50,14 @@ def check(
 
     with invocation.session(ctx) as (session, actor):
         rows = duty.check(session, actor)
-    render.listing(rows, fmt, columns=duty.CHECK_COLUMNS)
+    render.listing(
+        rows,
+        fmt,
+        columns=duty.CHECK_COLUMNS,
+        layout=CHECK_LAYOUT,
+        noun="open episodes",
+        view=render.View.of(wide, pick, fields),
+    )
     late = sum(1 for row in rows if row["overdue"])
     if fail_on_overdue and late:
         render.message(f"Overdue: {late} youths have a deadline past (uddannelsespligt).")

@@ -9,8 +9,9 @@ from typing import Annotated
 import typer
 
 from kui_cli import invocation, render
-from kui_cli.invocation import FormatOption, output_file
+from kui_cli.invocation import ColumnsOption, FieldsOption, FormatOption, WideOption, output_file
 from kui_cli.render import Format
+from kui_cli.render.tables import Layout
 from kui_cli.state import parse_date
 
 app = typer.Typer(help="Meetings (møder): schedule, generate, list, cancel, move, ics.")
@@ -18,6 +19,8 @@ app = typer.Typer(help="Meetings (møder): schedule, generate, list, cancel, mov
 MeetingRef = Annotated[int, typer.Argument(help="The meeting's id.", show_default=False)]
 TeamRef = Annotated[str, typer.Argument(help="The team's slug, e.g. team-2.", show_default=False)]
 COLUMNS = ["id", "team", "starts_at", "ends_at", "place", "status", "holiday", "organiser", "note"]
+# When it starts, for whom, and whether it is still on; where and until when come after.
+LIST_LAYOUT = Layout(priority=("id", "starts_at", "team", "status", "holiday", "place"))
 
 
 def _warn_of_holidays(on_holidays: list[dict[str, object]]) -> None:
@@ -106,6 +109,9 @@ def list_(
     ] = None,
     to: Annotated[str | None, typer.Option(help="To YYYY-MM-DD, included.")] = None,
     fmt: FormatOption = Format.table,
+    wide: WideOption = False,
+    pick: ColumnsOption = None,
+    fields: FieldsOption = None,
 ) -> None:
     """List meetings in time order (local wall-clock time, Europe/Copenhagen).
 
@@ -120,7 +126,14 @@ def list_(
         start = parse_date(from_, "--from") if from_ else actor.today
         end = parse_date(to, "--to") if to else None
         rows = meetings.listing(session, team, start, end)
-    render.listing(rows, fmt, columns=COLUMNS)
+    render.listing(
+        rows,
+        fmt,
+        columns=COLUMNS,
+        layout=LIST_LAYOUT,
+        noun="meetings",
+        view=render.View.of(wide, pick, fields),
+    )
 
 
 @app.command("cancel")

@@ -9,7 +9,7 @@ import typer
 
 from kui_cli import invocation, render
 from kui_cli.commands.youth import YouthRef
-from kui_cli.invocation import FormatOption, output_file
+from kui_cli.invocation import ColumnsOption, FieldsOption, FormatOption, WideOption, output_file
 from kui_cli.render import Format
 from kui_cli.state import parse_date
 
@@ -278,7 +278,14 @@ def effort_end(
 
 
 @app.command("log")
-def log(ctx: typer.Context, youth: YouthRef, fmt: FormatOption = Format.table) -> None:
+def log(
+    ctx: typer.Context,
+    youth: YouthRef,
+    fmt: FormatOption = Format.table,
+    wide: WideOption = False,
+    pick: ColumnsOption = None,
+    fields: FieldsOption = None,
+) -> None:
     """Every change of the youth's plan and record: when, who, what (old, new), why, and when
     the plan owner acknowledged it (audited).
 
@@ -289,7 +296,13 @@ def log(ctx: typer.Context, youth: YouthRef, fmt: FormatOption = Format.table) -
 
     with invocation.session(ctx) as (session, actor):
         rows = plans.log(session, actor, youth)
-    render.listing(rows, fmt, columns=plans.LOG_COLUMNS)
+    render.listing(
+        rows,
+        fmt,
+        columns=plans.LOG_COLUMNS,
+        noun="plan changes",
+        view=render.View.of(wide, pick, fields),
+    )
 
 
 @app.command("inbox")
@@ -299,6 +312,9 @@ def inbox(
         str | None, typer.Option(help="Plan owner (initials); default the acting --user.")
     ] = None,
     fmt: FormatOption = Format.table,
+    wide: WideOption = False,
+    pick: ColumnsOption = None,
+    fields: FieldsOption = None,
 ) -> None:
     """Plan changes that others made to the plans you own since you became responsible, up to
     --today, that you have not acknowledged, grouped by youth, oldest first (json: one flat list
@@ -314,11 +330,17 @@ def inbox(
         names = inbox_domain.youth_names(session, rows)
     records = [inbox_domain.as_record(row) for row in rows]
     if fmt in (Format.json, Format.csv) or not records:
-        render.listing(records, fmt, columns=inbox_domain.COLUMNS)
+        render.listing(
+            records, fmt, columns=inbox_domain.COLUMNS, view=render.View.of(wide, pick, fields)
+        )
     else:
-        for youth_id in dict.fromkeys(r["youth_id"] for r in records):
-            group = [r for r in records if r["youth_id"] == youth_id]
-            render.listing(group, fmt, columns=inbox_domain.COLUMNS, title=names.get(youth_id))
+        youths = dict.fromkeys(r["youth_id"] for r in records)
+        render.grouped(
+            [(names.get(y), [r for r in records if r["youth_id"] == y]) for y in youths],
+            fmt,
+            columns=inbox_domain.COLUMNS,
+            view=render.View.of(wide, pick, fields),
+        )
     render.message(f"Open changes for {member.initials}: {len(records)}.")
 
 

@@ -8,7 +8,7 @@ import typer
 
 from kui_cli import invocation, render
 from kui_cli.errors import KuiError
-from kui_cli.invocation import FormatOption
+from kui_cli.invocation import ColumnsOption, FieldsOption, FormatOption, WideOption
 from kui_cli.render import Format
 
 app = typer.Typer(help="Retention (opbevaring): remove youths past the profile's retention age.")
@@ -24,6 +24,9 @@ def purge(
         bool, typer.Option("--yes", help="Purge without asking (cron, scripts).")
     ] = False,
     fmt: FormatOption = Format.table,
+    wide: WideOption = False,
+    pick: ColumnsOption = None,
+    fields: FieldsOption = None,
 ) -> None:
     """Delete (or anonymise) youths past privacy.retention_age with no open duty episode.
 
@@ -44,7 +47,12 @@ def purge(
         _confirm(ctx)
     with invocation.session(ctx) as (session, actor):
         rows = retention.purge(session, actor, profile.current(session), dry_run=dry_run)
-    render.listing(rows, fmt, columns=retention.COLUMNS)
+    render.listing(
+        rows,
+        fmt,
+        columns=retention.COLUMNS,
+        view=render.View.of(wide, pick, fields),
+    )
     verb = "would be" if dry_run else "were"
     action = rows[0]["action"] + "d" if rows else "removed"
     render.message(f"{len(rows)} youths {verb} {action}.")

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from kui_cli import invocation, render
-from kui_cli.invocation import FormatOption
+from kui_cli.invocation import ColumnsOption, FieldsOption, FormatOption, WideOption
 from kui_cli.render import Format
 
 app = typer.Typer(help="Staff (fagpersoner): UU counsellors, jobcentre advisers, social workers...")
@@ -60,7 +60,13 @@ StaffRef = Annotated[str, typer.Argument(help="Initials or id.", show_default=Fa
 
 
 @app.command("list")
-def list_(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
+def list_(
+    ctx: typer.Context,
+    fmt: FormatOption = Format.table,
+    wide: WideOption = False,
+    pick: ColumnsOption = None,
+    fields: FieldsOption = None,
+) -> None:
     """List the staff members with their caseload against capacity.
 
     The caseload counts active and pending coordinator assignments (a proposal awaiting
@@ -73,7 +79,13 @@ def list_(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
 
     with invocation.session(ctx) as (session, actor):
         rows = staff.listing(session, actor.today)
-    render.listing(rows, fmt, columns=staff.LIST_COLUMNS)
+    render.listing(
+        rows,
+        fmt,
+        columns=staff.LIST_COLUMNS,
+        noun="staff members",
+        view=render.View.of(wide, pick, fields),
+    )
 
 
 @app.command("update")

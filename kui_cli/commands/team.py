@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from kui_cli import invocation, render
-from kui_cli.invocation import FormatOption
+from kui_cli.invocation import ColumnsOption, FieldsOption, FormatOption, WideOption
 from kui_cli.render import Format
 
 app = typer.Typer(help="Teams (teams, fora) of the profile: list, show, add and remove members.")
@@ -18,7 +18,13 @@ TeamRef = Annotated[str, typer.Argument(help="The team's slug, e.g. team-2.", sh
 
 
 @app.command("list")
-def list_(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
+def list_(
+    ctx: typer.Context,
+    fmt: FormatOption = Format.table,
+    wide: WideOption = False,
+    pick: ColumnsOption = None,
+    fields: FieldsOption = None,
+) -> None:
     """List the teams with their target group, schedule, members and next meeting.
 
     Example:
@@ -28,7 +34,7 @@ def list_(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
 
     with invocation.session(ctx) as (session, actor):
         rows = teams.listing(session, actor.today)
-    render.listing(rows, fmt)
+    render.listing(rows, fmt, noun="teams", view=render.View.of(wide, pick, fields))
 
 
 @app.command("show")

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from kui_cli import invocation, render
-from kui_cli.invocation import FormatOption
+from kui_cli.invocation import ColumnsOption, FieldsOption, FormatOption, WideOption
 from kui_cli.render import Format
 
 
@@ -20,6 +20,9 @@ def transitions(
         ),
     ] = None,
     fmt: FormatOption = Format.table,
+    wide: WideOption = False,
+    pick: ColumnsOption = None,
+    fields: FieldsOption = None,
 ) -> None:
     """List transitions (overgange) ahead: turns-18, turns-25 and leaves-kui (the upper age).
 
@@ -34,4 +37,10 @@ def transitions(
 
     with invocation.session(ctx) as (session, actor):
         rows = domain.listing(session, actor, profile.current(session), within)
-    render.listing(rows, fmt, columns=domain.COLUMNS)
+    render.listing(
+        rows,
+        fmt,
+        columns=domain.COLUMNS,
+        noun="transitions",
+        view=render.View.of(wide, pick, fields),
+    )

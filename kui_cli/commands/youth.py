@@ -9,8 +9,9 @@ from typing import Annotated
 import typer
 
 from kui_cli import invocation, render
-from kui_cli.invocation import FormatOption
+from kui_cli.invocation import ColumnsOption, FieldsOption, FormatOption, WideOption
 from kui_cli.render import Format
+from kui_cli.render.tables import Layout
 from kui_cli.state import optional_date
 
 app = typer.Typer(help="Young people (unge): register, import, list, show, update.")
@@ -19,6 +20,12 @@ app.add_typer(guardian_app, name="guardian")
 
 Reveal = Annotated[bool, typer.Option("--reveal", help="Show the full CPR number (audited).")]
 YouthRef = Annotated[str, typer.Argument(help="The youth's id or CPR number.", show_default=False)]
+
+# What a coordinator reads first when the terminal is narrow: who, how old, where and what they
+# need, and who has the case; the dates of the record come last.
+LIST_LAYOUT = Layout(
+    priority=("id", "name", "age", "status", "need", "coordinator", "cpr", "team", "plan_owner")
+)
 
 
 @app.command("add")
@@ -150,6 +157,9 @@ def list_(
     ] = None,
     reveal: Reveal = False,
     fmt: FormatOption = Format.table,
+    wide: WideOption = False,
+    pick: ColumnsOption = None,
+    fields: FieldsOption = None,
 ) -> None:
     """List youths, filtered (every listing is audited with its filter and row count).
 
@@ -178,7 +188,14 @@ def list_(
         found = youths.listing(session, actor, profile.current(session), flt, reveal=reveal)
         session.commit()  # the audit entry first: a listing that is shown is logged
         db.begin_read(session)  # then the rows as they are printed, holding no lock
-        render.listing(found.records(session), fmt, columns=youths.LIST_COLUMNS)
+        render.listing(
+            found.records(session),
+            fmt,
+            columns=youths.LIST_COLUMNS,
+            layout=LIST_LAYOUT,
+            noun="youths",
+            view=render.View.of(wide, pick, fields),
+        )
 
 
 @app.command("show")

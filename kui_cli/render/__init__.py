@@ -1,4 +1,4 @@
-"""Output: one renderer for every listing and every `show`.
+"""Output: one renderer for every listing and every `show` (tables for people in `tables`).
 
 `table` is a rich table on a terminal and plain text (tabulate) when piped or with NO_COLOR;
 `json` is the stable interface for scripts; `csv` has a header, and text in it that a spreadsheet
@@ -12,14 +12,20 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import enum
+import itertools
 import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TextIO
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TextIO
 
 from kui_cli import danish, formulas
+from kui_cli.errors import KuiError
+
+if TYPE_CHECKING:
+    from kui_cli.render.tables import Layout
 
 
 class Format(enum.StrEnum):
@@ -30,9 +36,12 @@ class Format(enum.StrEnum):
 
 
 def plain_output(stream: TextIO | None = None) -> bool:
-    """No colour and no box drawing: when piped, or when the user asked with NO_COLOR."""
+    """No colour and no box drawing: when piped, or when the user asked with NO_COLOR (and
+    FORCE_COLOR asks for the terminal's tables when piped, as rich reads it)."""
     stream = stream or sys.stdout
-    return bool(os.environ.get("NO_COLOR")) or not stream.isatty()
+    if os.environ.get("NO_COLOR"):
+        return True
+    return not (os.environ.get("FORCE_COLOR") or stream.isatty())
 
 
 def json_default(value: Any) -> Any:
@@ -75,6 +84,48 @@ def csv_cell(value: Any) -> str:
     return formulas.neutralised(text) if isinstance(value, str | list | tuple) else text
 
 
+@dataclass(frozen=True)
+class View:
+    """What the person asked of a listing (`--wide`, `--columns`, `--fields`): the command
+    passes it on untouched and the layer applies it to whatever the listing holds."""
+
+    wide: bool = False
+    columns: tuple[str, ...] | None = None
+    fields: tuple[str, ...] | None = None
+
+    @classmethod
+    def of(cls, wide: bool = False, columns: str | None = None, fields: str | None = None) -> View:
+        """From the options as typed: names separated by commas."""
+        return cls(wide, _names(columns), _names(fields))
+
+
+def _names(text: str | None) -> tuple[str, ...] | None:
+    if text is None:
+        return None
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
+def empty(noun: str | None = None) -> str:
+    """The line an empty listing prints instead of a bare header (`noun`: what it lists)."""
+    return f"No {noun} match." if noun else "No rows match."
+
+
+def left_out(names: Sequence[str], width: int) -> str:
+    """The line saying which columns a table too wide for the terminal left out."""
+    return f"Left out at {width} columns: {', '.join(names)} (see them with --wide or --columns)."
+
+
+def _picked(asked: Sequence[str], valid: Sequence[str], option: str) -> list[str]:
+    """The names asked for, in their order, when each is one the listing has."""
+    if not valid:  # an empty listing without declared columns: nothing to choose from
+        return list(asked)
+    unknown = [name for name in asked if name not in valid]
+    if unknown or not asked:
+        shown = ", ".join(unknown) or "(none)"
+        raise KuiError(f"Unknown {option} {shown}: choose from {', '.join(valid)}.")
+    return list(dict.fromkeys(asked))
+
+
 def listing(
     rows: Iterable[dict[str, Any]],
     fmt: Format | str = Format.table,
@@ -82,33 +133,108 @@ def listing(
     columns: Sequence[str] | None = None,
     title: str | None = None,
     out: TextIO | None = None,
+    view: View = View(),
+    layout: Layout | None = None,
+    noun: str | None = None,
 ) -> None:
-    """Print rows (dicts) in the chosen format. `columns` picks and orders the table/CSV columns."""
+    """Print rows (dicts) in the chosen format. `columns` picks and orders the table/CSV columns
+    (else the first row's keys); the person's `view` picks among the rows' keys; `layout` weighs
+    the columns when a table does not fit (`tables.Layout`); `noun` names what an empty listing
+    lacks."""
     out = out or sys.stdout
     fmt = Format(fmt)
+    if fmt is Format.json and view.columns is not None:
+        raise KuiError(
+            "--columns is for tables, markdown and csv: with --format json use --fields."
+        )
+    if fmt is not Format.json and view.fields is not None:
+        raise KuiError("--fields is for --format json: for a table use --columns.")
+    first, rest = _peek(iter(rows))
+    keys = list(dict.fromkeys([*(columns or []), *(first or {})]))
     if fmt is Format.json:
-        _json_list(rows, out)
+        fields = _picked(view.fields, keys, "field") if view.fields is not None else None
+        _json_list(_chain(first, rest, fields), out)
         return
+    cols = _picked(view.columns, keys, "column") if view.columns is not None else columns or keys
     if fmt is Format.csv:
-        _csv(iter(rows), columns, out)
+        _csv(_chain(first, rest), cols, out)
         return
-    materialised = rows if isinstance(rows, list) else list(rows)
-    cols = list(columns or (materialised[0].keys() if materialised else []))
+    left, width = _for_people(list(_chain(first, rest)), cols, fmt, title, out, view, layout, noun)
+    if left:
+        message(left_out(left, width))
+
+
+def grouped(
+    groups: Iterable[tuple[str | None, list[dict[str, Any]]]],
+    fmt: Format | str = Format.table,
+    *,
+    columns: Sequence[str],
+    view: View = View(),
+    layout: Layout | None = None,
+) -> None:
+    """Titled tables (or markdown) of one listing for people (`plan inbox`, by youth): one line
+    at the end says which columns any of them left out. Scripts get the rows as one listing."""
+    fmt = Format(fmt)
+    if view.fields is not None:
+        raise KuiError("--fields is for --format json: for a table use --columns.")
+    left: dict[str, None] = {}
+    width = 0
+    for title, rows in groups:
+        keys = list(dict.fromkeys([*columns, *(rows[0] if rows else {})]))
+        cols = _picked(view.columns, keys, "column") if view.columns is not None else columns
+        names, width = _for_people(rows, list(cols), fmt, title, sys.stdout, view, layout, None)
+        left.update(dict.fromkeys(names))
+    if left:
+        message(left_out(list(left), width))
+
+
+def _for_people(
+    rows: list[dict[str, Any]],
+    cols: list[str],
+    fmt: Format,
+    title: str | None,
+    out: TextIO,
+    view: View,
+    layout: Layout | None,
+    noun: str | None,
+) -> tuple[list[str], int]:
+    """A table or markdown: the empty line for no rows, no empty columns unless asked for; the
+    columns a table left out, and the terminal width."""
+    from kui_cli.render import tables
+
+    if not rows:
+        out.write(f"{title}\n" if title else "")
+        out.write(empty(noun) + "\n")
+        return [], 0
+    if view.columns is None:
+        cols = tables.drawn({c: [cell(r.get(c)) for r in rows] for c in cols}, cols)
     if fmt is Format.markdown:
-        out.write(_markdown(materialised, cols, title))
-    else:
-        _table(materialised, cols, title, out)
+        out.write(tables.markdown(rows, cols, title))
+        return [], 0
+    return tables.table(rows, cols, title, out, layout=layout or tables.Layout(), wide=view.wide)
 
 
-def _csv(rows: Iterator[dict[str, Any]], columns: Sequence[str] | None, out: TextIO) -> None:
-    """Streamed: each row is written as it comes (the header from the first row when no
-    columns are given)."""
-    first = next(rows, None)
-    cols = list(columns or (first.keys() if first else []))
+def _peek(rows: Iterator[dict[str, Any]]) -> tuple[dict[str, Any] | None, Iterator[dict[str, Any]]]:
+    """The first row (for the names a listing has) and the rest, still streamed."""
+    return next(rows, None), rows
+
+
+def _chain(
+    first: dict[str, Any] | None,
+    rest: Iterator[dict[str, Any]],
+    fields: Sequence[str] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """The rows again, from the peeked first one; only `fields` of each when given."""
+    if first is None:
+        return
+    for row in itertools.chain([first], rest):
+        yield row if fields is None else {f: row.get(f) for f in fields}
+
+
+def _csv(rows: Iterator[dict[str, Any]], cols: Sequence[str], out: TextIO) -> None:
+    """Streamed: each row is written as it comes."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(cols)
-    if first is not None:
-        writer.writerow([csv_cell(first.get(c)) for c in cols])
     writer.writerows([csv_cell(r.get(c)) for c in cols] for r in rows)
 
 
@@ -132,78 +258,6 @@ def _json_list(rows: Iterable[dict[str, Any]], out: TextIO) -> None:
         out.write(encode(row))
         separator = ",\n  "
     out.write("[]\n" if separator.startswith("[") else "\n]\n")
-
-
-def _markdown(rows: list[dict[str, Any]], cols: list[str], title: str | None) -> str:
-    from tabulate import tabulate
-
-    body = tabulate([[cell(r.get(c)) for c in cols] for r in rows], headers=cols, tablefmt="github")
-    heading = f"## {title}\n\n" if title else ""
-    return f"{heading}{body}\n"
-
-
-def _table(rows: list[dict[str, Any]], cols: list[str], title: str | None, out: TextIO) -> None:
-    if plain_output(out):
-        if title:
-            out.write(f"{title}\n")
-        out.write(_plain_table(rows, cols) + "\n")
-        return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=title, header_style="bold")
-    for col in cols:
-        table.add_column(col)
-    for row in rows:
-        table.add_row(*(cell(row.get(c)) for c in cols))
-    Console(file=out).print(table)
-
-
-def _plain_table(rows: list[dict[str, Any]], cols: list[str]) -> str:
-    """tabulate's plain table, without its guess at each cell's type where the column's type
-    is known: tabulate would try every cell of a 33,000-row listing as a number (two thirds of
-    the time). A column of text is text from its first cell that no number parser reads; a
-    column of integers (and blanks) is right-aligned as tabulate aligns numbers; only a column
-    of text that reads as numbers (phone numbers) is left to tabulate's own detection, so the
-    table is the one tabulate makes of the cells."""
-    from tabulate import tabulate
-
-    cells = [[cell(r.get(c)) for c in cols] for r in rows]
-    if not cells:
-        return tabulate(cells, headers=cols)
-    kinds = [_column_kind([r.get(c) for r in rows], [line[i] for line in cells])
-             for i, c in enumerate(cols)]  # fmt: skip
-    known = [i for i, kind in enumerate(kinds) if kind is not None]
-    aligns = [kind or "global" for kind in kinds]  # "global": tabulate's own choice
-    return tabulate(cells, headers=cols, disable_numparse=known, colalign=aligns)
-
-
-def _column_kind(values: list[Any], texts: list[str]) -> str | None:
-    """How tabulate would align the column: "left" (text, or blank throughout), "decimal"
-    (integers), or None when its cells must be read as tabulate reads them."""
-    numbers = False
-    for value, text in zip(values, texts, strict=True):
-        if value is None or text == "":
-            continue
-        if isinstance(value, int) and not isinstance(value, bool):
-            numbers = True
-        elif not _may_read_as_number(text):
-            return "left"
-        else:
-            return None
-    return "decimal" if numbers else "left"
-
-
-def _may_read_as_number(text: str) -> bool:
-    """Whether tabulate could take the text for a number or a boolean (a superset of its test:
-    anything float() reads, thousands separators, True/False, and text with escape codes)."""
-    if "\x1b" in text or text in ("True", "False") or "," in text:
-        return True
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def record(
