@@ -26,7 +26,7 @@ def add(
     ctx: typer.Context,
     cpr: Annotated[str, typer.Option(help="CPR number, DDMMYY-SSSS.", show_default=False)],
     name: Annotated[str, typer.Option(help="Full name.", show_default=False)],
-    status: Annotated[str, typer.Option(help="Activity status code (see CLI.md).")] = "none",
+    status: Annotated[str, typer.Option(help="Activity status.")] = "none",
     since: Annotated[str | None, typer.Option(help="Status since YYYY-MM-DD.")] = None,
     need: Annotated[str, typer.Option(help="Need: A none, B single, C multi-discipline.")] = "A",
     school: Annotated[str | None, typer.Option(help="School or education place.")] = None,
