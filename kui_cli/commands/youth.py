@@ -94,16 +94,17 @@ def import_(
         kui youth import elever.csv --update --reason "Nightly import from the school system"
     """
     from kui_cli.domain.register import importer, reimport
+    from kui_cli.render.progress import progress
 
     if reason is not None and not update:
         raise typer.BadParameter("--reason goes with --update", param_hint="--reason")
     shown = fmt or (Format.table if update else None)
     try:
-        with invocation.session(ctx) as (session, actor), render.progress("Validating") as tick:
+        with invocation.session(ctx) as (session, actor), progress() as told:
             if update:
-                done = reimport.import_update(session, actor, file, reason, tick, encoding)
+                done = reimport.import_update(session, actor, file, reason, told, encoding)
             else:
-                done = importer.import_csv(session, actor, file, tick, encoding)
+                done = importer.import_csv(session, actor, file, told, encoding)
     except importer.ImportRejected as exc:
         for bad in exc.bad:
             print(f"{file}: line {bad.line}: {bad.reason}", file=sys.stderr)

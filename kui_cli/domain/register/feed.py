@@ -38,6 +38,7 @@ from kui_cli.domain import codes, settings
 from kui_cli.domain import profile as profiles
 from kui_cli.domain.law import duty
 from kui_cli.domain.plan import changes, coordinators, owners, plans
+from kui_cli.domain.progress import CHECKING, SILENT, WRITING, Progress, count_lines
 from kui_cli.domain.protection import audit
 from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import cpr, feed_lines, history, youths
@@ -59,6 +60,7 @@ FIXED_STATUS = {
 # uddannelseshjælp for the education-ready, unless the event names another.
 BENEFITS = codes.statuses_where(lambda s: s.neet and s.activity and not s.exempted)
 BATCH = 500
+PROGRESS_STEP = 1_000  # lines between two reports to the progress bar
 SUMMARY_COLUMNS = ["field", "value"]
 CHANGE_COLUMNS = ["youth", "what"]
 
@@ -188,10 +190,15 @@ def checked_events(
     table: dict[str, str],
     bad: list[BadLine],
     encoding: str | None = None,
+    progress: Progress = SILENT,
 ) -> list[tuple[Event, str | None]]:
-    """Every line of the file as an event with the status it sets; bad lines go to `bad`."""
+    """Every line of the file as an event with the status it sets; bad lines go to `bad`.
+    `progress` is told every PROGRESS_STEP lines."""
     found: list[tuple[Event, str | None]] = []
-    for line, fields in read_lines(path, encoding):
+    count = 0
+    for count, (line, fields) in enumerate(read_lines(path, encoding), start=1):
+        if not count % PROGRESS_STEP:
+            progress.advance(PROGRESS_STEP)
         if isinstance(fields, str):
             bad.append(BadLine(line, fields))
             continue
@@ -200,6 +207,7 @@ def checked_events(
             found.append((event, status_for(event, table)))
         except KuiError as exc:
             bad.append(BadLine(line, str(exc)))
+    progress.advance(count % PROGRESS_STEP)
     return found
 
 
@@ -278,13 +286,18 @@ def apply_file(
     source: str | None = None,
     dry_run: bool = False,
     encoding: str | None = None,
+    progress: Progress = SILENT,
 ) -> Summary:
     """Apply a feed in the session's transaction (the caller's, all or nothing); a dry run
-    applies it inside a savepoint, gathers the history rows it made and rolls them back."""
+    applies it inside a savepoint, gathers the history rows it made and rolls them back.
+    `progress` is told the phases: reading, checking every line, writing the new events."""
     prof = profiles.current(session)
     bad: list[BadLine] = []
     summary = Summary(path.name, dry_run)
-    events = checked_events(path, source, actor.today, prof.value("feed.statuses"), bad, encoding)
+    progress.phase(CHECKING, count_lines(path, progress))
+    events = checked_events(
+        path, source, actor.today, prof.value("feed.statuses"), bad, encoding, progress
+    )
     summary.events = len(events) + len(bad)
     items = keyed(events, settings.new_youth_keyer(session))
     fresh = new_events(items, known_contents(session, items), bad, summary)
@@ -292,15 +305,16 @@ def apply_file(
         raise FeedRejected(bad)
     fresh.sort(key=lambda item: (item.event.event_date, item.event.line))
     facts = rows_by_cpr(session, (item.event.cpr for item in fresh))
+    progress.phase(WRITING, len(fresh))
     if not dry_run:
-        touched = _apply_all(session, actor, fresh, facts, summary)
+        touched = _apply_all(session, actor, fresh, facts, summary, progress)
         _store(session, fresh, touched)
         _audit(session, actor, summary, touched, facts)
         return summary
     savepoint = session.begin_nested()
     try:
         before = session.execute(select(func.coalesce(func.max(ChangeLog.id), 0))).scalar()
-        touched = _apply_all(session, actor, fresh, facts, summary)
+        touched = _apply_all(session, actor, fresh, facts, summary, progress)
         summary.changes = _changes_since(session, before or 0, touched)
     finally:
         savepoint.rollback()
@@ -334,7 +348,12 @@ class Touched:
 
 
 def _apply_all(
-    session: Session, actor: Actor, fresh: list[Keyed], facts: dict[str, Facts], summary: Summary
+    session: Session,
+    actor: Actor,
+    fresh: list[Keyed],
+    facts: dict[str, Facts],
+    summary: Summary,
+    progress: Progress = SILENT,
 ) -> Touched:
     """Every new event in date order; a line a rule refuses is named, and then none applies.
 
@@ -345,14 +364,15 @@ def _apply_all(
     one_by_one = {i.event.cpr for i in fresh if i.event.kind not in BULK_KINDS} | {
         i.event.cpr for i in fresh if i.event.cpr not in facts
     }
-    _apply_in_bulk(
-        session, actor, [i for i in fresh if i.event.cpr not in one_by_one], facts, summary, touched
-    )
+    bulk = [i for i in fresh if i.event.cpr not in one_by_one]
+    _apply_in_bulk(session, actor, bulk, facts, summary, touched)
+    progress.advance(len(bulk))
     single = [i for i in fresh if i.event.cpr in one_by_one]
     known = youths_by_cpr(session, (i.event.cpr for i in single if i.event.cpr in facts))
     for item in single:
         event = item.event
         by_source = replace(actor, user=feed_lines.author(event.source))
+        progress.advance(1)
         try:
             outcome = _apply_one(session, by_source, item, known, touched)
         except KuiError as exc:
