@@ -143,7 +143,6 @@ def test_progress_is_told_in_steps_and_at_the_end(tmp_path: Path) -> None:
     from kui_cli.domain.protection import audit
     from kui_cli.domain.register import importer
     from kui_cli.domain.register.registration import AgeWindow
-
     from tests.test_progress import Told
 
     told = Told()
