@@ -32,12 +32,13 @@ def shown(value: object, limit: int = ECHO_LIMIT) -> str:
     return repr(text)
 
 
-_LONG_QUOTED = re.compile(f"'[^']{{{ECHO_LIMIT + 1},}}'|\"[^\"]{{{ECHO_LIMIT + 1},}}\"")
+# Quoted values longer than ECHO_LIMIT; compiled when an error is printed, not at start-up.
+_LONG_QUOTED = f"'[^']{{{ECHO_LIMIT + 1},}}'|\"[^\"]{{{ECHO_LIMIT + 1},}}\""
 LINE_LIMIT = 400
 
 
 def capped(line: str) -> str:
     """An error line with every quoted value longer than ECHO_LIMIT cut (`shown`), and the line
     itself cut at LINE_LIMIT: the one place every echoed value passes before it is printed."""
-    line = _LONG_QUOTED.sub(lambda found: shown(found.group(0)[1:-1]), line)
+    line = re.sub(_LONG_QUOTED, lambda found: shown(found.group(0)[1:-1]), line)
     return line if len(line) <= LINE_LIMIT else line[: LINE_LIMIT - 1] + "…"
