@@ -5,7 +5,7 @@ Click re-wrap every paragraph, examples included. Rather than repeat metavars an
 in 80 command definitions, `tidy` walks the command tree once when the root is built: every
 example block is printed as written, every parameter gets a readable metavar (`YOUTH`, `DATE`),
 the options that take a code list their codes and complete them in the shell, and a group run
-without a command shows its commands. Only typer and click are imported here (start-up budget):
+without a command shows its commands. Only Typer (and its copy of Click) is imported here:
 the codes are read when the tree is built, the database only when the shell asks to complete.
 """
 
@@ -128,12 +128,12 @@ def codes_paragraph(valid: tuple[str, ...]) -> str:
     """`Codes: a, b, ...` in lines Click prints as written (`\\b`): a code with a hyphen
     (`higher-education`) is never broken across two lines."""
     lines, line = [], "Codes:"
-    for n, code in enumerate(valid):
-        word = code + ("," if n < len(valid) - 1 else ".")
+    for word in (", ".join(valid) + ".").split(" "):
         if len(line) + 1 + len(word) > CODES_WIDTH:
             lines.append(line)
-            line = " "
-        line = f"{line} {word}" if line.strip() else f"  {word}"
+            line = f"  {word}"
+        else:
+            line = f"{line} {word}"
     return "\b\n" + "\n".join([*lines, line])
 
 
