@@ -13,12 +13,13 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
+from typer._click.exceptions import NoArgsIsHelpError, UsageError  # Typer's own Click
 from typer.core import TyperGroup
 
-from kui_cli import __version__, state
+from kui_cli import __version__, help, state
 from kui_cli.commands import (
     agenda,
     audit,
@@ -41,19 +42,32 @@ from kui_cli.commands import (
     youth,
 )
 from kui_cli.commands import db as db_commands
-from kui_cli.errors import KuiError, Terminated
+from kui_cli.errors import KuiError, Terminated, capped
 from kui_cli.state import State, normalise_db_url, parse_date
 
 
 class KuiGroup(TyperGroup):
     """Turns every known failure into one `Error:` line on stderr and exit code 1.
 
-    Set `KUI_DEBUG=1` to see the traceback of an unexpected failure.
+    A usage error (an unknown option, a value of the wrong kind) is one `Error:` line too, with
+    exit code 2 as Click gives it. Set `KUI_DEBUG=1` to see the traceback of an unexpected failure.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        help.tidy(self)
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except UsageError as exc:
+            _usage_error(exc)
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except UsageError as exc:
+            _usage_error(exc)
         except KuiError as exc:
             _fail(str(exc))
         except (Terminated, KeyboardInterrupt) as stop:
@@ -95,10 +109,20 @@ def _describe(exc: Exception) -> str:
     return f"unexpected {type(exc).__name__}: {exc} (set KUI_DEBUG=1 for details)"
 
 
-def _fail(message: str) -> None:
+def _fail(message: str, code: int = 1) -> NoReturn:
+    """The one place an error reaches a person: its first line, every echoed value capped."""
     first_line = message.strip().splitlines()[0] if message.strip() else "failed"
-    print(f"Error: {first_line}", file=sys.stderr)
-    raise typer.Exit(1)
+    print(f"Error: {capped(first_line)}", file=sys.stderr)
+    raise typer.Exit(code)
+
+
+def _usage_error(exc: UsageError) -> NoReturn:
+    """Click's usage error as one line and exit code 2, with where to read the command's help.
+    Asking a group for nothing (`kui youth`) shows its help, as Click does."""
+    if isinstance(exc, NoArgsIsHelpError):
+        raise exc
+    where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+    _fail(f"{exc.format_message().rstrip('.')}{where}", code=exc.exit_code)
 
 
 app = typer.Typer(

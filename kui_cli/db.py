@@ -354,7 +354,14 @@ def describe_database_error(exc: BaseException) -> str | None:
             )
         if "locked" in text_:
             return f"the database is busy (locked by another process): {text_}"
+        if text_ == "unable to open database file":
+            return (
+                "cannot open the database file given by --db or KUI_DB: it is a folder, or its "
+                "folder is missing or closed to you"
+            )
         return f"cannot use the database: {text_}"
+    if "file is not a database" in str(getattr(exc, "orig", exc)):
+        return "the file given by --db or KUI_DB is not a database (not an SQLite file)"
     if isinstance(exc, SQLAlchemyError) or type(exc).__module__.startswith(("sqlite3", "psycopg")):
         return f"database error: {_first_line(exc)}"
     return None

@@ -143,9 +143,11 @@ def test_progress_is_told_in_steps_and_at_the_end(tmp_path: Path) -> None:
     from kui_cli.domain.protection import audit
     from kui_cli.domain.register import importer
     from kui_cli.domain.register.registration import AgeWindow
+    from tests.test_progress import Told
 
-    told: list[int] = []
+    told = Told()
     path = Path(write(tmp_path, _rows(25)))
     window = AgeWindow.between(12, 30, dt.date(2026, 11, 22))
-    importer.validate_file(path, window, audit.subject_keyer(b"k" * 32), progress=told.append)
-    assert sum(told) == 25
+    importer.validate_file(path, window, audit.subject_keyer(b"k" * 32), progress=told)
+    assert told.phases == ["reading", "checking"]
+    assert told.done["checking"] == told.totals["checking"] == 25

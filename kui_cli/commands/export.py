@@ -48,12 +48,17 @@ def monthly(
     from kui_cli.domain.protection import audit
     from kui_cli.domain.reports import export, months
     from kui_cli.render import files
+    from kui_cli.render.progress import progress
 
     period = months.parse_month(month, invocation.state(ctx).today)
     sheet = f"{period.month} so far" if period.so_far else period.month
-    with files.destination(out, force=force) as target, invocation.session(ctx) as (session, actor):
+    with (
+        files.destination(out, force=force) as target,
+        invocation.session(ctx) as (session, actor),
+        progress() as told,
+    ):
         query = export.monthly_query(session, period, profile.current(session))
-        count = files.write_query(session, query, fmt.value, target, sheet)
+        count = files.write_query(session, query, fmt.value, target, sheet, told)
         audit.record(session, actor, "export", filters={"month": period.month}, rows=count)
     if out:
         render.message(f"Exported {count} youths for {period.month} to {out}.")

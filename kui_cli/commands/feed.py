@@ -44,11 +44,18 @@ def apply(
         kui --user CRON feed apply /srv/kui/ungedata/2026-12-01.csv
     """
     from kui_cli.domain.register import feed
+    from kui_cli.render.progress import progress
 
     try:
-        with invocation.session(ctx) as (session, actor):
+        with invocation.session(ctx) as (session, actor), progress() as told:
             summary = feed.apply_file(
-                session, actor, file, source=source, dry_run=dry_run, encoding=encoding
+                session,
+                actor,
+                file,
+                source=source,
+                dry_run=dry_run,
+                encoding=encoding,
+                progress=told,
             )
     except feed.FeedRejected as exc:
         for bad in exc.bad:

@@ -33,7 +33,7 @@ def add(
     ctx: typer.Context,
     cpr: Annotated[str, typer.Option(help="CPR number, DDMMYY-SSSS.", show_default=False)],
     name: Annotated[str, typer.Option(help="Full name.", show_default=False)],
-    status: Annotated[str, typer.Option(help="Activity status code (see CLI.md).")] = "none",
+    status: Annotated[str, typer.Option(help="Activity status.")] = "none",
     since: Annotated[str | None, typer.Option(help="Status since YYYY-MM-DD.")] = None,
     need: Annotated[str, typer.Option(help="Need: A none, B single, C multi-discipline.")] = "A",
     school: Annotated[str | None, typer.Option(help="School or education place.")] = None,
@@ -101,16 +101,17 @@ def import_(
         kui youth import elever.csv --update --reason "Nightly import from the school system"
     """
     from kui_cli.domain.register import importer, reimport
+    from kui_cli.render.progress import progress
 
     if reason is not None and not update:
         raise typer.BadParameter("--reason goes with --update", param_hint="--reason")
     shown = fmt or (Format.table if update else None)
     try:
-        with invocation.session(ctx) as (session, actor), render.progress("Validating") as tick:
+        with invocation.session(ctx) as (session, actor), progress() as told:
             if update:
-                done = reimport.import_update(session, actor, file, reason, tick, encoding)
+                done = reimport.import_update(session, actor, file, reason, told, encoding)
             else:
-                done = importer.import_csv(session, actor, file, tick, encoding)
+                done = importer.import_csv(session, actor, file, told, encoding)
     except importer.ImportRejected as exc:
         for bad in exc.bad:
             print(f"{file}: line {bad.line}: {bad.reason}", file=sys.stderr)

@@ -107,6 +107,13 @@ AGREEMENT_STATES = {
     "dropped": "opgivet",
 }
 OPEN = "open"
+# A coordinator's assignment: the youth's consent, and who gave it (samtykke).
+CONSENTS = {"accepted": "accepted", "declined": "declined", "pending": "pending"}
+CONSENT_BY = {
+    "youth": "the youth",
+    "guardian": "the custody holders",
+    "both": "the youth and the custody holders",
+}
 
 APPLIED = {
     "vocational": "erhvervsuddannelse (EUD/EUX)",

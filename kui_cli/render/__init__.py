@@ -16,8 +16,7 @@ import itertools
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -290,21 +289,3 @@ def message(text: str) -> None:
 
 def warning(text: str) -> None:
     print(f"Warning: {text}", file=sys.stderr)
-
-
-@contextmanager
-def progress(description: str) -> Iterator[Callable[[int], None] | None]:
-    """A progress counter on stderr for long work, when stderr is a terminal; None otherwise.
-
-    The callback takes how many rows were done since the last call: call it every few thousand
-    rows, not per row."""
-    if plain_output(sys.stderr):
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    columns = (SpinnerColumn(), TextColumn("{task.description} {task.completed:,} rows"))
-    with Progress(*columns, TimeElapsedColumn(), console=Console(stderr=True)) as bar:
-        task = bar.add_task(description, total=None)
-        yield lambda done=1: bar.advance(task, done)

@@ -16,10 +16,11 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import Select, TypeDecorator, case, not_, select
+from sqlalchemy import Select, TypeDecorator, case, func, not_, select
 from sqlmodel import Session
 
 from kui_cli import formulas, render
+from kui_cli.domain.progress import SILENT, WRITING, Progress
 from kui_cli.errors import KuiError
 
 
@@ -40,12 +41,18 @@ BATCH = 1000  # rows per fetch from the database (a server-side cursor on Postgr
 
 
 def write_query(
-    session: Session, query: Select[Any], fmt: str, target: Path | None, sheet: str = "kui"
+    session: Session,
+    query: Select[Any],
+    fmt: str,
+    target: Path | None,
+    sheet: str = "kui",
+    progress: Progress = SILENT,
 ) -> int:
     """The query's rows as csv, json or xlsx, to `target` or (csv, json) standard output, as the
     database streams them; the columns are the query's labels. Returns how many rows were
     written (the audit log records it). The file is on disk when it returns, so a full disk
-    fails before the export is logged."""
+    fails before the export is logged. `progress` is told the `WRITING` phase batch by batch,
+    its total counted first when the bar is shown."""
     from kui_cli.domain.files import sync, sync_file
 
     if fmt == "xlsx" and target is None:
@@ -55,7 +62,8 @@ def write_query(
         query = csv_cells(query)
     # Core rows on the session's connection (in its transaction), a batch at a time.
     result = session.connection().execute(query.execution_options(yield_per=BATCH))
-    batches = result.partitions()
+    progress.phase(WRITING, _count(session, query) if progress.shown else None)
+    batches = _told(result.partitions(), progress)
     if fmt == "xlsx":
         assert target is not None
         written = write_xlsx(batches, columns, target, sheet)
@@ -67,6 +75,19 @@ def write_query(
         written = (write_csv if fmt == "csv" else write_json)(batches, columns, out)
         sync(out)
         return written
+
+
+def _count(session: Session, query: Select[Any]) -> int:
+    """How many rows the query gives: the bar's total (one more query, only on a terminal)."""
+    total = select(func.count()).select_from(query.order_by(None).subquery())
+    return int(session.connection().execute(total).scalar() or 0)
+
+
+def _told(batches: Batches, progress: Progress) -> Iterator[Sequence[Any]]:
+    """The batches as they come, each told to `progress` once it has been handed on."""
+    for batch in batches:
+        yield batch
+        progress.advance(len(batch))
 
 
 def csv_cells(query: Select[Any]) -> Select[Any]:

@@ -25,12 +25,6 @@ from kui_cli.domain.register import ages, cpr, youths
 from kui_cli.errors import KuiError
 from kui_cli.models import CoordinatorAssignment, Effort, Staff, Youth
 
-CONSENTS = {"accepted": "accepted", "declined": "declined", "pending": "pending"}
-CONSENT_BY = {
-    "youth": "the youth",
-    "guardian": "the custody holders",
-    "both": "the youth and the custody holders",
-}
 HISTORY_COLUMNS = [
     "id",
     "staff",
@@ -68,7 +62,7 @@ def consent_by_for(consent: str, given: str | None, minor: bool) -> str | None:
         return None
     if given is None:
         return "both" if minor else "youth"
-    value = codes.checked(given.strip().lower(), CONSENT_BY, "--consent-by")
+    value = codes.checked(given.strip().lower(), codes.CONSENT_BY, "--consent-by")
     if not minor and value != "youth":
         raise KuiError("the youth is 18 or older and decides alone: --consent-by youth")
     return value
@@ -133,7 +127,7 @@ def assign(
     An active coordinator is ended in the same transaction when another is accepted, and any
     coordinator or proposal ends when the youth declines the arrangement.
     """
-    consent = codes.checked((consent or "").strip().lower(), CONSENTS, "--consent")
+    consent = codes.checked((consent or "").strip().lower(), codes.CONSENTS, "--consent")
     youth = youths.find(session, youth_ref)
     member = staff_domain.find(session, staff_ref)
     if not member.active:
@@ -202,7 +196,7 @@ def _log(
 ) -> None:
     row, member = outcome.assignment, outcome.staff
     who = f"{member.initials} ({member.name}, {member.role})"
-    by = f" by {CONSENT_BY[row.consent_by]}" if row.consent_by else ""
+    by = f" by {codes.CONSENT_BY[row.consent_by]}" if row.consent_by else ""
     what = {
         "accepted": f"coordinator: {who}, consent given{by}",
         "pending": f"coordinator proposed: {who}, awaiting consent",
@@ -477,7 +471,7 @@ def _move_assignment(
     session.flush()
     who = f"{taker.initials} ({taker.name}, {taker.role})"
     if row.consent == "accepted":
-        by = f" by {CONSENT_BY[row.consent_by]}" if row.consent_by else ""
+        by = f" by {codes.CONSENT_BY[row.consent_by]}" if row.consent_by else ""
         what = f"coordinator handed over from {giver}: {who}, consent kept (given{by})"
         old, new = giver, taker.initials
     else:

@@ -39,6 +39,7 @@ from kui_cli.domain import profile as profiles
 from kui_cli.domain.bulk import insert_many
 from kui_cli.domain.law import duty
 from kui_cli.domain.plan import changes, coordinators, owners, plans
+from kui_cli.domain.progress import CHECKING, SILENT, WRITING, Progress, count_lines
 from kui_cli.domain.protection import audit, lookups
 from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import cpr, feed_lines, history, importer, registration, youths
@@ -60,6 +61,7 @@ FIXED_STATUS = {
 # uddannelseshjælp for the education-ready, unless the event names another.
 BENEFITS = codes.statuses_where(lambda s: s.neet and s.activity and not s.exempted)
 BATCH = 500
+PROGRESS_STEP = 1_000  # lines between two reports to the progress bar
 SUMMARY_COLUMNS = ["field", "value"]
 CHANGE_COLUMNS = ["youth", "what"]
 
@@ -190,10 +192,15 @@ def checked_events(
     table: dict[str, str],
     bad: list[BadLine],
     encoding: str | None = None,
+    progress: Progress = SILENT,
 ) -> list[tuple[Event, str | None]]:
-    """Every line of the file as an event with the status it sets; bad lines go to `bad`."""
+    """Every line of the file as an event with the status it sets; bad lines go to `bad`.
+    `progress` is told every PROGRESS_STEP lines."""
     found: list[tuple[Event, str | None]] = []
-    for line, fields in read_lines(path, encoding):
+    count = 0
+    for count, (line, fields) in enumerate(read_lines(path, encoding), start=1):
+        if not count % PROGRESS_STEP:
+            progress.advance(PROGRESS_STEP)
         if isinstance(fields, str):
             bad.append(BadLine(line, fields))
             continue
@@ -202,6 +209,7 @@ def checked_events(
             found.append((event, status_for(event, table)))
         except KuiError as exc:
             bad.append(BadLine(line, str(exc)))
+    progress.advance(count % PROGRESS_STEP)
     return found
 
 
@@ -270,13 +278,18 @@ def apply_file(
     source: str | None = None,
     dry_run: bool = False,
     encoding: str | None = None,
+    progress: Progress = SILENT,
 ) -> Summary:
     """Apply a feed in the session's transaction (the caller's, all or nothing); a dry run
-    applies it inside a savepoint, gathers the history rows it made and rolls them back."""
+    applies it inside a savepoint, gathers the history rows it made and rolls them back.
+    `progress` is told the phases: reading, checking every line, writing the new events."""
     prof = profiles.current(session)
     bad: list[BadLine] = []
     summary = Summary(path.name, dry_run)
-    events = checked_events(path, source, actor.today, prof.value("feed.statuses"), bad, encoding)
+    progress.phase(CHECKING, count_lines(path, progress))
+    events = checked_events(
+        path, source, actor.today, prof.value("feed.statuses"), bad, encoding, progress
+    )
     summary.events = len(events) + len(bad)
     summary.sources = sorted({event.source for event, _status in events})
     items = keyed(events, settings.new_youth_keyer(session))
@@ -285,15 +298,16 @@ def apply_file(
         raise FeedRejected(bad)
     fresh.sort(key=lambda item: (item.event.event_date, item.event.line))
     facts = rows_by_cpr(session, (item.event.cpr for item in fresh))
+    progress.phase(WRITING, len(fresh))
     if not dry_run:
-        touched = _apply_all(session, actor, fresh, facts, summary)
+        touched = _apply_all(session, actor, fresh, facts, summary, progress)
         _store(session, fresh, facts, touched)
         _audit(session, actor, summary, touched, facts)
         return summary
     savepoint = session.begin_nested()
     try:
         before = session.execute(select(func.coalesce(func.max(ChangeLog.id), 0))).scalar()
-        touched = _apply_all(session, actor, fresh, facts, summary)
+        touched = _apply_all(session, actor, fresh, facts, summary, progress)
         summary.changes = _changes_since(session, before or 0, touched)
     finally:
         savepoint.rollback()
@@ -327,7 +341,12 @@ class Touched:
 
 
 def _apply_all(
-    session: Session, actor: Actor, fresh: list[Keyed], facts: dict[str, Facts], summary: Summary
+    session: Session,
+    actor: Actor,
+    fresh: list[Keyed],
+    facts: dict[str, Facts],
+    summary: Summary,
+    progress: Progress = SILENT,
 ) -> Touched:
     """Every new event in date order, by the rules of a hand-typed change applied to rows (a
     feed names tens of thousands of youths: no ORM object per youth, and one statement per
@@ -351,6 +370,7 @@ def _apply_all(
     )
     pending = set(registering)  # new youths whose registering event is still to come
     for item in fresh:
+        progress.advance(1)
         event = item.event
         youth = facts.get(event.cpr)
         if youth is None or (event.cpr in pending and registering[event.cpr] != event.line):
@@ -423,7 +443,7 @@ def _register_new(
         line_of = {row[0]: first[row[0]].event.line for row in rows}
         checked = importer.Validated(rows, line_of)
         what = registration.registered_text(status, need)
-        importer.register_rows(session, by_source, Path(file), checked, rows, what)
+        importer.register_rows(session, by_source, Path(file), checked, rows, what=what)
     new_facts = rows_by_cpr(session, first)
     facts.update(new_facts)
     touched.registered.update((number, fact.id) for number, fact in new_facts.items())

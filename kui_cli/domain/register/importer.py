@@ -26,6 +26,7 @@ from sqlmodel import Session
 from kui_cli.domain import codes, encodings, profile, settings
 from kui_cli.domain.law import duty
 from kui_cli.domain.plan import changes
+from kui_cli.domain.progress import CHECKING, SILENT, WRITING, Progress, count_lines
 from kui_cli.domain.protection import access, audit, lookups
 from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.protection.refusal import Refused
@@ -230,7 +231,7 @@ def validate_file(
     path: Path,
     window: AgeWindow,
     key_of: Callable[[str], str],
-    progress: Any = None,
+    progress: Progress = SILENT,
     *,
     encoding: str | None = None,
     update: bool = False,
@@ -239,17 +240,20 @@ def validate_file(
 
     The file is read by `encodings.open_text` (detected, or `encoding`): a byte it cannot read
     stops the validation with an error naming its line, before anything is written.
-    `progress(n)` is told every PROGRESS_STEP rows (a call per row would cost more than the row).
+    `progress` is told the `CHECKING` phase (its total the file's line count, when the bar is
+    shown) every PROGRESS_STEP rows: a call per row would cost more than the row.
     """
     good: list[tuple[Any, ...]] = []
     given: list[int] = []
     bad: list[BadRow] = []
     first_line: dict[str, int] = {}
     count = 0
+    lines = count_lines(path, progress)
+    progress.phase(CHECKING, None if lines is None else max(lines - 1, 0))
     with encodings.open_text(path, encoding) as handle:
         for count, (line, row) in enumerate(read_rows(handle, path), start=1):
-            if progress and not count % PROGRESS_STEP:
-                progress(PROGRESS_STEP)
+            if not count % PROGRESS_STEP:
+                progress.advance(PROGRESS_STEP)
             try:
                 params = validate_row(row, window, key_of)
             except KuiError as exc:
@@ -263,8 +267,7 @@ def validate_file(
             if update:
                 given.append(given_cells(row))  # type: ignore[arg-type]
         found = encodings.encoding_of(handle)
-    if progress:
-        progress(count % PROGRESS_STEP)
+    progress.advance(count % PROGRESS_STEP)
     if bad:
         raise ImportRejected(bad)
     if not good:
@@ -272,8 +275,9 @@ def validate_file(
     return Validated(good, first_line, found, given)
 
 
-def insert_rows(session: Session, rows: list[tuple[Any, ...]]) -> None:
-    """The driver's executemany on the session's connection, in the session's transaction.
+def insert_rows(session: Session, rows: list[tuple[Any, ...]], progress: Progress = SILENT) -> None:
+    """The driver's executemany on the session's connection, in the session's transaction,
+    BATCH rows at a time (each batch told to `progress`).
 
     On SQLite a load bigger than the table already is builds the table's indexes after the rows
     are in."""
@@ -290,7 +294,9 @@ def insert_rows(session: Session, rows: list[tuple[Any, ...]]) -> None:
         deferred = indexes_deferred(cursor, "youth") if sqlite and len(rows) > existing else None
         with collector_paused(), deferred or nullcontext():
             for start in range(0, len(rows), BATCH):
-                cursor.executemany(sql, rows[start : start + BATCH])
+                batch = rows[start : start + BATCH]
+                cursor.executemany(sql, batch)
+                progress.advance(len(batch))
     finally:
         cursor.close()
 
@@ -370,7 +376,11 @@ def refused_summary(path: Path, bad: list[BadRow]) -> dict[str, Any]:
 
 
 def import_csv(
-    session: Session, actor: Actor, path: Path, progress: Any = None, encoding: str | None = None
+    session: Session,
+    actor: Actor,
+    path: Path,
+    progress: Progress = SILENT,
+    encoding: str | None = None,
 ) -> Summary:
     """Validate the whole file, then insert it in the session's transaction (all or nothing)."""
     if access.role_of(session) == codes.SYSTEM_ROLE:
@@ -379,7 +389,8 @@ def import_csv(
             "system-scheduled-only",
         )
     checked = validated_file(session, actor, path, progress, encoding=encoding)
-    register_rows(session, actor, path, checked, checked.rows)
+    progress.phase(WRITING, len(checked.rows))
+    register_rows(session, actor, path, checked, checked.rows, progress=progress)
     audit.record(session, actor, "import", filters={"file": path.name}, rows=len(checked.rows))
     return Summary(new=len(checked.rows), encoding=checked.encoding)
 
@@ -388,7 +399,7 @@ def validated_file(
     session: Session,
     actor: Actor,
     path: Path,
-    progress: Any = None,
+    progress: Progress = SILENT,
     *,
     encoding: str | None = None,
     update: bool = False,
@@ -408,7 +419,9 @@ def register_rows(
     path: Path,
     checked: Validated,
     rows: list[tuple[Any, ...]],
+    *,
     what: str | None = None,
+    progress: Progress = SILENT,
 ) -> None:
     """Insert the new youths' rows (validated), with their history (`what`, by default the
     import's) and education-obligation episodes. A number registered meanwhile is a duplicate:
@@ -417,7 +430,7 @@ def register_rows(
     driver_integrity_error = session.connection().dialect.loaded_dbapi.IntegrityError
     try:
         with session.begin_nested():
-            insert_rows(session, rows)
+            insert_rows(session, rows, progress)
     except (IntegrityError, driver_integrity_error):
         taken = duplicates_in_database(session, rows)
         if not taken:

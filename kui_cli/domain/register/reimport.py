@@ -41,6 +41,7 @@ from sqlmodel import Session
 
 from kui_cli.domain import codes, profile
 from kui_cli.domain.plan import changes
+from kui_cli.domain.progress import SILENT, WRITING, Progress
 from kui_cli.domain.protection import access, audit, lookups
 from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.protection.refusal import Refused
@@ -94,7 +95,7 @@ def import_update(
     actor: Actor,
     path: Path,
     reason: str | None,
-    progress: Any = None,
+    progress: Progress = SILENT,
     encoding: str | None = None,
 ) -> Summary:
     """Register the file's new youths and update the registered ones; all or nothing."""
@@ -105,9 +106,10 @@ def import_update(
     if not whole_register:
         refuse_unseen(session, actor, checked, current)
     plan = sort_rows(checked, current, why)
+    progress.phase(WRITING, len(plan.new) + len(plan.changed))
     if plan.new:
-        register_rows(session, actor, path, checked, plan.new)
-    bad = apply_changes(session, actor, plan.changed)
+        register_rows(session, actor, path, checked, plan.new, progress=progress)
+    bad = apply_changes(session, actor, plan.changed, progress)
     if bad:
         raise ImportRejected(bad)
     summary = Summary(len(plan.new), len(plan.changed), len(plan.unchanged), 0, checked.encoding)
@@ -198,7 +200,10 @@ def update_of(params: tuple[Any, ...], given: int, why: str) -> youths.YouthUpda
 
 
 def apply_changes(
-    session: Session, actor: Actor, changed: list[tuple[int, int, youths.YouthUpdate]]
+    session: Session,
+    actor: Actor,
+    changed: list[tuple[int, int, youths.YouthUpdate]],
+    progress: Progress = SILENT,
 ) -> list[BadRow]:
     """Each change through `youths.apply_update`, in a savepoint of its own so that a refused
     row leaves nothing half-done while the others are still checked; the youths are loaded in
@@ -214,4 +219,5 @@ def apply_changes(
                     youths.apply_update(session, actor, loaded[youth_id], upd)
             except KuiError as exc:
                 bad.append(BadRow(line, str(exc)))
+        progress.advance(len(batch))
     return bad
