@@ -1,10 +1,11 @@
 """The demo's casework (issue 16, part 8): the Sønderborg teams' staff at work on their cases.
 
 Coordinators with accepted, declined and pending consents; plans with goals in the young
-people's words and efforts of other departments; and changes by colleagues waiting in the plan
-owners' inboxes. Everything goes through the same rules as a typed command (`coordinators`,
-`plans`), each step dated some days back, so that every command of the README's tour prints
-something real on the demo and `kui --user AH today` shows a believable day.
+people's words (some achieved, some past due), efforts of other departments and agreements
+about them (some overdue); contacts, with every fourth young person not reached for months;
+and changes by colleagues waiting in the plan owners' inboxes. Everything goes through the same
+rules as a typed command (`coordinators`, `plans`, `goals`, `agreements`, `contacts`), each step
+dated some days back, so that every command of the README's tour prints something real on the demo and `kui --user AH today` shows a believable day.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlmodel import Session
 
-from kui_cli.domain.plan import coordinators, plans
+from kui_cli.domain.plan import agreements, contacts, coordinators, goals, plans
 from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import ages
 from kui_cli.models import Referral, Youth
@@ -34,6 +35,13 @@ GOALS = [
     "Jeg vil finde ud af, hvilken uddannelse der passer til mig",
     "Jeg vil have styr på min økonomi",
 ]
+AGREEMENTS = [
+    "Ringer til skolen om fraværet",
+    "Sender ansøgning om mentor",
+    "Aftaler praktikbesøg med Tech College",
+    "Følger op med familien",
+]
+CHANNELS = ["phone", "sms", "meeting", "home-visit"]
 EFFORTS = [
     ("Mentor", "Ungerådgivningen", "serviceloven", "CM"),
     ("Kontaktperson", "Handicap og Psykiatri, myndighed", "serviceloven", "FS"),
@@ -84,14 +92,18 @@ def _decide(session: Session, actor: Actor, case: Case) -> None:
 
 
 def _plan(session: Session, actor: Actor, case: Case, index: int, rng: random.Random) -> None:
-    """One or two goals by the coordinator (one past due for every third plan), and for every
-    other plan an effort added by a colleague a few days ago: a change in the owner's inbox."""
+    """One or two goals by the coordinator (one past due for every third plan, the first
+    achieved in every fifth), the coordinator's contacts, and for every other plan an effort
+    added by a colleague a few days ago (a change in the owner's inbox) with an agreement."""
     owner = _back(actor, case.coordinator, case.days_ago - 7)
+    youth = str(case.youth_id)
     for number, text in enumerate(rng.sample(GOALS, 1 + index % 2)):
         due = actor.today + dt.timedelta(days=-6 if (index + number) % 3 == 0 else 10 + number)
-        plans.add_goal(
-            session, owner, str(case.youth_id), text, reason="Samtale med den unge", due=due
-        )
+        goal = plans.add_goal(session, owner, youth, text, reason="Samtale med den unge", due=due)
+        if number == 0 and index % 5 == 0:
+            reached = _back(actor, case.coordinator, rng.randint(1, 5))
+            goals.achieve(session, reached, goal.id, "Samtale med den unge")
+    _contacts(session, actor, case, index, rng)
     if index % 2:
         return
     title, department, legislation, responsible = EFFORTS[index // 2 % len(EFFORTS)]
@@ -100,7 +112,27 @@ def _plan(session: Session, actor: Actor, case: Case, index: int, rng: random.Ra
     effort = plans.NewEffort(
         title, department, legislation, responsible, "Aftalt på teammødet", end=ends
     )
-    plans.add_effort(session, colleague, str(case.youth_id), effort)
+    plans.add_effort(session, colleague, youth, effort)
+    late = index % 4 == 2  # agreed two weeks ago, due last week, not done
+    agreed = _back(actor, case.coordinator, 14 if late else 1)
+    due = agreed.today + dt.timedelta(days=7 if late else 3 + index % 5)
+    what = rng.choice(AGREEMENTS)
+    agreements.add(session, agreed, youth, what, responsible, due, "Aftalt på teammødet")
+
+
+def _contacts(session: Session, actor: Actor, case: Case, index: int, rng: random.Random) -> None:
+    """The coordinator's contacts: a reached one every few weeks since the decision, except for
+    every fourth young person, not reached for months, with a recent attempt that failed."""
+    lost = index % 4 == 3
+    days = list(range(case.days_ago - 3, 0, -rng.randint(12, 25)))
+    for days_ago in days[:2] if lost else days:
+        if lost and days_ago < 45:
+            break
+        on = _back(actor, case.coordinator, days_ago)
+        contacts.add(session, on, str(case.youth_id), rng.choice(CHANNELS), True)
+    if lost:
+        tried = _back(actor, case.coordinator, rng.randint(2, 9))
+        contacts.add(session, tried, str(case.youth_id), "sms", False, note="Intet svar")
 
 
 def _back(actor: Actor, user: str, days: int) -> Actor:
