@@ -39,6 +39,7 @@ from kui_cli.commands import (
 )
 from kui_cli.commands import db as db_commands
 from kui_cli.errors import KuiError, Terminated
+from kui_cli.render.i18n import _
 from kui_cli.state import State, normalise_db_url, parse_date
 
 
@@ -58,7 +59,8 @@ class KuiGroup(TyperGroup):
             # transaction is rolled back and the unfinished file removed as the stack unwound.
             signum = stop.signum if isinstance(stop, Terminated) else signal.SIGINT
             name = signal.Signals(signum).name
-            print(f"Error: stopped by {name}: the unfinished work was undone", file=sys.stderr)
+            stopped = _("stopped by {signal}: the unfinished work was undone").format(signal=name)
+            print(_("Error: {message}").format(message=stopped), file=sys.stderr)
             raise typer.Exit(128 + signum) from None
         except BrokenPipeError:
             # The reader went away (`kui youth list | head`): not an error, and nothing to say.
@@ -93,8 +95,8 @@ def _describe(exc: Exception) -> str:
 
 
 def _fail(message: str) -> None:
-    first_line = message.strip().splitlines()[0] if message.strip() else "failed"
-    print(f"Error: {first_line}", file=sys.stderr)
+    first_line = message.strip().splitlines()[0] if message.strip() else _("failed")
+    print(_("Error: {message}").format(message=_(first_line)), file=sys.stderr)
     raise typer.Exit(1)
 
 

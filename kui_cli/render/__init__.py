@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from typing import Any, TextIO
 
 from kui_cli import danish, formulas
+from kui_cli.render import labels
+from kui_cli.render.i18n import _
 
 
 class Format(enum.StrEnum):
@@ -53,7 +55,7 @@ def cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, dt.datetime):
         return danish.local_time(value)
     if isinstance(value, dt.date):
@@ -137,7 +139,9 @@ def _json_list(rows: Iterable[dict[str, Any]], out: TextIO) -> None:
 def _markdown(rows: list[dict[str, Any]], cols: list[str], title: str | None) -> str:
     from tabulate import tabulate
 
-    body = tabulate([[cell(r.get(c)) for c in cols] for r in rows], headers=cols, tablefmt="github")
+    header = [labels.label(c) for c in cols]
+    cells = [[cell(r.get(c)) for c in cols] for r in rows]
+    body = tabulate(cells, headers=header, tablefmt="github")
     heading = f"## {title}\n\n" if title else ""
     return f"{heading}{body}\n"
 
@@ -153,7 +157,7 @@ def _table(rows: list[dict[str, Any]], cols: list[str], title: str | None, out: 
 
     table = Table(title=title, header_style="bold")
     for col in cols:
-        table.add_column(col)
+        table.add_column(labels.label(col))
     for row in rows:
         table.add_row(*(cell(row.get(c)) for c in cols))
     Console(file=out).print(table)
@@ -169,13 +173,14 @@ def _plain_table(rows: list[dict[str, Any]], cols: list[str]) -> str:
     from tabulate import tabulate
 
     cells = [[cell(r.get(c)) for c in cols] for r in rows]
+    header = [labels.label(c) for c in cols]
     if not cells:
-        return tabulate(cells, headers=cols)
+        return tabulate(cells, headers=header)
     kinds = [_column_kind([r.get(c) for r in rows], [line[i] for line in cells])
              for i, c in enumerate(cols)]  # fmt: skip
     known = [i for i, kind in enumerate(kinds) if kind is not None]
     aligns = [kind or "global" for kind in kinds]  # "global": tabulate's own choice
-    return tabulate(cells, headers=cols, disable_numparse=known, colalign=aligns)
+    return tabulate(cells, headers=header, disable_numparse=known, colalign=aligns)
 
 
 def _column_kind(values: list[Any], texts: list[str]) -> str | None:
@@ -235,7 +240,7 @@ def message(text: str) -> None:
 
 
 def warning(text: str) -> None:
-    print(f"Warning: {text}", file=sys.stderr)
+    print(_("Warning: {message}").format(message=text), file=sys.stderr)
 
 
 @contextmanager
