@@ -307,9 +307,14 @@ def test_no_two_codes_share_a_label_or_name(what: str) -> None:
             assert seen.setdefault(form, code) == code, f"{what}: {form!r} names two codes"
 
 
-def test_unknown_danish_words_are_still_refused() -> None:
-    with pytest.raises(KuiError, match="unknown status 'skole'"):
-        codes.status("skole")
+@pytest.mark.parametrize("typed", ["skole", "", " ", "-", "i", "uddannelse"])
+def test_unknown_words_are_still_refused(typed: str) -> None:
+    """Neither a word that is no code's label or name nor an empty one (which a list's missing
+    Danish name must not match) is read as a code."""
+    with pytest.raises(KuiError, match="unknown status"):
+        codes.status(typed)
+    with pytest.raises(KuiError, match="unknown need"):
+        codes.need(typed)
 
 
 def test_danish_labels_are_accepted_on_the_command_line(ready: KuiRunner) -> None:

@@ -112,9 +112,9 @@ def checked(value: str, codes: dict[str, str], what: str) -> str:
     "uu vejleder", "10. klasse"); otherwise an error that lists the valid codes."""
     if value in codes:
         return value
-    wanted = folded(value)
+    wanted, names = folded(value), TYPED_NAMES.get(what, {})
     for code, label in codes.items():
-        if wanted in (folded(code), folded(label), folded(TYPED_NAMES.get(what, {}).get(code))):
+        if wanted and wanted in (folded(code), folded(label), folded(names.get(code))):
             return code
     raise KuiError(f"unknown {what} {value!r}: use one of {', '.join(codes)}")
 
