@@ -14,8 +14,13 @@ catalog of its language (once per process and language).
 Marking, extracting, translating and compiling (Babel, the `dev` and `test` extras):
 
     pybabel extract -F babel.cfg --no-default-keywords -k _ -k n_:1,2 -k p_:1c,2 -k mark:1c,2 \
-        -o kui_cli/locale/kui.pot kui_cli && pybabel update -i kui_cli/locale/kui.pot \
-        -d kui_cli/locale -D kui && pybabel compile -d kui_cli/locale -D kui
+        --project kui --copyright-holder kui --no-location --sort-output \
+        -o kui_cli/locale/kui.pot . && pybabel update -i kui_cli/locale/kui.pot \
+        -d kui_cli/locale -D kui --no-location --width 100 \
+        && pybabel compile -d kui_cli/locale -D kui
+
+`extract` collects the marked messages, `update` adds the new ones to each language's `.po`
+(translate them there, in `msgstr`), `compile` writes the `.mo` files that are shipped.
 """
 
 from __future__ import annotations
