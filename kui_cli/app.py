@@ -43,6 +43,7 @@ from kui_cli.commands import (
 )
 from kui_cli.commands import db as db_commands
 from kui_cli.errors import KuiError, Terminated, capped
+from kui_cli.render.i18n import _
 from kui_cli.state import State, normalise_db_url, parse_date
 
 
@@ -75,7 +76,8 @@ class KuiGroup(TyperGroup):
             # transaction is rolled back and the unfinished file removed as the stack unwound.
             signum = stop.signum if isinstance(stop, Terminated) else signal.SIGINT
             name = signal.Signals(signum).name
-            print(f"Error: stopped by {name}: the unfinished work was undone", file=sys.stderr)
+            stopped = _("stopped by {signal}: the unfinished work was undone").format(signal=name)
+            print(_("Error: {message}").format(message=stopped), file=sys.stderr)
             raise typer.Exit(128 + signum) from None
         except BrokenPipeError:
             # The reader went away (`kui youth list | head`): not an error, and nothing to say.
@@ -111,8 +113,8 @@ def _describe(exc: Exception) -> str:
 
 def _fail(message: str, code: int = 1) -> NoReturn:
     """The one place an error reaches a person: its first line, every echoed value capped."""
-    first_line = message.strip().splitlines()[0] if message.strip() else "failed"
-    print(f"Error: {capped(first_line)}", file=sys.stderr)
+    first_line = message.strip().splitlines()[0] if message.strip() else _("failed")
+    print(_("Error: {message}").format(message=capped(_(first_line))), file=sys.stderr)
     raise typer.Exit(code)
 
 

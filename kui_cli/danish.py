@@ -1,5 +1,6 @@
-"""Danish dates for what is printed in Danish (agendas, minutes and the youth's own plan), and
-Danish local time for every moment a person reads in a table."""
+"""Danish dates and numbers for what is printed in Danish (agendas, minutes and the youth's own
+plan, and every message of the Danish catalog), and Danish local time for every moment a person
+reads in a table."""
 
 from __future__ import annotations
 
@@ -26,6 +27,19 @@ def date(day: dt.date, weekday: bool = False) -> str:
     """ "3. december 2026", or with the weekday "torsdag 3. december 2026"."""
     text = f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
     return f"{WEEKDAYS[day.weekday()]} {text}" if weekday else text
+
+
+def long_date(day: dt.date) -> str:
+    """The date as a Danish letter or notice writes it: "torsdag den 3. december 2026"."""
+    return f"{WEEKDAYS[day.weekday()]} den {date(day)}"
+
+
+def number(value: float, decimals: int = 0) -> str:
+    """A number the Danish way: "1.905", "12,5" (a point between thousands, a decimal comma)."""
+    return f"{value:,.{decimals}f}".translate(_DANISH_SEPARATORS)
+
+
+_DANISH_SEPARATORS = str.maketrans(",.", ".,")
 
 
 def when(starts: dt.datetime, ends: dt.datetime) -> str:

@@ -101,10 +101,13 @@ def session(ctx: typer.Context) -> Iterator[tuple[Session, Actor]]:
     domain/protection/row_security.py), matched once to a staff member whose own initials the
     command then records, and what they may do (domain/protection/access.py). A refusal by the
     access rule rolls the command back like any error, and is then logged in a transaction of
-    its own.
+    its own. The stored profile's language is the language of what the command then prints
+    (unless KUI_LANG says otherwise): it is read here, where the database is open anyway.
     """
     from kui_cli.db import session_scope
+    from kui_cli.domain import profile
     from kui_cli.domain.protection import access, row_security
+    from kui_cli.render import i18n
 
     _startup_done()
     st = state(ctx)
@@ -117,6 +120,7 @@ def session(ctx: typer.Context) -> Iterator[tuple[Session, Actor]]:
             who = identity.actor
             row_security.refuse_other_user(db_session, who)
             access.establish(db_session, identity)
+            i18n.use_profile_language(profile.language(db_session))
             yield db_session, who
     except access.Refused as refusal:
         from kui_cli.domain.protection import lookups

@@ -63,6 +63,17 @@ def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Ite
     db.dispose_engines()
 
 
+@pytest.fixture(autouse=True)
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests read kui's English (its source language); kui speaks Danish by default, and
+    tests/test_i18n.py asks for Danish where it tests it. No profile's language is left over from
+    another test's command."""
+    from kui_cli.render import i18n
+
+    monkeypatch.setenv("KUI_LANG", "en")
+    monkeypatch.setattr(i18n, "_profile_language", None)
+
+
 @pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":

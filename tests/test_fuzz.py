@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -202,9 +202,27 @@ BAD_DATE = (TEXT | DIGITISH | st.sampled_from(["2026-02-30", "2026-13-01", "26-1
 )
 BAD_YOUTH = (TEXT | DIGITISH | st.integers().map(str)).filter(lambda v: not _resolves_to_youth(v))
 UNREGISTERED_CPR = st.sampled_from(["0101901234", "311299-1234", "290200-4321"])
-BAD_NEED = TEXT.filter(lambda v: v.strip().upper() not in codes.NEEDS)
-BAD_STATUS = TEXT.filter(lambda v: v.strip().lower() not in codes.STATUSES)
-BAD_ROLE = TEXT.filter(lambda v: v.strip().lower() not in codes.ROLES)
+
+
+def unknown(table: dict[str, str], what: str) -> Callable[[str], bool]:
+    """Whether kui refuses the text as a code of the list: neither a code nor, in any case and
+    spacing, a code's Danish label or name (`codes.checked`)."""
+
+    def refused(value: str) -> bool:
+        try:
+            codes.checked(value.strip().lower(), table, what)
+        except KuiError:
+            return True
+        return False
+
+    return refused
+
+
+BAD_NEED = TEXT.filter(lambda v: v.strip().upper() not in codes.NEEDS).filter(
+    unknown(codes.NEEDS, "need")
+)
+BAD_STATUS = TEXT.filter(unknown(codes.STATUSES, "status"))
+BAD_ROLE = TEXT.filter(unknown(codes.ROLES, "role"))
 BAD_INITIALS = TEXT.filter(fails(staff.normalise_initials)) | st.sampled_from(
     [TAKEN_INITIALS, TAKEN_INITIALS.lower(), f" {TAKEN_INITIALS} "]
 )
@@ -275,9 +293,7 @@ BAD_STAFF = Bad(
     ),
 )
 BAD_TEAM = Bad("bad_team", TEXT.filter(lambda v: v.strip() not in {"team-1", "team-2", "team-3"}))
-BAD_LEGISLATION = Bad(
-    "bad_legislation", TEXT.filter(lambda v: v.strip().lower() not in codes.LEGISLATIONS)
-)
+BAD_LEGISLATION = Bad("bad_legislation", TEXT.filter(unknown(codes.LEGISLATIONS, "legislation")))
 BAD_CONSENT = Bad(
     "bad_consent", TEXT.filter(lambda v: v.strip() not in {"accepted", "declined", "pending"})
 )

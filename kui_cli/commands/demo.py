@@ -56,6 +56,6 @@ def demo(
         rows, fmt, title="Youths by age group and status (seed 002: Sønderborg, April 2019)"
     )
     render.message(f"Teams of the Sønderborg profile with meetings and {referred} referrals.")
-    render.message(f"Coordinators, goals and efforts on {cases} cases.")
+    render.message(f"Coordinators, plans, agreements and contacts on {cases} cases.")
     if fmt is not Format.json:  # the summary stays one JSON document for scripts
         print("\n" + render_agenda.markdown(agenda), end="")

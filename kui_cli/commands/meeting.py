@@ -11,6 +11,7 @@ import typer
 from kui_cli import invocation, render
 from kui_cli.invocation import ColumnsOption, FieldsOption, FormatOption, WideOption, output_file
 from kui_cli.render import Format
+from kui_cli.render.i18n import n_
 from kui_cli.render.tables import Layout
 from kui_cli.state import parse_date
 
@@ -96,7 +97,8 @@ def generate(
         horizon = parse_date(until, "--until") if until else default
         made = meetings.generate(session, actor, horizon)
         on_holidays = meetings.on_holidays(session, made)
-    render.message(f"{len(made)} new meetings up to {horizon}.")
+    made_up_to = n_("{n} new meeting up to {date}.", "{n} new meetings up to {date}.", len(made))
+    render.message(made_up_to.format(n=len(made), date=horizon))
     _warn_of_holidays(on_holidays)
 
 

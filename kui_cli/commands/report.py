@@ -10,6 +10,7 @@ import typer
 
 from kui_cli import invocation, render
 from kui_cli.invocation import output_file
+from kui_cli.render import labels
 
 app = typer.Typer(help="Reports for management: counts and shares, no personal data.")
 
@@ -78,7 +79,7 @@ def _print_overview(data: dict[str, Any], fmt: ReportFormat) -> None:
     sections = [
         (
             f"Overview {data['month']}{so_far}",
-            [{"figure": k, "value": v} for k, v in figures.items()],
+            [{"figure": labels.measure(k), "value": v} for k, v in figures.items()],
         ),
         ("Youths by age group", data["age_groups"]),
         ("Youths by need and age group", data["needs"]),

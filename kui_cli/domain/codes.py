@@ -1,4 +1,5 @@
-"""The codes of the command map (CLI.md) with their Danish labels for what is printed in Danish."""
+"""The codes of the command map (CLI.md) with their Danish labels for what is printed in Danish,
+and the Danish words a person may type for them (`--status grundskole`, `--role uu-vejleder`)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ class Status:
     in `STATUS_TABLE`: duty, reports, charts, assessments and profiles read these properties."""
 
     label: str  # Danish, for what is printed in Danish
+    name: str  # Danish, short, for typing: `--status grundskole`
     activity: bool = True  # counts as an activity for the education obligation (§ 2 a)
     neet: bool = False  # outside education and job for the 2030 target (NEET)
     primary_school: bool = False  # a primary-school pupil: age group 1 at any age
@@ -31,21 +33,25 @@ class Status:
 
 
 STATUS_TABLE = {
-    "primary-school": Status("i grundskolen", primary_school=True),
-    "10th-grade": Status("10. klasse"),
-    "gymnasium": Status("gymnasial uddannelse"),
-    "vocational": Status("erhvervsuddannelse"),
-    "fgu": Status("FGU"),
-    "stu": Status("STU"),
-    "higher-education": Status("videregående uddannelse"),
-    "job": Status("i job", weekly_hours=True),
-    "benefit-education-ready": Status("uddannelseshjælp, uddannelsesparat", neet=True),
-    "benefit-activity-ready": Status("uddannelseshjælp, aktivitetsparat", neet=True),
-    "resource-programme": Status("ressourceforløb", neet=True),
-    "job-clarification": Status("jobafklaringsforløb", neet=True),
-    "exempted": Status("fritaget", neet=True, exempted=True),
-    "completed": Status("har gennemført en ungdomsuddannelse", completed=True),
-    "none": Status("ingen aktivitet", activity=False, neet=True),
+    "primary-school": Status("i grundskolen", "grundskole", primary_school=True),
+    "10th-grade": Status("10. klasse", "10-klasse"),
+    "gymnasium": Status("gymnasial uddannelse", "gymnasial"),
+    "vocational": Status("erhvervsuddannelse", "eud"),
+    "fgu": Status("FGU", "fgu"),
+    "stu": Status("STU", "stu"),
+    "higher-education": Status("videregående uddannelse", "videregående"),
+    "job": Status("i job", "job", weekly_hours=True),
+    "benefit-education-ready": Status(
+        "uddannelseshjælp, uddannelsesparat", "uddannelsesparat", neet=True
+    ),
+    "benefit-activity-ready": Status(
+        "uddannelseshjælp, aktivitetsparat", "aktivitetsparat", neet=True
+    ),
+    "resource-programme": Status("ressourceforløb", "ressourceforløb", neet=True),
+    "job-clarification": Status("jobafklaringsforløb", "jobafklaring", neet=True),
+    "exempted": Status("fritaget", "fritaget", neet=True, exempted=True),
+    "completed": Status("har gennemført en ungdomsuddannelse", "gennemført", completed=True),
+    "none": Status("ingen aktivitet", "ingen", activity=False, neet=True),
 }
 
 
@@ -122,11 +128,34 @@ APPLIED = {
 }
 
 
+# The Danish words a person may type for a code besides the code and its label, by the name of
+# the code list as `checked` is given it (the name its error message uses).
+TYPED_NAMES: dict[str, dict[str, str]] = {
+    "status": {code: meaning.name for code, meaning in STATUS_TABLE.items()},
+    "--consent": {"accepted": "givet", "declined": "afslået", "pending": "afventer"},
+    "--consent-by": {"youth": "den unge", "guardian": "forældremyndighed", "both": "begge"},
+}
+
+
 def checked(value: str, codes: dict[str, str], what: str) -> str:
-    """The code itself when it is known; otherwise an error that lists the valid codes."""
+    """The code itself when it is known, or the code whose label (or Danish name,
+    `TYPED_NAMES`) it is, in any case and with spaces, hyphens and points alike ("UU-vejleder",
+    "uu vejleder", "10. klasse"); otherwise an error that lists the valid codes."""
     if value in codes:
         return value
+    wanted, names = folded(value), TYPED_NAMES.get(what, {})
+    for code, label in codes.items():
+        if wanted and wanted in (folded(code), folded(label), folded(names.get(code))):
+            return code
     raise KuiError(f"unknown {what} {value!r}: use one of {', '.join(codes)}")
+
+
+def folded(text: str | None) -> str:
+    """A code, label or name as it is compared with what a person typed."""
+    return _SEPARATORS.sub("-", (text or "").strip().casefold()).strip("-")
+
+
+_SEPARATORS = re.compile(r"[\s\-_.,]+")
 
 
 def need(value: str) -> str:

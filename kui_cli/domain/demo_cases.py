@@ -5,7 +5,8 @@ people's words (some achieved, some past due), efforts of other departments and 
 about them (some overdue); contacts, with every fourth young person not reached for months;
 and changes by colleagues waiting in the plan owners' inboxes. Everything goes through the same
 rules as a typed command (`coordinators`, `plans`, `goals`, `agreements`, `contacts`), each step
-dated some days back, so that every command of the README's tour prints something real on the demo and `kui --user AH today` shows a believable day.
+dated some days back, so that every command of the README's tour prints something real on the
+demo and `kui --user AH today` shows a believable day.
 """
 
 from __future__ import annotations

@@ -39,6 +39,8 @@ SPEC: dict[str, Any] = {
     "slug": (str, None),
     "upper_age": (int, 30),
     "coordinator_title": (str, "uddannelseskoordinator"),
+    # The language kui speaks (da or en) where KUI_LANG does not say; without it, the locale's.
+    "language": (str, None),
     # The youngest age the register takes (`youth add` and `youth import`); the oldest is one
     # below `upper_age`. 12: the youngest pupils in 7th grade, where UU's guidance and KUI's
     # follow-up of pupils start (group 1); a 6-year-old is no KUI youth.
@@ -150,6 +152,7 @@ MIN_AGE_RANGE = (10, 18)
 CPR_LOOKUPS_RANGE = (1, 500)
 
 CHOICES = {
+    "language": ("da", "en"),
     "duty.offer_from": ("out", "contact"),
     "privacy.retention_mode": ("delete", "anonymise"),
 }
@@ -491,6 +494,13 @@ def current(session: Session) -> Profile:
     if stored is None:
         raise KuiError("no municipality profile loaded: run `kui init --profile NAME`")
     return _stored(stored)
+
+
+def language(session: Session) -> str | None:
+    """The stored profile's `language`, or None when it names none or no profile is loaded yet
+    (`kui init` itself): the presentation layer then follows the locale."""
+    stored = settings.get(session, PROFILE_KEY)
+    return None if stored is None else _stored(stored).data.get("language")
 
 
 @lru_cache(maxsize=4)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from kui_cli import danish, formulas
 from kui_cli.errors import KuiError
+from kui_cli.render.i18n import _
 
 if TYPE_CHECKING:
     from kui_cli.render.tables import Layout
@@ -61,7 +62,7 @@ def cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, dt.datetime):
         return danish.local_time(value)
     if isinstance(value, dt.date):
@@ -288,4 +289,4 @@ def message(text: str) -> None:
 
 
 def warning(text: str) -> None:
-    print(f"Warning: {text}", file=sys.stderr)
+    print(_("Warning: {message}").format(message=text), file=sys.stderr)

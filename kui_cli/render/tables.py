@@ -60,8 +60,10 @@ class Column:
 
 
 def header(name: str) -> str:
-    """A column's heading for a person: its key (helper H's column labels go here)."""
-    return name
+    """A column's heading for a person: its label in the user's language (`labels`)."""
+    from kui_cli.render import labels
+
+    return labels.label(name)
 
 
 def kind_of(name: str, values: Sequence[Any], texts: Sequence[str]) -> Kind:
