@@ -42,6 +42,12 @@ def number(value: float, decimals: int = 0) -> str:
 _DANISH_SEPARATORS = str.maketrans(",.", ".,")
 
 
+def counted(count: int, one: str, many: str) -> str:
+    """A count with its noun in the right number: "1 ændring", "2 ændringer" (never the
+    "ændring(er)" of a form that did not count)."""
+    return f"{number(count)} {one if count == 1 else many}"
+
+
 def when(starts: dt.datetime, ends: dt.datetime) -> str:
     """Date, ISO week and time: "torsdag 3. december 2026, uge 49, kl. 10.00-11.00"."""
     week = starts.isocalendar().week

@@ -67,7 +67,7 @@ def test_inbox_agenda_and_export_count_the_same_open_changes(ready: KuiRunner) -
     inbox, unacknowledged, texts = counted(ready, ida)
     assert (inbox, unacknowledged) == (2, 2)
     assert texts == [
-        "2 ændring(er) i planen er ikke kvitteret af planansvarlig AB; "
+        "2 ændringer i planen er ikke kvitteret af planansvarlig AB; "
         "den ældste er fra 10. november 2026."
     ]
     ok(ready("plan", "ack", "--all", user="AB"))

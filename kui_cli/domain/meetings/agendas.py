@@ -244,7 +244,8 @@ def unacknowledged_items(ctx: Context, so_far: list[Item]) -> list[Item]:
     waiting = inbox.open_counts(ctx.session, owner_of, ctx.today)
     for youth_id, (count, oldest) in sorted(waiting.items()):
         text = (
-            f"{count} ændring(er) i planen er ikke kvitteret af planansvarlig "
+            f"{danish.counted(count, 'ændring', 'ændringer')} i planen er ikke kvitteret af "
+            "planansvarlig "
             f"{owner_of[youth_id][0]}; den ældste er fra {danish.date(oldest)}."
         )
         items.append(Item(kind="unacknowledged", text=text, youth_id=youth_id))

@@ -133,8 +133,8 @@ def unacknowledged_items(day: Day) -> list[Item]:
             "unacknowledged",
             youth_id,
             None,
-            f"{len(ids)} ændring(er) i planen venter på din kvittering; den ældste er fra "
-            f"{danish.date(oldest[youth_id])}.",
+            f"{danish.counted(len(ids), 'ændring', 'ændringer')} i planen venter på din "
+            f"kvittering; den ældste er fra {danish.date(oldest[youth_id])}.",
             "kui plan ack " + " ".join(str(i) for i in ids),
         )
         for youth_id, ids in sorted(waiting.items())
