@@ -110,6 +110,17 @@ COLUMNS = frozenset(
         mark("column", "load_percent"),
         mark("column", "registered"),
         mark("column", "reason"),
+        mark("column", "when"),
+        mark("column", "channel"),
+        mark("column", "reached"),
+        mark("column", "efforts"),
+        mark("column", "agreement"),
+        mark("column", "goal"),
+        mark("column", "achieved"),
+        mark("column", "closed_on"),
+        mark("column", "last_contact"),
+        mark("column", "days_without_contact"),
+        mark("column", "contacts"),
     }
 )
 
@@ -128,6 +139,7 @@ MEASURES = frozenset(
         mark("measure", "plan_changes_changes"),
         mark("measure", "plan_changes_acknowledged"),
         mark("measure", "plan_changes_median_days_to_acknowledge"),
+        mark("measure", "goals_achieved_need_c"),
     }
 )
 
