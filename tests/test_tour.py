@@ -54,7 +54,10 @@ def commands(line: str) -> list[tuple[list[str], bool]]:
     return calls
 
 
-def test_the_tour_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_the_tour_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, language: str) -> None:
+    """In Danish (the default, what a coordinator reads) and in English."""
+    monkeypatch.setenv("KUI_LANG", language)
     lines = tour_lines((ROOT / "README.md").read_text(encoding="utf-8"))
     shutil.copytree(ROOT / "data", tmp_path / "data")
     monkeypatch.chdir(tmp_path)
@@ -71,5 +74,6 @@ def test_the_tour_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
             allowed = (0, 1) if may_fail else (0,)
             assert result.exit_code in allowed, f"{line}\n{result.stdout}{result.stderr}"
             assert "Traceback" not in result.stderr
+            assert language == "en" or "Error:" not in result.stderr
             ran += 1
     assert ran >= 30
