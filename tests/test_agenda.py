@@ -194,6 +194,9 @@ def test_agenda_items_in_order_fixed_referral_carried_over(ready: KuiRunner) -> 
     decided, carried = (refer(ready, p, "youth-conference") for p in pupils[:2])
     ok(ready("agenda", "decide", str(decided), "--outcome", "Flerfaglig", today="2027-01-26"))
     new = refer(ready, pupils[2], "youth-conference", today="2027-01-27")
+    for pupil in pupils:  # reached lately: no `no-contact` item (tests/test_contacts.py)
+        ok(ready("contact", "add", str(pupil), "--channel", "meeting", "--reached", "yes",
+                 today="2027-01-27"))  # fmt: skip
     shown = agenda(ready, "--team", "youth-conference", "--next", today="2027-01-27")
     assert shown["meeting"]["starts_at"] == "2027-06-29T09:00:00"
     assert [(i["kind"], i["id"]) for i in shown["items"]] == [

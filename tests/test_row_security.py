@@ -830,3 +830,38 @@ def test_a_login_sees_and_changes_only_the_agreements_and_goals_of_its_own_youth
     assert [a["status"] for a in shown["agreements"]] == ["done"]
     assert [g["status"] for g in shown["goals"]] == ["achieved"]
     assert office.sql("LE", "SELECT status FROM agreement WHERE id = :id", id=bos) == [("open",)]
+
+
+@pytest.mark.postgres
+def test_a_login_reads_and_writes_the_contacts_of_its_own_youths_only(
+    office: Office, cases: dict[str, int]
+) -> None:
+    """`contact` (0012, issue 16) has the policies of every table of youth data: AB's login sees
+    and adds contacts with Ida only, in SQL and through kui; CD's with Bo only."""
+    ida, bo = cases["ida"], cases["bo"]
+    for youth, who in ((ida, "AB"), (bo, "CD")):
+        ok(office.service("contact", "add", str(youth), "--channel", "phone", "--reached", "yes",
+                          "--note", "Talt med den unge", user=who))  # fmt: skip
+    assert office.ids("AB", "contact", "youth_id") == {ida}
+    assert office.ids("CD", "contact", "youth_id") == {bo}
+    assert office.ids("NOBODY", "contact", "youth_id") == set()
+    assert office.ids("LE", "contact", "youth_id") == {ida, bo}
+    row = (
+        "INSERT INTO contact (youth_id, channel, reached, contacted_on, note, by, at) "
+        "VALUES (:id, 'sms', true, '2026-11-22', 'x', 'X', now())"
+    )
+    with pytest.raises(DBAPIError, match="row-level security"):
+        office.sql("AB", row, id=bo)
+    assert office.sql("AB", "UPDATE contact SET note = 'x' WHERE youth_id = :id", id=bo) == [0]
+    assert office.sql("AB", "DELETE FROM contact WHERE youth_id = :id", id=bo) == [0]
+    office.sql("AB", row, id=ida)  # AB's own case
+    mine = json.loads(ok(office.as_login("AB", "contact", "list", "--mine", "-f", "json")).stdout)
+    assert [r["youth_id"] for r in mine] == [ida]
+    refused = office.as_login("AB", "contact", "add", str(bo), "--channel", "sms", "--reached",
+                              "no")  # fmt: skip
+    # The database hides Bo from AB's login: kui cannot even find him.
+    assert refused.exit_code == 1 and f"no youth with id {bo}" in refused.stderr
+    assert (
+        office.ids("LE", "contact", "youth_id") == {ida, bo}
+        and len(office.ids("LE", "contact")) == 3
+    )

@@ -30,12 +30,13 @@ from sqlalchemy.orm import Session
 from kui_cli import formulas
 from kui_cli.domain import codes, initials
 from kui_cli.domain.law import duty, transitions
-from kui_cli.domain.plan import changes, inbox
+from kui_cli.domain.plan import changes, contacts, inbox
 from kui_cli.domain.protection import access
 from kui_cli.domain.register import ages, youths
 from kui_cli.domain.reports import measures
 from kui_cli.models import (
     ChangeLog,
+    Contact,
     CoordinatorAssignment,
     DutyEpisode,
     Effort,
@@ -521,3 +522,79 @@ def test_who_works_on_a_case_in_sql_is_the_rule(
         for staff_id, who in STAFF_INITIALS.items():
             query = select(Youth.id).where(access.sees(staff_id, who, day))
             assert set(connection.execute(query).scalars()) == works_on_rule(facts, staff_id, day)
+
+
+CONTACT_DAYS = st.dates(dt.date(2026, 9, 1), dt.date(2026, 12, 31))
+CONTACTS = st.lists(st.tuples(st.integers(1, 3), CONTACT_DAYS, st.booleans()), max_size=8)
+
+
+@pytest.fixture
+def contacted(engine: Engine) -> Engine:
+    """The youth and contact tables (rows are added by each example)."""
+    Youth.metadata.create_all(engine, tables=[Youth.__table__, Contact.__table__])
+    return engine
+
+
+@EVERY_TIME
+@given(
+    registered=st.lists(CONTACT_DAYS, min_size=3, max_size=3),
+    found=CONTACTS,
+    today=CONTACT_DAYS,
+    days=st.integers(1, 60),
+)
+# Exactly N days since the last reached contact: over the limit; an attempt after it is no contact.
+@example(
+    registered=[dt.date(2026, 9, 1)] * 3,
+    found=[(1, dt.date(2026, 10, 23), True), (1, dt.date(2026, 11, 20), False)],
+    today=dt.date(2026, 11, 22),
+    days=30,
+)
+# Never reached: counted from the registration; a contact after `today` does not count yet.
+@example(
+    registered=[dt.date(2026, 10, 23)] * 3,
+    found=[(2, dt.date(2026, 11, 23), True)],
+    today=dt.date(2026, 11, 22),
+    days=30,
+)
+def test_no_contact_in_sql_is_the_rule(
+    contacted: Engine,
+    registered: list[dt.date],
+    found: list[tuple[int, dt.date, bool]],
+    today: dt.date,
+    days: int,
+) -> None:
+    """`contacts.without_contact_since`, `days_without_sql`, `last_reached` and `made_during`
+    give what `contacts.days_without` and `is_without_contact` say of each youth."""
+    youths_rows = [
+        {"id": n, "cpr": f"010110432{n}", "subject_key": f"k{n}", "name": "Ida",
+         "birth_date": dt.date(2010, 1, 1), "status": "none", "status_since": day, "need": "C",
+         "registered_on": day}
+        for n, day in enumerate(registered, 1)
+    ]  # fmt: skip
+    at = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    rows = [
+        {"id": n, "youth_id": youth, "channel": "phone", "reached": reached, "contacted_on": day,
+         "by": "AB", "at": at}
+        for n, (youth, day, reached) in enumerate(found, 1)
+    ]  # fmt: skip
+    with Session(contacted) as session, session.begin():
+        session.execute(delete(Contact))
+        session.execute(delete(Youth))
+        session.execute(insert(Youth), youths_rows)
+        if rows:
+            session.execute(insert(Contact), rows)
+        over = set(session.execute(select(Youth.id).where(
+            contacts.without_contact_since(today, days))).scalars())  # fmt: skip
+        counted = dict(session.execute(select(Youth.id, contacts.days_without_sql(today))).all())
+        during = dict(session.execute(select(Youth.id, contacts.made_during(
+            today - dt.timedelta(days=days), today))).all())  # fmt: skip
+        last = contacts.last_reached(session, [1, 2, 3], today)
+    for youth, registered_on in enumerate(registered, 1):
+        reached = [d for y, d, r in found if y == youth and r and d <= today]
+        rule_last = max(reached, default=None)
+        assert last.get(youth) == rule_last
+        assert counted[youth] == contacts.days_without(rule_last, registered_on, today)
+        rule_over = contacts.is_without_contact(rule_last, registered_on, today, days)
+        assert (youth in over) == rule_over
+        start = today - dt.timedelta(days=days)
+        assert during[youth] == sum(1 for y, d, _ in found if y == youth and start <= d <= today)

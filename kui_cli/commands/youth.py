@@ -203,8 +203,8 @@ def list_(
 def show(
     ctx: typer.Context, youth: YouthRef, reveal: Reveal = False, fmt: FormatOption = Format.table
 ) -> None:
-    """Show one youth: overview, the professionals on the case, contact details, custody holders
-    and history (audited).
+    """Show one youth: overview, the professionals on the case, contact details, custody holders,
+    history and the last contact (days without one, against followup.no_contact_days; audited).
 
     Example:
         kui youth show 42
