@@ -99,13 +99,9 @@ class StaffUpdate:
 
     def wanted(self) -> dict[str, object]:
         """The fields given, validated and as they would be stored."""
-        wanted: dict[str, object] = {}
-        for option in ("name", "department"):
-            value = getattr(self, option)
-            if value is not None:
-                if not value.strip():
-                    raise KuiError(f"--{option} cannot be empty")
-                wanted[option] = cpr.refuse_in_text(value.strip(), f"--{option}")
+        wanted: dict[str, object] = dict(
+            cpr.changed_texts({"name": self.name, "department": self.department})
+        )
         if self.role is not None:
             wanted["role"] = checked_role(self.role)
         if self.capacity is not None:

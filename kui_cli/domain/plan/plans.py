@@ -163,13 +163,7 @@ class EffortUpdate:
 
 def _effort_wanted(session: Session, upd: EffortUpdate) -> dict[str, Any]:
     """The columns `upd` gives, validated and as they would be stored."""
-    wanted: dict[str, Any] = {}
-    for option in ("title", "department"):
-        value = getattr(upd, option)
-        if value is not None:
-            if not value.strip():
-                raise KuiError(f"--{option} cannot be empty")
-            wanted[option] = cpr.refuse_in_text(value.strip(), f"--{option}")
+    wanted: dict[str, Any] = cpr.changed_texts({"title": upd.title, "department": upd.department})
     if upd.legislation is not None:
         wanted["legislation"] = _legislation(upd.legislation)
     if upd.responsible is not None:

@@ -137,6 +137,19 @@ def refuse_in_text(text: FreeText, field: str) -> FreeText:
     return text
 
 
+def changed_texts(given: dict[str, str | None]) -> dict[str, str]:
+    """The free-text fields an update gives (by option name; None: not given), stripped and
+    checked: none may be emptied, none may hold a CPR number. One rule for every `... update`
+    of a name, a title or a department."""
+    wanted: dict[str, str] = {}
+    for option, value in given.items():
+        if value is not None:
+            if not value.strip():
+                raise KuiError(f"--{option} cannot be empty")
+            wanted[option] = refuse_in_text(value.strip(), f"--{option}")
+    return wanted
+
+
 def blanked(text: FreeText, replacement: str = REMOVED) -> FreeText:
     """The text with every CPR number in it replaced: the last line of defence of a printed
     document (agenda, minutes, calendar), for text that reached the database another way than

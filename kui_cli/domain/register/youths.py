@@ -388,11 +388,7 @@ def update_guardian(
     one change-log row per field with old and new (a guardian change reaches the plan owner),
     audited. Returns the fields changed; a change to nothing new is refused."""
     guardian, youth = guardian_of(session, guardian_id)
-    wanted: dict[str, str | None] = {}
-    if name is not None:
-        if not name.strip():
-            raise KuiError("--name cannot be empty")
-        wanted["name"] = cpr.refuse_in_text(name.strip(), "--name")
+    wanted: dict[str, str | None] = dict(cpr.changed_texts({"name": name}))
     if phone is not None:
         wanted["phone"] = cpr.refuse_in_text(_blank_to_none(phone), "--phone")
     if email is not None:
@@ -562,10 +558,7 @@ def _wanted(upd: YouthUpdate) -> dict[str, Any]:
     wanted: dict[str, Any] = {}
     if upd.need is not None:
         wanted["need"] = codes.need(upd.need)
-    if upd.name is not None:
-        if not upd.name.strip():
-            raise KuiError("--name cannot be empty")
-        wanted["name"] = upd.name.strip()
+    wanted.update(cpr.changed_texts({"name": upd.name}))
     if upd.applied is not None:
         wanted["applied"] = codes.checked(upd.applied, codes.APPLIED, "application")
     if upd.completed_on is not None:
