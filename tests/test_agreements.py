@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 from sqlmodel import Session
 
+from kui_cli.domain import staff
 from kui_cli.domain.plan import agreements
 from kui_cli.domain.protection import access
 from kui_cli.domain.protection.audit import Actor
@@ -226,3 +227,35 @@ def test_a_responsible_outside_the_case_is_refused_under_the_shipped_profile(
         assert f"{who} does not work on youth {ida}: add an effort for them first" in result.stderr
     assert snapshot(db_url) == before
     agree(kui, ida, "CD's", user="AB")  # CD holds an effort: on the case
+
+
+def test_open_for_shows_only_the_youths_the_reader_may_see_by_its_index(
+    kui: KuiRunner, db_url: str
+) -> None:
+    """Under the shipped profile: CD holds efforts on Ida's and Bo's cases; the reader sees CD's
+    agreements only of the youths they work on themselves (a leader: all), found through the
+    index on (staff_id, status, due)."""
+    ida = shipped_office(kui)
+    bo = add_youth(lambda *a, **k: kui(*a, user="LE", **k), dt.date(2009, 9, 9), "Bo Lund")
+    add_effort(kui, bo, "CD", user="LE")
+    first, second = agree(kui, ida, "Idas", user="AB"), agree(kui, bo, "Bos", user="LE")
+    engine = create_engine(db_url)
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    found = {}
+    for reader in ("AB", "CD", "GH", "LE"):
+        with Session(engine) as session:
+            actor = Actor(reader, "kui today", dt.date(2026, 11, 22))
+            access.establish(session, access.identify(session, actor))
+            cd = staff.by_initials(session, "CD")
+            assert cd is not None and cd.id is not None
+            rows = agreements.open_for(session, cd.id, dt.date(2026, 12, 31))
+            found[reader] = [r["id"] for r in rows]
+    if db_url.startswith("sqlite"):
+        [sql] = [s for s in statements if s.lstrip().startswith("SELECT agreement.id")][-1:]
+        with engine.connect() as conn:
+            shown = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", (cd.id, "open", "2026-12-31"))
+            plan = [row[3] for row in shown]
+        assert any("ix_agreement_staff_status_due" in line for line in plan), plan
+    engine.dispose()
+    assert found == {"AB": [first], "CD": [first, second], "GH": [], "LE": [first, second]}

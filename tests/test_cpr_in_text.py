@@ -176,8 +176,8 @@ NEW_CPR = cpr_for(dt.date(2011, 2, 3))
 
 @dataclass
 class World:
-    """A database with what every command below needs: a youth with a referral, a coordinator and
-    an effort, a second youth not referred, a future meeting."""
+    """A database with what every command below needs: a youth with a referral, a coordinator,
+    an effort, a goal and an agreement, a second youth not referred, a future meeting."""
 
     kui: KuiRunner
     url: str
@@ -187,6 +187,8 @@ class World:
     item: int
     meeting: int
     effort: int
+    goal: int
+    agreement: int
 
 
 @pytest.fixture
@@ -200,6 +202,9 @@ def world(ready: KuiRunner, db_url: str, tmp_path: Path) -> World:
     effort = ok(ready("plan", "effort", "add", str(youth), "--title", "Mentor", "--department",
                       "Jobcenter", "--legislation", "lab", "--responsible", "CD", "--reason",
                       "Aftalt"))  # fmt: skip
+    goal = ok(ready("plan", "goal", "add", str(youth), "Tømrer", "--reason", "Samtale"))
+    agreement = ok(ready("plan", "agreement", "add", str(youth), "Ringe", "--responsible", "CD",
+                         "--due", "2026-12-04", "--reason", "Aftalt"))  # fmt: skip
     ok(ready("meeting", "generate"))
     meetings = ok(ready("meeting", "list", "--team", "team-3", "-f", "json")).stdout
     return World(
@@ -211,6 +216,8 @@ def world(ready: KuiRunner, db_url: str, tmp_path: Path) -> World:
         int(referred.stdout.strip()),
         json.loads(meetings)[0]["id"],
         int(effort.stdout.strip()),
+        int(goal.stdout.strip()),
+        int(agreement.stdout.strip()),
     )
 
 
@@ -238,6 +245,7 @@ SCHEDULE = ["meeting", "schedule", "team-2", "--rule", "FREQ=WEEKLY;BYDAY=FR", "
             "2026-12-04T10:00"]  # fmt: skip
 ADD_YOUTH = ["youth", "add", "--cpr", NEW_CPR]
 EFFORT = ["--legislation", "lab", "--responsible", "CD", "--reason", "Aftalt"]
+AGREEMENT = ["--responsible", "CD", "--due", "2026-12-04", "--reason", "Aftalt"]
 # field -> the command with the text in that field (run on TODAY, a decision on the meeting day)
 INPUTS: dict[str, Args] = {
     "agenda add --reason": lambda w, t: [
@@ -277,6 +285,28 @@ INPUTS: dict[str, Args] = {
     ],
     "plan effort end --reason": lambda w, t: [
         "plan", "effort", "end", str(w.effort), "--reason", t
+    ],
+    "plan goal update --text": lambda w, t: [
+        "plan", "goal", "update", str(w.goal), "--text", t, "--reason", "Samtale"
+    ],
+    "plan goal update --reason": lambda w, t: [
+        "plan", "goal", "update", str(w.goal), "--text", "Snedker", "--reason", t
+    ],
+    "plan goal achieve --reason": lambda w, t: [
+        "plan", "goal", "achieve", str(w.goal), "--reason", t
+    ],
+    "plan goal drop --reason": lambda w, t: ["plan", "goal", "drop", str(w.goal), "--reason", t],
+    "plan agreement add TEXT": lambda w, t: [
+        "plan", "agreement", "add", str(w.youth), t, *AGREEMENT
+    ],
+    "plan agreement add --reason": lambda w, t: [
+        "plan", "agreement", "add", str(w.youth), "Ringe", *AGREEMENT[:-1], t
+    ],
+    "plan agreement done --reason": lambda w, t: [
+        "plan", "agreement", "done", str(w.agreement), "--reason", t
+    ],
+    "plan agreement drop --reason": lambda w, t: [
+        "plan", "agreement", "drop", str(w.agreement), "--reason", t
     ],
     "coordinator assign --note": lambda w, t: [
         "coordinator", "assign", str(w.other), "CD", "--consent", "pending", "--note", t

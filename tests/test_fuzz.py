@@ -287,6 +287,8 @@ ADD = ("youth", "add", "--cpr", NEW_CPR, "--name", "Ny Ung")
 UPDATE = ("youth", "update", "1", "--reason", "Test")
 EFFORT = ("plan", "effort", "add", "1", "--title", "Mentor", "--department", "Jobcentret",
           "--legislation", "lab", "--responsible", TAKEN_INITIALS, "--reason", "Test")  # fmt: skip
+AGREEMENT = ("plan", "agreement", "add", "1", "Ringe til skolen", "--responsible", TAKEN_INITIALS,
+             "--due", "2026-12-01", "--reason", "Test")  # fmt: skip
 STAFF = (
     "staff",
     "add",
@@ -371,6 +373,16 @@ FAMILIES: dict[str, list[Template]] = {
         ("plan", "print", BAD_YOUTH),
         ("plan", "inbox", "--owner", BAD_STAFF),
         ("plan", "ack", BAD_ID),
+        ("plan", "goal", "update", BAD_ID, "--text", "Nyt mål", "--reason", "Test"),
+        ("plan", "goal", "achieve", BAD_ID),
+        ("plan", "goal", "drop", BAD_ID, "--reason", "Test"),
+        (*AGREEMENT[:3], BAD_YOUTH, *AGREEMENT[4:]),
+        (*AGREEMENT[:4], BLANK, *AGREEMENT[5:]),
+        (*AGREEMENT[:6], BAD_STAFF, *AGREEMENT[7:]),
+        (*AGREEMENT[:8], GIVEN_BAD_DATE, *AGREEMENT[9:]),
+        (*AGREEMENT[:10], BLANK),
+        ("plan", "agreement", "done", BAD_ID),
+        ("plan", "agreement", "drop", BAD_ID, "--reason", "Test"),
     ],
     "coordinator": [
         ("coordinator", "assign", BAD_YOUTH, TAKEN_INITIALS, "--consent", "accepted"),

@@ -27,7 +27,7 @@ from kui_cli.models import Goal, Youth
 KIND = "goal"
 
 
-def _open_goal(session: Session, goal_id: int) -> tuple[Goal, Youth]:
+def _find(session: Session, goal_id: int) -> tuple[Goal, Youth]:
     """The goal and its youth, if the acting user works on the youth's case."""
     goal = session.get(Goal, goal_id)
     if goal is None:
@@ -52,7 +52,7 @@ def update(
     words = None if text is None else cpr.refuse_in_text(text.strip(), "--text")
     if words == "":
         raise KuiError("--text may not be empty: the goal in the young person's own words")
-    goal, youth = _open_goal(session, goal_id)
+    goal, youth = _find(session, goal_id)
     closing.require_open(f"goal {goal.id}", goal)
     assert youth.id is not None
     moves = [
@@ -73,27 +73,28 @@ def update(
 def achieve(session: Session, actor: Actor, goal_id: int, reason: str | None = None) -> Goal:
     """The young person reached the goal (on `--today`)."""
     why = closing.optional_reason(reason)
-    return _close(session, actor, goal_id, "achieved", why)
+    goal, youth = _find(session, goal_id)
+    return _close(session, actor, goal, youth, "achieved", why)
 
 
 def drop(session: Session, actor: Actor, goal_id: int, reason: str) -> Goal:
     """The goal is given up; not while a sub-goal under it is open (it would hang in the air)."""
     why = changes.required_reason(reason, "the goal is dropped")
-    goal, _ = _open_goal(session, goal_id)
+    goal, youth = _find(session, goal_id)
     closing.require_open(f"goal {goal.id}", goal)
     below = select(Goal.id).where(Goal.parent_id == goal.id, Goal.status == codes.OPEN)
     still_open = list(session.execute(below.order_by(Goal.id)).scalars())
     if still_open:
         ids = ", ".join(str(i) for i in still_open)
         raise KuiError(f"goal {goal.id} has open sub-goals ({ids}): achieve or drop them first")
-    return _close(session, actor, goal_id, "dropped", why)
+    return _close(session, actor, goal, youth, "dropped", why)
 
 
-def _close(session: Session, actor: Actor, goal_id: int, status: str, why: str | None) -> Goal:
-    goal, youth = _open_goal(session, goal_id)
-    closing.close(
-        session, actor, youth, goal, kind=KIND, label=f"goal {goal.id}", status=status, why=why
-    )
+def _close(
+    session: Session, actor: Actor, goal: Goal, youth: Youth, status: str, why: str | None
+) -> Goal:
+    label = f"goal {goal.id}"
+    closing.close(session, actor, youth, goal, kind=KIND, label=label, status=status, why=why)
     return goal
 
 
