@@ -61,7 +61,7 @@ def list_(
     youth: Annotated[
         str | None,
         typer.Argument(
-            metavar="[YOUTH]",
+            metavar="YOUTH",
             help="The youth's id or CPR number (leave out with --mine: all your contacts).",
             show_default=False,
         ),
