@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from kui_cli import danish
 from kui_cli.app import app
-from kui_cli.domain import codes
+from kui_cli.domain import codes, profile
 from kui_cli.domain.law import assessments
 from kui_cli.errors import KuiError
 from kui_cli.render import i18n, labels
@@ -50,7 +50,7 @@ def test_english_with_kui_lang(ready: KuiRunner) -> None:
 
 
 def test_danish_by_default(ready: KuiRunner, no_language: pytest.MonkeyPatch) -> None:
-    assert error_line(ready, *BAD_STATUS).startswith("Fejl: unknown status 'skole'")
+    assert error_line(ready, *BAD_STATUS).startswith("Fejl: ukendt status 'skole'")
     no_language.setenv("LANG", "C.UTF-8")  # a locale of neither language: Danish still
     assert error_line(ready, *BAD_STATUS).startswith("Fejl: ")
 
@@ -73,6 +73,25 @@ def test_the_language_sources_in_order(
     for name, value in environment.items():
         no_language.setenv(name, value)
     assert i18n.language() == expected
+
+
+def test_a_refused_import_line_and_profile_error_are_danish(
+    ready: KuiRunner, tmp_path: Path, no_language: pytest.MonkeyPatch
+) -> None:
+    """The domain's own refusals, each line of an import and the profile's, speak Danish too:
+    translated where they are made, with the values put in after translation."""
+    rows = tmp_path / "unge.csv"
+    rows.write_text("cpr,name\n150310-4321,Ida Jensen\n310209-4001,Forkert Dato\n", "utf-8")
+    result = ready("youth", "import", str(rows))
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines()[-1] == (
+        "Fejl: 1 fejlbehæftet række, intet er importeret: linje 3: ugyldigt CPR-nummer "
+        "'310209-4001': 310209 er ikke en gyldig fødselsdato"
+    )
+    bad = english_profile(tmp_path).read_text("utf-8").replace("upper_age = ", "upper_age = 9")
+    (tmp_path / "bad.toml").write_text(bad, encoding="utf-8")
+    with pytest.raises(KuiError, match=r"bad\.toml: nøglen 'upper_age' skal være mellem 19 og 35"):
+        profile.read_profile(str(tmp_path / "bad.toml"))
 
 
 def test_the_locale_is_honoured_by_a_command(
@@ -125,8 +144,6 @@ def test_the_profile_language_is_honoured(
 def test_the_shipped_profiles_speak_danish_and_a_bad_language_is_refused(
     tmp_path: Path,
 ) -> None:
-    from kui_cli.domain import profile
-
     for name in profile.shipped_profiles():
         assert profile.read_profile(name).value("language") == "da"
     bad = english_profile(tmp_path).read_text("utf-8").replace('"en"', '"de"')

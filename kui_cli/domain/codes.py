@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kui_cli.errors import KuiError
+from kui_cli.render.i18n import _, p_
 
 NEEDS = {
     "A": "ingen indsats",
@@ -147,7 +148,26 @@ def checked(value: str, codes: dict[str, str], what: str) -> str:
     for code, label in codes.items():
         if wanted and wanted in (folded(code), folded(label), folded(names.get(code))):
             return code
-    raise KuiError(f"unknown {what} {value!r}: use one of {', '.join(codes)}")
+    raise KuiError(
+        _("unknown {what} {value}: use one of {codes}").format(
+            what=_list_name(what), value=repr(value), codes=", ".join(codes)
+        )
+    )
+
+
+def _list_name(what: str) -> str:
+    """The name of a code list as an error names it, in the reader's language (an option
+    such as `--consent` is its own name); `what` itself stays the key of `TYPED_NAMES`."""
+    names = {
+        "need": p_("code list", "need"),
+        "status": p_("code list", "status"),
+        "role": p_("code list", "role"),
+        "channel": p_("code list", "channel"),
+        "legislation": p_("code list", "legislation"),
+        "application": p_("code list", "application"),
+        "assessment result": p_("code list", "assessment result"),
+    }
+    return names.get(what, what)
 
 
 def folded(text: str | None) -> str:
@@ -176,7 +196,9 @@ def email(value: str | None, what: str = "--email") -> str | None:
     shape."""
     text = (value or "").strip()
     if text and not EMAIL.match(text):
-        raise KuiError(f"{what} is not an e-mail address: {value!r}")
+        raise KuiError(
+            _("{what} is not an e-mail address: {value}").format(what=what, value=repr(value))
+        )
     return text or None
 
 

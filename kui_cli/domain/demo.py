@@ -24,6 +24,7 @@ from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import ages, importer
 from kui_cli.errors import KuiError
 from kui_cli.models import DutyEpisode, SQLModel, Youth
+from kui_cli.render.i18n import _
 
 SEED = 2019
 
@@ -161,7 +162,7 @@ def scaled(buckets: list[Bucket], youths: int | None) -> list[Bucket]:
     if youths is None or youths == total:
         return buckets
     if youths < 1:
-        raise KuiError("--youths must be at least 1")
+        raise KuiError(_("--youths must be at least 1"))
     factor = youths / total
     result = [_scale(b, factor) for b in buckets]
     largest = max(range(len(result)), key=lambda i: result[i].count)
@@ -279,7 +280,7 @@ def ensure_demo_database(session: Session) -> None:
     if settings.is_demo(session):
         return
     if session.execute(select(func.count()).select_from(Youth)).scalar():
-        raise KuiError("this database is not a demo database: kui demo refuses to touch it")
+        raise KuiError(_("this database is not a demo database: kui demo refuses to touch it"))
 
 
 def clear(session: Session) -> None:

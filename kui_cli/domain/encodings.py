@@ -37,10 +37,10 @@ from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from kui_cli.errors import KuiError
+from kui_cli.render.i18n import _
 
 CHUNK = 1 << 20
 UTF8, UTF8_BOM, CP1252, LATIN1, UTF16 = "utf-8", "utf-8-sig", "cp1252", "latin-1", "utf-16"
-KNOWN = "UTF-8, UTF-16 (with a BOM) or Windows-1252/Latin-1"
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
 _CP1252_ONLY = re.compile(rb"[\x80-\x9f]")  # printable in Windows-1252, control codes in Latin-1
 _UNDECIDED = "ascii"
@@ -57,10 +57,16 @@ def checked_encoding(name: str) -> str:
         info = codecs.lookup(name.strip())
     except LookupError:
         raise KuiError(
-            f"unknown encoding {name!r}: give a name such as utf-8, cp1252, latin-1 or utf-16"
+            _(
+                "unknown encoding {name}: give a name such as utf-8, cp1252, latin-1 or utf-16"
+            ).format(name=repr(name))
         ) from None
     if not getattr(info, "_is_text_encoding", True):
-        raise KuiError(f"{name!r} is not a text encoding: give one such as utf-8 or cp1252")
+        raise KuiError(
+            _("{name} is not a text encoding: give one such as utf-8 or cp1252").format(
+                name=repr(name)
+            )
+        )
     return info.name
 
 
@@ -73,7 +79,9 @@ def open_text(path: Path, encoding: str | None = None) -> Iterator[TextIO]:
     try:
         binary = path.open("rb")
     except OSError as exc:
-        raise KuiError(f"cannot read {path}: {exc.strerror}") from None
+        raise KuiError(
+            _("cannot read {path}: {reason}").format(path=path, reason=exc.strerror)
+        ) from None
     with binary, text_stream(binary, str(path), given) as handle:
         yield handle
 
@@ -200,7 +208,11 @@ class _Transcoder(io.RawIOBase):
             return self._passed(data)
         if "\x00" in text:
             line = self.lines + text[: text.index("\x00")].count("\n") + 1
-            raise Undecodable(f"{self.name} line {line}: a NUL character; {self._advice()}")
+            raise Undecodable(
+                _("{file} line {line}: a NUL character; {advice}").format(
+                    file=self.name, line=line, advice=self._advice()
+                )
+            )
         if self.encoding == CP1252 and not self.cp1252_seen:
             self.cp1252_seen = bool(_CP1252_ONLY.search(data))
         self.lines += text.count("\n")
@@ -217,13 +229,16 @@ class _Transcoder(io.RawIOBase):
         if self.encoding == CP1252 and not self.given and not told_apart:
             self._decide(LATIN1)
             return data.decode(LATIN1)
-        raise self._error(data, at, f"byte 0x{byte:02X} is not {_label(self.encoding)}")
+        problem = _("byte {byte} is not {encoding}")
+        raise self._error(
+            data, at, problem.format(byte=f"0x{byte:02X}", encoding=_label(self.encoding))
+        )
 
     def _passed(self, data: bytes) -> bytes:
         """ASCII or UTF-8, checked: passed on as it is."""
         at = data.find(b"\x00")
         if at >= 0:
-            raise self._error(data, at, "a NUL byte, which no text has")
+            raise self._error(data, at, _("a NUL byte, which no text has"))
         self.lines += data.count(b"\n")
         self.offset += len(data)
         return data
@@ -235,21 +250,35 @@ class _Transcoder(io.RawIOBase):
                 self.decoder.decode(b"", True)
             except UnicodeDecodeError:
                 self.offset -= held
-                what = f"the file ends inside a {_label(self.encoding)} sequence"
-                raise self._error(b"", 0, what) from None
+                what = _("the file ends inside a {encoding} sequence")
+                raise self._error(b"", 0, what.format(encoding=_label(self.encoding))) from None
         return b""
 
     def _error(self, data: bytes, at: int, what: str) -> Undecodable:
+        """The error at byte `at` of `data`; `what` (a clause of its own) says what is wrong."""
         line = self.lines + data.count(b"\n", 0, max(at, 0)) + 1
-        where = f"{self.name} line {line} (byte {self.offset + at})"
-        return Undecodable(f"{where}: {what}; {self._advice()}")
+        return Undecodable(
+            _("{file} line {line} (byte {offset}): {problem}; {advice}").format(
+                file=self.name,
+                line=line,
+                offset=self.offset + at,
+                problem=what,
+                advice=self._advice(),
+            )
+        )
 
     def _advice(self) -> str:
-        """What the reader can do: name the encoding (kui itself decides among KNOWN only)."""
+        """What the reader can do, a clause of its own: name the encoding (kui itself decides
+        among UTF-8, UTF-16 with a BOM and Windows-1252/Latin-1 only)."""
         if self.given:
-            return f"the file is not {self.given} text (--encoding {self.given})"
+            return _("the file is not {encoding} text (--encoding {encoding})").format(
+                encoding=self.given
+            )
         hint = CP1252 if self.encoding in (UTF8, UTF8_BOM) else "NAME"
-        return f"not {KNOWN} text as kui reads it: give --encoding {hint} if you know its encoding"
+        return _(
+            "not UTF-8, UTF-16 (with a BOM) or Windows-1252/Latin-1 text as kui reads it: give "
+            "--encoding {hint} if you know its encoding"
+        ).format(hint=hint)
 
 
 def _label(encoding: str) -> str:

@@ -28,6 +28,7 @@ from types import FrameType
 from typing import TextIO
 
 from kui_cli.errors import KuiError, Terminated
+from kui_cli.render.i18n import _
 
 PRIVATE_MODE = 0o600
 PREFIX = ".kui-"  # every temporary file and folder kui creates beside a target
@@ -35,9 +36,6 @@ SUFFIX = ".partial"
 SCRATCH = ".d"  # a writer's private scratch folder: PARTIAL.d (xlsxwriter's tmpdir)
 SIDECARS = ("-journal", "-wal", "-shm")  # what SQLite may create beside the backup's copy
 NAME_KEPT = 64  # characters of the target's name in the temporary one (names have a limit)
-
-
-EXISTS_HINT = "choose a new file name"
 
 
 def output_file(value: str) -> Path:
@@ -51,8 +49,8 @@ def output_file(value: str) -> Path:
     path = Path(value)
     if names_folder(value):
         if not path.is_dir():
-            raise KuiError(f"folder {path} does not exist")
-        raise KuiError(f"{path} is a folder: give a file name")
+            raise KuiError(_no_folder(path))
+        raise KuiError(_is_folder(path))
     _check_place(path)
     return path
 
@@ -61,10 +59,18 @@ def output_folder(value: str) -> Path:
     """The path of a folder kui is told to write files into (`agenda generate --out`)."""
     path = Path(value)
     if path.exists() and not path.is_dir():
-        raise KuiError(f"{path} is a file, not a folder")
+        raise KuiError(_("{path} is a file, not a folder").format(path=path))
     if not path.is_dir():
-        raise KuiError(f"folder {path} does not exist")
+        raise KuiError(_no_folder(path))
     return path
+
+
+def _no_folder(path: Path) -> str:
+    return _("folder {path} does not exist").format(path=path)
+
+
+def _is_folder(path: Path) -> str:
+    return _("{path} is a folder: give a file name").format(path=path)
 
 
 def names_folder(value: str) -> bool:
@@ -75,9 +81,9 @@ def names_folder(value: str) -> bool:
 
 def _check_place(path: Path) -> None:
     if not path.parent.is_dir():
-        raise KuiError(f"folder {path.parent} does not exist")
+        raise KuiError(_no_folder(path.parent))
     if path.is_dir():
-        raise KuiError(f"{path} is a folder: give a file name")
+        raise KuiError(_is_folder(path))
     refuse_special(path)
 
 
@@ -89,19 +95,29 @@ def refuse_special(path: Path) -> None:
     the rename replaces the link, never what it pointed to.
     """
     if path.exists() and not path.is_file():
-        raise KuiError(f"{path} is not a regular file (a device, pipe or socket): give a file name")
+        raise KuiError(
+            _("{path} is not a regular file (a device, pipe or socket): give a file name").format(
+                path=path
+            )
+        )
 
 
-def check_target(path: Path, *, overwrite: bool = False, hint: str = EXISTS_HINT) -> None:
-    """A clear error before any work when the file cannot or must not be written."""
+def check_target(path: Path, *, overwrite: bool = False, hint: str | None = None) -> None:
+    """A clear error before any work when the file cannot or must not be written; `hint` says
+    what to do about a file that exists (translated by the caller), by default to choose a new
+    name."""
     _check_place(path)
     if path.exists() and not overwrite:
-        raise KuiError(f"{path} exists already: {hint}")
+        raise KuiError(
+            _("{path} exists already: {hint}").format(
+                path=path, hint=hint or _("choose a new file name")
+            )
+        )
 
 
 @contextmanager
 def private_target(
-    path: Path, *, overwrite: bool = False, hint: str = EXISTS_HINT
+    path: Path, *, overwrite: bool = False, hint: str | None = None
 ) -> Iterator[Path]:
     """A temporary path (mode 0600, locked) to write; it becomes `path` when the block succeeds
     and is removed, with its scratch files, when it fails, is interrupted or gets SIGTERM."""
@@ -114,7 +130,9 @@ def private_target(
         os.fsync(descriptor)  # every writer wrote to this file: a full disk fails here
         refuse_special(path)
         if not overwrite and path.exists():
-            raise KuiError(f"{path} appeared while writing: choose a new file name")
+            raise KuiError(
+                _("{path} appeared while writing: choose a new file name").format(path=path)
+            )
         os.replace(partial, path)
         _sync_folder(path.parent)
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 
 from kui_cli.errors import KuiError
+from kui_cli.render.i18n import _
 
 PASSWORD_ENV = "KUI_SMTP_PASSWORD"
 DEFAULT_PORT = 25
@@ -34,17 +35,23 @@ class Server:
 def server(value: str, starttls: bool, login_user: str | None) -> Server:
     """`HOST[:PORT]` with the profile's settings; a login needs its password in the
     environment, checked before anything is sent."""
-    host, _, port = value.strip().rpartition(":") if ":" in value else (value.strip(), "", "")
+    given = value.strip()
+    host, _colon, port = given.rpartition(":") if ":" in given else (given, "", "")
+    bad = _("--smtp must be HOST[:PORT], got {value}").format(value=repr(value))
     if not host:
-        raise KuiError(f"--smtp must be HOST[:PORT], got {value!r}")
+        raise KuiError(bad)
     try:
         number = int(port) if port else DEFAULT_PORT
     except ValueError:
-        raise KuiError(f"--smtp must be HOST[:PORT], got {value!r}") from None
+        raise KuiError(bad) from None
     if not 0 < number < 65536:
-        raise KuiError(f"--smtp port must be 1-65535, got {number}")
+        raise KuiError(_("--smtp port must be 1-65535, got {port}").format(port=number))
     if login_user and not os.environ.get(PASSWORD_ENV):
-        raise KuiError(f"digest.login_user is set: give the SMTP password in {PASSWORD_ENV}")
+        raise KuiError(
+            _("digest.login_user is set: give the SMTP password in {variable}").format(
+                variable=PASSWORD_ENV
+            )
+        )
     return Server(host, number, starttls, login_user or None)
 
 
@@ -61,7 +68,11 @@ def connection(found: Server) -> Iterator[smtplib.SMTP]:
     try:
         smtp = smtplib.SMTP(found.host, found.port, timeout=TIMEOUT)
     except OSError as exc:
-        raise KuiError(f"cannot reach the SMTP server {found.host}:{found.port}: {exc}") from None
+        raise KuiError(
+            _("cannot reach the SMTP server {host}:{port}: {error}").format(
+                host=found.host, port=found.port, error=exc
+            )
+        ) from None
     with smtp:
         if found.starttls:
             smtp.starttls(context=ssl.create_default_context())
@@ -75,4 +86,8 @@ def send(smtp: smtplib.SMTP, msg: EmailMessage) -> None:
     try:
         smtp.send_message(msg, to_addrs=[str(msg["To"])])
     except smtplib.SMTPException as exc:
-        raise KuiError(f"the SMTP server refused the digest to {msg['To']}: {exc}") from None
+        raise KuiError(
+            _("the SMTP server refused the digest to {recipient}: {error}").format(
+                recipient=msg["To"], error=exc
+            )
+        ) from None

@@ -28,6 +28,7 @@ from kui_cli.domain.protection import audit
 from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import cpr
 from kui_cli.errors import KuiError
+from kui_cli.render.i18n import _
 
 DEFAULT_PROFILE = "soenderborg"
 PROFILE_KEY = "profile"
@@ -200,22 +201,28 @@ def read_profile(name_or_path: str) -> Profile:
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
-            raise KuiError(f"cannot read profile {path}: {exc.strerror}") from None
+            raise KuiError(
+                _("cannot read profile {path}: {reason}").format(path=path, reason=exc.strerror)
+            ) from None
         except UnicodeDecodeError:
-            raise KuiError(f"profile {path} is not UTF-8 text") from None
+            raise KuiError(_("profile {path} is not UTF-8 text").format(path=path)) from None
     else:
         source = name_or_path
         resource = resources.files("kui_cli") / "profiles" / f"{name_or_path}.toml"
         if not resource.is_file():
             known = ", ".join(shipped_profiles())
             raise KuiError(
-                f"unknown profile {name_or_path!r}: choose one of {known} or a .toml file"
+                _("unknown profile {name}: choose one of {known} or a .toml file").format(
+                    name=repr(name_or_path), known=known
+                )
             )
         text = resource.read_text(encoding="utf-8")
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise KuiError(f"profile {source} is not valid TOML: {exc}") from None
+        raise KuiError(
+            _("profile {source} is not valid TOML: {error}").format(source=source, error=exc)
+        ) from None
     data = validate(raw, source)
     _refuse_cpr_numbers(data, source, "")
     return Profile(data)
@@ -225,7 +232,7 @@ def _refuse_cpr_numbers(value: Any, source: str, path: str) -> None:
     """A profile's texts go on agendas and calendars (team names, places, fixed items, member
     titles, organisers): like every free text, none may hold a CPR number."""
     if isinstance(value, str):
-        cpr.refuse_in_text(value, f"{source}: key '{path}'")
+        cpr.refuse_in_text(value, _("{source}: key '{key}'").format(source=source, key=path))
     elif isinstance(value, dict):
         for key, inner in value.items():
             _refuse_cpr_numbers(inner, source, f"{path}.{key}" if path else key)
@@ -238,18 +245,14 @@ def validate(raw: dict[str, Any], source: str = "profile") -> dict[str, Any]:
     """Check every key and type against SPEC and fill in the defaults."""
     data = _validate_section(raw, SPEC, source, prefix="")
     if not data.get("name"):
-        raise KuiError(f"{source}: key 'name' is required")
+        raise KuiError(_required(source, "name"))
     data["slug"] = data.get("slug") or Path(source).stem
-    if not 18 < data["upper_age"] <= 35:
-        raise KuiError(f"{source}: key 'upper_age' must be between 19 and 35")
-    if not MIN_AGE_RANGE[0] <= data["register"]["min_age"] <= MIN_AGE_RANGE[1]:
-        low, high = MIN_AGE_RANGE
-        raise KuiError(f"{source}: key 'register.min_age' must be between {low} and {high}")
-    low, high = CPR_LOOKUPS_RANGE
-    if not low <= data["privacy"]["cpr_lookups_per_day"] <= high:
-        raise KuiError(
-            f"{source}: key 'privacy.cpr_lookups_per_day' must be between {low} and {high}"
-        )
+    ranges = {
+        "upper_age": (19, 35),
+        "register.min_age": MIN_AGE_RANGE,
+        "privacy.cpr_lookups_per_day": CPR_LOOKUPS_RANGE,
+    }
+    _check_ranges(data, source, ranges)
     _check_law_settings(data, source)
     roles = data["agenda"]["generate_roles"]
     _each(roles, str, source, "agenda.generate_roles", tuple(codes.ROLES))
@@ -258,17 +261,24 @@ def validate(raw: dict[str, Any], source: str = "profile") -> dict[str, Any]:
     admins = data["privacy"]["admin_roles"]
     _each(admins, str, source, "privacy.admin_roles", tuple(codes.ROLES))
     if not admins:  # nobody could load a profile or register staff again
-        raise KuiError(f"{source}: key 'privacy.admin_roles' must name at least one role")
-    _check_wide_roles(data, source, "feed.report_roles", "the national report covers every youth")
+        raise KuiError(
+            _("{source}: key 'privacy.admin_roles' must name at least one role").format(
+                source=source
+            )
+        )
+    why = _("the national report covers every youth")
+    _check_wide_roles(data, source, "feed.report_roles", why)
     for account in data["access"]["act_for_others"]:
         if not isinstance(account, str) or not staff.LOGIN.match(account):
             raise KuiError(
-                f"{source}: key 'access.act_for_others' must list operating-system user names, "
-                f"got {account!r}"
+                _(
+                    "{source}: key 'access.act_for_others' must list operating-system user "
+                    "names, got {value}"
+                ).format(source=source, value=repr(account))
             )
     # The feed writes about any youth, and its dry run reads back what it would change: only a
     # role that sees all, or the scheduled job's account (which reads nothing else back).
-    why = "a feed writes about every youth it names"
+    why = _("a feed writes about every youth it names")
     _check_wide_roles(data, source, "feed.apply_roles", why, also=("system",))
     data["feed"]["statuses"] = _feed_statuses(data["feed"]["statuses"], source)
     data["teams"] = _validated_teams(data["teams"], source)
@@ -287,8 +297,9 @@ def _check_wide_roles(
     partial = sorted(set(roles) - set(data["privacy"]["see_all_roles"]) - set(also))
     if partial:
         raise KuiError(
-            f"{source}: key '{key}' names {partial[0]!r}, which is not in "
-            f"privacy.see_all_roles: {why}"
+            _(
+                "{source}: key '{key}' names {role}, which is not in privacy.see_all_roles: {why}"
+            ).format(source=source, key=key, role=repr(partial[0]), why=why)
         )
 
 
@@ -299,8 +310,12 @@ def _feed_statuses(given: dict[str, Any], source: str) -> dict[str, str]:
     for name, status in given.items():
         if status not in codes.STATUSES:
             raise KuiError(
-                f"{source}: key 'feed.statuses.{name}' must be a status code "
-                f"({', '.join(codes.STATUSES)}), got {status!r}"
+                _(
+                    "{source}: key 'feed.statuses.{name}' must be a status code ({codes}), "
+                    "got {value}"
+                ).format(
+                    source=source, name=name, codes=", ".join(codes.STATUSES), value=repr(status)
+                )
             )
         table[name.strip().upper()] = status
     return table
@@ -322,29 +337,53 @@ def _check_law_settings(data: dict[str, Any], source: str) -> None:
     try:
         closing = calendar.closing_days(data["calendar"]["extra_closing_days"])
     except KuiError as exc:
-        raise KuiError(f"{source}: key 'calendar.extra_closing_days': {exc}") from None
+        raise KuiError(_bad_key(source, "calendar.extra_closing_days", exc)) from None
     if len(closing.yearly) > MAX_YEARLY_CLOSING_DAYS:
         raise KuiError(
-            f"{source}: key 'calendar.extra_closing_days' has more than "
-            f"{MAX_YEARLY_CLOSING_DAYS} yearly closing days"
+            _(
+                "{source}: key 'calendar.extra_closing_days' has more than {n} yearly closing days"
+            ).format(source=source, n=MAX_YEARLY_CLOSING_DAYS)
         )
-    for path, (low, high) in LAW_RANGES.items():
-        section, key = path.split(".")
-        if not low <= data[section][key] <= high:
-            raise KuiError(f"{source}: key '{path}' must be between {low} and {high}")
+    _check_ranges(data, source, LAW_RANGES)
+
+
+def _check_ranges(data: dict[str, Any], source: str, ranges: dict[str, tuple[int, int]]) -> None:
+    """Each setting (a dotted path) within its range, both ends included."""
+    for path, (low, high) in ranges.items():
+        if not low <= Profile(data).value(path) <= high:
+            raise KuiError(
+                _("{source}: key '{key}' must be between {low} and {high}").format(
+                    source=source, key=path, low=low, high=high
+                )
+            )
+
+
+def _required(source: str, key: str) -> str:
+    return _("{source}: key '{key}' is required").format(source=source, key=key)
+
+
+def _bad_key(source: str, key: str, error: KuiError) -> str:
+    """A setting's own error (a closing day, a meeting rule) with the key it is in."""
+    return _("{source}: key '{key}': {error}").format(source=source, key=key, error=error)
 
 
 def _validate_section(raw: dict[str, Any], spec: dict[str, Any], source: str, prefix: str) -> dict:
     unknown = sorted(set(raw) - set(spec))
     if unknown:
-        raise KuiError(f"{source}: unknown key '{prefix}{unknown[0]}'")
+        raise KuiError(
+            _("{source}: unknown key '{key}'").format(source=source, key=prefix + unknown[0])
+        )
     result: dict[str, Any] = {}
     for key, rule in spec.items():
         path = f"{prefix}{key}"
         if isinstance(rule, dict):
             section = raw.get(key, {})
             if not isinstance(section, dict):
-                raise KuiError(f"{source}: key '{path}' must be a table [{path}]")
+                raise KuiError(
+                    _("{source}: key '{key}' must be a table [{key}]").format(
+                        source=source, key=path
+                    )
+                )
             result[key] = _validate_section(section, rule, source, prefix=f"{path}.")
             continue
         kind, default = rule
@@ -359,9 +398,13 @@ def _checked(value: Any, kind: type, source: str, path: str) -> Any:
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise KuiError(f"{source}: key '{path}' must be {kind.__name__}, got {value!r}")
+        raise KuiError(
+            _("{source}: key '{key}' must be {type}, got {value}").format(
+                source=source, key=path, type=kind.__name__, value=repr(value)
+            )
+        )
     if path in CHOICES and value not in CHOICES[path]:
-        raise KuiError(f"{source}: key '{path}' must be one of {', '.join(CHOICES[path])}")
+        raise KuiError(_one_of(source, path, CHOICES[path]))
     return value
 
 
@@ -393,7 +436,11 @@ def _validated_teams(raw: list[Any], source: str) -> list[dict[str, Any]]:
     slugs = [team["slug"] for team in teams]
     duplicate = next((slug for slug in slugs if slugs.count(slug) > 1), None)
     if duplicate:
-        raise KuiError(f"{source}: team slug {duplicate!r} is used twice")
+        raise KuiError(
+            _("{source}: team slug {slug} is used twice").format(
+                source=source, slug=repr(duplicate)
+            )
+        )
     return teams
 
 
@@ -401,9 +448,13 @@ def _validated_team(raw: Any, source: str, path: str) -> dict[str, Any]:
     team = _validate_section(_table(raw, source, path), TEAM_SPEC, source, prefix=f"{path}.")
     for key in ("slug", "name"):
         if not team[key]:
-            raise KuiError(f"{source}: key '{path}.{key}' is required")
+            raise KuiError(_required(source, f"{path}.{key}"))
     if not TEAM_SLUG.match(team["slug"]):
-        raise KuiError(f"{source}: key '{path}.slug' must be lower-case letters, digits and -")
+        raise KuiError(
+            _("{source}: key '{key}' must be lower-case letters, digits and -").format(
+                source=source, key=f"{path}.slug"
+            )
+        )
     target = team["target"]
     _each(target["age_groups"], int, source, f"{path}.target.age_groups", (1, 2, 3, 4))
     _each(target["needs"], str, source, f"{path}.target.needs", tuple(codes.NEEDS))
@@ -424,7 +475,7 @@ def _validated_team(raw: Any, source: str, path: str) -> dict[str, Any]:
 def _validated_member(raw: Any, source: str, path: str) -> dict[str, Any]:
     member = _validate_section(_table(raw, source, path), MEMBER_SPEC, source, prefix=f"{path}.")
     if member["role"] not in codes.ROLES:
-        raise KuiError(f"{source}: key '{path}.role' must be one of {', '.join(codes.ROLES)}")
+        raise KuiError(_one_of(source, f"{path}.role", tuple(codes.ROLES)))
     member["title"] = member["title"] or codes.ROLES[member["role"]]
     return member
 
@@ -436,14 +487,18 @@ def _validated_meeting(raw: Any, source: str, path: str) -> dict[str, Any]:
     meeting = _validate_section(table, MEETING_SPEC, source, prefix=f"{path}.")
     for key in ("rule", "start"):
         if not meeting[key]:
-            raise KuiError(f"{source}: key '{path}.{key}' is required")
+            raise KuiError(_required(source, f"{path}.{key}"))
     if not 5 <= meeting["duration"] <= 24 * 60:
-        raise KuiError(f"{source}: key '{path}.duration' must be 5-1440 minutes")
+        raise KuiError(
+            _("{source}: key '{key}' must be 5-1440 minutes").format(
+                source=source, key=f"{path}.duration"
+            )
+        )
     try:
         start = recurrence.parse_start(meeting["start"], "start")
         recurrence.parse(meeting["rule"], start)
     except KuiError as exc:
-        raise KuiError(f"{source}: key '{path}': {exc}") from None
+        raise KuiError(_bad_key(source, path, exc)) from None
     meeting["rule"] = recurrence.normalised(meeting["rule"])
     meeting["start"] = start.isoformat(timespec="minutes")
     return meeting
@@ -451,7 +506,7 @@ def _validated_meeting(raw: Any, source: str, path: str) -> dict[str, Any]:
 
 def _table(raw: Any, source: str, path: str) -> dict[str, Any]:
     if not isinstance(raw, dict):
-        raise KuiError(f"{source}: key '{path}' must be a table")
+        raise KuiError(_("{source}: key '{key}' must be a table").format(source=source, key=path))
     return raw
 
 
@@ -462,8 +517,22 @@ def _each(values: list[Any], kind: type, source: str, path: str, allowed: tuple 
             or isinstance(value, bool)
             or (allowed and value not in allowed)
         ):
-            choice = f"one of {', '.join(map(str, allowed))}" if allowed else kind.__name__
-            raise KuiError(f"{source}: key '{path}' must list {choice}, got {value!r}")
+            if allowed:
+                message = _("{source}: key '{key}' must list one of {choices}, got {value}")
+            else:
+                message = _("{source}: key '{key}' must list {type}, got {value}")
+            choices = ", ".join(map(str, allowed))
+            raise KuiError(
+                message.format(
+                    source=source, key=path, choices=choices, type=kind.__name__, value=repr(value)
+                )
+            )
+
+
+def _one_of(source: str, key: str, choices: tuple[str, ...]) -> str:
+    return _("{source}: key '{key}' must be one of {choices}").format(
+        source=source, key=key, choices=", ".join(choices)
+    )
 
 
 # --- end of teams ---
@@ -492,7 +561,7 @@ def current(session: Session) -> Profile:
     """The profile loaded at `kui init`, with defaults for keys added since."""
     stored = settings.get(session, PROFILE_KEY)
     if stored is None:
-        raise KuiError("no municipality profile loaded: run `kui init --profile NAME`")
+        raise KuiError(_("no municipality profile loaded: run `kui init --profile NAME`"))
     return _stored(stored)
 
 
@@ -507,4 +576,4 @@ def language(session: Session) -> str | None:
 def _stored(text: str) -> Profile:
     """A stored profile validated once per text: a rule that reads a setting per youth (the
     status feed's thousands of status changes) would otherwise validate it again each time."""
-    return Profile(validate(json.loads(text), "stored profile"))
+    return Profile(validate(json.loads(text), _("stored profile")))

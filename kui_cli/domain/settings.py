@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from kui_cli.errors import KuiError
 from kui_cli.models import Setting
+from kui_cli.render.i18n import _
 
 SECRET_KEY = "subject_secret"
 # What a PostgreSQL staff login inserts as a new youth's key: the trigger replaces it.
@@ -49,7 +50,7 @@ def subject_secret(session: Session) -> bytes:
     value = get(session, SECRET_KEY)
     if value is None:
         if keyed_by_database(session):
-            raise KuiError("the pseudonymisation secret is for the service account only")
+            raise KuiError(_("the pseudonymisation secret is for the service account only"))
         raise RuntimeError("the database has no subject secret: `kui init` creates it")
     return bytes.fromhex(value)
 
@@ -73,7 +74,7 @@ def subject_key(session: Session, number: str) -> str:
         return audit.subject_key(subject_secret(session), number)
     key = session.execute(text("SELECT kui_subject_key(:cpr)"), {"cpr": number}).scalar()
     if key is None:  # the database refused: the limit is used up (lookups.py says so first)
-        raise KuiError("the database refused the key: the CPR lookups of today are used up")
+        raise KuiError(_("the database refused the key: the CPR lookups of today are used up"))
     return str(key)
 
 

@@ -17,6 +17,7 @@ from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import cpr
 from kui_cli.errors import KuiError
 from kui_cli.models import Agreement, CoordinatorAssignment, Effort, Staff
+from kui_cli.render.i18n import _
 
 MAX_CAPACITY = 1000
 INITIALS = re.compile(r"^[A-ZÆØÅ][A-ZÆØÅ0-9]{0,9}$")
@@ -41,7 +42,11 @@ def normalise_initials(text: str) -> str:
     comparison uses), so `ıb` or `ß` is refused rather than turned into IB or SS by `upper()`."""
     initials = fold((text or "").strip())
     if not INITIALS.match(initials):
-        raise KuiError(f"initials must be 1-10 letters or digits, starting with a letter: {text!r}")
+        raise KuiError(
+            _("initials must be 1-10 letters or digits, starting with a letter: {text}").format(
+                text=repr(text)
+            )
+        )
     return initials
 
 
@@ -49,9 +54,9 @@ def add(session: Session, actor: Actor, new: NewStaff) -> Staff:
     """Register a staff member; initials are unique whatever their case."""
     initials = normalise_initials(new.initials)
     if session.execute(select(Staff.id).where(Staff.initials == initials)).first():
-        raise KuiError(f"staff member {initials} exists already")
+        raise KuiError(_("staff member {initials} exists already").format(initials=initials))
     if not new.name.strip() or not new.department.strip():
-        raise KuiError("name and department are required")
+        raise KuiError(_("name and department are required"))
     for option in ("name", "department", "phone", "email"):
         cpr.refuse_in_text(getattr(new, option), f"--{option}")
     member = Staff(
@@ -78,7 +83,11 @@ def checked_role(role: str) -> str:
 def checked_capacity(capacity: int | None) -> int | None:
     """A caseload: 0 (takes no youths as coordinator) up to MAX_CAPACITY, or None (no limit)."""
     if capacity is not None and not 0 <= capacity <= MAX_CAPACITY:
-        raise KuiError(f"--capacity is a caseload: 0 to {MAX_CAPACITY}, got {capacity}")
+        raise KuiError(
+            _("--capacity is a caseload: 0 to {most}, got {capacity}").format(
+                most=MAX_CAPACITY, capacity=capacity
+            )
+        )
     return capacity
 
 
@@ -122,7 +131,11 @@ def update(session: Session, actor: Actor, reference: str, upd: StaffUpdate) -> 
     wanted = upd.wanted()
     changed = {key: value for key, value in wanted.items() if getattr(member, key) != value}
     if not changed:
-        raise KuiError(f"nothing to change: {member.initials} has these details already")
+        raise KuiError(
+            _("nothing to change: {initials} has these details already").format(
+                initials=member.initials
+            )
+        )
     for key, value in changed.items():
         setattr(member, key, value)
     session.flush()
@@ -142,12 +155,18 @@ def checked_login(session: Session, login: str | None, member: Staff | None = No
     name = login.strip()
     if not LOGIN.match(name):
         raise KuiError(
-            f"--login must be an operating-system user name (lower-case letters, digits, _ and "
-            f"-, starting with a letter or _, at most 32): {login!r}"
+            _(
+                "--login must be an operating-system user name (lower-case letters, digits, _ "
+                "and -, starting with a letter or _, at most 32): {login}"
+            ).format(login=repr(login))
         )
     holder = by_login(session, name)
     if holder is not None and holder is not member:
-        raise KuiError(f"login {name} is staff member {holder.initials}'s already")
+        raise KuiError(
+            _("login {login} is staff member {initials}'s already").format(
+                login=name, initials=holder.initials
+            )
+        )
     return name
 
 
@@ -174,7 +193,7 @@ def find(session: Session, reference: str) -> Staff:
     staff_id = codes.parse_id(ref)
     member = session.get(Staff, staff_id) if staff_id is not None else by_initials(session, ref)
     if member is None:
-        raise KuiError(f"unknown staff member {reference!r}")
+        raise KuiError(_("unknown staff member {reference}").format(reference=repr(reference)))
     return member
 
 
@@ -240,8 +259,10 @@ def require_administrator(session: Session, roles: list[str]) -> None:
     query = select(Staff.id).where(Staff.active, func.lower(Staff.role).in_(wanted)).limit(1)
     if session.execute(query).first() is None:
         raise KuiError(
-            f"no active staff member would hold an admin role ({', '.join(sorted(wanted))}, "
-            "privacy.admin_roles): nobody could register staff or load a profile any more"
+            _(
+                "no active staff member would hold an admin role ({roles}, privacy.admin_roles): "
+                "nobody could register staff or load a profile any more"
+            ).format(roles=", ".join(sorted(wanted)))
         )
 
 
@@ -250,7 +271,10 @@ def set_active(session: Session, actor: Actor, reference: str, active: bool) -> 
     they still hold is named so a leader can hand it over (`coordinator assign`, efforts)."""
     member = find(session, reference)
     if member.active == active:
-        raise KuiError(f"{member.initials} is {'active' if active else 'inactive'} already")
+        already = (
+            _("{initials} is active already") if active else _("{initials} is inactive already")
+        )
+        raise KuiError(already.format(initials=member.initials))
     member.active = active
     session.flush()
     if not active:
@@ -277,9 +301,21 @@ def left_behind(session: Session, member: Staff, today: dt.date) -> str:
     ).scalar()
     if not youths and not efforts and not agreements:
         return ""
-    return (
-        f"{member.initials} is still coordinator (active or proposed) for {youths} youths, "
-        f"responsible for {efforts} active efforts and for {agreements} open agreements: hand "
-        f"them over with `kui coordinator handover {member.initials} TO --efforts --reason ...`"
-        + ("; open agreements stay theirs until done or dropped" if agreements else "")
+    # One sentence with three counts: the Danish catalog gives them as figures ("aktive
+    # indsatser: 2"), which read right for any number, since no plural form fits three counts.
+    if agreements:
+        still = _(
+            "{initials} is still coordinator (active or proposed) for {youths} youths, "
+            "responsible for {efforts} active efforts and for {agreements} open agreements: hand "
+            "them over with `kui coordinator handover {initials} TO --efforts --reason ...`; open "
+            "agreements stay theirs until done or dropped"
+        )
+    else:
+        still = _(
+            "{initials} is still coordinator (active or proposed) for {youths} youths, "
+            "responsible for {efforts} active efforts and for {agreements} open agreements: hand "
+            "them over with `kui coordinator handover {initials} TO --efforts --reason ...`"
+        )
+    return still.format(
+        initials=member.initials, youths=youths, efforts=efforts, agreements=agreements
     )

@@ -16,6 +16,7 @@ from typing import TypeVar, cast
 from stdnum.dk import cpr as stdnum_cpr
 
 from kui_cli.errors import KuiError
+from kui_cli.render.i18n import _
 
 
 def normalise(text: str, today: dt.date) -> str:
@@ -28,14 +29,24 @@ def parse(text: str, today: dt.date) -> tuple[str, dt.date]:
     every row, in one call), or a KuiError saying what is wrong."""
     number = compact(text or "")
     if not number.isdigit() or not number.isascii():
-        raise KuiError(f"invalid CPR {text!r}: only digits and one dash (DDMMYY-SSSS)")
+        raise KuiError(
+            _("invalid CPR {cpr}: only digits and one dash (DDMMYY-SSSS)").format(cpr=repr(text))
+        )
     if len(number) != 10:
-        raise KuiError(f"invalid CPR {text!r}: it must have 10 digits")
+        raise KuiError(_("invalid CPR {cpr}: it must have 10 digits").format(cpr=repr(text)))
     born = _birth_date_of_prefix(number[:7])
     if born is None:
-        raise KuiError(f"invalid CPR {text!r}: {number[:6]} is not a real birth date")
+        raise KuiError(
+            _("invalid CPR {cpr}: {digits} is not a real birth date").format(
+                cpr=repr(text), digits=number[:6]
+            )
+        )
     if born > today:
-        raise KuiError(f"invalid CPR {text!r}: the birth date {born} is after {today}")
+        raise KuiError(
+            _("invalid CPR {cpr}: the birth date {born} is after {today}").format(
+                cpr=repr(text), born=born, today=today
+            )
+        )
     return number, born
 
 
@@ -73,7 +84,7 @@ def birth_date(number: str) -> dt.date:
     """The birth date of a normalised CPR number (century from the 7th digit)."""
     born = _birth_date_of_prefix(number[:7])
     if born is None:
-        raise KuiError(f"invalid CPR {masked(number)}: not a real birth date")
+        raise KuiError(_("invalid CPR {cpr}: not a real birth date").format(cpr=masked(number)))
     return born
 
 
@@ -131,8 +142,10 @@ def refuse_in_text(text: FreeText, field: str) -> FreeText:
     """The text, or a KuiError naming the field (never the number) when it holds a CPR number."""
     if in_text(text):
         raise KuiError(
-            f"{field} contains what looks like a CPR number: a CPR number never goes in free "
-            "text (refer to a youth by id)"
+            _(
+                "{field} contains what looks like a CPR number: a CPR number never goes in free "
+                "text (refer to a youth by id)"
+            ).format(field=field)
         )
     return text
 
@@ -145,7 +158,7 @@ def changed_texts(given: dict[str, str | None]) -> dict[str, str]:
     for option, value in given.items():
         if value is not None:
             if not value.strip():
-                raise KuiError(f"--{option} cannot be empty")
+                raise KuiError(_("--{option} cannot be empty").format(option=option))
             wanted[option] = refuse_in_text(value.strip(), f"--{option}")
     return wanted
 

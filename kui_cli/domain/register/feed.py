@@ -47,6 +47,7 @@ from kui_cli.domain.register.feed_lines import Event, parse, read_lines
 from kui_cli.domain.register.registration import NewYouth
 from kui_cli.errors import KuiError
 from kui_cli.models import ChangeLog, DutyEpisode, Effort, FeedEvent, Youth
+from kui_cli.render.i18n import _, n_
 
 APPLIED, KNOWN, SUPERSEDED, SKIPPED = "applied", "already-known", "superseded", "skipped"
 # The status an event sets, where it sets one regardless of the education it names: read from
@@ -77,9 +78,18 @@ class FeedRejected(KuiError):
 
     def __init__(self, bad: list[BadLine]) -> None:
         self.bad = sorted(bad, key=lambda b: b.line)
-        shown = "; ".join(f"line {b.line}: {b.reason}" for b in self.bad[:3])
-        more = f" (and {len(bad) - 3} more)" if len(bad) > 3 else ""
-        super().__init__(f"{len(bad)} bad lines, nothing applied: {shown}{more}")
+        shown = "; ".join(
+            _("line {line}: {reason}").format(line=b.line, reason=b.reason) for b in self.bad[:3]
+        )
+        if len(bad) > 3:
+            summary = _("{n} bad lines, nothing applied: {lines} (and {more} more)")
+        else:
+            summary = n_(
+                "{n} bad line, nothing applied: {lines}",
+                "{n} bad lines, nothing applied: {lines}",
+                len(bad),
+            )
+        super().__init__(summary.format(n=len(bad), lines=shown, more=len(bad) - 3))
 
 
 @dataclass
@@ -135,12 +145,13 @@ def status_for(event: Event, table: dict[str, str]) -> str | None:
     named = table.get(event.education.upper()) if event.education else None
     if event.education and named is None and kind in ("started", "moved-in"):
         raise KuiError(
-            f"education {event.education!r} is not in the profile's feed.statuses "
-            f"(known: {', '.join(sorted(table))})"
+            _(
+                "education {education} is not in the profile's feed.statuses (known: {known})"
+            ).format(education=repr(event.education), known=", ".join(sorted(table)))
         )
     if kind == "started":
         if named is None:
-            raise KuiError("a started event names the education (the education field)")
+            raise KuiError(_("a started event names the education (the education field)"))
         return named
     if kind == "benefit":
         return named if named in BENEFITS else BENEFITS[0]
@@ -251,14 +262,22 @@ def new_events(
         before = known.get(pair)
         if first is not None or before is not None:
             if (first.content if first is not None else before) != item.content:
-                where = f"line {first.event.line}" if first is not None else "an earlier feed"
-                bad.append(
-                    BadLine(
-                        item.event.line,
-                        f"event_id {item.key!r} of source {pair[0]} came with other content "
-                        f"in {where}",
+                if first is not None:
+                    clash = _(
+                        "event_id {event_id} of source {source} came with other content in line "
+                        "{line}"
                     )
+                else:
+                    clash = _(
+                        "event_id {event_id} of source {source} came with other content in an "
+                        "earlier feed"
+                    )
+                said = clash.format(
+                    event_id=repr(item.key),
+                    source=pair[0],
+                    line=first.event.line if first is not None else None,
                 )
+                bad.append(BadLine(item.event.line, said))
             else:
                 summary.already_known += 1
             continue
@@ -427,8 +446,10 @@ def _register_new(
         try:
             if not event.name:
                 raise KuiError(
-                    f"no youth with CPR {cpr.masked(number)} is registered, and the event has "
-                    "no name to register them with"
+                    _(
+                        "no youth with CPR {cpr} is registered, and the event has no name to "
+                        "register them with"
+                    ).format(cpr=cpr.masked(number))
                 )
             new = NewYouth(number, event.name, item.status or "none", since=event.event_date)
             row = importer.registration_row(new, window, key_of)
@@ -598,7 +619,7 @@ def _moved_away(
     """kui's part ends as it ends by hand: the coordinator (`coordinators.ending`, the rule of
     `coordinator end`), the active efforts (`plans.effort_ending`, of `plan effort end`) and an
     open education-obligation episode (`duty.moved_away`, closed on the day)."""
-    why = changes.required_reason(why, "kui's part ends")
+    why = changes.required_reason(why, _("kui's part ends"))
     made: list[dict[str, Any]] = []
     open_rows = coordinators.open_among(bulk.assignments.get(youth.id, []), youth.id, actor.today)
     if open_rows:

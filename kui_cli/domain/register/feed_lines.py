@@ -23,6 +23,7 @@ from pathlib import Path
 from kui_cli.domain import encodings
 from kui_cli.domain.register import cpr
 from kui_cli.errors import KuiError
+from kui_cli.render.i18n import _
 
 KINDS = (
     "started",
@@ -98,17 +99,25 @@ def _json_lines(text: str) -> Iterator[tuple[int, dict[str, str] | str]]:
         try:
             value = json.loads(raw)
         except ValueError:
-            yield number, "not a JSON object"
+            yield number, _("not a JSON object")
             continue
         if not isinstance(value, dict):
-            yield number, "not a JSON object"
+            yield number, _("not a JSON object")
             continue
         unknown = sorted(set(value) - set(FIELDS))
         if unknown:
-            yield number, f"unknown field {_shown(unknown[0])}; known: {', '.join(FIELDS)}"
+            yield (
+                number,
+                _("unknown field {field}; known: {known}").format(
+                    field=_shown(unknown[0]), known=", ".join(FIELDS)
+                ),
+            )
             continue
         if any(isinstance(v, dict | list | bool | float) for v in value.values()):
-            yield number, "a field is not text (every value is a string; event_id may be a number)"
+            yield (
+                number,
+                _("a field is not text (every value is a string; event_id may be a number)"),
+            )
             continue
         yield number, {k: "" if v is None else str(v) for k, v in value.items()}
 
@@ -126,24 +135,38 @@ def _csv_lines(text: str, path: Path) -> Iterator[tuple[int, dict[str, str] | st
             if not any(f.strip() for f in fields):
                 continue
             if len(fields) > len(header):
-                yield line, "more fields than the header has columns"
+                yield line, _("more fields than the header has columns")
                 continue
             yield line, dict(zip(header, fields, strict=False))
     except csv.Error as exc:
-        raise KuiError(f"{path} line {reader.line_num}: unreadable CSV ({exc})") from None
+        raise KuiError(
+            _("{path} line {line}: unreadable CSV ({error})").format(
+                path=path, line=reader.line_num, error=exc
+            )
+        ) from None
 
 
 def _check_header(header: list[str], path: Path) -> None:
     if not header or header == [""]:
-        raise KuiError(f"{path} is empty: the first line must be a header with cpr,event_date,kind")
+        raise KuiError(
+            _("{path} is empty: the first line must be a header with cpr,event_date,kind").format(
+                path=path
+            )
+        )
     unknown = [c for c in header if c not in FIELDS]
     if unknown:
-        raise KuiError(f"{path}: unknown column {_shown(unknown[0])}; known: {', '.join(FIELDS)}")
+        raise KuiError(
+            _("{path}: unknown column {column}; known: {known}").format(
+                path=path, column=_shown(unknown[0]), known=", ".join(FIELDS)
+            )
+        )
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise KuiError(f"{path}: the header lacks column {missing[0]!r}")
+        raise KuiError(
+            _("{path}: the header lacks column {column}").format(path=path, column=repr(missing[0]))
+        )
     if len(set(header)) != len(header):
-        raise KuiError(f"{path}: a column appears twice in the header")
+        raise KuiError(_("{path}: a column appears twice in the header").format(path=path))
 
 
 def parse(fields: Mapping[str, str], line: int, source: str | None, today: dt.date) -> Event:
@@ -151,31 +174,51 @@ def parse(fields: Mapping[str, str], line: int, source: str | None, today: dt.da
     `--source`: the source of lines without one (a line naming another source is refused)."""
     given = _text(fields, "source")
     if given and source and given != source:
-        raise KuiError(f"source {_shown(given)} differs from --source {_shown(source)}")
+        raise KuiError(
+            _("source {given} differs from --source {source}").format(
+                given=_shown(given), source=_shown(source)
+            )
+        )
     name_of_source = given or source
     if not name_of_source:
-        raise KuiError("no source: give a source column or --source")
+        raise KuiError(_("no source: give a source column or --source"))
     cpr.refuse_in_text(name_of_source, "source")  # before any message repeats it
     if not SOURCE.match(name_of_source):
         raise KuiError(
-            f"source {name_of_source!r} must begin with a letter and be up to 35 letters, "
-            "digits, '.', '_' or '-'"
+            _(
+                "source {source} must begin with a letter and be up to 35 letters, digits, '.', "
+                "'_' or '-'"
+            ).format(source=repr(name_of_source))
         )
     event_id = _text(fields, "event_id")
     cpr.refuse_in_text(event_id, "event_id")
     if event_id is not None and not EVENT_ID.match(event_id):
-        raise KuiError(f"event_id {_shown(event_id)} must be up to 64 letters, digits or . _ : / -")
+        raise KuiError(
+            _("event_id {event_id} must be up to 64 letters, digits or . _ : / -").format(
+                event_id=_shown(event_id)
+            )
+        )
     number, born = cpr.parse(_text(fields, "cpr") or "", today)
     day = _date(fields, "event_date", required=True)
     assert day is not None
     if not born <= day <= today:
-        raise KuiError(f"event_date {day} is not between the birth date {born} and {today}")
+        raise KuiError(
+            _("event_date {day} is not between the birth date {born} and {today}").format(
+                day=day, born=born, today=today
+            )
+        )
     birth_date = _date(fields, "birth_date")
     if birth_date is not None and birth_date != born:
-        raise KuiError(f"birth_date {birth_date} is not the birth date of the CPR number")
+        raise KuiError(
+            _("birth_date {day} is not the birth date of the CPR number").format(day=birth_date)
+        )
     kind = (_text(fields, "kind") or "").lower()
     if kind not in KINDS:
-        raise KuiError(f"unknown kind {_shown(kind)}: use one of {', '.join(KINDS)}")
+        raise KuiError(
+            _("unknown kind {kind}: use one of {kinds}").format(
+                kind=_shown(kind), kinds=", ".join(KINDS)
+            )
+        )
     name = _text(fields, "name")
     return Event(
         line,
@@ -202,7 +245,9 @@ def _code(fields: Mapping[str, str], key: str) -> str | None:
     goes into the history every reader of the youth sees."""
     value = _text(fields, key)
     if value is not None and len(value) > MAX_TEXT:
-        raise KuiError(f"{key} is longer than {MAX_TEXT} characters")
+        raise KuiError(
+            _("{field} is longer than {most} characters").format(field=key, most=MAX_TEXT)
+        )
     return cpr.refuse_in_text(value, key)
 
 
@@ -210,12 +255,14 @@ def _date(fields: Mapping[str, str], key: str, *, required: bool = False) -> dt.
     value = _text(fields, key)
     if value is None:
         if required:
-            raise KuiError(f"{key} is required (YYYY-MM-DD)")
+            raise KuiError(_("{field} is required (YYYY-MM-DD)").format(field=key))
         return None
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise KuiError(f"{key} {_shown(value)} is not a date YYYY-MM-DD") from None
+        raise KuiError(
+            _("{field} {value} is not a date YYYY-MM-DD").format(field=key, value=_shown(value))
+        ) from None
 
 
 def author(source: str) -> str:

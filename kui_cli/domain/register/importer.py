@@ -34,6 +34,7 @@ from kui_cli.domain.register import cpr
 from kui_cli.domain.register.registration import MAX_GRADE, AgeWindow, NewYouth, validated
 from kui_cli.errors import KuiError
 from kui_cli.models import Youth
+from kui_cli.render.i18n import _, n_
 
 REQUIRED = ("cpr", "name")
 OPTIONAL = ("status", "since", "need", "school", "grade", "phone", "email")
@@ -72,9 +73,18 @@ class ImportRejected(KuiError):
 
     @staticmethod
     def summary(bad: list[BadRow]) -> str:
-        shown = "; ".join(f"line {b.line}: {b.reason}" for b in bad[:3])
-        more = f" (and {len(bad) - 3} more)" if len(bad) > 3 else ""
-        return f"{len(bad)} bad rows, nothing imported: {shown}{more}"
+        shown = "; ".join(
+            _("line {line}: {reason}").format(line=b.line, reason=b.reason) for b in bad[:3]
+        )
+        if len(bad) > 3:
+            summary = _("{n} bad rows, nothing imported: {lines} (and {more} more)")
+        else:
+            summary = n_(
+                "{n} bad row, nothing imported: {lines}",
+                "{n} bad rows, nothing imported: {lines}",
+                len(bad),
+            )
+        return summary.format(n=len(bad), lines=shown, more=len(bad) - 3)
 
 
 class AlreadyRegistered(ImportRejected, Refused):
@@ -120,24 +130,34 @@ def read_rows(handle: TextIO, path: Path) -> Iterator[tuple[int, tuple[str, ...]
                 fields += [""] * (width + 1 - count)
             yield reader.line_num + 1, pick(fields)
     except csv.Error as exc:
-        raise KuiError(f"{path} line {reader.line_num + 1}: unreadable CSV ({exc})") from None
+        raise KuiError(
+            _("{path} line {line}: unreadable CSV ({error})").format(
+                path=path, line=reader.line_num + 1, error=exc
+            )
+        ) from None
 
 
 def _check_header(header: list[str], path: Path) -> None:
     if not header or header == [""]:
-        raise KuiError(f"{path} is empty: the first line must be a header with cpr,name")
+        raise KuiError(
+            _("{path} is empty: the first line must be a header with cpr,name").format(path=path)
+        )
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise KuiError(
-            f"{path}: the header lacks column {missing[0]!r} (cpr and name are required)"
+            _("{path}: the header lacks column {column} (cpr and name are required)").format(
+                path=path, column=repr(missing[0])
+            )
         )
     unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
     if unknown:
         raise KuiError(
-            f"{path}: unknown column {unknown[0]!r}; known: {', '.join(REQUIRED + OPTIONAL)}"
+            _("{path}: unknown column {column}; known: {known}").format(
+                path=path, column=repr(unknown[0]), known=", ".join(REQUIRED + OPTIONAL)
+            )
         )
     if len(set(header)) != len(header):
-        raise KuiError(f"{path}: a column appears twice in the header")
+        raise KuiError(_("{path}: a column appears twice in the header").format(path=path))
 
 
 def validate_row(
@@ -150,7 +170,7 @@ def validate_row(
     driver as ISO text: SQLite stores them so, PostgreSQL casts them, and a million rows do not
     pay for a date adapter."""
     if values is None:
-        raise KuiError("more fields than the header has columns")
+        raise KuiError(_("more fields than the header has columns"))
     text, name, status, since_text, need, school, grade_text, phone, email = values
     since = _date(since_text, "since") if since_text else None
     grade = _grade(grade_text.strip()) if grade_text.strip() else None
@@ -195,13 +215,17 @@ def _date(text: str, what: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise KuiError(f"{what} {text!r} is not a date YYYY-MM-DD") from None
+        raise KuiError(
+            _("{field} {value} is not a date YYYY-MM-DD").format(field=what, value=repr(text))
+        ) from None
 
 
 def _grade(text: str) -> int:
     """A grade cell as a number; its range is the validator's rule."""
     if not (text.isascii() and text.isdigit()):
-        raise KuiError(f"grade {text!r} is not a number 0-{MAX_GRADE}")
+        raise KuiError(
+            _("grade {value} is not a number 0-{most}").format(value=repr(text), most=MAX_GRADE)
+        )
     return int(text)
 
 
@@ -261,7 +285,8 @@ def validate_file(
                 continue
             seen = first_line.setdefault(params[0], line)
             if seen != line:
-                bad.append(BadRow(line, f"CPR {cpr.masked(params[0])} repeats line {seen}"))
+                repeats = _("CPR {cpr} repeats line {line}")
+                bad.append(BadRow(line, repeats.format(cpr=cpr.masked(params[0]), line=seen)))
                 continue
             good.append(params)
             if update:
@@ -271,7 +296,7 @@ def validate_file(
     if bad:
         raise ImportRejected(bad)
     if not good:
-        raise KuiError(f"{path} has no rows to import")
+        raise KuiError(_("{path} has no rows to import").format(path=path))
     return Validated(good, first_line, found, given)
 
 
@@ -385,7 +410,7 @@ def import_csv(
     """Validate the whole file, then insert it in the session's transaction (all or nothing)."""
     if access.role_of(session) == codes.SYSTEM_ROLE:
         raise Refused(
-            "a scheduled job's account imports with --update only (a re-runnable import)",
+            _("a scheduled job's account imports with --update only (a re-runnable import)"),
             "system-scheduled-only",
         )
     checked = validated_file(session, actor, path, progress, encoding=encoding)
@@ -437,7 +462,8 @@ def register_rows(
             raise
         lookups.require_bulk_allowance(session, actor, taken)
         line_of = checked.line_of
-        bad = [BadRow(line_of[n], f"CPR {cpr.masked(n)} is already registered") for n in taken]
+        taken_text = _("CPR {cpr} is already registered")
+        bad = [BadRow(line_of[n], taken_text.format(cpr=cpr.masked(n))) for n in taken]
         raise AlreadyRegistered(sorted(bad, key=lambda b: b.line), taken) from None
     record_registrations(session, actor, before, what or f"registered by import of {path.name}")
     duty.open_for_new_youths(session, actor, before)  # education obligation (issue 5)

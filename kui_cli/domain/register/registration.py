@@ -16,6 +16,7 @@ from kui_cli.domain import codes
 from kui_cli.domain.profile import Profile
 from kui_cli.domain.register import ages, cpr
 from kui_cli.errors import KuiError
+from kui_cli.render.i18n import _
 
 MAX_GRADE = 10
 
@@ -80,9 +81,15 @@ class AgeWindow:
     def refusal(self, born: dt.date) -> KuiError:
         """The error for a youth born `born` outside the window: their age and the window."""
         return KuiError(
-            f"age {ages.age_on(born, self.today)} on {self.today} is outside the ages KUI "
-            f"registers, {self.youngest}-{self.upper - 1} "
-            "(profile keys register.min_age and upper_age)"
+            _(
+                "age {age} on {today} is outside the ages KUI registers, {youngest}-{oldest} "
+                "(profile keys register.min_age and upper_age)"
+            ).format(
+                age=ages.age_on(born, self.today),
+                today=self.today,
+                youngest=self.youngest,
+                oldest=self.upper - 1,
+            )
         )
 
 
@@ -94,14 +101,18 @@ def validated(new: NewYouth, window: AgeWindow) -> Registration:
     number, born = cpr.parse(new.cpr, today)
     name = (new.name or "").strip()
     if not name:
-        raise KuiError("name is empty")
+        raise KuiError(_("name is empty"))
     status = new.status if new.status in codes.STATUSES else codes.status(new.status)
     need = new.need if new.need in codes.NEEDS else codes.need(new.need)
     if not window.admits(born):
         raise window.refusal(born)
     since = new.since or today
     if not born <= since <= today:
-        raise KuiError(f"since {since} is not between the birth date {born} and {today}")
+        raise KuiError(
+            _("since {since} is not between the birth date {born} and {today}").format(
+                since=since, born=born, today=today
+            )
+        )
     if new.grade is not None:
         checked_grade(new.grade)
     cpr.refuse_in_text(name, "name")  # printed with --names, in JSON and on the plan
@@ -129,7 +140,7 @@ def registered_text(status: str, need: str) -> str:
 def checked_grade(grade: int) -> int:
     """A grade (klassetrin) the register takes."""
     if not 0 <= grade <= MAX_GRADE:
-        raise KuiError(f"grade must be 0-{MAX_GRADE}, got {grade}")
+        raise KuiError(_("grade must be 0-{most}, got {grade}").format(most=MAX_GRADE, grade=grade))
     return grade
 
 

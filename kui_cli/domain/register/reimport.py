@@ -60,6 +60,7 @@ from kui_cli.domain.register.importer import (
 )
 from kui_cli.errors import KuiError
 from kui_cli.models import Youth
+from kui_cli.render.i18n import _
 
 ROLES_KEY = "import.update_roles"
 ROLES_RULE = "import-update-roles"
@@ -100,7 +101,7 @@ def import_update(
 ) -> Summary:
     """Register the file's new youths and update the registered ones; all or nothing."""
     whole_register = require_update_role(session, actor)
-    why = changes.required_reason(reason, "the youths' data changes (--update)")
+    why = changes.required_reason(reason, _("the youths' data changes (--update)"))
     checked = validated_file(session, actor, path, progress, encoding=encoding, update=True)
     current = registered(session, [row[0] for row in checked.rows])
     if not whole_register:
@@ -126,8 +127,10 @@ def require_update_role(session: Session, actor: Actor) -> bool:
     allowed = profile.current(session).value(ROLES_KEY)
     if role not in allowed:
         raise Refused(
-            f"`youth import --update` matches the file against every registered CPR number: "
-            f"only the roles in {ROLES_KEY} may run it ({actor.user} is {role})",
+            _(
+                "`youth import --update` matches the file against every registered CPR number: "
+                "only the roles in {key} may run it ({user} is {role})"
+            ).format(key=ROLES_KEY, user=actor.user, role=role),
             ROLES_RULE,
         )
     return access.established(session).see_all or role == codes.SYSTEM_ROLE
@@ -161,8 +164,12 @@ def refuse_unseen(
     if not unseen:
         return
     lookups.require_bulk_allowance(session, actor, unseen)
-    why = f"is registered on a case {actor.user} does not work on: only its own case updates it"
-    bad = [BadRow(checked.line_of[n], f"CPR {cpr.masked(n)} {why}") for n in unseen]
+    why = _(
+        "CPR {cpr} is registered on a case {user} does not work on: only its own case updates it"
+    )
+    bad = [
+        BadRow(checked.line_of[n], why.format(cpr=cpr.masked(n), user=actor.user)) for n in unseen
+    ]
     raise AlreadyRegistered(bad, unseen)
 
 
@@ -211,7 +218,7 @@ def apply_changes(
     bad: list[BadRow] = []
     for start in range(0, len(changed), BATCH):
         batch = changed[start : start + BATCH]
-        query = select(Youth).where(Youth.id.in_([youth_id for _, youth_id, _ in batch]))
+        query = select(Youth).where(Youth.id.in_([youth_id for _line, youth_id, _update in batch]))
         loaded = {youth.id: youth for youth in session.execute(query).scalars()}
         for line, youth_id, upd in batch:
             try:

@@ -25,6 +25,7 @@ from kui_cli.domain.register.registration import NewYouth
 from kui_cli.domain.reports import measures
 from kui_cli.errors import KuiError
 from kui_cli.models import Guardian, Referral, Staff, Team, Youth
+from kui_cli.render.i18n import _
 
 LIST_COLUMNS = [
     "id",
@@ -151,15 +152,19 @@ def _lookup(session: Session, reference: str) -> Youth:
         number = ref.replace("-", "").replace(" ", "")
         youth = session.execute(select(Youth).where(Youth.cpr == number)).scalar()
         if youth is None:
-            raise KuiError(f"no youth with CPR {cpr.masked(number)}")
+            raise KuiError(_("no youth with CPR {cpr}").format(cpr=cpr.masked(number)))
         return youth
     youth_id = codes.parse_id(ref)
     if youth_id is not None:
         youth = session.get(Youth, youth_id)
         if youth is None:
-            raise KuiError(f"no youth with id {ref}")
+            raise KuiError(_("no youth with id {id}").format(id=ref))
         return youth
-    raise KuiError(f"unknown youth {reference!r}: give the youth's id or CPR number")
+    raise KuiError(
+        _("unknown youth {reference}: give the youth's id or CPR number").format(
+            reference=repr(reference)
+        )
+    )
 
 
 def conditions(flt: YouthFilter, today: dt.date, profile: Profile) -> list[ColumnElement[bool]]:
@@ -191,7 +196,7 @@ def conditions(flt: YouthFilter, today: dt.date, profile: Profile) -> list[Colum
         from kui_cli.domain.plan import contacts  # which finds youths here
 
         if flt.no_contact_days < 1:
-            raise KuiError("--no-contact-days must be 1 or more")
+            raise KuiError(_("--no-contact-days must be 1 or more"))
         where.append(contacts.without_contact_since(today, flt.no_contact_days))
     return where
 
@@ -246,11 +251,11 @@ def listing(
     from a few queries per batch of records, never per youth.
     """
     if reveal:
-        access.require_reveal(session, "--reveal (the full CPR number)")
+        access.require_reveal(session, _("--reveal (the full CPR number)"))
     where = [*conditions(flt, actor.today, profile), access.condition(session)]
     if flt.coordinator:
         if flt.no_coordinator:
-            raise KuiError("--coordinator and --no-coordinator exclude each other")
+            raise KuiError(_("--coordinator and --no-coordinator exclude each other"))
         member = staff_domain.find(session, flt.coordinator)
         where.append(owners.has_coordinator(actor.today, member.id))
     query = select(Youth.id).where(*where).order_by(Youth.id)
@@ -299,7 +304,7 @@ def details(
 ) -> dict[str, Any]:
     """The one-page overview of `youth show`: the record, contact details, guardians, history."""
     if reveal:
-        access.require_reveal(session, "--reveal (the full CPR number)")
+        access.require_reveal(session, _("--reveal (the full CPR number)"))
     youth = find(session, reference)
     case = owners.case_of(session, youth, actor.today)
     team = team_slugs(session, [youth.id], actor.today).get(youth.id) if youth.id else None
@@ -350,10 +355,12 @@ def add_guardian(
     """Record a custody holder of a minor (until 18 the plan is revised with them)."""
     youth = find(session, reference)
     if not name.strip():
-        raise KuiError("the guardian's name is required")
+        raise KuiError(_("the guardian's name is required"))
     cpr.refuse_in_text(name, "--name")  # printed on the plan's copy for the custody holders
     if ages.age_on(youth.birth_date, actor.today) >= 18:
-        raise KuiError(f"youth {youth.id} is 18 or older: custody holders apply to minors only")
+        raise KuiError(
+            _("youth {id} is 18 or older: custody holders apply to minors only").format(id=youth.id)
+        )
     guardian = Guardian(
         youth_id=youth.id,
         name=name.strip(),
@@ -372,7 +379,9 @@ def guardian_of(session: Session, guardian_id: int) -> tuple[Guardian, Youth]:
     guardian's details are the youth's personal data: need-to-know, as for the youth)."""
     guardian = session.get(Guardian, guardian_id)
     if guardian is None:
-        raise KuiError(f"no custody holder with id {guardian_id} (`kui youth show` lists them)")
+        raise KuiError(
+            _("no custody holder with id {id} (`kui youth show` lists them)").format(id=guardian_id)
+        )
     return guardian, access.require_youth(session, session.get(Youth, guardian.youth_id))
 
 
@@ -395,7 +404,11 @@ def update_guardian(
         wanted["email"] = codes.email(email)
     changed = [key for key, value in wanted.items() if getattr(guardian, key) != value]
     if not changed:
-        raise KuiError(f"nothing to change: custody holder {guardian.id} has these details already")
+        raise KuiError(
+            _("nothing to change: custody holder {id} has these details already").format(
+                id=guardian.id
+            )
+        )
     for key in changed:
         old = getattr(guardian, key)
         setattr(guardian, key, wanted[key])
@@ -408,7 +421,7 @@ def update_guardian(
 def remove_guardian(session: Session, actor: Actor, guardian_id: int, reason: str) -> Guardian:
     """Take a custody holder off the youth's record (custody changed, registered by mistake):
     the row goes, the change log keeps who they were and why, audited."""
-    why = changes.required_reason(reason, "the custody holder is removed")
+    why = changes.required_reason(reason, _("the custody holder is removed"))
     guardian, youth = guardian_of(session, guardian_id)
     session.delete(guardian)
     session.flush()
@@ -459,7 +472,7 @@ def apply_update(session: Session, actor: Actor, youth: Youth, upd: YouthUpdate)
     import, which decides access for a whole batch of youths at once."""
     done = apply_changes(session, actor, youth, upd)
     if not done.changed and not done.unchanged:
-        raise KuiError("nothing to change: give --status, --need, --name or another field")
+        raise KuiError(_("nothing to change: give --status, --need, --name or another field"))
     action = "update" if done.changed else "read"
     audit.record(session, actor, action, subject=youth.subject_key)
     return done
@@ -481,7 +494,7 @@ def apply_changes(session: Session, actor: Actor, youth: Youth, upd: YouthUpdate
 
 def _check_texts(upd: YouthUpdate) -> None:
     if not upd.reason or not upd.reason.strip():
-        raise KuiError("--reason is required: say why the youth's data changes")
+        raise KuiError(_("--reason is required: say why the youth's data changes"))
     cpr.refuse_in_text(upd.reason, "--reason")
     cpr.refuse_in_text(upd.name, "--name")
     cpr.refuse_in_text(upd.school, "--school")  # shown by `youth show` to all on the case
@@ -511,13 +524,13 @@ def _apply_status(
 ) -> None:
     if upd.status is None:
         if upd.since is not None:
-            raise KuiError("--since goes with --status")
+            raise KuiError(_("--since goes with --status"))
         if upd.hours is not None:
-            raise KuiError("--hours goes with --status job")
+            raise KuiError(_("--hours goes with --status job"))
         return
     status = codes.status(upd.status)
     if upd.hours is not None and (status not in codes.WEEKLY_HOURS or not 0 <= upd.hours <= 80):
-        raise KuiError("--hours is the weekly hours of a job: 0-80, with --status job")
+        raise KuiError(_("--hours is the weekly hours of a job: 0-80, with --status job"))
     if _same_status(youth, status, upd.since, upd.hours):
         done.unchanged["status"] = youth.status
         return
@@ -534,13 +547,19 @@ def set_status(
     records it (`changes.row`) is returned."""
     if since > actor.today:
         # As at registration: the status column is what the youth does now, not a plan.
-        raise KuiError(f"--since {since} is after {actor.today}: record a status once it has begun")
+        raise KuiError(
+            _("--since {since} is after {today}: record a status once it has begun").format(
+                since=since, today=actor.today
+            )
+        )
     if since < youth.status_since:
         # A status follows the current one: starting earlier would run the history backwards
         # and close an education-obligation episode on a day nobody entered.
         raise KuiError(
-            f"--since {since} is before {youth.status_since}, the start of the current status "
-            f"{youth.status}: a new status starts on or after it"
+            _(
+                "--since {since} is before {start}, the start of the current status {status}: a "
+                "new status starts on or after it"
+            ).format(since=since, start=youth.status_since, status=youth.status)
         )
     old = youth.status
     youth.status, youth.status_since, youth.hours = status, since, hours
@@ -586,7 +605,7 @@ def set_field(actor: Actor, youth: Any, attr: str, value: Any, why: str) -> dict
     """One field of `youth update` set (on a `Youth` or the status feed's row of one), and the
     change-log row that records it."""
     if attr == "completed_on" and value > actor.today:
-        raise KuiError("--completed-on cannot be in the future")
+        raise KuiError(_("--completed-on cannot be in the future"))
     old = getattr(youth, attr)
     setattr(youth, attr, value)
     if attr == "applied":
