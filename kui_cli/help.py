@@ -26,6 +26,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from functools import cache
+from pathlib import Path
 from typing import IO, Any
 
 # Typer's own copy of Click (typer._click): kui's commands are made of it, not of `click`.
@@ -34,6 +35,7 @@ from typer._click.shell_completion import CompletionItem
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from kui_cli.errors import shown
+from kui_cli.render import i18n
 from kui_cli.render.i18n import _
 
 # A parameter's metavar by its name, where its name upper-cased would not say what to give.
@@ -276,11 +278,48 @@ class TranslatedCommand(core.Command):
     def help(self, value: str | None) -> None:
         vars(self)["help"] = value
 
+    def get_help(self, ctx: core.Context) -> str:
+        """The help in the language of the moment: with no KUI_LANG, the stored profile's
+        language is read first (a command's session reads it; a help opens none)."""
+        if os.environ.get("KUI_LANG", "")[:2].lower() not in i18n.LANGUAGES:
+            i18n.use_profile_language(stored_language(ctx))
+        return super().get_help(ctx)
+
     def get_help_option(self, ctx: core.Context) -> core.Option | None:
         option = super().get_help_option(ctx)
         if isinstance(option, TyperOption) and not isinstance(option, KuiOption):
             option.__class__ = KuiOption  # "Show this message and exit." translated
         return option
+
+
+def stored_language(ctx: core.Context) -> str | None:
+    """The language of the profile stored in the SQLite database of `--db` (or KUI_DB, or the
+    default file), for a help no command's session has opened: one SELECT with the stdlib's
+    sqlite3 (help must not pay for SQLAlchemy), only when the file exists and in `mode=rw`,
+    which never creates one (`mode=ro` would leave the -wal and -shm files of a WAL database
+    behind). PostgreSQL, a missing or a foreign file: nothing is read, the locale decides."""
+    given = ctx.find_root().params.get("db") or os.environ.get("KUI_DB")
+    if not given:
+        from kui_cli.state import default_db_path
+
+        path: Path | None = default_db_path()
+    elif "://" not in given:
+        path = Path(given).expanduser()
+    else:
+        path = Path(given.split(":///", 1)[1]) if given.startswith("sqlite:///") else None
+    if path is None or not path.is_file():
+        return None
+    import json
+    import sqlite3
+    from contextlib import closing
+
+    try:
+        with closing(sqlite3.connect(f"{path.absolute().as_uri()}?mode=rw", uri=True)) as conn:
+            row = conn.execute("SELECT value FROM setting WHERE key = 'profile'").fetchone()
+        language = json.loads(row[0]).get("language") if row else None
+    except (sqlite3.Error, ValueError, AttributeError):
+        return None
+    return language if isinstance(language, str) else None
 
 
 @cache

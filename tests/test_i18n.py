@@ -123,6 +123,29 @@ def test_the_profile_language_is_honoured(
     assert "| Initialer" in ok(kui("staff", "list", "-f", "markdown")).stdout
 
 
+def test_help_follows_the_stored_profiles_language_on_sqlite(
+    tmp_path: Path, no_language: pytest.MonkeyPatch
+) -> None:
+    """Help opens no session: the profile's language is read from the SQLite file of `--db`
+    or KUI_DB with sqlite3 alone; a missing file is not created, KUI_LANG decides over it."""
+    database = str(tmp_path / "kui.db")
+    runner = CliRunner()
+    init = ["--db", database, "init", "--profile", str(english_profile(tmp_path))]
+    assert runner.invoke(app, init).exit_code == 0
+    i18n.use_profile_language(None)  # as in a new process
+    assert runner.invoke(app, ["--db", database, "youth", "--help"]).output.startswith("Usage:")
+    i18n.use_profile_language(None)
+    no_language.setenv("KUI_DB", database)
+    assert runner.invoke(app, ["youth"]).output.startswith("Usage: kui youth")
+    no_language.setenv("KUI_LANG", "da")
+    assert runner.invoke(app, ["youth", "--help"]).output.startswith("Brug: kui youth")
+    no_language.delenv("KUI_LANG")
+    i18n.use_profile_language(None)
+    missing = tmp_path / "missing.db"
+    assert runner.invoke(app, ["--db", str(missing), "youth", "--help"]).output.startswith("Brug:")
+    assert not missing.exists()
+
+
 def test_the_shipped_profiles_speak_danish_and_a_bad_language_is_refused(
     tmp_path: Path,
 ) -> None:
