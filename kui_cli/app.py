@@ -123,8 +123,9 @@ def _usage_error(exc: UsageError) -> NoReturn:
     Asking a group for nothing (`kui youth`) shows its help, as Click does."""
     if isinstance(exc, NoArgsIsHelpError):
         raise exc
-    where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
-    _fail(f"{exc.format_message().rstrip('.')}{where}", code=exc.exit_code)
+    path = exc.ctx.command_path if exc.ctx is not None else None
+    where = _(" (see `{command} --help`)").format(command=path) if path else ""
+    _fail(f"{help.usage_message(exc.format_message()).rstrip('.')}{where}", code=exc.exit_code)
 
 
 app = typer.Typer(

@@ -56,14 +56,19 @@ def example_lines(help_text: str) -> list[str]:
     return block
 
 
+@pytest.mark.parametrize(("language", "heading"), [("en", "Example:"), ("da", "Eksempel:")])
 @pytest.mark.parametrize(("path", "command"), all_commands(), ids=lambda v: str(v))
-def test_every_example_is_printed_line_by_line_as_written(path: str, command: object) -> None:
+def test_every_example_is_printed_line_by_line_as_written(
+    path: str, command: Any, language: str, heading: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """No example is re-wrapped into another: each line of the docstring's block is one line
-    of the help, in order, a `\\` continuation line included."""
+    of the help, in order, a `\\` continuation line included; in Danish too (only the heading
+    is translated: an example is a command)."""
+    monkeypatch.setenv("KUI_LANG", language)
     result = CliRunner().invoke(app, [*path.split(), "--help"], terminal_width=80)
     shown = result.output.splitlines()
-    start = shown.index("  Example:")
-    written = example_lines(getattr(command, "help", ""))
+    start = shown.index(f"  {heading}")
+    written = example_lines(help_module.source_help(command) or "")
     assert written, f"{path} has an empty example"
     indent = min(len(line) - len(line.lstrip()) for line in written)
     expected = ["      " + line[indent:] for line in written]
@@ -141,6 +146,111 @@ def test_a_group_without_a_command_shows_its_commands(group: str) -> None:
     assert "Commands:" in result.output and "Missing command" not in result.output
     names = list(typer.main.get_command(app).commands[group].commands)  # type: ignore[attr-defined]
     assert all(f"\n  {name} " in result.output for name in names)
+
+
+# Danish by default, English on request (issue 17, parts 2 and 4).
+
+
+def test_the_help_is_danish(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A docstring paragraph, an option's help, the codes, Click's own words: all Danish."""
+    monkeypatch.setenv("KUI_LANG", "da")
+    shown = CliRunner().invoke(app, ["youth", "list", "--help"], terminal_width=100).output
+    assert shown.startswith("Brug: kui youth list [OPTIONS]\n")
+    assert "Vis unge, filtreret (hver liste logges med sit filter og sit antal rækker)." in shown
+    assert "\nTilvalg:\n" in shown and "Aldersgruppe 1-4." in shown
+    assert "Koder: primary-school, 10th-grade" in shown  # the codes stay codes
+    assert "[standard: table]" in shown and "Vis denne hjælp og afslut." in shown
+    assert "Options:" not in shown and "Age group" not in shown
+
+
+def test_the_help_is_english_on_request() -> None:
+    """KUI_LANG=en (the tests' setting): the help as written, unchanged."""
+    shown = CliRunner().invoke(app, ["youth", "list", "--help"], terminal_width=100).output
+    assert shown.startswith("Usage: kui youth list [OPTIONS]\n")
+    assert (
+        "List youths, filtered (every listing is audited with its filter and row count)." in shown
+    )
+    assert (
+        "\nOptions:\n" in shown and "Age group 1-4." in shown and "Codes: primary-school" in shown
+    )
+    assert "[default: table]" in shown and "Show this message and exit." in shown
+
+
+def test_the_language_is_read_when_help_is_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One tree, built once, shows its help in the language of each moment."""
+    root = typer.main.get_command(app)
+    youth_group: Any = root.commands["youth"]  # type: ignore[attr-defined]
+    for language, words in [("da", "Registrér en ung."), ("en", "Register a young person (ung).")]:
+        monkeypatch.setenv("KUI_LANG", language)
+        assert youth_group.commands["add"].get_short_help_str(80) == words
+        assert words in CliRunner().invoke(app, ["youth"]).output
+
+
+def test_a_group_without_a_command_shows_its_commands_in_danish(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("KUI_LANG", "da")
+    result = CliRunner().invoke(app, ["youth"])
+    assert result.exit_code == 2 and "\nKommandoer:\n  add " in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "in_english", "in_danish"),
+    [
+        (["youth", "show"], "Missing argument 'YOUTH'", "Argumentet 'YOUTH' mangler"),
+        (["youth", "lst"], "No such command 'lst'. Did you mean 'list'?",
+         "Ukendt kommando 'lst'. Mente du 'list'?"),
+        (["youth", "add", "--cpr", "1"], "Missing option '--name'", "Tilvalget '--name' mangler"),
+        (["youth", "list", "--group", "x"],
+         "Invalid value for '--group': 'x' is not a whole number",
+         "Ugyldig værdi for '--group': 'x' er ikke et helt tal"),
+        (["youth", "list", "--bogus"], "No such option: --bogus", "Ukendt tilvalg: --bogus"),
+    ],
+)  # fmt: skip
+def test_usage_errors_in_both_languages(
+    args: list[str], in_english: str, in_danish: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Click's sentences of a usage error are translated; kui's one line and exit code 2 stay."""
+    where = " ".join(["kui", *args[:2]]) if args[1] != "lst" else "kui youth"
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert (
+        result.stderr.startswith(f"Error: {in_english}") and f"(see `{where} --help`)" in result.stderr
+    )
+    monkeypatch.setenv("KUI_LANG", "da")
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Fejl: {in_danish}") and f"(se `{where} --help`)" in result.stderr
+
+
+def test_every_help_text_has_a_danish_translation() -> None:
+    """Walks the whole command tree: every docstring paragraph and every option's and
+    argument's help is in the Danish catalog, translated and not fuzzy. When this fails, run
+    the command in kui_cli/render/i18n.py and translate the new texts in kui.po."""
+    from babel.messages.pofile import read_po
+
+    path = Path(help_module.__file__).parent / "locale" / "da" / "LC_MESSAGES" / "kui.po"
+    with path.open("rb") as po:
+        danish = read_po(po, locale="da")
+    texts = list(help_module.help_texts())
+    assert len(texts) > 300 and "Show this message and exit." in texts
+    missing = []
+    for text in dict.fromkeys(texts):
+        entry = danish.get(text)
+        if entry is None or entry.fuzzy or not entry.string:
+            missing.append(text)
+    assert not missing, f"help without a Danish translation: {missing}"
+
+
+def test_the_paragraphs_of_a_docstring_are_its_msgids() -> None:
+    """Prose paragraphs on one line (Click re-wraps them), an example block as written."""
+    text = "First line\n  goes on.\n\nSecond.\n\n\b\nExample:\n    kui x \\\n      --y 1"
+    assert help_module.paragraphs(text) == [
+        "First line goes on.",
+        "Second.",
+        "\b\nExample:\n    kui x \\\n      --y 1",
+    ]
+    assert [t for t in help_module.help_texts() if t.startswith("\b")] == []
 
 
 # Shell completion of codes, team slugs and staff initials.

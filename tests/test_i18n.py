@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from hypothesis import given
@@ -141,6 +142,29 @@ def test_the_profile_language_is_honoured(
     assert "| Initialer" in ok(kui("staff", "list", "-f", "markdown")).stdout
 
 
+def test_help_follows_the_stored_profiles_language_on_sqlite(
+    tmp_path: Path, no_language: pytest.MonkeyPatch
+) -> None:
+    """Help opens no session: the profile's language is read from the SQLite file of `--db`
+    or KUI_DB with sqlite3 alone; a missing file is not created, KUI_LANG decides over it."""
+    database = str(tmp_path / "kui.db")
+    runner = CliRunner()
+    init = ["--db", database, "init", "--profile", str(english_profile(tmp_path))]
+    assert runner.invoke(app, init).exit_code == 0
+    i18n.use_profile_language(None)  # as in a new process
+    assert runner.invoke(app, ["--db", database, "youth", "--help"]).output.startswith("Usage:")
+    i18n.use_profile_language(None)
+    no_language.setenv("KUI_DB", database)
+    assert runner.invoke(app, ["youth"]).output.startswith("Usage: kui youth")
+    no_language.setenv("KUI_LANG", "da")
+    assert runner.invoke(app, ["youth", "--help"]).output.startswith("Brug: kui youth")
+    no_language.delenv("KUI_LANG")
+    i18n.use_profile_language(None)
+    missing = tmp_path / "missing.db"
+    assert runner.invoke(app, ["--db", str(missing), "youth", "--help"]).output.startswith("Brug:")
+    assert not missing.exists()
+
+
 def test_the_shipped_profiles_speak_danish_and_a_bad_language_is_refused(
     tmp_path: Path,
 ) -> None:
@@ -211,11 +235,16 @@ def test_danish_numbers_and_dates() -> None:
     assert danish.long_date(dt.date(2026, 12, 3)) == "torsdag den 3. december 2026"
 
 
-def test_no_catalog_is_read_for_help(no_language: pytest.MonkeyPatch) -> None:
-    """Lazy: `kui --help` translates nothing, so no catalog is opened (the start-up budget)."""
+def test_the_catalog_is_read_only_when_help_is_shown(no_language: pytest.MonkeyPatch) -> None:
+    """Lazy: building the command tree translates nothing and opens no catalog; `kui --help`
+    opens the Danish one when it prints (the start-up budget: tests/test_startup.py)."""
+    import typer.main
+
     i18n.translations.cache_clear()
-    assert CliRunner().invoke(app, ["--help"]).exit_code == 0
+    typer.main.get_command(app)
     assert i18n.translations.cache_info().currsize == 0
+    assert CliRunner().invoke(app, ["--help"]).output.startswith("Brug: kui [OPTIONS]")
+    assert i18n.translations.cache_info().currsize == 1
     assert i18n._("yes") == "ja" and i18n.translations.cache_info().currsize == 1
 
 
@@ -229,11 +258,14 @@ def catalog(language: str):
 
 
 def marked() -> set[tuple[str | tuple[str, ...], str | None]]:
-    """Every message marked in kui_cli's code, as (msgid, context), by Babel's extractor with
-    kui's keywords (the command in kui_cli/render/i18n.py)."""
+    """Every message marked in kui_cli's code and every help text, as (msgid, context), by
+    Babel's extractors with babel.cfg and kui's keywords (the command in kui_cli/render/i18n.py)."""
+    with (ROOT / "babel.cfg").open() as cfg:
+        method_map, options_map = parse_mapping_cfg(cfg)
     found = extract_from_dir(
-        str(ROOT / "kui_cli"),
-        method_map=[("**.py", "python")],
+        str(ROOT),
+        method_map=method_map,
+        options_map=options_map,
         keywords=i18n.KEYWORDS,
         comment_tags=(),
         strip_comment_tags=True,

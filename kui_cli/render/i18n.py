@@ -8,10 +8,12 @@ stored profile's `language` (set by `invocation.session` once a command has open
 session: never a database opened for it), else the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`
 starting with `da` or `en`), else Danish, the language of the people kui is for.
 
-Nothing is loaded at import: `kui --help` pays nothing. The first translated string reads the
-catalog of its language (once per process and language).
+Nothing is loaded at import. The first translated string reads the catalog of its language
+(once per process and language): `kui --help` reads it only when it prints the help, which is
+translated as it is shown (`kui_cli/help.py`), never when the command tree is built.
 
-Marking, extracting, translating and compiling (Babel, the `dev` and `test` extras):
+Marking, extracting, translating and compiling (Babel, the `dev` and `test` extras), from the
+repository's root (Babel's `update` of some versions lacks `--no-location`: leave it out there):
 
     pybabel extract -F babel.cfg --no-default-keywords -k _ -k n_:1,2 -k p_:1c,2 -k mark:1c,2 \
         --project kui --copyright-holder kui --no-location --sort-output \
@@ -19,8 +21,13 @@ Marking, extracting, translating and compiling (Babel, the `dev` and `test` extr
         -d kui_cli/locale -D kui --no-location --width 100 \
         && pybabel compile -d kui_cli/locale -D kui
 
-`extract` collects the marked messages, `update` adds the new ones to each language's `.po`
-(translate them there, in `msgstr`), `compile` writes the `.mo` files that are shipped.
+`extract` collects the marked messages and, by the extraction method babel.cfg names for
+`kui_cli/help.py` (`kui_cli.help.extract`, which imports kui and walks its command tree), every
+help text a person reads in `--help`: each paragraph of a command's docstring and each option's
+and argument's `help=`, which Babel's Python extractor cannot see. `update` adds the new ones
+to each language's `.po` (translate them there, in `msgstr`; clear any `fuzzy` guess),
+`compile` writes the `.mo` files that are shipped. tests/test_i18n.py and tests/test_help.py
+fail while a message or a help text has no Danish translation.
 """
 
 from __future__ import annotations
