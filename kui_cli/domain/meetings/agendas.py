@@ -350,7 +350,7 @@ def compose(
 ) -> Composed:
     """The document of `build`, not yet audited: it reads and writes nothing."""
     if options.names:
-        access.require_reveal(session, "--names (full names on an agenda)")
+        access.require_reveal(session, _("--names (full names on an agenda)"))
     team = session.get(Team, meeting.team_id)
     assert team is not None and team.id is not None
     team_sees = access.referred_to(team.id)
