@@ -32,7 +32,7 @@ class Closable(Protocol):
 
 STATE = "state"
 # The closed states, as a person reads them in the refusal (the code itself in English).
-CLOSED_STATES = (mark(STATE, "achieved"), mark(STATE, "done"), mark(STATE, "dropped"))
+CLOSED_STATES = (mark("state", "achieved"), mark("state", "done"), mark("state", "dropped"))
 
 
 def require_open(kind: str, item: Closable) -> None:
