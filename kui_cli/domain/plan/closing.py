@@ -30,8 +30,8 @@ class Closable(Protocol):
     closed_on: object
 
 
-STATE = "state"
-# The closed states, as a person reads them in the refusal (the code itself in English).
+# The closed states as a person reads them in the refusal (in English the code itself), marked
+# with their context for extraction and translated with `p_("state", ...)`.
 CLOSED_STATES = (mark("state", "achieved"), mark("state", "done"), mark("state", "dropped"))
 
 
@@ -41,7 +41,7 @@ def require_open(kind: str, item: Closable) -> None:
         label = _("goal {id}") if kind == "goal" else _("agreement {id}")
         raise KuiError(
             _("{label} is {state} since {date}: only an open one changes").format(
-                label=label.format(id=item.id), state=p_(STATE, item.status), date=item.closed_on
+                label=label.format(id=item.id), state=p_("state", item.status), date=item.closed_on
             )
         )
 
