@@ -40,8 +40,8 @@ def no_language(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     return monkeypatch
 
 
-def error_line(kui: KuiRunner, *args: str) -> str:
-    result = kui(*args)
+def error_line(kui: KuiRunner, *args: str, user: str = "AB") -> str:
+    result = kui(*args, user=user)
     assert result.exit_code == 1, result.output
     return result.stderr.strip()
 
@@ -54,6 +54,17 @@ def test_danish_by_default(ready: KuiRunner, no_language: pytest.MonkeyPatch) ->
     assert error_line(ready, *BAD_STATUS).startswith("Fejl: ukendt status 'skole'")
     no_language.setenv("LANG", "C.UTF-8")  # a locale of neither language: Danish still
     assert error_line(ready, *BAD_STATUS).startswith("Fejl: ")
+
+
+def test_an_access_refusal_in_danish(ready: KuiRunner, no_language: pytest.MonkeyPatch) -> None:
+    """The refusal of the access rule, assembled in the domain, reads as one Danish line."""
+    ok(ready("youth", "add", "--cpr", "150310-4321", "--name", "Ida Jensen"))
+    ok(ready("staff", "add", "--initials", "CD", "--name", "Vejleder CD", "--role", "uu",
+             "--department", "UU"))  # fmt: skip
+    line = error_line(ready, "youth", "show", "1", user="CD")
+    assert line.startswith("Fejl: adgang nægtet: CD arbejder ikke med ung 1: en medarbejder ser "
+                           "kun de unge, vedkommende arbejder med"), line  # fmt: skip
+    assert "\n" not in line and "access refused" not in line
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import cpr
 from kui_cli.errors import KuiError
 from kui_cli.models import Assessment, Youth
+from kui_cli.render.i18n import _
 
 GRADES = (8, 9)
 NOT_READY = "not-ready"
@@ -35,7 +36,11 @@ def assess(
 ) -> Assessment:
     """Record an assessment; a not-ready result lifts need A to B."""
     if grade not in GRADES:
-        raise KuiError(f"--grade must be 8 or 9 (the readiness assessment's grades), got {grade}")
+        raise KuiError(
+            _("--grade must be 8 or 9 (the readiness assessment's grades), got {grade}").format(
+                grade=grade
+            )
+        )
     outcome = codes.checked((result or "").strip().lower(), RESULTS, "assessment result")
     assert youth.id is not None
     row = Assessment(

@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from kui_cli.errors import KuiError
+from kui_cli.render.i18n import _
 
 CLOSING_DAY_NAME = "Lukkedag"
 WEEKEND = frozenset({5, 6})
@@ -70,7 +71,9 @@ def closing_days(values: Iterable[str]) -> ClosingDays:
             parsed = parse_closing_day(value)
         except ValueError:
             raise KuiError(
-                f"extra closing day {value!r} must be MM-DD (every year) or YYYY-MM-DD"
+                _("extra closing day {value} must be MM-DD (every year) or YYYY-MM-DD").format(
+                    value=repr(value)
+                )
             ) from None
         if isinstance(parsed, dt.date):
             once.add(parsed)

@@ -39,6 +39,7 @@ from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import ages, cpr
 from kui_cli.errors import KuiError
 from kui_cli.models import DutyEpisode, Youth
+from kui_cli.render.i18n import _
 
 KIND = "duty"
 FIRST_AGE, END_AGE = 15, 18
@@ -463,7 +464,7 @@ def open_for_new_youths(session: Session, actor: Actor, after_id: int) -> int:
         for e, status in opened
         for what, new in opening_history(e, status)
     ]
-    bulk.insert_many(session, DutyEpisode, [e for e, _ in opened])
+    bulk.insert_many(session, DutyEpisode, [e for e, _status in opened])
     changes.record_many(session, history)
     return len(opened)
 
@@ -493,13 +494,16 @@ def _episode_for_step(session: Session, youth: Youth, today: dt.date) -> DutyEpi
     episode = stored_open(session, youth.id)
     if episode is None:
         raise KuiError(
-            f"youth {youth.id} has no open education-obligation episode (uddannelsespligt): "
-            "one opens when a 15-17-year-old gets status none"
+            _(
+                "youth {id} has no open education-obligation episode (uddannelsespligt): "
+                "one opens when a 15-17-year-old gets status none"
+            ).format(id=youth.id)
         )
     if ends_on(youth.birth_date) <= today:
         raise KuiError(
-            f"youth {youth.id} turned 18 on {ends_on(youth.birth_date)}: "
-            "the education obligation has ended"
+            _("youth {id} turned 18 on {date}: the education obligation has ended").format(
+                id=youth.id, date=ends_on(youth.birth_date)
+            )
         )
     return episode
 
@@ -507,9 +511,15 @@ def _episode_for_step(session: Session, youth: Youth, today: dt.date) -> DutyEpi
 def _step_date(on: dt.date | None, episode: DutyEpisode, today: dt.date) -> dt.date:
     day = on or today
     if day < episode.out_since:
-        raise KuiError(f"--on {day} is before the drop-out on {episode.out_since}")
+        raise KuiError(
+            _("--on {day} is before the drop-out on {date}").format(day=day, date=episode.out_since)
+        )
     if day > today:
-        raise KuiError(f"--on {day} is after --today {today}: record what has happened")
+        raise KuiError(
+            _("--on {day} is after --today {today}: record what has happened").format(
+                day=day, today=today
+            )
+        )
     return day
 
 
@@ -538,7 +548,9 @@ def contact_step_day(session: Session, youth: Youth, on: dt.date | None, today: 
     episode = _episode_for_step(session, youth, today)
     if episode.contacted_on is not None:
         raise KuiError(
-            f"contact with youth {youth.id} is already recorded on {episode.contacted_on}"
+            _("contact with youth {id} is already recorded on {date}").format(
+                id=youth.id, date=episode.contacted_on
+            )
         )
     return _step_date(on, episode, today)
 
@@ -564,10 +576,14 @@ def record_offer(
     records a reached contact on the same day (the contact step) when none is recorded yet."""
     text = cpr.refuse_in_text((activity or "").strip(), "--activity")
     if not text:
-        raise KuiError("--activity is required: say which activity was offered")
+        raise KuiError(_("--activity is required: say which activity was offered"))
     episode = _episode_for_step(session, youth, actor.today)
     if episode.offered_on is not None:
-        raise KuiError(f"an offer to youth {youth.id} is already recorded on {episode.offered_on}")
+        raise KuiError(
+            _("an offer to youth {id} is already recorded on {date}").format(
+                id=youth.id, date=episode.offered_on
+            )
+        )
     day = _step_date(on, episode, actor.today)
     if episode.contacted_on is None:
         from kui_cli.domain.plan import contacts  # which records contacts, and imports this
@@ -588,7 +604,7 @@ def record_fgu_assessment(session: Session, actor: Actor, youth: Youth, result: 
     15-17-year-old out of activity must get."""
     text = cpr.refuse_in_text((result or "").strip(), "--result")
     if not text:
-        raise KuiError("--result is required: the outcome of the FGU target-group assessment")
+        raise KuiError(_("--result is required: the outcome of the FGU target-group assessment"))
     episode = _episode_for_step(session, youth, actor.today)
     old = episode.fgu_result
     episode.fgu_result, episode.fgu_on = text, actor.today
@@ -604,7 +620,7 @@ def exempt(session: Session, actor: Actor, youth: Youth, reason: str) -> DutyEpi
     episode on `--today`. The status is left as recorded (`youth update --status exempted`)."""
     text = cpr.refuse_in_text((reason or "").strip(), "--reason")
     if not text:
-        raise KuiError("--reason is required: illness, disability or serious social problems")
+        raise KuiError(_("--reason is required: illness, disability or serious social problems"))
     episode = _episode_for_step(session, youth, actor.today)
     episode.exempt_reason = text
     _close(

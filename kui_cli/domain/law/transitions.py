@@ -27,6 +27,7 @@ from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import ages
 from kui_cli.errors import KuiError
 from kui_cli.models import Youth
+from kui_cli.render.i18n import _
 
 TURNS_18, TURNS_25, LEAVES_KUI = "turns-18", "turns-25", "leaves-kui"
 COLUMNS = ["youth_id", "name", "date", "age", "kind", "from_team", "to_team"]
@@ -151,7 +152,9 @@ def listing(
     `agenda.handover_days`); audited as a listing."""
     days = prof.value("agenda.handover_days") if within is None else within
     if not 0 <= days <= MAX_WINDOW_DAYS:
-        raise KuiError(f"--within must be 0-{MAX_WINDOW_DAYS} days, got {days}")
+        raise KuiError(
+            _("--within must be 0-{max} days, got {days}").format(max=MAX_WINDOW_DAYS, days=days)
+        )
     end = actor.today + dt.timedelta(days=days)
     found = between(session, actor.today, end, prof.upper_age, where=[access.condition(session)])
     audit.record(session, actor, "list", filters={"within": days}, rows=len(found))

@@ -39,6 +39,7 @@ from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import ages, cpr
 from kui_cli.errors import KuiError
 from kui_cli.models import DutyEpisode, Meeting, Referral, Staff, Team, Youth
+from kui_cli.render.i18n import _
 
 KINDS = (
     "fixed",
@@ -349,7 +350,7 @@ def compose(
 ) -> Composed:
     """The document of `build`, not yet audited: it reads and writes nothing."""
     if options.names:
-        access.require_reveal(session, "--names (full names on an agenda)")
+        access.require_reveal(session, _("--names (full names on an agenda)"))
     team = session.get(Team, meeting.team_id)
     assert team is not None and team.id is not None
     team_sees = access.referred_to(team.id)
@@ -380,7 +381,7 @@ def _countable(session: Session, team: Team) -> bool:
         return True
     assert team.id is not None
     members = teams.members_of(session, [team.id])[team.id]
-    return any(member.id == found.staff_id for member, _ in members)
+    return any(member.id == found.staff_id for member, _ad_hoc in members)
 
 
 def _decisions_until(session: Session, meeting: Meeting) -> dt.date | None:
@@ -478,8 +479,10 @@ def due(session: Session, actor: Actor, days: int) -> list[int]:
     days (their agendas are then built in a read, `circulated`)."""
     if not 0 <= days <= MAX_DAYS:
         raise KuiError(
-            f"--days must be 0-{MAX_DAYS}: the agendas of at most a quarter ahead (the cron "
-            "runs daily and writes each agenda again until the meeting)"
+            _(
+                "--days must be 0-{max}: the agendas of at most a quarter ahead (the cron "
+                "runs daily and writes each agenda again until the meeting)"
+            ).format(max=MAX_DAYS)
         )
     horizon = actor.today + dt.timedelta(days=max(days, meetings.DEFAULT_HORIZON_DAYS))
     meetings.generate(session, actor, horizon)

@@ -27,6 +27,7 @@ from kui_cli.domain.meetings import recurrence, teams
 from kui_cli.domain.register import cpr
 from kui_cli.errors import KuiError
 from kui_cli.models import Meeting, MeetingSeries, Team
+from kui_cli.render.i18n import _
 
 if TYPE_CHECKING:
     from dateutil.rrule import rrule
@@ -55,7 +56,9 @@ def export(session: Session, slug: str, today: dt.date) -> bytes:
     all_series = list(session.execute(query.order_by(MeetingSeries.id)).scalars())
     if not all_series and not held:
         raise KuiError(
-            f"{team.slug} has no meeting series: schedule one with `kui meeting schedule`"
+            _("{team} has no meeting series: schedule one with `kui meeting schedule`").format(
+                team=team.slug
+            )
         )
     calendar = Calendar()
     calendar.add("prodid", "-//kui//Den kommunale ungeindsats//DA")

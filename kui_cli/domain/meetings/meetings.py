@@ -29,6 +29,7 @@ from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import cpr
 from kui_cli.errors import KuiError
 from kui_cli.models import Meeting, MeetingSeries, Team
+from kui_cli.render.i18n import _
 
 DEFAULT_HORIZON_DAYS = 90
 # Meetings are generated at most this far ahead of --today: a team plans its year (the
@@ -60,7 +61,7 @@ def schedule(
     occurrence."""
     team = teams.find(session, slug)
     if not 5 <= duration <= 24 * 60:
-        raise KuiError("--duration must be 5-1440 minutes")
+        raise KuiError(_("--duration must be 5-1440 minutes"))
     parsed = recurrence.parse(rule, start)
     first = recurrence.first(parsed, start)
     assert first is not None  # parse refuses a rule without occurrences
@@ -89,11 +90,15 @@ def generate(
     """
     today = actor.today
     if until < today:
-        raise KuiError(f"--until {until} is before today ({today})")
+        raise KuiError(
+            _("--until {until} is before today ({today})").format(until=until, today=today)
+        )
     if until > latest_horizon(today):
         raise KuiError(
-            f"--until {until} is more than {HORIZON_YEARS} years ahead: meetings are generated "
-            f"at most {HORIZON_YEARS} years ahead of today, up to {latest_horizon(today)}"
+            _(
+                "--until {until} is more than {years} years ahead: meetings are generated "
+                "at most {years} years ahead of today, up to {latest}"
+            ).format(until=until, years=HORIZON_YEARS, latest=latest_horizon(today))
         )
     query = select(MeetingSeries, Team.place).join(Team, Team.id == MeetingSeries.team_id)
     if team_ids is not None:
@@ -196,7 +201,7 @@ def on_holidays(session: Session, made: list[Generated]) -> list[dict[str, Any]]
 def find(session: Session, meeting_id: int | str) -> Meeting:
     meeting = session.get(Meeting, int(meeting_id)) if str(meeting_id).isdigit() else None
     if meeting is None:
-        raise KuiError(f"no meeting with id {meeting_id}")
+        raise KuiError(_("no meeting with id {id}").format(id=meeting_id))
     return meeting
 
 
@@ -227,11 +232,15 @@ def next_meeting(session: Session, actor: Actor, team: Team) -> Meeting:
             return meeting
     if not access.may_write_meetings(session):
         raise KuiError(
-            f"{team.slug} has no meeting generated from {today} on: the scheduled "
-            "`kui meeting generate` (or an administrator) creates them"
+            _(
+                "{team} has no meeting generated from {today} on: the scheduled "
+                "`kui meeting generate` (or an administrator) creates them"
+            ).format(team=team.slug, today=today)
         )
     raise KuiError(
-        f"{team.slug} has no meeting from {today} on: schedule one with `kui meeting schedule`"
+        _("{team} has no meeting from {today} on: schedule one with `kui meeting schedule`").format(
+            team=team.slug, today=today
+        )
     )
 
 
@@ -255,7 +264,7 @@ def cancel(session: Session, actor: Actor, meeting_id: int, reason: str) -> Meet
     back."""
     meeting = _changeable(session, meeting_id, actor.today)
     if not (reason or "").strip():
-        raise KuiError("--reason is required: say why the meeting is cancelled")
+        raise KuiError(_("--reason is required: say why the meeting is cancelled"))
     note = cpr.refuse_in_text(reason.strip(), "--reason")
     meeting.status, meeting.note = "cancelled", note
     session.flush()
@@ -267,7 +276,7 @@ def move(session: Session, actor: Actor, meeting_id: int, to: dt.datetime) -> Me
     """Move one meeting (same length, audited); the series goes on unchanged."""
     meeting = _changeable(session, meeting_id, actor.today)
     if to.date() < actor.today:
-        raise KuiError(f"--to {to:%Y-%m-%d %H:%M} is in the past")
+        raise KuiError(_("--to {to} is in the past").format(to=f"{to:%Y-%m-%d %H:%M}"))
     length = meeting.ends_at - meeting.starts_at
     was = meeting.starts_at
     meeting.starts_at, meeting.ends_at, meeting.status = to, to + length, "moved"
@@ -279,9 +288,13 @@ def move(session: Session, actor: Actor, meeting_id: int, to: dt.datetime) -> Me
 def _changeable(session: Session, meeting_id: int, today: dt.date) -> Meeting:
     meeting = find(session, meeting_id)
     if meeting.status == "cancelled":
-        raise KuiError(f"meeting {meeting.id} is cancelled already")
+        raise KuiError(_("meeting {id} is cancelled already").format(id=meeting.id))
     if meeting.starts_at.date() < today:
-        raise KuiError(f"meeting {meeting.id} was on {meeting.starts_at:%Y-%m-%d}: it is past")
+        raise KuiError(
+            _("meeting {id} was on {date}: it is past").format(
+                id=meeting.id, date=f"{meeting.starts_at:%Y-%m-%d}"
+            )
+        )
     return meeting
 
 
@@ -300,7 +313,7 @@ def listing(
     if end:
         query = query.where(Meeting.starts_at <= dt.datetime.combine(end, dt.time.max))
     if start and end and end < start:
-        raise KuiError("--to is before --from")
+        raise KuiError(_("--to is before --from"))
     found = list(session.execute(query).scalars())
     names = holidays_on(session, (m.starts_at.date() for m in found))
     rows = records(session, found)

@@ -21,6 +21,7 @@ import re
 from dateutil.rrule import DAILY, rrule, rrulestr
 
 from kui_cli.errors import KuiError
+from kui_cli.render.i18n import _
 
 TIMEZONE = "Europe/Copenhagen"
 ODD_ISO_WEEKS = ",".join(str(week) for week in range(1, 54, 2))
@@ -36,23 +37,36 @@ def parse(text: str, start: dt.datetime) -> rrule:
     """The recurrence of `text` from `start`, or a KuiError saying what is wrong with it."""
     rule = normalised(text)
     if not rule:
-        raise KuiError("a meeting rule is required, e.g. FREQ=WEEKLY;INTERVAL=2;BYDAY=WE")
+        raise KuiError(_("a meeting rule is required, e.g. FREQ=WEEKLY;INTERVAL=2;BYDAY=WE"))
+    shown = repr(rule)
     if "DTSTART" in rule:
-        raise KuiError(f"rule {rule!r}: give the start with --start, not DTSTART in the rule")
+        raise KuiError(
+            _("rule {rule}: give the start with --start, not DTSTART in the rule").format(
+                rule=shown
+            )
+        )
     if re.search(r"UNTIL=[0-9T]+Z", rule):
-        raise KuiError(f"rule {rule!r}: UNTIL is local time here, write it without the Z")
+        raise KuiError(
+            _("rule {rule}: UNTIL is local time here, write it without the Z").format(rule=shown)
+        )
     try:
         parsed = rrulestr(rule, dtstart=start.replace(tzinfo=None), forceset=False)
     except (ValueError, TypeError, KeyError, IndexError) as exc:
-        raise KuiError(f"invalid meeting rule {rule!r}: {exc}") from None
+        raise KuiError(
+            _("invalid meeting rule {rule}: {error}").format(rule=shown, error=exc)
+        ) from None
     if not isinstance(parsed, rrule):
-        raise KuiError(f"invalid meeting rule {rule!r}: give one RRULE")
+        raise KuiError(_("invalid meeting rule {rule}: give one RRULE").format(rule=shown))
     if parsed._freq > DAILY:  # HOURLY, MINUTELY, SECONDLY: not a meeting schedule
-        raise KuiError(f"rule {rule!r}: meetings recur at most daily")
+        raise KuiError(_("rule {rule}: meetings recur at most daily").format(rule=shown))
     begins = first(parsed, start)
     if begins is None:
-        raise KuiError(f"rule {rule!r} gives no meeting from {start:%Y-%m-%d %H:%M}")
-    existing(begins, f"rule {rule!r}: the first meeting")
+        raise KuiError(
+            _("rule {rule} gives no meeting from {start}").format(
+                rule=shown, start=f"{start:%Y-%m-%d %H:%M}"
+            )
+        )
+    existing(begins, _("rule {rule}: the first meeting").format(rule=shown))
     return parsed
 
 
@@ -102,7 +116,9 @@ def parse_start(text: str, what: str = "--start") -> dt.datetime:
         value = dt.datetime.fromisoformat(text.strip())
     except ValueError:
         raise KuiError(
-            f"{what} must be a date and time as YYYY-MM-DDTHH:MM, got {text!r}"
+            _("{what} must be a date and time as YYYY-MM-DDTHH:MM, got {text}").format(
+                what=what, text=repr(text)
+            )
         ) from None
     if value.tzinfo is not None:
         from zoneinfo import ZoneInfo
@@ -124,7 +140,9 @@ def existing(local: dt.datetime, what: str) -> dt.datetime:
     """`local` itself, or a KuiError when the clock skips it."""
     if not exists(local):
         raise KuiError(
-            f"{what} {local:%Y-%m-%d %H:%M} does not exist in {TIMEZONE}: the clock skips "
-            "that hour when summer time begins; choose another time"
+            _(
+                "{what} {time} does not exist in {zone}: the clock skips "
+                "that hour when summer time begins; choose another time"
+            ).format(what=what, time=f"{local:%Y-%m-%d %H:%M}", zone=TIMEZONE)
         )
     return local

@@ -24,6 +24,7 @@ from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import ages, cpr, youths
 from kui_cli.errors import KuiError
 from kui_cli.models import Meeting, Referral, Team, Youth
+from kui_cli.render.i18n import _
 
 
 @dataclass
@@ -42,10 +43,12 @@ def add(session: Session, actor: Actor, profile: Profile, new: NewReferral) -> R
     team = teams.find(session, new.team)
     reason = cpr.refuse_in_text((new.reason or "").strip(), "--reason")
     if not reason:
-        raise KuiError("--reason is required: say why the team should discuss the youth")
+        raise KuiError(_("--reason is required: say why the team should discuss the youth"))
     rules = teams.rules_of(team).get("referrals", {})
     if not rules.get("allowed", True):
-        raise KuiError(f"{team.slug} ({team.name}) takes no referrals of youths")
+        raise KuiError(
+            _("{team} ({name}) takes no referrals of youths").format(team=team.slug, name=team.name)
+        )
     target = teams.Target.of(team)
     if not target.matches(youth, actor.today, profile.upper_age):
         raise KuiError(_outside(youth, team, target, actor.today, profile.upper_age))
@@ -74,10 +77,16 @@ def add(session: Session, actor: Actor, profile: Profile, new: NewReferral) -> R
 
 def _outside(youth: Youth, team: Team, target: teams.Target, today: dt.date, upper: int) -> str:
     group = ages.age_group(youth.birth_date, youth.status, today, upper)
-    has = f"age group {group if group is not None else 'none (outside KUI)'}, need {youth.need}"
-    return (
-        f"youth {youth.id} is outside {team.slug}'s target group ({target.describe()}): "
-        f"{has}, status {youth.status}"
+    return _(
+        "youth {id} is outside {team}'s target group ({target}): "
+        "age group {group}, need {need}, status {status}"
+    ).format(
+        id=youth.id,
+        team=team.slug,
+        target=target.describe(),
+        group=group if group is not None else _("none (outside KUI)"),
+        need=youth.need,
+        status=youth.status,
     )
 
 
@@ -85,16 +94,24 @@ def _preconditions(session: Session, team: Team, rules: dict, new: NewReferral) 
     """Ishøj's leader sparring: `--leader` (a staff member with role leader) and `--consulted`."""
     missing = []
     if rules.get("leader") and not new.leader:
-        missing.append("--leader STAFF (the leader who puts the case on)")
+        missing.append(_("--leader STAFF (the leader who puts the case on)"))
     if rules.get("consulted") and not new.consulted:
-        missing.append("--consulted (discussed with colleagues and with your own leader)")
+        missing.append(_("--consulted (discussed with colleagues and with your own leader)"))
     if missing:
-        raise KuiError(f"{team.slug} takes a case only with " + " and ".join(missing))
+        raise KuiError(
+            _("{team} takes a case only with {missing}").format(
+                team=team.slug, missing=_(" and ").join(missing)
+            )
+        )
     if not new.leader:
         return None
     leader = staff.find(session, new.leader)
     if leader.role != "leader":
-        raise KuiError(f"--leader {leader.initials} has role {leader.role}, not leader")
+        raise KuiError(
+            _("--leader {initials} has role {role}, not leader").format(
+                initials=leader.initials, role=leader.role
+            )
+        )
     return leader.id
 
 
@@ -105,8 +122,10 @@ def _refuse_duplicate(session: Session, youth: Youth, team: Team) -> None:
     found = session.execute(query).first()
     if found:
         raise KuiError(
-            f"youth {youth.id} is already referred to {team.slug} "
-            f"(item {found.id}, meeting {found.meeting_id}) and awaits a decision"
+            _(
+                "youth {id} is already referred to {team} "
+                "(item {item}, meeting {meeting}) and awaits a decision"
+            ).format(id=youth.id, team=team.slug, item=found.id, meeting=found.meeting_id)
         )
 
 
@@ -115,18 +134,28 @@ def _meeting_for(session: Session, actor: Actor, team: Team, meeting_id: int | N
         return meetings.next_meeting(session, actor, team)
     meeting = meetings.find(session, meeting_id)
     if meeting.team_id != team.id:
-        raise KuiError(f"meeting {meeting.id} is not a meeting of {team.slug}")
+        raise KuiError(
+            _("meeting {id} is not a meeting of {team}").format(id=meeting.id, team=team.slug)
+        )
     if meeting.status == "cancelled":
-        raise KuiError(f"meeting {meeting.id} is cancelled")
+        raise KuiError(_("meeting {id} is cancelled").format(id=meeting.id))
     if meeting.starts_at.date() < actor.today:
-        raise KuiError(f"meeting {meeting.id} was on {meeting.starts_at:%Y-%m-%d}: it is past")
+        raise KuiError(
+            _("meeting {id} was on {date}: it is past").format(
+                id=meeting.id, date=f"{meeting.starts_at:%Y-%m-%d}"
+            )
+        )
     return meeting
 
 
 def find(session: Session, item_id: int | str) -> Referral:
     referral = session.get(Referral, int(item_id)) if str(item_id).isdigit() else None
     if referral is None:
-        raise KuiError(f"no agenda item {item_id} (give the id of a referral or carried-over item)")
+        raise KuiError(
+            _("no agenda item {id} (give the id of a referral or carried-over item)").format(
+                id=item_id
+            )
+        )
     return referral
 
 
@@ -194,16 +223,21 @@ def decide(session: Session, actor: Actor, item_id: int | str, decision: Decisio
     referral = find(session, item_id)
     access.require_youth(session, session.get(Youth, referral.youth_id))
     if referral.decided_on is not None:
-        raise KuiError(f"item {referral.id} was decided on {referral.decided_on} already")
+        raise KuiError(
+            _("item {id} was decided on {date} already").format(
+                id=referral.id, date=referral.decided_on
+            )
+        )
     meeting = session.get(Meeting, referral.meeting_id) if referral.meeting_id else None
     if meeting is not None and meeting.starts_at.date() > actor.today:
         raise KuiError(
-            f"item {referral.id} is on the meeting of {meeting.starts_at:%Y-%m-%d}: "
-            "decide it at or after the meeting"
+            _("item {id} is on the meeting of {date}: decide it at or after the meeting").format(
+                id=referral.id, date=f"{meeting.starts_at:%Y-%m-%d}"
+            )
         )
     outcome = cpr.refuse_in_text((decision.outcome or "").strip(), "--outcome")
     if not outcome:
-        raise KuiError("--outcome is required: write what the team decided")
+        raise KuiError(_("--outcome is required: write what the team decided"))
     youth = session.get(Youth, referral.youth_id)
     team = session.get(Team, referral.team_id)
     assert youth is not None and youth.id is not None and team is not None
@@ -229,17 +263,23 @@ def withdraw(session: Session, actor: Actor, item_id: int | str, reason: str) ->
 
     The meeting's day is the line, as for `decide` (at or after it): before it the item may be
     withdrawn, from it on it is the team's to decide, and a carried-over item too."""
-    why = changes.required_reason(reason, "the referral is withdrawn")
+    why = changes.required_reason(reason, _("the referral is withdrawn"))
     referral = find(session, item_id)
     youth = access.require_youth(session, session.get(Youth, referral.youth_id))
     if referral.decided_on is not None:
-        raise KuiError(f"item {referral.id} was decided on {referral.decided_on}: it stays")
+        raise KuiError(
+            _("item {id} was decided on {date}: it stays").format(
+                id=referral.id, date=referral.decided_on
+            )
+        )
     meeting = session.get(Meeting, referral.meeting_id) if referral.meeting_id else None
     held = meeting is not None and meeting.status != "cancelled"
     if meeting is not None and held and meeting.starts_at.date() <= actor.today:
         raise KuiError(
-            f"item {referral.id} is on the meeting of {meeting.starts_at:%Y-%m-%d}, which has "
-            "come: the team decides it (`kui agenda decide`)"
+            _(
+                "item {id} is on the meeting of {date}, which has come: "
+                "the team decides it (`kui agenda decide`)"
+            ).format(id=referral.id, date=f"{meeting.starts_at:%Y-%m-%d}")
         )
     team = session.get(Team, referral.team_id)
     assert youth.id is not None and team is not None

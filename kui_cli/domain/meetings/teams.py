@@ -26,6 +26,7 @@ from kui_cli.domain.register import ages
 from kui_cli.domain.reports import measures
 from kui_cli.errors import KuiError
 from kui_cli.models import Meeting, MeetingSeries, Referral, Staff, Team, TeamMember, Youth
+from kui_cli.render.i18n import _
 
 
 @dataclass(frozen=True)
@@ -74,12 +75,13 @@ class Target:
     def describe(self) -> str:
         parts = []
         if self.age_groups:
-            parts.append("age group " + "/".join(map(str, self.age_groups)))
+            groups = "/".join(map(str, self.age_groups))
+            parts.append(_("age group {groups}").format(groups=groups))
         if self.needs:
-            parts.append("need " + "/".join(self.needs))
+            parts.append(_("need {needs}").format(needs="/".join(self.needs)))
         if self.statuses:
-            parts.append("status " + "/".join(self.statuses))
-        return "; ".join(parts) or "anyone in KUI"
+            parts.append(_("status {statuses}").format(statuses="/".join(self.statuses)))
+        return "; ".join(parts) or _("anyone in KUI")
 
 
 def rules_of(team: Team) -> dict[str, Any]:
@@ -91,7 +93,11 @@ def find(session: Session, slug: str) -> Team:
     team = session.execute(select(Team).where(Team.slug == (slug or "").strip().lower())).scalar()
     if team is None:
         known = ", ".join(session.execute(select(Team.slug).order_by(Team.id)).scalars())
-        raise KuiError(f"unknown team {slug!r}" + (f": choose one of {known}" if known else ""))
+        if known:
+            raise KuiError(
+                _("unknown team {slug}: choose one of {known}").format(slug=repr(slug), known=known)
+            )
+        raise KuiError(_("unknown team {slug}").format(slug=repr(slug)))
     return team
 
 
@@ -285,14 +291,20 @@ def add_member(
     if not ad_hoc and roles and member.role not in roles:
         wanted = ", ".join(dict.fromkeys(roles))
         raise KuiError(
-            f"{member.initials} has role {member.role}; {team.slug}'s fixed roles are {wanted}: "
-            "add them with --ad-hoc"
+            _(
+                "{initials} has role {role}; {team}'s fixed roles are {wanted}: "
+                "add them with --ad-hoc"
+            ).format(initials=member.initials, role=member.role, team=team.slug, wanted=wanted)
         )
     query = select(TeamMember).where(
         TeamMember.team_id == team.id, TeamMember.staff_id == member.id
     )
     if session.execute(query).first():
-        raise KuiError(f"{member.initials} is already a member of {team.slug}")
+        raise KuiError(
+            _("{initials} is already a member of {team}").format(
+                initials=member.initials, team=team.slug
+            )
+        )
     row = TeamMember(team_id=team.id, staff_id=member.id, ad_hoc=ad_hoc)
     session.add(row)
     session.flush()
@@ -312,13 +324,19 @@ def remove_member(session: Session, actor: Actor, slug: str, reference: str) -> 
         select(TeamMember).where(TeamMember.team_id == team.id, TeamMember.staff_id == member.id)
     ).scalar()
     if row is None:
-        raise KuiError(f"{member.initials} is not a member of {team.slug}")
+        raise KuiError(
+            _("{initials} is not a member of {team}").format(
+                initials=member.initials, team=team.slug
+            )
+        )
     session.delete(row)
     session.flush()
     audit.administered(session, actor, team=team.slug, member=member.initials, removed=True)
     return [
-        f"{team.slug}'s fixed role {role['role']} ({role['title']}) has no fixed member now: "
-        f"add one with `kui team member add {team.slug} STAFF`"
+        _(
+            "{team}'s fixed role {role} ({title}) has no fixed member now: "
+            "add one with `kui team member add {team} STAFF`"
+        ).format(team=team.slug, role=role["role"], title=role["title"])
         for role in details(session, team.slug)["roles"]
         if role["role"] == member.role and not row.ad_hoc and not role["covered_by"]
     ]
@@ -364,7 +382,7 @@ def listing(session: Session, today: dt.date) -> list[dict[str, Any]]:
             "place": team.place,
             "target": Target.of(team).describe(),
             "schedule": [s.rule for s in series.get(team.id, [])],
-            "members": [m.initials for m, _ in members.get(team.id, [])],
+            "members": [m.initials for m, _ad_hoc in members.get(team.id, [])],
             "next_meeting": upcoming.get(team.id),
         }
         for team in teams

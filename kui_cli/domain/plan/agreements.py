@@ -24,6 +24,7 @@ from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import cpr, youths
 from kui_cli.errors import KuiError
 from kui_cli.models import Agreement, Staff, Youth
+from kui_cli.render.i18n import _
 
 KIND = "agreement"  # its rows in the change log (a plan change)
 
@@ -38,12 +39,14 @@ def add(
     reason: str,
 ) -> Agreement:
     """Agree that `responsible` does `text` by `due` (audited, in the change log)."""
-    why = changes.required_reason(reason, "the plan changes")
-    words = cpr.refuse_in_text((text or "").strip(), "the agreement's text")
+    why = changes.required_reason(reason, _("the plan changes"))
+    words = cpr.refuse_in_text((text or "").strip(), _("the agreement's text"))
     if not words:
-        raise KuiError("the agreement's text is required: say what is to be done")
+        raise KuiError(_("the agreement's text is required: say what is to be done"))
     if due < actor.today:
-        raise KuiError(f"--due {due} is before today ({actor.today})")
+        raise KuiError(
+            _("--due {due} is before today ({today})").format(due=due, today=actor.today)
+        )
     youth = youths.find(session, youth_ref)
     assert youth.id is not None
     member = responsible_member(session, responsible, youth.id)
@@ -67,11 +70,13 @@ def responsible_member(session: Session, reference: str, youth_id: int) -> Staff
     """The responsible person: an active staff member on the youth's case."""
     member = staff_domain.find(session, reference)
     if not member.active:
-        raise KuiError(f"staff member {member.initials} is not active")
+        raise KuiError(_("staff member {initials} is not active").format(initials=member.initials))
     if not access.member_works_on(session, member, youth_id):
         raise KuiError(
-            f"{member.initials} does not work on youth {youth_id}: add an effort for them first "
-            f"(`kui plan effort add {youth_id} --responsible {member.initials} ...`)"
+            _(
+                "{initials} does not work on youth {id}: add an effort for them first "
+                "(`kui plan effort add {id} --responsible {initials} ...`)"
+            ).format(initials=member.initials, id=youth_id)
         )
     return member
 
@@ -83,7 +88,7 @@ def done(session: Session, actor: Actor, agreement_id: int, reason: str | None =
 
 def drop(session: Session, actor: Actor, agreement_id: int, reason: str) -> Agreement:
     """The agreement is dropped; the reason is required (the plan owner must learn why)."""
-    why = changes.required_reason(reason, "the agreement is dropped")
+    why = changes.required_reason(reason, _("the agreement is dropped"))
     return _close(session, actor, agreement_id, "dropped", why)
 
 
@@ -92,7 +97,7 @@ def _close(
 ) -> Agreement:
     agreement = session.get(Agreement, agreement_id)
     if agreement is None:
-        raise KuiError(f"no agreement with id {agreement_id}")
+        raise KuiError(_("no agreement with id {id}").format(id=agreement_id))
     youth = access.require_youth(session, session.get(Youth, agreement.youth_id))
     label = f"agreement {agreement.id}"
     closing.close(session, actor, youth, agreement, kind=KIND, label=label, status=status, why=why)

@@ -27,6 +27,7 @@ from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import cpr, history
 from kui_cli.errors import KuiError
 from kui_cli.models import ChangeLog
+from kui_cli.render.i18n import _
 
 # What the plan is built on: the youth's status and need, the application and completed education,
 # the custody holders it is revised with (until 18), the coordinator, goals, efforts and
@@ -68,11 +69,12 @@ def plan_change() -> ColumnElement[bool]:
     return ChangeLog.kind.in_(sorted(PLAN_CHANGES))
 
 
-def required_reason(reason: str | None, what: str = "the change") -> str:
-    """The `--reason` of a change, which is never optional: the plan owner must learn why."""
+def required_reason(reason: str | None, what: str) -> str:
+    """The `--reason` of a change, which is never optional: the plan owner must learn why.
+    `what` is the translated clause the refusal ends with ("the plan changes")."""
     why = cpr.refuse_in_text((reason or "").strip(), "--reason")
     if not why:
-        raise KuiError(f"--reason is required: say why {what}")
+        raise KuiError(_("--reason is required: say why {what}").format(what=what))
     return why
 
 

@@ -18,6 +18,7 @@ from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import cpr
 from kui_cli.errors import KuiError
 from kui_cli.models import Youth
+from kui_cli.render.i18n import _, mark, p_
 
 
 class Closable(Protocol):
@@ -29,10 +30,20 @@ class Closable(Protocol):
     closed_on: object
 
 
-def require_open(label: str, item: Closable) -> None:
+# The closed states as a person reads them in the refusal (in English the code itself), marked
+# with their context for extraction and translated with `p_("state", ...)`.
+CLOSED_STATES = (mark("state", "achieved"), mark("state", "done"), mark("state", "dropped"))
+
+
+def require_open(kind: str, item: Closable) -> None:
     """Refuse changing a closed goal or agreement (achieved, done or dropped: no way back)."""
     if item.status != codes.OPEN:
-        raise KuiError(f"{label} is {item.status} since {item.closed_on}: only an open one changes")
+        label = _("goal {id}") if kind == "goal" else _("agreement {id}")
+        raise KuiError(
+            _("{label} is {state} since {date}: only an open one changes").format(
+                label=label.format(id=item.id), state=p_("state", item.status), date=item.closed_on
+            )
+        )
 
 
 def optional_reason(reason: str | None) -> str | None:
@@ -52,7 +63,7 @@ def close(
     why: str | None,
 ) -> None:
     """Close an open item on the reference date, with its change row and audit entry."""
-    require_open(label, item)
+    require_open(kind, item)
     old = item.status
     item.status, item.closed_on = status, actor.today
     assert youth.id is not None

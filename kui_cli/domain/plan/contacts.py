@@ -36,6 +36,7 @@ from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import cpr, youths
 from kui_cli.errors import KuiError
 from kui_cli.models import Contact, DutyEpisode, Youth
+from kui_cli.render.i18n import _
 
 KIND = "contact"
 DUTY_CHANNEL = "other"  # `duty contact` names no channel
@@ -161,7 +162,11 @@ def add(
     text = cpr.refuse_in_text((note or "").strip(), "--note") or None
     day = on or actor.today
     if day > actor.today:
-        raise KuiError(f"--on {day} is after --today {actor.today}: record a contact once made")
+        raise KuiError(
+            _("--on {day} is after --today {today}: record a contact once made").format(
+                day=day, today=actor.today
+            )
+        )
     youth = youths.find(session, youth_ref)  # checked input first: a refusal is all that is left
     done = write(session, actor, youth, code, reached, day, text)
     audit.record(session, actor, "update", subject=youth.subject_key)

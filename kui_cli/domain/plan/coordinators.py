@@ -24,6 +24,7 @@ from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import ages, cpr, youths
 from kui_cli.errors import KuiError
 from kui_cli.models import CoordinatorAssignment, Effort, Staff, Youth
+from kui_cli.render.i18n import _, n_
 
 HISTORY_COLUMNS = [
     "id",
@@ -58,13 +59,13 @@ def consent_by_for(consent: str, given: str | None, minor: bool) -> str | None:
     so `both` is recorded unless told otherwise. A pending proposal has no decision yet."""
     if consent == "pending":
         if given:
-            raise KuiError("--consent-by records a decision: use it with accepted or declined")
+            raise KuiError(_("--consent-by records a decision: use it with accepted or declined"))
         return None
     if given is None:
         return "both" if minor else "youth"
     value = codes.checked(given.strip().lower(), codes.CONSENT_BY, "--consent-by")
     if not minor and value != "youth":
-        raise KuiError("the youth is 18 or older and decides alone: --consent-by youth")
+        raise KuiError(_("the youth is 18 or older and decides alone: --consent-by youth"))
     return value
 
 
@@ -99,8 +100,10 @@ def open_among(
     dates = [d for r in rows for d in (r.proposed_on, r.start_on, r.end_on) if d is not None]
     if dates and max(dates) > today:
         raise KuiError(
-            f"youth {youth_id} has a coordinator decision dated {max(dates)}: "
-            f"a change cannot be dated {today}, before it"
+            _(
+                "youth {id} has a coordinator decision dated {date}: "
+                "a change cannot be dated {today}, before it"
+            ).format(id=youth_id, date=max(dates), today=today)
         )
     return [r for r in rows if state(r, today) in ("active", "pending")]
 
@@ -108,7 +111,11 @@ def open_among(
 def _close(row: CoordinatorAssignment, today: dt.date, reason: str) -> None:
     started = row.start_on or row.proposed_on
     if today < started:
-        raise KuiError(f"assignment {row.id} starts on {started}: it cannot end on {today}")
+        raise KuiError(
+            _("assignment {id} starts on {start}: it cannot end on {today}").format(
+                id=row.id, start=started, today=today
+            )
+        )
     row.end_on, row.end_reason = today, reason
 
 
@@ -131,7 +138,7 @@ def assign(
     youth = youths.find(session, youth_ref)
     member = staff_domain.find(session, staff_ref)
     if not member.active:
-        raise KuiError(f"staff member {member.initials} is not active")
+        raise KuiError(_("staff member {initials} is not active").format(initials=member.initials))
     today = actor.today
     minor = ages.age_on(youth.birth_date, today) < 18
     decided_by = consent_by_for(consent, consent_by, minor)
@@ -140,16 +147,25 @@ def assign(
     current = next((r for r in rows if r.consent == "accepted"), None)
     proposal = next((r for r in rows if r.consent == "pending"), None)
     if current is not None and current.staff_id == member.id and consent != "declined":
-        raise KuiError(f"{member.initials} is already the coordinator of youth {youth.id}")
+        raise KuiError(
+            _("{initials} is already the coordinator of youth {id}").format(
+                initials=member.initials, id=youth.id
+            )
+        )
     if proposal is not None and proposal.staff_id == member.id and consent == "pending":
-        raise KuiError(f"{member.initials} is already proposed as coordinator of youth {youth.id}")
+        raise KuiError(
+            _("{initials} is already proposed as coordinator of youth {id}").format(
+                initials=member.initials, id=youth.id
+            )
+        )
     outcome = Outcome(_row_for(session, actor, youth, member, proposal), youth, member)
     row = outcome.assignment
     row.consent, row.consent_by, row.note = consent, decided_by, note or row.note
     ending = "declined" if consent == "declined" else f"replaced by {member.initials}"
     if proposal is not None and proposal is not row:
         _close(proposal, today, ending)
-        outcome.ended.append(f"the proposal of {_initials(session, proposal)}")
+        proposed = _initials(session, proposal)
+        outcome.ended.append(_("the proposal of {initials}").format(initials=proposed))
     if consent == "accepted":
         row.start_on = today
     if consent == "declined":
@@ -217,18 +233,25 @@ def capacity_warnings(session: Session, member: Staff, today: dt.date) -> list[s
     if load <= member.capacity:
         return []
     return [
-        f"{member.initials} is over capacity: {load} youths as coordinator "
-        f"(active and pending), capacity {member.capacity}"
+        n_(
+            "{initials} is over capacity: {n} youth as coordinator "
+            "(active and pending), capacity {capacity}",
+            "{initials} is over capacity: {n} youths as coordinator "
+            "(active and pending), capacity {capacity}",
+            load,
+        ).format(initials=member.initials, n=load, capacity=member.capacity)
     ]
 
 
 def end(session: Session, actor: Actor, youth_ref: str, reason: str) -> tuple[Youth, str]:
     """End the youth's coordinator, or withdraw the proposal when there is no coordinator."""
-    reason = changes.required_reason(reason, "the coordinator ends")
+    reason = changes.required_reason(reason, _("the coordinator ends"))
     youth = youths.find(session, youth_ref)
     rows = open_assignments(session, youth.id, actor.today)
     if not rows:
-        raise KuiError(f"youth {youth.id} has no coordinator and no proposal to end")
+        raise KuiError(
+            _("youth {id} has no coordinator and no proposal to end").format(id=youth.id)
+        )
     change = ending(session, actor, youth.id, rows, reason)
     changes.add(session, change)
     audit.record(session, actor, "update", subject=youth.subject_key)
@@ -335,25 +358,29 @@ def handover(
     plan change in the youth's history, so it waits in the plan owner's inbox (the new
     coordinator's, when the assignment is accepted and the move is by someone else).
     """
-    why = changes.required_reason(reason, "the caseload is handed over")
+    why = changes.required_reason(reason, _("the caseload is handed over"))
     giver = staff_domain.find(session, giver_ref)
     taker = staff_domain.find(session, taker_ref)
     if giver.id == taker.id:
-        raise KuiError(f"{giver.initials} cannot hand over to themselves")
+        raise KuiError(
+            _("{initials} cannot hand over to themselves").format(initials=giver.initials)
+        )
     if not taker.active:
-        raise KuiError(f"staff member {taker.initials} is not active")
+        raise KuiError(_("staff member {initials} is not active").format(initials=taker.initials))
     today = actor.today
     chosen = _chosen_youths(session, youth_refs)
     rows = _held(session, giver, today, chosen)
     moved_efforts = _held_efforts(session, giver, today, chosen) if efforts else []
     touched = sorted({r.youth_id for r in rows} | {e.youth_id for e in moved_efforts})
     if not touched:
-        raise KuiError(f"{giver.initials} holds nothing to hand over{_limited(chosen)}")
+        raise KuiError(_nothing_to_hand_over(giver, chosen))
     missing = sorted((chosen or set()) - set(touched))
     if missing:
         raise KuiError(
-            f"{giver.initials} is neither coordinator, proposed nor (with --efforts) "
-            f"responsible for an effort of youth {', '.join(map(str, missing))}"
+            _(
+                "{initials} is neither coordinator, proposed nor (with --efforts) "
+                "responsible for an effort of youth {ids}"
+            ).format(initials=giver.initials, ids=", ".join(map(str, missing)))
         )
     done = Handover(giver, taker)
     for youth_id in touched:
@@ -397,8 +424,13 @@ def _hand_over_youth(
     }
 
 
-def _limited(chosen: set[int] | None) -> str:
-    return f" for youth {', '.join(map(str, sorted(chosen)))}" if chosen else ""
+def _nothing_to_hand_over(giver: Staff, chosen: set[int] | None) -> str:
+    """The refusal of an empty handover, naming the youths `--youth` limited it to."""
+    if not chosen:
+        return _("{initials} holds nothing to hand over").format(initials=giver.initials)
+    return _("{initials} holds nothing to hand over for youth {ids}").format(
+        initials=giver.initials, ids=", ".join(map(str, sorted(chosen)))
+    )
 
 
 def _chosen_youths(session: Session, refs: list[str] | None) -> set[int] | None:
@@ -452,8 +484,10 @@ def _move_assignment(
     others = [r for r in open_assignments(session, youth.id, today) if r is not row]
     if any(r.staff_id == taker.id for r in others):
         raise KuiError(
-            f"{taker.initials} is already coordinator or proposed for youth {youth.id}: settle "
-            "it first (`kui coordinator assign` or `end`), or leave the youth out with --youth"
+            _(
+                "{initials} is already coordinator or proposed for youth {id}: settle "
+                "it first (`kui coordinator assign` or `end`), or leave the youth out with --youth"
+            ).format(initials=taker.initials, id=youth.id)
         )
     giver = _initials(session, row)
     _close(row, today, f"handed over to {taker.initials}: {why}")

@@ -23,6 +23,7 @@ from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import cpr
 from kui_cli.errors import KuiError
 from kui_cli.models import Goal, Youth
+from kui_cli.render.i18n import _
 
 KIND = "goal"
 
@@ -31,7 +32,7 @@ def _find(session: Session, goal_id: int) -> tuple[Goal, Youth]:
     """The goal and its youth, if the acting user works on the youth's case."""
     goal = session.get(Goal, goal_id)
     if goal is None:
-        raise KuiError(f"no goal with id {goal_id}")
+        raise KuiError(_("no goal with id {id}").format(id=goal_id))
     youth = access.require_youth(session, session.get(Youth, goal.youth_id))
     return goal, youth
 
@@ -46,14 +47,14 @@ def update(
     due: dt.date | None = None,
 ) -> Goal:
     """Reword an open goal or move its due date: one change row per value, old and new."""
-    why = changes.required_reason(reason, "the goal changes")
+    why = changes.required_reason(reason, _("the goal changes"))
     if text is None and due is None:
-        raise KuiError("give --text or --due (or both): what changes")
+        raise KuiError(_("give --text or --due (or both): what changes"))
     words = None if text is None else cpr.refuse_in_text(text.strip(), "--text")
     if words == "":
-        raise KuiError("--text may not be empty: the goal in the young person's own words")
+        raise KuiError(_("--text may not be empty: the goal in the young person's own words"))
     goal, youth = _find(session, goal_id)
-    closing.require_open(f"goal {goal.id}", goal)
+    closing.require_open(KIND, goal)
     assert youth.id is not None
     moves = [
         (field, getattr(goal, field), new)
@@ -61,7 +62,7 @@ def update(
         if new is not None and new != getattr(goal, field)
     ]
     if not moves:
-        raise KuiError(f"goal {goal.id} already says that: nothing changes")
+        raise KuiError(_("goal {id} already says that: nothing changes").format(id=goal.id))
     for field, old, new in moves:
         setattr(goal, field, new)
         what = f"goal {goal.id} {field} changed: {new}"
@@ -79,14 +80,18 @@ def achieve(session: Session, actor: Actor, goal_id: int, reason: str | None = N
 
 def drop(session: Session, actor: Actor, goal_id: int, reason: str) -> Goal:
     """The goal is given up; not while a sub-goal under it is open (it would hang in the air)."""
-    why = changes.required_reason(reason, "the goal is dropped")
+    why = changes.required_reason(reason, _("the goal is dropped"))
     goal, youth = _find(session, goal_id)
-    closing.require_open(f"goal {goal.id}", goal)
+    closing.require_open(KIND, goal)
     below = select(Goal.id).where(Goal.parent_id == goal.id, Goal.status == codes.OPEN)
     still_open = list(session.execute(below.order_by(Goal.id)).scalars())
     if still_open:
         ids = ", ".join(str(i) for i in still_open)
-        raise KuiError(f"goal {goal.id} has open sub-goals ({ids}): achieve or drop them first")
+        raise KuiError(
+            _("goal {id} has open sub-goals ({ids}): achieve or drop them first").format(
+                id=goal.id, ids=ids
+            )
+        )
     return _close(session, actor, goal, youth, "dropped", why)
 
 

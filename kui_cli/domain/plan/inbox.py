@@ -27,6 +27,7 @@ from kui_cli.domain.protection import access, audit
 from kui_cli.domain.protection.audit import Actor
 from kui_cli.errors import KuiError
 from kui_cli.models import ChangeLog, CoordinatorAssignment, Effort, Staff, Youth
+from kui_cli.render.i18n import _
 
 COLUMNS = ["id", "youth_id", "at", "by", "what", "why"]
 
@@ -166,7 +167,9 @@ def owner_for(session: Session, actor: Actor, reference: str | None) -> Staff:
         return staff_domain.find(session, actor.user)
     except KuiError:
         raise KuiError(
-            f"the acting user {actor.user!r} is not a staff member: give --owner STAFF"
+            _("the acting user {user} is not a staff member: give --owner STAFF").format(
+                user=repr(actor.user)
+            )
         ) from None
 
 
@@ -195,7 +198,7 @@ def acknowledge(
     """Mark changes in the acting user's inbox as seen, with the time; only the plan owner may,
     or the change would leave their inbox unseen."""
     if everything == bool(change_ids):
-        raise KuiError("give the CHANGE ids to acknowledge, or --all (not both)")
+        raise KuiError(_("give the CHANGE ids to acknowledge, or --all (not both)"))
     member = owner_for(session, actor, None)
     owned = owned_plans(session, member, actor.today)
     open_rows = open_changes(session, member, owned, actor.today)
@@ -221,10 +224,16 @@ def acknowledge(
 def _refusal(session: Session, change_id: int) -> ChangeLog:
     row = session.get(ChangeLog, change_id)
     if row is None:
-        raise KuiError(f"no change with id {change_id}")
+        raise KuiError(_("no change with id {id}").format(id=change_id))
     if row.acknowledged_at is not None:
-        raise KuiError(f"change {change_id} was acknowledged already by {row.acknowledged_by}")
+        raise KuiError(
+            _("change {id} was acknowledged already by {by}").format(
+                id=change_id, by=row.acknowledged_by
+            )
+        )
     raise KuiError(
-        f"change {change_id} is not in your inbox: only the owner of youth {row.youth_id}'s plan "
-        "acknowledges changes that others made"
+        _(
+            "change {id} is not in your inbox: only the owner of youth {youth}'s plan "
+            "acknowledges changes that others made"
+        ).format(id=change_id, youth=row.youth_id)
     )

@@ -23,6 +23,7 @@ from sqlmodel import Session
 from kui_cli.domain.periods import open_during
 from kui_cli.domain.register import ages
 from kui_cli.models import CoordinatorAssignment, Effort, Staff, Youth
+from kui_cli.render.i18n import _
 
 UU, JOBCENTER = "uu", "jobcenter"
 COORDINATOR, PENDING, EFFORT = "coordinator", "pending", "effort"
@@ -314,11 +315,11 @@ def professionals(case_: Case) -> list[dict[str, object]]:
 def no_owner_reason(age: int) -> str:
     """Why a plan has no owner, and what would give it one."""
     if owner_role(age) == UU:
-        return (
+        return _(
             "no plan owner: under 18 the plan belongs to a UU counsellor (role uu) who is the "
             "coordinator or responsible for an active effort"
         )
-    return (
+    return _(
         "no plan owner: from 18 the plan belongs to a jobcentre adviser (role jobcenter) who is "
         "the coordinator or responsible for an active effort"
     )

@@ -25,6 +25,7 @@ from kui_cli.domain.protection import audit
 from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import ages, cpr, youths
 from kui_cli.errors import KuiError
+from kui_cli.render.i18n import _
 
 FORMATS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown"}
 
@@ -37,7 +38,7 @@ def format_for(path: Path | None) -> str:
         return "markdown"
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise KuiError(f"--out must end in .html or .md, got {path.name!r}")
+        raise KuiError(_("--out must end in .html or .md, got {name}").format(name=repr(path.name)))
     return fmt
 
 

@@ -25,6 +25,7 @@ from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import ages, cpr, youths
 from kui_cli.errors import KuiError
 from kui_cli.models import Effort, Goal, Staff, Youth
+from kui_cli.render.i18n import _
 
 LOG_COLUMNS = [
     "id",
@@ -52,15 +53,15 @@ def add_goal(
     due: dt.date | None = None,
 ) -> Goal:
     """Add a goal, or a sub-goal under `parent`, in the young person's own words."""
-    why = changes.required_reason(reason, "the plan changes")
-    words = cpr.refuse_in_text((text or "").strip(), "the goal's text")
+    why = changes.required_reason(reason, _("the plan changes"))
+    words = cpr.refuse_in_text((text or "").strip(), _("the goal's text"))
     if not words:
-        raise KuiError("the goal's text is required, in the young person's own words")
+        raise KuiError(_("the goal's text is required, in the young person's own words"))
     youth = youths.find(session, youth_ref)
     if parent is not None:
         above = session.get(Goal, parent)
         if above is None or above.youth_id != youth.id:
-            raise KuiError(f"youth {youth.id} has no goal {parent}")
+            raise KuiError(_("youth {id} has no goal {goal}").format(id=youth.id, goal=parent))
     goal = Goal(
         youth_id=youth.id,
         parent_id=parent,
@@ -93,17 +94,19 @@ class NewEffort:
 
 def add_effort(session: Session, actor: Actor, youth_ref: str, new: NewEffort) -> Effort:
     """Add an effort with its responsible staff member, who is then on the youth's case."""
-    why = changes.required_reason(new.reason, "the plan changes")
+    why = changes.required_reason(new.reason, _("the plan changes"))
     title, department = new.title.strip(), new.department.strip()
     if not title or not department:
-        raise KuiError("--title and --department are required")
+        raise KuiError(_("--title and --department are required"))
     cpr.refuse_in_text(title, "--title")
     cpr.refuse_in_text(department, "--department")
     legislation = _legislation(new.legislation)
     member = _responsible(session, new.responsible)
     start = new.start or actor.today
     if new.end is not None and new.end <= start:
-        raise KuiError(f"--end {new.end} must be after the start {start}")
+        raise KuiError(
+            _("--end {end} must be after the start {start}").format(end=new.end, start=start)
+        )
     # Checked before the youth is looked up: a join's lookup is not undone by bad input.
     joining = access.may_join(session, youth_ref, member.id)
     if joining:
@@ -145,7 +148,7 @@ def _responsible(session: Session, reference: str) -> Staff:
     """An effort's responsible: an active staff member (they join the youth's case)."""
     member = staff_domain.find(session, reference)
     if not member.active:
-        raise KuiError(f"staff member {member.initials} is not active")
+        raise KuiError(_("staff member {initials} is not active").format(initials=member.initials))
     return member
 
 
@@ -195,23 +198,31 @@ def update_effort(session: Session, actor: Actor, effort_id: int, upd: EffortUpd
     the reason (an effort change reaches the plan owner), audited. A new responsible must be
     active; a planned end must fall after the start and after today (ending it today is
     `plan effort end`). Returns the fields changed; a change to nothing new is refused."""
-    why = changes.required_reason(upd.reason, "the plan changes")
+    why = changes.required_reason(upd.reason, _("the plan changes"))
     effort = session.get(Effort, effort_id)
     if effort is None:
-        raise KuiError(f"no effort with id {effort_id}")
+        raise KuiError(_("no effort with id {id}").format(id=effort_id))
     youth = access.require_youth(session, session.get(Youth, effort.youth_id))
     if effort_state(effort, actor.today) == "ended":
-        raise KuiError(f"effort {effort_id} ended on {effort.end_on}: it cannot be changed")
+        raise KuiError(
+            _("effort {id} ended on {date}: it cannot be changed").format(
+                id=effort_id, date=effort.end_on
+            )
+        )
     wanted = _effort_wanted(session, upd)
     end = wanted.get("end_on")
     if end is not None and (end <= effort.start_on or end <= actor.today):
         raise KuiError(
-            f"--end {end} must be after the start {effort.start_on} and after today "
-            f"{actor.today} (`kui plan effort end` ends it today)"
+            _(
+                "--end {end} must be after the start {start} and after today "
+                "{today} (`kui plan effort end` ends it today)"
+            ).format(end=end, start=effort.start_on, today=actor.today)
         )
     changed = {key: value for key, value in wanted.items() if getattr(effort, key) != value}
     if not changed:
-        raise KuiError(f"nothing to change: effort {effort_id} has these details already")
+        raise KuiError(
+            _("nothing to change: effort {id} has these details already").format(id=effort_id)
+        )
     for column, value in changed.items():
         old, new = _shown(session, column, getattr(effort, column)), _shown(session, column, value)
         setattr(effort, column, value)
@@ -223,10 +234,10 @@ def update_effort(session: Session, actor: Actor, effort_id: int, upd: EffortUpd
 
 def end_effort(session: Session, actor: Actor, effort_id: int, reason: str) -> Effort:
     """End an effort today; its responsible leaves the case unless they hold another task."""
-    why = changes.required_reason(reason, "the effort ends")
+    why = changes.required_reason(reason, _("the effort ends"))
     effort = session.get(Effort, effort_id)
     if effort is None:
-        raise KuiError(f"no effort with id {effort_id}")
+        raise KuiError(_("no effort with id {id}").format(id=effort_id))
     youth = access.require_youth(session, session.get(Youth, effort.youth_id))
     changes.add(session, effort_ending(actor, effort, why))
     audit.record(session, actor, "update", subject=youth.subject_key)
@@ -238,9 +249,13 @@ def effort_ending(actor: Actor, effort: Effort, why: str) -> dict[str, Any]:
     ends today, unless it has ended or not begun; the change-log row that records it."""
     today = actor.today
     if effort.end_on is not None and effort.end_on <= today:
-        raise KuiError(f"effort {effort.id} ended on {effort.end_on}")
+        raise KuiError(_("effort {id} ended on {date}").format(id=effort.id, date=effort.end_on))
     if today < effort.start_on:
-        raise KuiError(f"effort {effort.id} starts on {effort.start_on}: it cannot end before")
+        raise KuiError(
+            _("effort {id} starts on {date}: it cannot end before").format(
+                id=effort.id, date=effort.start_on
+            )
+        )
     old = effort.end_on
     effort.end_on, effort.end_reason = today, why
     what = f"effort {effort.id} ended: {effort.title}"

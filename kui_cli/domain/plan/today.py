@@ -45,6 +45,7 @@ from kui_cli.models import (
     TeamMember,
     Youth,
 )
+from kui_cli.render.i18n import _
 
 KINDS = (
     "unacknowledged",
@@ -394,7 +395,7 @@ def items_of(
 
 def check_days(days: int) -> int:
     if not 0 <= days <= MAX_DAYS:
-        raise KuiError(f"--days must be 0-{MAX_DAYS}, got {days}")
+        raise KuiError(_("--days must be 0-{max}, got {days}").format(max=MAX_DAYS, days=days))
     return days
 
 
@@ -423,7 +424,7 @@ def worklist(
     one listing with its filter."""
     check_days(days)
     if team and everyone:
-        raise KuiError("give --team TEAM or --all, not both")
+        raise KuiError(_("give --team TEAM or --all, not both"))
     members, whose = _members(session, actor, team, everyone)
     if team or everyone:
         found = _merged(session, members, actor.today, days, profile)
@@ -441,20 +442,24 @@ def _members(
     granted = access.established(session)
     if (team or everyone) and not granted.see_all:
         raise Refused(
-            f"`kui today --team/--all` shows other staff members' youths: only the roles in "
-            f"privacy.see_all_roles may ask for it ({granted.initials} may not)",
+            _(
+                "`kui today --team/--all` shows other staff members' youths: only the roles in "
+                "privacy.see_all_roles may ask for it ({initials} may not)"
+            ).format(initials=granted.initials),
             "see-all-only",
         )
     if team:
         found = teams.find(session, team)
         assert found.id is not None
-        members = [m for m, _ in teams.members_of(session, [found.id])[found.id] if m.active]
+        members = [m for m, _ad_hoc in teams.members_of(session, [found.id])[found.id] if m.active]
         return members, f"team {found.slug}"
     if everyone:
         return active_staff(session), "all"
     me = session.get(Staff, granted.staff_id)
     if me is None:
-        raise KuiError(f"the acting user {actor.user!r} is not a staff member")
+        raise KuiError(
+            _("the acting user {user} is not a staff member").format(user=repr(actor.user))
+        )
     return [me], me.initials
 
 

@@ -63,6 +63,7 @@ from kui_cli.models import (
     TeamMember,
     Youth,
 )
+from kui_cli.render.i18n import _
 
 KEY = "access"
 EXEMPT = {"kui demo"}  # refuses any database but a demo one (domain/demo.py)
@@ -119,10 +120,6 @@ DIGEST = "kui digest"
 # youth chosen by a person (the feed's youths are the national database's; a digest goes to
 # the staff member whose youths it names).
 SCHEDULED = {CIRCULATE, "kui meeting generate", FEED, "kui youth import", DIGEST}
-ON_CASE = (
-    "a staff member sees only the youths they work on (coordinator, effort, plan owner, "
-    "team of an open referral, or registered by them and not yet on anyone's case)"
-)
 
 
 @dataclass(frozen=True)
@@ -207,23 +204,32 @@ def establish(session: Session, identity: Identity) -> Access:
         row_security.refuse_other(
             identity.asked,
             actor.user,
-            f"your operating-system account {identity.account} is the staff login of "
-            f"{actor.user}, who you act as",
+            _(
+                "your operating-system account {account} is the staff login of "
+                "{user}, who you act as"
+            ).format(account=identity.account, user=actor.user),
         )
     if member is None:
         if actor.command in BOOTSTRAP and not session.execute(select(Staff.id).limit(1)).first():
             return _keep(session, Access(actor.user, None, True, True, day, True))
         raise Refused(
-            f"{actor.user!r} is not a staff member: only registered, active staff may use kui "
-            "(a leader registers you with `kui staff add`)",
+            _(
+                "{user} is not a staff member: only registered, active staff may use kui "
+                "(a leader registers you with `kui staff add`)"
+            ).format(user=repr(actor.user)),
             "staff-only",
         )
     if not member.active:
-        raise Refused(f"{member.initials} is not an active staff member", "active-staff-only")
-    if member.role == codes.SYSTEM_ROLE and actor.command not in SCHEDULED:
         raise Refused(
-            f"{member.initials} is a scheduled job's account (role {codes.SYSTEM_ROLE}): it runs "
-            f"{' and '.join(f'`{c}`' for c in sorted(SCHEDULED))} only",
+            _("{initials} is not an active staff member").format(initials=member.initials),
+            "active-staff-only",
+        )
+    if member.role == codes.SYSTEM_ROLE and actor.command not in SCHEDULED:
+        commands = _(" and ").join(f"`{c}`" for c in sorted(SCHEDULED))
+        raise Refused(
+            _(
+                "{initials} is a scheduled job's account (role {role}): it runs {commands} only"
+            ).format(initials=member.initials, role=codes.SYSTEM_ROLE, commands=commands),
             "system-scheduled-only",
         )
     from kui_cli.domain import profile as profiles
@@ -234,8 +240,10 @@ def establish(session: Session, identity: Identity) -> Access:
     row_security.refuse_bulk(session, actor, see_all)
     if actor.command in SEE_ALL_ONLY and not see_all:
         raise Refused(
-            f"`{actor.command}` covers every youth: only the roles in privacy.see_all_roles may "
-            f"run it ({member.initials} is {member.role})",
+            _(
+                "`{command}` covers every youth: only the roles in privacy.see_all_roles may "
+                "run it ({initials} is {role})"
+            ).format(command=actor.command, initials=member.initials, role=member.role),
             "see-all-only",
         )
     administers = member.role in _roles(privacy.value("privacy.admin_roles"))
@@ -263,13 +271,17 @@ def _require_administration(session: Session, member: Staff, command: str) -> No
         if not row_security.staff_login(session):
             return
         raise Refused(
-            f"on PostgreSQL `{command}` runs as the service account: the database lets only "
-            "the logins of the roles in privacy.admin_roles write meetings",
+            _(
+                "on PostgreSQL `{command}` runs as the service account: the database lets only "
+                "the logins of the roles in privacy.admin_roles write meetings"
+            ).format(command=command),
             "scheduled-service-only",
         )
     raise Refused(
-        f"`{command}` is administration (profile, staff, teams, meetings, logins): only the roles "
-        f"in privacy.admin_roles may run it ({member.initials} is {member.role})",
+        _(
+            "`{command}` is administration (profile, staff, teams, meetings, logins): only the "
+            "roles in privacy.admin_roles may run it ({initials} is {role})"
+        ).format(command=command, initials=member.initials, role=member.role),
         "admin-only",
     )
 
@@ -281,14 +293,18 @@ def _require_circulation(session: Session, member: Staff, roles: Any, see_all: b
     would be silently short: there the job runs as the service account (or a see-all role)."""
     if member.role not in _roles(roles):
         raise Refused(
-            f"`{CIRCULATE}` writes the agendas circulated to every team: only the roles in "
-            f"agenda.generate_roles may run it ({member.initials} is {member.role})",
+            _(
+                "`{command}` writes the agendas circulated to every team: only the roles in "
+                "agenda.generate_roles may run it ({initials} is {role})"
+            ).format(command=CIRCULATE, initials=member.initials, role=member.role),
             "generate-roles-only",
         )
     if row_security.staff_login(session) and not see_all:
         raise Refused(
-            f"on PostgreSQL `{CIRCULATE}` runs as the service account: the database shows a "
-            "staff login only the youths it works on, so the agendas would leave items out",
+            _(
+                "on PostgreSQL `{command}` runs as the service account: the database shows a "
+                "staff login only the youths it works on, so the agendas would leave items out"
+            ).format(command=CIRCULATE),
             "generate-service-only",
         )
 
@@ -300,15 +316,25 @@ def _require_digest(session: Session, member: Staff, administers: bool, see_all:
     it runs as the service account (or a see-all role)."""
     if member.role != codes.SYSTEM_ROLE and not administers:
         raise Refused(
-            f"`{DIGEST}` makes every staff member's worklist: only the scheduled job's account "
-            f"(role {codes.SYSTEM_ROLE}) and the roles in privacy.admin_roles may run it "
-            f"({member.initials} is {member.role})",
+            _(
+                "`{command}` makes every staff member's worklist: only the scheduled job's "
+                "account (role {system}) and the roles in privacy.admin_roles may run it "
+                "({initials} is {role})"
+            ).format(
+                command=DIGEST,
+                system=codes.SYSTEM_ROLE,
+                initials=member.initials,
+                role=member.role,
+            ),
             "digest-roles-only",
         )
     if row_security.staff_login(session) and not see_all:
         raise Refused(
-            f"on PostgreSQL `{DIGEST}` runs as the service account: the database shows a staff "
-            "login only the youths it works on, so the others' digests would leave items out",
+            _(
+                "on PostgreSQL `{command}` runs as the service account: the database shows a "
+                "staff login only the youths it works on, so the others' digests would leave "
+                "items out"
+            ).format(command=DIGEST),
             "digest-service-only",
         )
 
@@ -319,8 +345,10 @@ def _require_reporting(member: Staff, roles: Any, see_all: bool) -> None:
     is complete (a report of one's own cases would leave the others out as never contacted)."""
     if member.role not in _roles(roles) or not see_all:
         raise Refused(
-            f"`{REPORT}` hands every reported youth's CPR number to the national youth database: "
-            f"only the roles in feed.report_roles may run it ({member.initials} is {member.role})",
+            _(
+                "`{command}` hands every reported youth's CPR number to the national youth "
+                "database: only the roles in feed.report_roles may run it ({initials} is {role})"
+            ).format(command=REPORT, initials=member.initials, role=member.role),
             "report-roles-only",
         )
 
@@ -332,14 +360,18 @@ def _require_feed(session: Session, member: Staff, roles: Any) -> None:
     written in its own name, migration 0003)."""
     if member.role not in _roles(roles):
         raise Refused(
-            f"`{FEED}` writes what the status feed reports about any youth: only the roles in "
-            f"feed.apply_roles may run it ({member.initials} is {member.role})",
+            _(
+                "`{command}` writes what the status feed reports about any youth: only the roles "
+                "in feed.apply_roles may run it ({initials} is {role})"
+            ).format(command=FEED, initials=member.initials, role=member.role),
             "feed-roles-only",
         )
     if row_security.staff_login(session):
         raise Refused(
-            f"on PostgreSQL `{FEED}` runs as the service account: the history it writes names "
-            "the feed's source as its author",
+            _(
+                "on PostgreSQL `{command}` runs as the service account: the history it writes "
+                "names the feed's source as its author"
+            ).format(command=FEED),
             "feed-service-only",
         )
 
@@ -380,8 +412,10 @@ def established(session: Session) -> Access:
     access = current(session)
     if access is None:
         raise Refused(
-            "no acting user was established for this work: the access rule shows nothing "
-            "without one",
+            _(
+                "no acting user was established for this work: the access rule shows nothing "
+                "without one"
+            ),
             "no-access",
         )
     return access
@@ -491,9 +525,13 @@ def require_youth(session: Session, youth: Youth | None) -> Youth:
     if not may_see(session, youth):
         who = established(session).initials
         raise Refused(
-            f"{who} does not work on youth {youth.id}: {ON_CASE}; the roles in "
-            "privacy.see_all_roles see everyone. To join the case, add your own effort with "
-            "the youth's CPR number (`kui plan effort add CPR --responsible YOU ...`)",
+            _(
+                "{initials} does not work on youth {id}: a staff member sees only the youths "
+                "they work on (coordinator, effort, plan owner, team of an open referral, or "
+                "registered by them and not yet on anyone's case); the roles in "
+                "privacy.see_all_roles see everyone. To join the case, add your own effort with "
+                "the youth's CPR number (`kui plan effort add CPR --responsible YOU ...`)"
+            ).format(initials=who, id=youth.id),
             "need-to-know",
             subject=youth.subject_key,
         )
@@ -501,11 +539,14 @@ def require_youth(session: Session, youth: Youth | None) -> Youth:
 
 
 def require_reveal(session: Session, what: str) -> None:
-    """Full CPR numbers and names on agendas: the roles in `privacy.reveal_roles` only."""
+    """Full CPR numbers and names on agendas: the roles in `privacy.reveal_roles` only. `what`
+    is the option with its translated explanation ("--names (full names on an agenda)")."""
     access = established(session)
     if not access.reveal:
         raise Refused(
-            f"{what} is for the roles in privacy.reveal_roles only ({access.initials} may not)",
+            _("{what} is for the roles in privacy.reveal_roles only ({initials} may not)").format(
+                what=what, initials=access.initials
+            ),
             "reveal-roles-only",
         )
 

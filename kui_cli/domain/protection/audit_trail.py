@@ -25,6 +25,7 @@ from kui_cli.domain.protection import audit, checkpoints
 from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import cpr, youths
 from kui_cli.models import AuditLog, Youth
+from kui_cli.render.i18n import _
 
 LOG_COLUMNS = ["id", "at", "user", "action", "command", "youth_id", "subject_key", "filter", "rows"]
 ACCESS_COLUMNS = ["id", "at", "user", "action", "command"]
@@ -214,10 +215,9 @@ def check_chain(
             previous, previous_id, count, checked = stored, id_, count + 1, checked + 1
     if due:
         mark = min(due.values(), key=lambda m: m.last_id)
-        problem = (
-            f"the checkpoint of {mark.at} names entry {mark.last_id}, which is gone: "
-            "the log was cut or renumbered"
-        )
+        problem = _(
+            "the checkpoint of {at} names entry {id}, which is gone: the log was cut or renumbered"
+        ).format(at=mark.at, id=mark.last_id)
         return found(count, previous_id, previous, mark.last_id, problem, checked=checked)
     return found(count, previous_id, None if previous_id is None else previous, checked=checked)
 
@@ -284,20 +284,23 @@ def _misfit(
     mark: checkpoints.Checkpoint | None,
 ) -> str | None:
     """What is wrong with one entry in its place, or None."""
-    after = f"entry {previous_id}" if previous_id is not None else "the start of the log"
-    if previous_id is None and link.id != 1:
-        return "the log does not start at entry 1: entries were removed or renumbered"
-    if link.version == audit.CHAIN_VERSION and link.id != (previous_id or 0) + 1:
-        return f"it follows {after}: the entries between were removed"
-    if link.prev_hash != previous:
-        return f"it does not chain to {after}: an entry was removed or rewritten"
-    if link.computed != link.stored:
-        return "its content does not match its hash: it was edited"
-    if mark is not None and (mark.hash != link.stored or mark.entries != position):
-        return (
-            f"it is not the entry the checkpoint of {mark.at} recorded: the log up to it was "
-            "rewritten"
+    if previous_id is None:
+        if link.id != 1:
+            return _("the log does not start at entry 1: entries were removed or renumbered")
+        if link.prev_hash != previous:
+            return _("it does not chain to the start of the log: an entry was removed or rewritten")
+    elif link.version == audit.CHAIN_VERSION and link.id != previous_id + 1:
+        return _("it follows entry {id}: the entries between were removed").format(id=previous_id)
+    elif link.prev_hash != previous:
+        return _("it does not chain to entry {id}: an entry was removed or rewritten").format(
+            id=previous_id
         )
+    if link.computed != link.stored:
+        return _("its content does not match its hash: it was edited")
+    if mark is not None and (mark.hash != link.stored or mark.entries != position):
+        return _(
+            "it is not the entry the checkpoint of {at} recorded: the log up to it was rewritten"
+        ).format(at=mark.at)
     return None
 
 

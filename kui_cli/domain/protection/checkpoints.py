@@ -28,6 +28,7 @@ from pathlib import Path
 from sqlalchemy.engine import URL
 
 from kui_cli.errors import KuiError
+from kui_cli.render.i18n import _
 
 KEY_ENV = "KUI_AUDIT_KEY_FILE"
 KEY_BYTES = 32
@@ -81,21 +82,30 @@ def load_key(path: Path) -> bytes:
     except FileExistsError:
         pass
     except OSError as exc:
-        raise KuiError(f"cannot create the audit key {path}: {exc.strerror}") from None
+        raise KuiError(
+            _("cannot create the audit key {path}: {error}").format(path=path, error=exc.strerror)
+        ) from None
     else:
         with os.fdopen(descriptor, "w", encoding="ascii") as file:
             file.write(secrets.token_hex(KEY_BYTES) + "\n")
-    _refuse_open(path, "the audit key")
+    _refuse_open(path, _("the audit key"))
     try:
         return bytes.fromhex(path.read_text(encoding="ascii").strip())
     except (OSError, ValueError, UnicodeDecodeError):
-        raise KuiError(f"the audit key {path} is not a key written by kui") from None
+        raise KuiError(
+            _("the audit key {path} is not a key written by kui").format(path=path)
+        ) from None
 
 
 def _refuse_open(path: Path, what: str) -> None:
+    """`what` is the file's translated name ("the audit key")."""
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
-        raise KuiError(f"{what} {path} is open to others (mode {mode:o}): chmod 600 it")
+        raise KuiError(
+            _("{what} {path} is open to others (mode {mode}): chmod 600 it").format(
+                what=what, path=path, mode=f"{mode:o}"
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -110,7 +120,7 @@ class Store:
         as forged (a checkpoint that cannot be trusted must not pass as one that can)."""
         if not self.path.exists():
             return []
-        _refuse_open(self.path, "the checkpoint file")
+        _refuse_open(self.path, _("the checkpoint file"))
         key = load_key(self.key_file)
         found = []
         with self.path.open(encoding="utf-8") as file:
@@ -118,8 +128,10 @@ class Store:
                 checkpoint = _parse(line, key)
                 if checkpoint is None:
                     raise Forged(
-                        f"checkpoint line {number} of {self.path} is not signed by the audit key "
-                        f"{self.key_file}: it was forged or damaged"
+                        _(
+                            "checkpoint line {number} of {path} is not signed by the audit key "
+                            "{key}: it was forged or damaged"
+                        ).format(number=number, path=self.path, key=self.key_file)
                     )
                 if checkpoint.database == database:
                     found.append(checkpoint)
@@ -132,7 +144,11 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE)
         except OSError as exc:
-            raise KuiError(f"cannot write the checkpoint {self.path}: {exc.strerror}") from None
+            raise KuiError(
+                _("cannot write the checkpoint {path}: {error}").format(
+                    path=self.path, error=exc.strerror
+                )
+            ) from None
         with os.fdopen(descriptor, "a", encoding="utf-8") as file:
             file.write(line + "\n")
 

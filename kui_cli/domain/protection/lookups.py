@@ -38,6 +38,7 @@ from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.protection.refusal import Refused
 from kui_cli.domain.register import cpr
 from kui_cli.models import CprLookup, Youth
+from kui_cli.render.i18n import _, n_
 
 LIMIT_KEY = "privacy.cpr_lookups_per_day"
 LIMIT_RULE = "cpr-lookup-limit"
@@ -68,9 +69,15 @@ def require_allowance(session: Session, actor: Actor, number: str | None, purpos
     """Refused, before anything is looked up, once the user's lookups of the day are used up
     (`number`: the one asked about, None for a file)."""
     if left_today(session, actor) <= 0:
+        allowed = limit(session)
         raise Refused(
-            f"{actor.user} has used the {limit(session)} lookups by CPR number of today "
-            f"({LIMIT_KEY}): no more until tomorrow",
+            n_(
+                "{user} has used the {n} lookup by CPR number of today "
+                "({key}): no more until tomorrow",
+                "{user} has used the {n} lookups by CPR number of today "
+                "({key}): no more until tomorrow",
+                allowed,
+            ).format(user=actor.user, n=allowed, key=LIMIT_KEY),
             LIMIT_RULE,
             looked_up=() if number is None else (number,),
             purpose=purpose,
@@ -85,9 +92,15 @@ def require_bulk_allowance(
     left = left_today(session, actor)
     if len(registered) > left:
         raise Refused(
-            f"the file holds more CPR numbers that are already registered than the {left} "
-            f"lookups by CPR number left to {actor.user} today ({LIMIT_KEY}): nothing is "
-            "imported and no line is named",
+            n_(
+                "the file holds more CPR numbers that are already registered than the {n} "
+                "lookup by CPR number left to {user} today ({key}): nothing is "
+                "imported and no line is named",
+                "the file holds more CPR numbers that are already registered than the {n} "
+                "lookups by CPR number left to {user} today ({key}): nothing is "
+                "imported and no line is named",
+                left,
+            ).format(n=left, user=actor.user, key=LIMIT_KEY),
             LIMIT_RULE,
             looked_up=tuple(registered),
             purpose=purpose,
@@ -97,7 +110,7 @@ def require_bulk_allowance(
 def duplicate(number: str, purpose: str = REGISTER) -> Refused:
     """A registration of a number that is registered already: refused, recorded and audited."""
     return Refused(
-        f"a youth with CPR {cpr.masked(number)} is already registered",
+        _("a youth with CPR {cpr} is already registered").format(cpr=cpr.masked(number)),
         DUPLICATE_RULE,
         looked_up=(number,),
         purpose=purpose,
@@ -115,7 +128,7 @@ def join(session: Session, actor: Actor, number: str) -> Youth:
         if youth is not None:
             _write(session, actor, youth.subject_key, JOIN, True, False)
     if youth is None:
-        message = f"no youth with CPR {cpr.masked(number)}"
+        message = _("no youth with CPR {cpr}").format(cpr=cpr.masked(number))
         raise Refused(message, NOT_FOUND_RULE, looked_up=(number,), purpose=JOIN, plain=True)
     return youth
 

@@ -15,6 +15,7 @@ from kui_cli.domain.protection import audit
 from kui_cli.domain.protection.audit import Actor
 from kui_cli.errors import KuiError
 from kui_cli.models import Youth
+from kui_cli.render.i18n import _
 
 
 def integrity_problems(session: Session) -> list[str]:
@@ -49,9 +50,9 @@ def backup(url: str, target: Path, actor: Actor) -> None:
     """
     source = db.sqlite_path(url)
     if source is None:
-        raise KuiError("db backup copies SQLite files; for PostgreSQL use pg_dump (see README)")
+        raise KuiError(_("db backup copies SQLite files; for PostgreSQL use pg_dump (see README)"))
     if not source.exists():
-        raise KuiError(f"no database at {source}")
+        raise KuiError(_("no database at {path}").format(path=source))
     with files.private_target(target) as partial:
         with (
             closing(sqlite3.connect(source, timeout=db.BUSY_TIMEOUT_MS / 1000)) as src,

@@ -5,6 +5,7 @@ and neither imports the other for it."""
 from __future__ import annotations
 
 from kui_cli.errors import KuiError
+from kui_cli.render.i18n import _
 
 
 class Refused(KuiError):
@@ -20,7 +21,7 @@ class Refused(KuiError):
         purpose: str = "",
         plain: bool = False,
     ) -> None:
-        super().__init__(message if plain else f"access refused: {message}")
+        super().__init__(message if plain else _("access refused: {reason}").format(reason=message))
         self.rule = rule
         self.subject = subject
         # The CPR numbers a refused lookup asked about (`lookups.py`): recorded and audited by

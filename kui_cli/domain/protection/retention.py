@@ -36,6 +36,7 @@ from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import ages
 from kui_cli.errors import KuiError
 from kui_cli.models import DutyEpisode, Youth, metadata
+from kui_cli.render.i18n import _
 
 MIN_RETENTION_AGE = 25
 ANONYMOUS_PREFIX = "X"
@@ -79,8 +80,10 @@ def settings_of(profile: Profile) -> tuple[int, str]:
     age = int(profile.value("privacy.retention_age"))
     if age < MIN_RETENTION_AGE:
         raise KuiError(
-            f"privacy.retention_age is {age}: it must be at least {MIN_RETENTION_AGE} "
-            "(the education plan is kept until 25)"
+            _(
+                "privacy.retention_age is {age}: it must be at least {min} "
+                "(the education plan is kept until 25)"
+            ).format(age=age, min=MIN_RETENTION_AGE)
         )
     return age, str(profile.value("privacy.retention_mode"))
 

@@ -33,6 +33,7 @@ from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.protection.refusal import Refused
 from kui_cli.errors import KuiError
 from kui_cli.models import Youth, metadata
+from kui_cli.render.i18n import _
 
 OWN_LOGIN = "own-login"
 IMPORT = "kui youth import"
@@ -80,14 +81,17 @@ def refuse_other_user(session: Session, actor: Actor) -> None:
     if own is None:
         return
     name, asked = own
-    refuse_other(asked, actor.user, f"on PostgreSQL you act as your own database login {name}")
+    why = _("on PostgreSQL you act as your own database login {login}").format(login=name)
+    refuse_other(asked, actor.user, why)
 
 
 def refuse_other(asked: str | None, acting: str, why: str) -> None:
     """Someone identified by a login (a database login here, an operating-system account's staff
     login in `access.identify`) acts as themselves: `--user` may name only them."""
     if asked is not None and fold(asked.strip()) != fold(acting):
-        raise Refused(f"--user {asked} names someone else: {why}", OWN_LOGIN)
+        raise Refused(
+            _("--user {asked} names someone else: {why}").format(asked=asked, why=why), OWN_LOGIN
+        )
 
 
 def refuse_bulk(session: Session, actor: Actor, see_all: bool) -> None:
@@ -95,8 +99,10 @@ def refuse_bulk(session: Session, actor: Actor, see_all: bool) -> None:
     cannot follow: on PostgreSQL it is for the service account and the see-all roles."""
     if actor.command == IMPORT and session.info.get(OWN_LOGIN) is not None and not see_all:
         raise Refused(
-            "on PostgreSQL `youth import` runs as the service account or a see-all role "
-            "(register one youth with `kui youth add`)",
+            _(
+                "on PostgreSQL `youth import` runs as the service account or a see-all role "
+                "(register one youth with `kui youth add`)"
+            ),
             "import-service-only",
         )
 
@@ -161,20 +167,26 @@ def grant_statements(session: Session, name: str) -> list[str]:
     name = name.strip()
     if not LOGIN_NAME.match(name):
         raise KuiError(
-            f"login {name!r} must be a PostgreSQL role name in lower case (letters, digits, _)"
+            _(
+                "login {login} must be a PostgreSQL role name in lower case (letters, digits, _)"
+            ).format(login=repr(name))
         )
     exists = session.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": name})
     if exists.first() is None:
         raise KuiError(
-            f"no database login {name}: the DBA creates it first "
-            f"(CREATE ROLE {name} LOGIN PASSWORD '...')"
+            _(
+                "no database login {login}: the DBA creates it first "
+                "(CREATE ROLE {login} LOGIN PASSWORD '...')"
+            ).format(login=name)
         )
     unprotected = uncovered(session)
     if unprotected:
         raise KuiError(
-            f"no login is granted while tables of youth data have no row-level security "
-            f"({', '.join(unprotected)}): a staff login would read all of them (run `kui db "
-            "upgrade`; a new table gets its policies in its own migration)"
+            _(
+                "no login is granted while tables of youth data have no row-level security "
+                "({tables}): a staff login would read all of them (run `kui db "
+                "upgrade`; a new table gets its policies in its own migration)"
+            ).format(tables=", ".join(unprotected))
         )
     schema = session.execute(text("SELECT current_schema()")).scalar()
     tables = sorted(t.name for t in metadata.sorted_tables if t.name not in PRIVATE)
@@ -211,11 +223,13 @@ def grant(session: Session, actor: Actor, name: str) -> list[str]:
 
     if not is_postgres(session):
         raise KuiError(
-            "db grant is for PostgreSQL: a SQLite file is protected by the operating system "
-            "(mode 0600, one account)"
+            _(
+                "db grant is for PostgreSQL: a SQLite file is protected by the operating system "
+                "(mode 0600, one account)"
+            )
         )
     if staff_login(session):
-        raise KuiError("db grant is run by the service account, which owns the tables")
+        raise KuiError(_("db grant is run by the service account, which owns the tables"))
     statements = grant_statements(session, name)
     for statement in statements:
         session.execute(text(statement))

@@ -30,6 +30,7 @@ from kui_cli.models import (
     Team,
     Youth,
 )
+from kui_cli.render.i18n import _
 
 assignment = CoordinatorAssignment
 
@@ -69,7 +70,7 @@ def age_group_condition(
         4: and_(~primary, born <= born_25),
     }
     if group not in by_group:
-        raise KuiError(f"age group must be 1, 2, 3 or 4, got {group}")
+        raise KuiError(_("age group must be 1, 2, 3 or 4, got {group}").format(group=group))
     return and_(in_kui, by_group[group])
 
 

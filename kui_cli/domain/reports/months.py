@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from kui_cli.errors import KuiError
+from kui_cli.render.i18n import _
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -53,10 +54,16 @@ def parse_month(text: str | None, today: dt.date, what: str = "--month") -> Peri
         return month_of(today, today)
     match = MONTH.match(text.strip())
     if not match or not 1 <= int(match[2]) <= 12:
-        raise KuiError(f"{what} must be a month as YYYY-MM, got {text!r}")
+        raise KuiError(
+            _("{what} must be a month as YYYY-MM, got {text}").format(what=what, text=repr(text))
+        )
     period = month_of(dt.date(int(match[1]), int(match[2]), 1), today)
     if period.start > today:
-        raise KuiError(f"{what} {period.month} has not begun yet (today is {today})")
+        raise KuiError(
+            _("{what} {month} has not begun yet (today is {today})").format(
+                what=what, month=period.month, today=today
+            )
+        )
     return period
 
 

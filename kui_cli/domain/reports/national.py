@@ -46,6 +46,7 @@ from kui_cli.domain.register import feed_lines
 from kui_cli.domain.reports.months import Period
 from kui_cli.errors import KuiError
 from kui_cli.models import ChangeLog, DutyEpisode, Youth
+from kui_cli.render.i18n import _
 
 CONTACT, OFFER, STATUS = "duty-contact", "duty-offer", "status"
 COLUMNS = [
@@ -185,8 +186,10 @@ def reportable(period: Period) -> Period:
     """The month, if the law had begun by then."""
     if period.start < FIRST_MONTH:
         raise KuiError(
-            f"--month {period.month} is before the law on the municipal youth effort took "
-            f"effect (1 August 2019): the first month to report is {FIRST_MONTH:%Y-%m}"
+            _(
+                "--month {month} is before the law on the municipal youth effort took "
+                "effect (1 August 2019): the first month to report is {first}"
+            ).format(month=period.month, first=f"{FIRST_MONTH:%Y-%m}")
         )
     return period
 
@@ -198,6 +201,8 @@ def required_file(out: object) -> None:
     private (0600) before the first number is written."""
     if out is None:
         raise KuiError(
-            "--out FILE is required: the report holds CPR numbers, which kui writes only to a "
-            "private file (mode 0600), never to a terminal or a pipe"
+            _(
+                "--out FILE is required: the report holds CPR numbers, which kui writes only to a "
+                "private file (mode 0600), never to a terminal or a pipe"
+            )
         )

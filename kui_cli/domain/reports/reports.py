@@ -38,6 +38,7 @@ from kui_cli.models import (
     Team,
     Youth,
 )
+from kui_cli.render.i18n import _
 
 GROUPS = (1, 2, 3, 4)
 TREND_MONTHS = 12
@@ -141,7 +142,10 @@ def register_counts(session: Session, on: dt.date, upper_age: int) -> dict[str, 
             by_status[code, group_of] += n or 0
     return {
         "age_groups": [
-            {"age_group": g, "youths": sum(n for (_, group), n in by_need.items() if group == g)}
+            {
+                "age_group": g,
+                "youths": sum(n for (_need, group), n in by_need.items() if group == g),
+            }
             for g in GROUPS
         ],
         "needs": [_across_groups("need", code, by_need) for code in codes.NEEDS],
@@ -339,7 +343,11 @@ def applications(session: Session, actor: Actor, year: int) -> dict[str, Any]:
     percent that add up to 100, as the municipality publishes them at the end of May; below 10 %
     to vocational education the municipality must make an action plan."""
     if year > actor.today.year:
-        raise KuiError(f"--year {year} has not begun yet (today is {actor.today})")
+        raise KuiError(
+            _("--year {year} has not begun yet (today is {today})").format(
+                year=year, today=actor.today
+            )
+        )
     query = (
         select(Youth.applied, func.count())
         .where(Youth.applied_on >= dt.date(year, 1, 1), Youth.applied_on <= dt.date(year, 12, 31))
@@ -383,7 +391,9 @@ def measurement_day(year: int | None, today: dt.date) -> dt.date:
         year = today.year if today >= dt.date(today.year, 10, 1) else today.year - 1
     day = dt.date(year, 10, 1)
     if day > today:
-        raise KuiError(f"1 October {year} has not come yet (today is {today})")
+        raise KuiError(
+            _("1 October {year} has not come yet (today is {today})").format(year=year, today=today)
+        )
     return day
 
 
