@@ -98,17 +98,25 @@ def _describe(exc: Exception) -> str:
         return described
     if isinstance(exc, UnicodeEncodeError) and "surrogate" in str(exc.reason):
         # Argument bytes that are not UTF-8 reach Python as lone surrogates (PEP 383).
-        return f"an argument is not UTF-8 text: {exc.object[exc.start : exc.end]!a}"
+        not_text = _("an argument is not UTF-8 text: {bytes}")
+        return not_text.format(bytes=ascii(exc.object[exc.start : exc.end]))
     if isinstance(exc, OverflowError):
-        return "a number is too large (ids and counts fit in 64 bits)"
+        return _("a number is too large (ids and counts fit in 64 bits)")
     if isinstance(exc, OSError):
-        where = f": {exc.filename}" if exc.filename else ""
-        if exc.errno == errno.ENOSPC:
-            return f"the disk is full (no space left on device){where}"
-        if exc.errno == errno.EROFS:
-            return f"the file system is read-only{where}"
-        return f"{exc.strerror or exc}{where}"
-    return f"unexpected {type(exc).__name__}: {exc} (set KUI_DEBUG=1 for details)"
+        return _os_error(exc)
+    unexpected = _("unexpected {error}: {message} (set KUI_DEBUG=1 for details)")
+    return unexpected.format(error=type(exc).__name__, message=exc)
+
+
+def _os_error(exc: OSError) -> str:
+    """A file-system failure, with the file it concerns when the system names one."""
+    if exc.errno == errno.ENOSPC:
+        problem = _("the disk is full (no space left on device)")
+    elif exc.errno == errno.EROFS:
+        problem = _("the file system is read-only")
+    else:
+        problem = str(exc.strerror or exc)  # the system's own words
+    return f"{problem}: {exc.filename}" if exc.filename else problem
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -123,9 +131,11 @@ def _usage_error(exc: UsageError) -> NoReturn:
     Asking a group for nothing (`kui youth`) shows its help, as Click does."""
     if isinstance(exc, NoArgsIsHelpError):
         raise exc
-    path = exc.ctx.command_path if exc.ctx is not None else None
-    where = _(" (see `{command} --help`)").format(command=path) if path else ""
-    _fail(f"{help.usage_message(exc.format_message()).rstrip('.')}{where}", code=exc.exit_code)
+    problem = help.usage_message(exc.format_message()).rstrip(".")
+    if exc.ctx is not None:
+        see = _("{problem} (see `{command} --help`)")
+        problem = see.format(problem=problem, command=exc.ctx.command_path)
+    _fail(problem, code=exc.exit_code)
 
 
 app = typer.Typer(

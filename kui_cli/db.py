@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from kui_cli.errors import KuiError
 from kui_cli.migrations import HEAD_REVISION, known_revisions
+from kui_cli.render.i18n import _
 
 # How long a command waits for another's write lock (SQLite's busy timeout). A module constant
 # that tests shorten; the message of a wait that ran out names it (`describe_database_error`).
@@ -55,7 +56,8 @@ def _create_private_file(path: Path) -> None:
     if path.exists():
         return
     if not path.parent.exists():
-        raise KuiError(f"cannot create the database: folder {path.parent} does not exist")
+        missing = _("cannot create the database: folder {folder} does not exist")
+        raise KuiError(missing.format(folder=path.parent))
     os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, OWNER_ONLY))
 
 
@@ -84,9 +86,12 @@ def make_private(url: str) -> list[tuple[Path, int]]:
         try:
             os.chmod(file, OWNER_ONLY)
         except OSError as exc:
+            exposed_file = _(
+                "the database file {file} is open to others (mode {mode}) and kui cannot "
+                "make it private ({reason}): chmod 600 it"
+            )
             raise KuiError(
-                f"the database file {file} is open to others (mode {mode:o}) and kui cannot "
-                f"make it private ({exc.strerror}): chmod 600 it"
+                exposed_file.format(file=file, mode=f"{mode:o}", reason=exc.strerror)
             ) from None
     return exposed
 
@@ -106,10 +111,11 @@ def refuse_foreign(url: str) -> None:
         return
     if tables and "alembic_version" not in tables:
         shown = ", ".join(sorted(tables)[:3]) + (", ..." if len(tables) > 3 else "")
-        raise KuiError(
-            f"{redact(url)} is not a kui database (it holds other tables: {shown}): "
+        foreign = _(
+            "{url} is not a kui database (it holds other tables: {tables}): "
             "kui will not add its tables beside them"
         )
+        raise KuiError(foreign.format(url=redact(url), tables=shown))
 
 
 def _sqlite_tables(path: Path) -> list[str]:
@@ -118,7 +124,9 @@ def _sqlite_tables(path: Path) -> list[str]:
         with closing(sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)) as conn:
             return [row[0] for row in conn.execute(query)]
     except sqlite3.DatabaseError as exc:
-        raise KuiError(f"{path} is not a kui database: {exc}") from None
+        raise KuiError(
+            _("{path} is not a kui database: {error}").format(path=path, error=exc)
+        ) from None
 
 
 def _on_sqlite_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -182,14 +190,16 @@ def _check_writable(path: Path) -> None:
     """Every command writes (at least its audit entry), and SQLite keeps its journal beside the
     file: say so up front rather than fail halfway with "attempt to write a readonly database"."""
     if not _writable(path):
-        raise KuiError(
-            f"the database file {path} is read-only: kui must write to it (every use is logged)"
+        read_only = _(
+            "the database file {file} is read-only: kui must write to it (every use is logged)"
         )
+        raise KuiError(read_only.format(file=path))
     if not _writable(path.parent) and not Path(f"{path}-wal").exists():
-        raise KuiError(
-            f"the folder {path.parent} is read-only: SQLite needs to write its journal "
-            f"({path.name}-wal) beside the database"
+        closed = _(
+            "the folder {folder} is read-only: SQLite needs to write its journal "
+            "({journal}) beside the database"
         )
+        raise KuiError(closed.format(folder=path.parent, journal=f"{path.name}-wal"))
 
 
 def _writable(path: Path) -> bool:
@@ -215,7 +225,7 @@ def _make_engine(url: str, create: bool) -> Engine:
         if create:
             _create_private_file(path)
         elif not path.exists():
-            raise KuiError(f"no database at {path}: run `kui init` first")
+            raise KuiError(_("no database at {path}: run `kui init` first").format(path=path))
         _check_writable(path)
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _on_sqlite_connect)
@@ -225,7 +235,8 @@ def _make_engine(url: str, create: bool) -> Engine:
     try:
         engine = create_engine(url, pool_pre_ping=False, connect_args=_server_options(url))
     except (ImportError, SQLAlchemyError, ValueError) as exc:
-        raise KuiError(f"cannot use database URL {redact(url)}: {exc}") from None
+        unusable = _("cannot use database URL {url}: {error}")
+        raise KuiError(unusable.format(url=redact(url), error=exc)) from None
     event.listen(engine, "begin", _on_server_begin)
     return engine
 
@@ -298,20 +309,20 @@ def ensure_current(engine: Engine) -> None:
     if revision == HEAD_REVISION:
         return
     if revision is None:
-        raise KuiError("the database is not initialised: run `kui init`")
+        raise KuiError(_("the database is not initialised: run `kui init`"))
     refuse_newer(revision)
-    raise KuiError(
-        f"the database schema is at {revision}, kui needs {HEAD_REVISION}: run `kui db upgrade`"
-    )
+    behind = _("the database schema is at {revision}, kui needs {head}: run `kui db upgrade`")
+    raise KuiError(behind.format(revision=revision, head=HEAD_REVISION))
 
 
 def refuse_newer(revision: str) -> None:
     """A schema this kui does not know was made by a newer kui: neither use nor upgrade it."""
     if revision not in known_revisions():
-        raise KuiError(
-            f"the database was made by a newer kui (schema {revision}); this kui knows the "
-            f"schemas up to {HEAD_REVISION}: use the newer kui"
+        newer = _(
+            "the database was made by a newer kui (schema {revision}); this kui knows the "
+            "schemas up to {head}: use the newer kui"
         )
+        raise KuiError(newer.format(revision=revision, head=HEAD_REVISION))
 
 
 def upgrade(url: str) -> tuple[str | None, str]:
@@ -335,35 +346,39 @@ def upgrade(url: str) -> tuple[str | None, str]:
 def describe_database_error(exc: BaseException) -> str | None:
     """One line for a database failure, or None when it is not one."""
     if isinstance(exc, IntegrityError):
-        return f"the database refused the change: {_first_line(exc.orig)}"
+        return _("the database refused the change: {error}").format(error=_first_line(exc.orig))
     if _is_timeout(exc):
         return _timed_out(exc)
     if isinstance(exc, OperationalError | sqlite3.OperationalError):
         text_ = _first_line(getattr(exc, "orig", exc))
         if "readonly" in text_.replace(" ", "") or "read-only" in text_:
-            return f"the database is read-only: {text_}"
+            return _("the database is read-only: {error}").format(error=text_)
         full = _full_disk() if "disk i/o error" in text_.lower() else None
         if full is not None:
-            return f"the disk is full: no space left beside {full} ({text_})"
+            no_space = _("the disk is full: no space left beside {file} ({error})")
+            return no_space.format(file=full, error=text_)
         if "disk" in text_ and "full" in text_:
-            return f"the disk is full: {text_}"
+            return _("the disk is full: {error}").format(error=text_)
         if text_ in ("database is locked", "database is busy"):
-            return (
+            busy = _(
                 "the database is busy: another command has held its write lock for more than "
-                f"{BUSY_TIMEOUT_MS / 1000:g} s; try again"
+                "{seconds} s; try again"
             )
+            return busy.format(seconds=f"{BUSY_TIMEOUT_MS / 1000:g}")
         if "locked" in text_:
-            return f"the database is busy (locked by another process): {text_}"
+            return _("the database is busy (locked by another process): {error}").format(
+                error=text_
+            )
         if text_ == "unable to open database file":
-            return (
+            return _(
                 "cannot open the database file given by --db or KUI_DB: it is a folder, or its "
                 "folder is missing or closed to you"
             )
-        return f"cannot use the database: {text_}"
+        return _("cannot use the database: {error}").format(error=text_)
     if "file is not a database" in str(getattr(exc, "orig", exc)):
-        return "the file given by --db or KUI_DB is not a database (not an SQLite file)"
+        return _("the file given by --db or KUI_DB is not a database (not an SQLite file)")
     if isinstance(exc, SQLAlchemyError) or type(exc).__module__.startswith(("sqlite3", "psycopg")):
-        return f"database error: {_first_line(exc)}"
+        return _("database error: {error}").format(error=_first_line(exc))
     return None
 
 
@@ -388,13 +403,19 @@ def _timed_out(exc: BaseException) -> str:
     diagnostics = getattr(error, "diag", None)
     named = re.search(r'relation "([^"]+)"', f"{getattr(diagnostics, 'context', '')} {error}")
     holder = _lock_holder(named.group(1) if named else None)
-    what = "a lock" if holder is None else f"a lock on table {holder[0]}"
-    who = "" if holder is None else f", held by login {holder[1]} (pid {holder[2]})"
-    limit = "lock timeout" if _sqlstate(exc) == LOCK_NOT_AVAILABLE else "statement timeout"
-    return (
-        f"the database gave up waiting for {what}{who} ({limit}): another session keeps it; "
-        "try again, or ask the database administrator to end that session"
+    limit = _("lock timeout") if _sqlstate(exc) == LOCK_NOT_AVAILABLE else _("statement timeout")
+    if holder is None:
+        gave_up = _(
+            "the database gave up waiting for a lock ({limit}): another session keeps it; "
+            "try again, or ask the database administrator to end that session"
+        )
+        return gave_up.format(limit=limit)
+    gave_up = _(
+        "the database gave up waiting for a lock on table {table}, held by login {login} "
+        "(pid {pid}) ({limit}): another session keeps it; try again, or ask the database "
+        "administrator to end that session"
     )
+    return gave_up.format(table=holder[0], login=holder[1], pid=holder[2], limit=limit)
 
 
 HOLDERS = text(

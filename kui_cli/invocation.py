@@ -65,9 +65,11 @@ def interactive() -> bool:
 def make_private(url: str) -> None:
     """`init` and `db upgrade` make an existing SQLite file private (0600), and say so."""
     from kui_cli import db, render
+    from kui_cli.render.i18n import _
 
     for path, mode in db.make_private(url):
-        render.warning(f"{path} was open to others (mode {mode:o}): made it private (0600)")
+        made = _("{path} was open to others (mode {mode}): made it private (0600)")
+        render.warning(made.format(path=path, mode=f"{mode:o}"))
 
 
 def state(ctx: typer.Context) -> State:

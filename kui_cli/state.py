@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kui_cli.errors import KuiError
+from kui_cli.render.i18n import _
 
 
 @dataclass(frozen=True)
@@ -39,16 +40,19 @@ def normalise_db_url(value: str | None) -> str:
 
     path = Path(value).expanduser()
     if files.names_folder(value) or path.is_dir():
-        raise KuiError(f"--db {value} names a folder: give the database file's name")
+        raise KuiError(
+            _("--db {value} names a folder: give the database file's name").format(value=value)
+        )
     return f"sqlite:///{path.absolute()}"
 
 
-def parse_date(value: str, what: str = "date") -> dt.date:
+def parse_date(value: str, what: str) -> dt.date:
     """Dates on the command line are ISO `YYYY-MM-DD`; anything else is a clear error."""
     try:
         return dt.date.fromisoformat(value.strip())
     except (ValueError, AttributeError):
-        raise KuiError(f"{what} must be a date as YYYY-MM-DD, got {value!r}") from None
+        wrong = _("{what} must be a date as YYYY-MM-DD, got {value}")
+        raise KuiError(wrong.format(what=what, value=repr(value))) from None
 
 
 def optional_date(value: str | None, what: str) -> dt.date | None:

@@ -224,6 +224,46 @@ def test_every_report_measure_and_column_has_a_danish_label(
     assert labels.label("youth_id") == "youth_id"  # English headers are the keys themselves
 
 
+def test_a_command_speaks_danish_from_init_to_a_refusal(
+    kui: KuiRunner, no_language: pytest.MonkeyPatch
+) -> None:
+    """What the commands themselves say (issue 17): init's summary, a confirmation with its
+    plural, a refusal of the command's own and a rule's refusal behind the Danish prefix."""
+    no_language.setenv("KUI_LANG", "da")
+    made = ok(kui("init")).stderr
+    assert re.search(r"^Databasen .+ er oprettet \(skema \w+\); profil soenderborg\.$", made, re.M)
+    assert re.search(r"^Teams: oprettet \d+, opdateret 0, fjernet 0\.$", made, re.M), made
+    again = ok(kui("init")).stderr
+    assert " er allerede ajour (skema " in again and "Databasen" in again
+    ok(kui("staff", "add", "--initials", "AB", "--name", "Leder AB", "--role", "leader",
+           "--department", "KUI"))  # fmt: skip
+    added = ok(kui("youth", "add", "--cpr", "150310-4321", "--name", "Ida Jensen")).stderr
+    assert added == "Ung 1 er registreret.\n"
+    assert error_line(kui, "youth", "show", "999").startswith("Fejl: ")
+    assert error_line(kui, "contact", "list") == (
+        "Fejl: angiv en ung (YOUTH), eller --mine for dine egne kontakter"
+    )
+    assert error_line(kui, "--today", "2026-13-01", "youth", "list") == (
+        "Fejl: --today skal være en dato som ÅÅÅÅ-MM-DD, ikke '2026-13-01'"
+    )
+
+
+def test_danish_plurals_and_field_names_in_confirmations(
+    ready: KuiRunner, no_language: pytest.MonkeyPatch
+) -> None:
+    """A count in a sentence takes its Danish singular or plural; a field named in a sentence
+    is its label in lower case, and English keeps the key."""
+    ok(ready("youth", "add", "--cpr", "150310-4321", "--name", "Ida Jensen", "--need", "B"))
+    no_language.setenv("KUI_LANG", "da")
+    nothing = ok(ready("youth", "update", "1", "--need", "B", "--reason", "r")).stderr
+    assert nothing == "Intet er ændret for ung 1: behov er allerede B.\n"
+    dry = ok(ready("retention", "purge", "--dry-run")).stderr
+    assert dry.endswith("0 unge ville blive fjernet.\n"), dry
+    no_language.setenv("KUI_LANG", "en")
+    nothing = ok(ready("youth", "update", "1", "--need", "B", "--reason", "r")).stderr
+    assert nothing == "Nothing changed for youth 1: need is already B.\n"
+
+
 def test_plurals_in_both_languages(ready: KuiRunner, no_language: pytest.MonkeyPatch) -> None:
     forms = ("{n} new meeting up to {date}.", "{n} new meetings up to {date}.")
     no_language.setenv("KUI_LANG", "da")

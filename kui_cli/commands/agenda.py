@@ -15,6 +15,7 @@ import typer
 from kui_cli import invocation, render
 from kui_cli.errors import KuiError
 from kui_cli.invocation import output_folder
+from kui_cli.render.i18n import _, n_
 
 app = typer.Typer(help="Agendas (dagsordener): refer youths, show, decide, minutes, cron.")
 
@@ -69,7 +70,8 @@ def add(
     new = referrals.NewReferral(youth, team, reason, meeting, leader, consulted)
     with invocation.session(ctx) as (session, actor):
         referral = referrals.add(session, actor, profile.current(session), new)
-    render.message(f"Referred to {team}: item {referral.id} on meeting {referral.meeting_id}.")
+    referred = _("Referred to {team}: item {item} on meeting {meeting}.")
+    render.message(referred.format(team=team, item=referral.id, meeting=referral.meeting_id))
     print(referral.id)
 
 
@@ -125,7 +127,7 @@ def _document(
     from kui_cli.domain.meetings import agendas, meetings
 
     if (meeting is None) == (team is None) or (team is not None) != next_:
-        raise KuiError("give either --meeting ID or --team TEAM --next")
+        raise KuiError(_("give either --meeting ID or --team TEAM --next"))
     options = agendas.Options(names=names, minutes=minutes)
     with invocation.session(ctx) as (session, actor):
         loaded = profile.current(session)
@@ -183,13 +185,13 @@ def decide(
     from kui_cli.domain.meetings import referrals
 
     if consent != "pending" and coordinator is None:
-        raise KuiError("--consent goes with --coordinator")
+        raise KuiError(_("--consent goes with --coordinator"))
     decision = referrals.Decision(
         outcome=outcome, need=need, coordinator=coordinator, consent=consent
     )
     with invocation.session(ctx) as (session, actor):
         referrals.decide(session, actor, item, decision)
-    render.message(f"Recorded the decision on item {item}.")
+    render.message(_("Recorded the decision on item {item}.").format(item=item))
 
 
 @app.command("withdraw")
@@ -209,7 +211,7 @@ def withdraw(
 
     with invocation.session(ctx) as (session, actor):
         referrals.withdraw(session, actor, item, reason)
-    render.message(f"Withdrew item {item}.")
+    render.message(_("Withdrew item {item}.").format(item=item))
 
 
 @app.command("generate")
@@ -253,7 +255,13 @@ def generate(
                 agendas.record(session, actor, batch)
                 session.commit()  # the entries before the files: a written agenda is logged
             written += _write_agenda(out, composed.doc)
-    render.message(f"{len(docs)} agendas in {out}: {written} files written, the rest unchanged.")
+    files = n_("{n} file written", "{n} files written", written).format(n=written)
+    made = n_(
+        "{n} agenda in {folder}: {files}, the rest unchanged.",
+        "{n} agendas in {folder}: {files}, the rest unchanged.",
+        len(docs),
+    )
+    render.message(made.format(n=len(docs), folder=out, files=files))
 
 
 def _write_agenda(out: Path, doc: dict[str, Any]) -> int:

@@ -13,6 +13,7 @@ from kui_cli import invocation, render
 from kui_cli.errors import KuiError
 from kui_cli.invocation import ColumnsOption, FieldsOption, FormatOption, WideOption, output_file
 from kui_cli.render import Format
+from kui_cli.render.i18n import _, n_
 from kui_cli.state import optional_date, parse_date
 
 app = typer.Typer(
@@ -78,16 +79,16 @@ def subject(
 
     with invocation.session(ctx) as (session, actor):
         report = audit_trail.subject_report(session, actor, youth)
-    render.record(report, fmt, title=f"Access request: {_whom(report)}")
+    render.record(report, fmt, title=_("Access request: {whom}").format(whom=_whom(report)))
 
 
 def _whom(report: dict[str, object]) -> str:
     """Who the answer is about; a CPR kui never registered has no record (not "deleted")."""
     if report["registered"]:
-        return f"youth {report['youth_id']}"
+        return _("youth {id}").format(id=report["youth_id"])
     if report["on_record"]:
-        return "youth (deleted)"
-    return "no record: kui holds no data about this person"
+        return _("youth (deleted)")
+    return _("no record: kui holds no data about this person")
 
 
 @app.command("verify")
@@ -146,14 +147,26 @@ def verify(
     store = marks.Store(checkpoints or marks.default_checkpoints(), key_file or marks.key_path())
     with invocation.session(ctx) as (session, actor):
         result = audit_trail.verify(session, actor, store, full=full)
-    render.record(result.as_record(), fmt, title="Audit log")
+    render.record(result.as_record(), fmt, title=_("Audit log"))
     if result.problem is not None:
         if result.first_broken is None:
-            raise KuiError(f"the audit log cannot be verified: {result.problem}")
-        raise KuiError(f"the audit log is broken at entry {result.first_broken}: {result.problem}")
+            unverified = _("the audit log cannot be verified: {problem}")
+            raise KuiError(unverified.format(problem=result.problem))
+        broken = _("the audit log is broken at entry {entry}: {problem}")
+        raise KuiError(broken.format(entry=result.first_broken, problem=result.problem))
     start = result.from_checkpoint
-    walked = f" ({result.checked} after the checkpoint at entry {start.last_id})" if start else ""
-    render.message(f"Audit log intact: {result.entries} entries{walked}.")
+    if start is None:
+        intact = n_(
+            "Audit log intact: {n} entry.", "Audit log intact: {n} entries.", result.entries
+        )
+    else:
+        intact = n_(
+            "Audit log intact: {n} entry ({checked} after the checkpoint at entry {last}).",
+            "Audit log intact: {n} entries ({checked} after the checkpoint at entry {last}).",
+            result.entries,
+        )
+    last = start.last_id if start else None
+    render.message(intact.format(n=result.entries, checked=result.checked, last=last))
 
 
 @app.command("export")
@@ -190,4 +203,9 @@ def export(
         count = render.json_lines(audit_trail.archive(session, cutoff), handle)
         files.sync(handle)  # a full disk fails here, before the export is logged
         audit_trail.record_export(session, actor, cutoff, out.name if out else "stdout", count)
-    render.message(f"Exported {count} audit entries older than {cutoff}.")
+    exported = n_(
+        "Exported {n} audit entry older than {date}.",
+        "Exported {n} audit entries older than {date}.",
+        count,
+    )
+    render.message(exported.format(n=count, date=cutoff))

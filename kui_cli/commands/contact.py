@@ -12,6 +12,7 @@ from kui_cli.commands.youth import YouthRef
 from kui_cli.errors import KuiError
 from kui_cli.invocation import FormatOption
 from kui_cli.render import Format
+from kui_cli.render.i18n import _
 from kui_cli.state import optional_date
 
 app = typer.Typer(help="Contacts with a youth (kontakt, opsøgende indsats): reached or not.")
@@ -43,16 +44,16 @@ def add(
 
     answer = reached.strip().lower()
     if answer not in ("yes", "no"):
-        raise KuiError(f"--reached must be yes or no, got {reached!r}")
+        raise KuiError(_("--reached must be yes or no, got {value}").format(value=repr(reached)))
     day = optional_date(on, "--on")
     with invocation.session(ctx) as (session, actor):
         done = contacts.add(session, actor, youth, channel, answer == "yes", day, note)
     contact = done.contact
-    render.message(f"Contact {contact.id} recorded on {contact.contacted_on}.")
+    recorded = _("Contact {id} recorded on {date}.")
+    render.message(recorded.format(id=contact.id, date=contact.contacted_on))
     if done.episode is not None:
-        render.message(
-            f"Education obligation: contact step recorded; offer due {done.episode.offer_deadline}."
-        )
+        step = _("Education obligation: contact step recorded; offer due {date}.")
+        render.message(step.format(date=done.episode.offer_deadline))
 
 
 @app.command("list")
@@ -79,7 +80,7 @@ def list_(
     from kui_cli.domain.plan import contacts
 
     if youth is None and not mine:
-        raise KuiError("give a YOUTH, or --mine for the contacts you made")
+        raise KuiError(_("give a YOUTH, or --mine for the contacts you made"))
     day = optional_date(since, "--since")
     with invocation.session(ctx) as (session, actor):
         if youth is None:

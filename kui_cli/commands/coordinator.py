@@ -10,6 +10,7 @@ from kui_cli import invocation, render
 from kui_cli.commands.youth import YouthRef
 from kui_cli.invocation import ColumnsOption, FieldsOption, FormatOption, WideOption
 from kui_cli.render import Format
+from kui_cli.render.i18n import _, n_
 
 app = typer.Typer(
     help="Coordinator (uddannelseskoordinator, ungeguide, tovholder): one per youth, voluntary."
@@ -56,14 +57,16 @@ def assign(
         done = coordinators.assign(session, actor, youth, member, consent, consent_by, note)
     for warning in done.warnings:
         render.warning(warning)
-    ended = f" (ended: {', '.join(done.ended)})" if done.ended else ""
-    text = {
-        "accepted": f"{done.staff.initials} is now the coordinator of youth {done.youth.id}",
-        "pending": f"{done.staff.initials} is proposed as coordinator of youth {done.youth.id}",
-        "declined": f"Recorded: youth {done.youth.id} declined a coordinator",
-    }[done.assignment.consent]
     by = done.assignment.consent_by
-    render.message(f"{text}{f' (consent by {by})' if by else ''}{ended}.")
+    details = _(" (consent by {by})").format(by=by) if by else ""
+    if done.ended:
+        details += _(" (ended: {ended})").format(ended=", ".join(done.ended))
+    text = {
+        "accepted": _("{initials} is now the coordinator of youth {id}{details}."),
+        "pending": _("{initials} is proposed as coordinator of youth {id}{details}."),
+        "declined": _("Recorded: youth {id} declined a coordinator{details}."),
+    }[done.assignment.consent]
+    render.message(text.format(initials=done.staff.initials, id=done.youth.id, details=details))
 
 
 @app.command("end")
@@ -81,7 +84,7 @@ def end(
 
     with invocation.session(ctx) as (session, actor):
         ended, what = coordinators.end(session, actor, youth, reason)
-    render.message(f"Youth {ended.id}: {what}.")
+    render.message(_("Youth {id}: {what}.").format(id=ended.id, what=what))
 
 
 @app.command("history")
@@ -149,6 +152,11 @@ def handover(
         render.warning(warning)
     render.listing(done.youths, fmt, columns=coordinators.HANDOVER_COLUMNS)
     if fmt is Format.table:
+        handed = n_(
+            "Handed over {n} youth from {giver} to {taker}.",
+            "Handed over {n} youths from {giver} to {taker}.",
+            len(done.youths),
+        )
         render.message(
-            f"Handed over {len(done.youths)} youths from {giver_initials} to {taker_initials}."
+            handed.format(n=len(done.youths), giver=giver_initials, taker=taker_initials)
         )

@@ -9,6 +9,7 @@ import typer
 
 from kui_cli import invocation, render
 from kui_cli.invocation import output_file
+from kui_cli.render.i18n import _
 
 app = typer.Typer(help="The database: upgrade, check, backup, grant a staff login.")
 
@@ -25,7 +26,10 @@ def upgrade(ctx: typer.Context) -> None:
     url = invocation.state(ctx).db_url
     invocation.make_private(url)
     before, after = db.upgrade(url)
-    render.message(f"Schema {before or 'empty'} -> {after}.")
+    if before is None:
+        render.message(_("Schema empty -> {after}.").format(after=after))
+    else:
+        render.message(_("Schema {before} -> {after}.").format(before=before, after=after))
 
 
 @app.command("check")
@@ -43,7 +47,7 @@ def check(ctx: typer.Context) -> None:
         for problem in problems:
             print(problem)
         raise typer.Exit(1)
-    render.message("Database OK.")
+    render.message(_("Database OK."))
 
 
 @app.command("backup")
@@ -68,7 +72,7 @@ def backup(
 
     who = invocation.authorise(ctx)  # a copy of every youth: the see-all roles only
     maintenance.backup(invocation.state(ctx).db_url, file, who)
-    render.message(f"Backup written to {file}.")
+    render.message(_("Backup written to {file}.").format(file=file))
 
 
 @app.command("grant")
@@ -91,4 +95,4 @@ def grant(
         statements = row_security.grant(session, actor, login)
     for statement in statements:
         print(f"{statement};")
-    render.message(f"Granted login {login.strip()} what kui needs.")
+    render.message(_("Granted login {login} what kui needs.").format(login=login.strip()))

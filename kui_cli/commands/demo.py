@@ -9,6 +9,7 @@ import typer
 from kui_cli import invocation, render
 from kui_cli.invocation import FormatOption
 from kui_cli.render import Format
+from kui_cli.render.i18n import _, n_
 
 
 def demo(
@@ -51,11 +52,25 @@ def demo(
         referred = demos.build_teams(session, actor, soenderborg)
         cases = demo_cases.build(session, actor)
         agenda = agendas.for_team(session, actor, soenderborg, "team-2", agendas.Options())
-    render.message(f"Demo database {db.redact(url)}: {count} synthetic youths on {actor.today}.")
-    render.listing(
-        rows, fmt, title="Youths by age group and status (seed 002: Sønderborg, April 2019)"
+    built = n_(
+        "Demo database {url}: {n} synthetic youth on {date}.",
+        "Demo database {url}: {n} synthetic youths on {date}.",
+        count,
     )
-    render.message(f"Teams of the Sønderborg profile with meetings and {referred} referrals.")
-    render.message(f"Coordinators, plans, agreements and contacts on {cases} cases.")
+    render.message(built.format(url=db.redact(url), n=count, date=actor.today))
+    title = _("Youths by age group and status (seed 002: Sønderborg, April 2019)")
+    render.listing(rows, fmt, title=title)
+    teams = n_(
+        "Teams of the Sønderborg profile with meetings and {n} referral.",
+        "Teams of the Sønderborg profile with meetings and {n} referrals.",
+        referred,
+    )
+    render.message(teams.format(n=referred))
+    people = n_(
+        "Coordinators, plans, agreements and contacts on {n} case.",
+        "Coordinators, plans, agreements and contacts on {n} cases.",
+        cases,
+    )
+    render.message(people.format(n=cases))
     if fmt is not Format.json:  # the summary stays one JSON document for scripts
         print("\n" + render_agenda.markdown(agenda), end="")

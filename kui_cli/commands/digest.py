@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from kui_cli import invocation, render
+from kui_cli.render.i18n import _, n_
 
 
 def digest(
@@ -43,9 +44,9 @@ def digest(
     from kui_cli.render import digest as document
 
     if out is None and smtp is None:
-        raise typer.BadParameter("give --out DIR, --smtp HOST[:PORT], or both")
+        raise typer.BadParameter(_("give --out DIR, --smtp HOST[:PORT], or both"))
     if (smtp is None) != (sender is None):
-        raise typer.BadParameter("--smtp and --from go together", param_hint="--from")
+        raise typer.BadParameter(_("--smtp and --from go together"), param_hint="--from")
     with invocation.session(ctx) as (session, actor):
         prof = profile.current(session)
         server = None
@@ -68,6 +69,8 @@ def digest(
                     mail.send(connection, mail.message(sender, each.email, subject, text))
                     domain.record(session, actor, each, "send", "mail")
     if out is not None:
-        render.message(f"Wrote {len(found)} digests to {out}.")
+        wrote = n_("Wrote {n} digest to {folder}.", "Wrote {n} digests to {folder}.", len(found))
+        render.message(wrote.format(n=len(found), folder=out))
     if smtp is not None:
-        render.message(f"Sent {len(chosen)} digests by {smtp}.")
+        sent = n_("Sent {n} digest by {server}.", "Sent {n} digests by {server}.", len(chosen))
+        render.message(sent.format(n=len(chosen), server=smtp))

@@ -9,6 +9,7 @@ import typer
 from kui_cli import invocation, render
 from kui_cli.invocation import ColumnsOption, FieldsOption, FormatOption, WideOption
 from kui_cli.render import Format
+from kui_cli.render.i18n import _, n_
 from kui_cli.render.tables import Layout
 from kui_cli.state import parse_date
 
@@ -60,7 +61,12 @@ def check(
     )
     late = sum(1 for row in rows if row["overdue"])
     if fail_on_overdue and late:
-        render.message(f"Overdue: {late} youths have a deadline past (uddannelsespligt).")
+        overdue = n_(
+            "Overdue: {n} youth has a deadline past (uddannelsespligt).",
+            "Overdue: {n} youths have a deadline past (uddannelsespligt).",
+            late,
+        )
+        render.message(overdue.format(n=late))
         raise typer.Exit(1)
 
 
@@ -80,9 +86,8 @@ def contact(ctx: typer.Context, youth: YouthRef, on: On = None) -> None:
         parsed = parse_date(on, "--on") if on else None
         episode = contacts.duty_contact(session, actor, youth, parsed).episode
     assert episode is not None  # `duty_contact` refuses a youth without the step open
-    render.message(
-        f"Contact recorded on {episode.contacted_on}; offer due {episode.offer_deadline}."
-    )
+    recorded = _("Contact recorded on {date}; offer due {deadline}.")
+    render.message(recorded.format(date=episode.contacted_on, deadline=episode.offer_deadline))
 
 
 @app.command("offer")
@@ -110,7 +115,7 @@ def offer(
             activity,
             parse_date(on, "--on") if on else None,
         )
-    render.message(f"Offer recorded on {episode.offered_on}.")
+    render.message(_("Offer recorded on {date}.").format(date=episode.offered_on))
 
 
 @app.command("fgu-assessment")
@@ -131,7 +136,7 @@ def fgu_assessment(
 
     with invocation.session(ctx) as (session, actor):
         duty.record_fgu_assessment(session, actor, youths.find(session, youth), result)
-    render.message("FGU target-group assessment recorded.")
+    render.message(_("FGU target-group assessment recorded."))
 
 
 @app.command("exempt")
@@ -156,4 +161,5 @@ def exempt(
 
     with invocation.session(ctx) as (session, actor):
         episode = duty.exempt(session, actor, youths.find(session, youth), reason)
-    render.message(f"Exempted from the education obligation on {episode.closed_on}.")
+    exempted = _("Exempted from the education obligation on {date}.")
+    render.message(exempted.format(date=episode.closed_on))

@@ -10,6 +10,7 @@ import typer
 
 from kui_cli import invocation, render
 from kui_cli.invocation import output_file
+from kui_cli.render.i18n import _, n_
 
 app = typer.Typer(help="Exports for management: pseudonymised, no CPR and no names.")
 
@@ -51,7 +52,7 @@ def monthly(
     from kui_cli.render.progress import progress
 
     period = months.parse_month(month, invocation.state(ctx).today)
-    sheet = f"{period.month} so far" if period.so_far else period.month
+    sheet = _("{month} so far").format(month=period.month) if period.so_far else period.month
     with (
         files.destination(out, force=force) as target,
         invocation.session(ctx) as (session, actor),
@@ -61,6 +62,12 @@ def monthly(
         count = files.write_query(session, query, fmt.value, target, sheet, told)
         audit.record(session, actor, "export", filters={"month": period.month}, rows=count)
     if out:
-        render.message(f"Exported {count} youths for {period.month} to {out}.")
+        exported = n_(
+            "Exported {n} youth for {month} to {file}.",
+            "Exported {n} youths for {month} to {file}.",
+            count,
+        )
+        render.message(exported.format(n=count, month=period.month, file=out))
     if period.so_far:
-        render.warning(f"{period.month} is not over: exported so far, up to {period.as_of}.")
+        not_over = _("{month} is not over: exported so far, up to {date}.")
+        render.warning(not_over.format(month=period.month, date=period.as_of))

@@ -13,6 +13,7 @@ import typer
 from kui_cli import invocation, render
 from kui_cli.invocation import FormatOption, output_file
 from kui_cli.render import Format
+from kui_cli.render.i18n import _, n_
 
 app = typer.Typer(help="Facts to and from the national youth database (Ungedatabasen).")
 
@@ -59,13 +60,14 @@ def apply(
             )
     except feed.FeedRejected as exc:
         for bad in exc.bad:
-            print(f"{file}: line {bad.line}: {bad.reason}", file=sys.stderr)
+            line = _("{file}: line {line}: {reason}")
+            print(line.format(file=file, line=bad.line, reason=bad.reason), file=sys.stderr)
         raise
     record = summary.as_record()
     if fmt is not Format.json and not dry_run:
         record.pop("changes")
-    title = f"Feed {file.name}" + (" (dry run: nothing changed)" if dry_run else "")
-    render.record(record, fmt, title=title)
+    title = _("Feed {file} (dry run: nothing changed)") if dry_run else _("Feed {file}")
+    render.record(record, fmt, title=title.format(file=file.name))
 
 
 class ReportFormat(enum.StrEnum):
@@ -107,6 +109,10 @@ def report(
         query = national.report_query(session, period)
         rows = files.write_query(session, query, fmt.value, target, period.month)
         youths = national.record_reported(session, actor, period, rows)
-    render.message(f"Reported {rows} facts about {youths} youths for {period.month} to {out}.")
+    facts = n_("{n} fact", "{n} facts", rows).format(n=rows)
+    about = n_("{n} youth", "{n} youths", youths).format(n=youths)
+    reported = _("Reported {facts} about {youths} for {month} to {file}.")
+    render.message(reported.format(facts=facts, youths=about, month=period.month, file=out))
     if period.so_far:
-        render.warning(f"{period.month} is not over: reported so far, up to {period.as_of}.")
+        not_over = _("{month} is not over: reported so far, up to {date}.")
+        render.warning(not_over.format(month=period.month, date=period.as_of))

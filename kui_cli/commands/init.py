@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from kui_cli import invocation, render
+from kui_cli.render.i18n import _, n_
 
 
 def init(
@@ -38,13 +39,28 @@ def init(
         profiles.save(session, actor, loaded)
         moved = duty.recompute_deadlines(session, actor, loaded)  # the law's clock (issue 5)
         loaded_teams = teams.load_profile(session, loaded, actor.today)
-    done = "created" if before is None else ("upgraded" if before != after else "up to date")
-    render.message(f"Database {db.redact(url)} {done} (schema {after}); profile {loaded.slug}.")
+    if before is None:
+        done = _("Database {url} created (schema {schema}); profile {profile}.")
+    elif before != after:
+        done = _("Database {url} upgraded (schema {schema}); profile {profile}.")
+    else:
+        done = _("Database {url} up to date (schema {schema}); profile {profile}.")
+    render.message(done.format(url=db.redact(url), schema=after, profile=loaded.slug))
     if moved:
-        render.message(f"Recomputed the deadlines of {moved} open education-obligation episodes.")
+        recomputed = n_(
+            "Recomputed the deadlines of {n} open education-obligation episode.",
+            "Recomputed the deadlines of {n} open education-obligation episodes.",
+            moved,
+        )
+        render.message(recomputed.format(n=moved))
+    summary = _("Teams: {created} created, {updated} updated, {removed} removed.")
     render.message(
-        f"Teams: {loaded_teams.created} created, {loaded_teams.updated} updated, "
-        f"{loaded_teams.removed} removed."
+        summary.format(
+            created=loaded_teams.created,
+            updated=loaded_teams.updated,
+            removed=loaded_teams.removed,
+        )
     )
     for slug in loaded_teams.kept:
-        render.warning(f"team {slug} is not in the profile but youths were referred to it: kept")
+        kept = _("team {team} is not in the profile but youths were referred to it: kept")
+        render.warning(kept.format(team=slug))

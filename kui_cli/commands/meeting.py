@@ -11,7 +11,7 @@ import typer
 from kui_cli import invocation, render
 from kui_cli.invocation import ColumnsOption, FieldsOption, FormatOption, WideOption, output_file
 from kui_cli.render import Format
-from kui_cli.render.i18n import n_
+from kui_cli.render.i18n import _, n_
 from kui_cli.render.tables import Layout
 from kui_cli.state import parse_date
 
@@ -26,9 +26,14 @@ LIST_LAYOUT = Layout(priority=("id", "starts_at", "team", "status", "holiday", "
 
 def _warn_of_holidays(on_holidays: list[dict[str, object]]) -> None:
     for meeting in on_holidays:
+        warning = _("meeting {id} ({team}) on {start} falls on a holiday or closing day: {holiday}")
         render.warning(
-            f"meeting {meeting['id']} ({meeting['team']}) on {meeting['starts_at']:%Y-%m-%d %H:%M} "
-            f"falls on a holiday or closing day: {meeting['holiday']}"
+            warning.format(
+                id=meeting["id"],
+                team=meeting["team"],
+                start=f"{meeting['starts_at']:%Y-%m-%d %H:%M}",
+                holiday=meeting["holiday"],
+            )
         )
 
 
@@ -65,9 +70,12 @@ def schedule(
         horizon = actor.today + dt.timedelta(days=meetings.DEFAULT_HORIZON_DAYS)
         made = meetings.generate(session, actor, horizon, [series.team_id])
         on_holidays = meetings.on_holidays(session, made)
-    render.message(
-        f"Scheduled series {series.id} for {team}; {len(made)} meetings up to {horizon}."
+    scheduled = n_(
+        "Scheduled series {id} for {team}; {n} meeting up to {date}.",
+        "Scheduled series {id} for {team}; {n} meetings up to {date}.",
+        len(made),
     )
+    render.message(scheduled.format(id=series.id, team=team, n=len(made), date=horizon))
     _warn_of_holidays(on_holidays)
     print(series.id)
 
@@ -153,7 +161,7 @@ def cancel(
 
     with invocation.session(ctx) as (session, actor):
         meetings.cancel(session, actor, meeting, reason)
-    render.message(f"Cancelled meeting {meeting}.")
+    render.message(_("Cancelled meeting {id}.").format(id=meeting))
 
 
 @app.command("move")
@@ -177,7 +185,9 @@ def move(
     when = recurrence.parse_start(to, "--to")
     with invocation.session(ctx) as (session, actor):
         meetings.move(session, actor, meeting, when)
-    render.message(f"Moved meeting {meeting} to {when:%Y-%m-%d %H:%M}.")
+    render.message(
+        _("Moved meeting {id} to {start}.").format(id=meeting, start=f"{when:%Y-%m-%d %H:%M}")
+    )
 
 
 @app.command("ics")
@@ -206,4 +216,4 @@ def ics(
         sys.stdout.write(data)
         return
     files.write_private(out, data)
-    render.message(f"Wrote {out}.")
+    render.message(_("Wrote {file}.").format(file=out))

@@ -10,7 +10,8 @@ import typer
 from kui_cli import invocation, render
 from kui_cli.commands.youth import YouthRef
 from kui_cli.invocation import ColumnsOption, FieldsOption, FormatOption, WideOption, output_file
-from kui_cli.render import Format
+from kui_cli.render import Format, labels
+from kui_cli.render.i18n import _
 from kui_cli.state import parse_date
 
 app = typer.Typer(
@@ -48,7 +49,7 @@ def show(ctx: typer.Context, youth: YouthRef, fmt: FormatOption = Format.table) 
 
     with invocation.session(ctx) as (session, actor):
         plan = plans.show(session, actor, profile.current(session), youth)
-    render.record(plan, fmt, title=f"Plan of youth {plan['youth_id']}")
+    render.record(plan, fmt, title=_("Plan of youth {id}").format(id=plan["youth_id"]))
 
 
 @goal_app.command("add")
@@ -70,7 +71,7 @@ def goal_add(
     due_on = parse_date(due, "--due") if due else None
     with invocation.session(ctx) as (session, actor):
         goal = plans.add_goal(session, actor, youth, text, reason=reason, parent=parent, due=due_on)
-    render.message(f"Added goal {goal.id}.")
+    render.message(_("Added goal {id}.").format(id=goal.id))
     print(goal.id)
 
 
@@ -92,7 +93,7 @@ def goal_update(
     due_on = parse_date(due, "--due") if due else None
     with invocation.session(ctx) as (session, actor):
         changed = goals.update(session, actor, goal, reason=reason, text=text, due=due_on)
-    render.message(f"Updated goal {changed.id}.")
+    render.message(_("Updated goal {id}.").format(id=changed.id))
 
 
 @goal_app.command("achieve")
@@ -106,7 +107,7 @@ def goal_achieve(ctx: typer.Context, goal: GoalId, reason: OptionalReason = None
 
     with invocation.session(ctx) as (session, actor):
         reached = goals.achieve(session, actor, goal, reason)
-    render.message(f"Goal {reached.id} achieved.")
+    render.message(_("Goal {id} achieved.").format(id=reached.id))
 
 
 @goal_app.command("drop")
@@ -120,7 +121,7 @@ def goal_drop(ctx: typer.Context, goal: GoalId, reason: Reason) -> None:
 
     with invocation.session(ctx) as (session, actor):
         dropped = goals.drop(session, actor, goal, reason)
-    render.message(f"Dropped goal {dropped.id}.")
+    render.message(_("Dropped goal {id}.").format(id=dropped.id))
 
 
 @agreement_app.command("add")
@@ -146,7 +147,7 @@ def agreement_add(
     due_on = parse_date(due, "--due")
     with invocation.session(ctx) as (session, actor):
         agreement = agreements.add(session, actor, youth, text, responsible, due_on, reason)
-    render.message(f"Added agreement {agreement.id}.")
+    render.message(_("Added agreement {id}.").format(id=agreement.id))
     print(agreement.id)
 
 
@@ -163,7 +164,7 @@ def agreement_done(
 
     with invocation.session(ctx) as (session, actor):
         done = agreements.done(session, actor, agreement, reason)
-    render.message(f"Agreement {done.id} done.")
+    render.message(_("Agreement {id} done.").format(id=done.id))
 
 
 @agreement_app.command("drop")
@@ -177,7 +178,7 @@ def agreement_drop(ctx: typer.Context, agreement: AgreementId, reason: Reason) -
 
     with invocation.session(ctx) as (session, actor):
         dropped = agreements.drop(session, actor, agreement, reason)
-    render.message(f"Dropped agreement {dropped.id}.")
+    render.message(_("Dropped agreement {id}.").format(id=dropped.id))
 
 
 @effort_app.command("add")
@@ -217,7 +218,7 @@ def effort_add(
     )
     with invocation.session(ctx) as (session, actor):
         effort = plans.add_effort(session, actor, youth, new)
-    render.message(f"Added effort {effort.id}.")
+    render.message(_("Added effort {id}.").format(id=effort.id))
     print(effort.id)
 
 
@@ -256,7 +257,8 @@ def effort_update(
     )
     with invocation.session(ctx) as (session, actor):
         changed = plans.update_effort(session, actor, effort, upd)
-    render.message(f"Effort {effort}: changed {', '.join(changed)}.")
+    fields = ", ".join(labels.word(field) for field in changed)
+    render.message(_("Effort {id}: changed {fields}.").format(id=effort, fields=fields))
 
 
 @effort_app.command("end")
@@ -274,7 +276,7 @@ def effort_end(
 
     with invocation.session(ctx) as (session, actor):
         ended = plans.end_effort(session, actor, effort, reason)
-    render.message(f"Ended effort {ended.id}.")
+    render.message(_("Ended effort {id}.").format(id=ended.id))
 
 
 @app.command("log")
@@ -341,7 +343,8 @@ def inbox(
             columns=inbox_domain.COLUMNS,
             view=render.View.of(wide, pick, fields),
         )
-    render.message(f"Open changes for {member.initials}: {len(records)}.")
+    still_open = _("Open changes for {initials}: {n}.")
+    render.message(still_open.format(initials=member.initials, n=len(records)))
 
 
 @app.command("ack")
@@ -363,7 +366,7 @@ def ack(
 
     with invocation.session(ctx) as (session, actor):
         done = inbox_domain.acknowledge(session, actor, list(changes or []), everything)
-    render.message(f"Acknowledged: {len(done)}.")
+    render.message(_("Acknowledged: {n}.").format(n=len(done)))
 
 
 @app.command("print")
@@ -393,4 +396,4 @@ def print_(
     if out is None:
         print(text, end="")
     else:
-        render.message(f"Wrote {out}.")
+        render.message(_("Wrote {file}.").format(file=out))

@@ -11,6 +11,7 @@ import typer
 from kui_cli import invocation, render
 from kui_cli.invocation import output_file
 from kui_cli.render import labels
+from kui_cli.render.i18n import _
 
 app = typer.Typer(help="Reports for management: counts and shares, no personal data.")
 
@@ -60,7 +61,7 @@ def overview(
         if html:  # inside the session: a page that cannot be written leaves no audit entry
             files.write_private(html, charts.overview_page(data))
     if html:
-        render.message(f"Wrote {html}.")
+        render.message(_("Wrote {file}.").format(file=html))
     _print_overview(data, fmt)
 
 
@@ -68,7 +69,8 @@ def _print_overview(data: dict[str, Any], fmt: ReportFormat) -> None:
     if fmt is ReportFormat.json:
         print(render.to_json(data))
         return
-    so_far = f" (so far, to {data['to']})" if data["so_far"] else ""
+    so_far = _("Overview {month} (so far, to {date})")
+    heading = so_far if data["so_far"] else _("Overview {month}")
     figures = {
         "kui_youths": data["kui_youths"],
         "need_c_without_coordinator": data["need_c_without_coordinator"],
@@ -78,16 +80,16 @@ def _print_overview(data: dict[str, Any], fmt: ReportFormat) -> None:
     }
     sections = [
         (
-            f"Overview {data['month']}{so_far}",
+            heading.format(month=data["month"], date=data["to"]),
             [{"figure": labels.measure(k), "value": v} for k, v in figures.items()],
         ),
-        ("Youths by age group", data["age_groups"]),
-        ("Youths by need and age group", data["needs"]),
-        ("Youths by status and age group", [r for r in data["statuses"] if r["total"]]),
-        ("Coordinators' caseloads", data["caseloads"]),
-        ("Referrals per team", data["referrals"]),
-        ("Outside education and job, month ends", data["out_of_activity_trend"]),
-        ("Goals achieved by need-C youths, per month", data["goals_achieved_need_c"]),
+        (_("Youths by age group"), data["age_groups"]),
+        (_("Youths by need and age group"), data["needs"]),
+        (_("Youths by status and age group"), [r for r in data["statuses"] if r["total"]]),
+        (_("Coordinators' caseloads"), data["caseloads"]),
+        (_("Referrals per team"), data["referrals"]),
+        (_("Outside education and job, month ends"), data["out_of_activity_trend"]),
+        (_("Goals achieved by need-C youths, per month"), data["goals_achieved_need_c"]),
     ]
     for index, (title, rows) in enumerate(sections):
         if index:
@@ -95,7 +97,7 @@ def _print_overview(data: dict[str, Any], fmt: ReportFormat) -> None:
         if rows:
             render.listing(rows, fmt.value, title=title)
         else:
-            print(f"{title}: none")
+            print(_("{title}: none").format(title=title))
 
 
 @app.command("applications")
@@ -117,21 +119,25 @@ def applications(
     with invocation.session(ctx) as (session, actor):
         data = reports.applications(session, actor, year)
     if data["applicants"] == 0:
-        render.warning(f"no applications recorded in {year} (youth update --applied)")
+        none = _("no applications recorded in {year} (youth update --applied)")
+        render.warning(none.format(year=year))
     elif data["action_plan_required"]:
         render.warning(
-            "under 10 % applied to vocational education (erhvervsuddannelse): "
-            "the municipality must make an action plan (handlingsplan)"
+            _(
+                "under 10 % applied to vocational education (erhvervsuddannelse): "
+                "the municipality must make an action plan (handlingsplan)"
+            )
         )
+    title = _("Applications {year}").format(year=year)
     if fmt is ReportFormat.json:
         print(render.to_json(data))
     elif fmt is ReportFormat.markdown:
-        print(f"## Søgetal {year}\n")
+        print(f"## {title}\n")
         for share in data["shares"]:
             shown = "–" if share["percent"] is None else share["percent"]
             print(f"- {shown} % {share['label']}")
     else:
-        render.listing(data["shares"], fmt.value, title=f"Applications {year}")
+        render.listing(data["shares"], fmt.value, title=title)
 
 
 @app.command("targets")
@@ -158,4 +164,6 @@ def targets(
     if fmt is ReportFormat.json:
         print(render.to_json(data))
     else:
-        render.listing(data["targets"], fmt.value, title=f"2030 targets on {data['date']}")
+        render.listing(
+            data["targets"], fmt.value, title=_("2030 targets on {date}").format(date=data["date"])
+        )

@@ -10,6 +10,7 @@ from kui_cli import invocation, render
 from kui_cli.errors import KuiError
 from kui_cli.invocation import ColumnsOption, FieldsOption, FormatOption, WideOption
 from kui_cli.render import Format
+from kui_cli.render.i18n import _, n_
 
 app = typer.Typer(help="Retention (opbevaring): remove youths past the profile's retention age.")
 
@@ -53,9 +54,24 @@ def purge(
         columns=retention.COLUMNS,
         view=render.View.of(wide, pick, fields),
     )
-    verb = "would be" if dry_run else "were"
-    action = rows[0]["action"] + "d" if rows else "removed"
-    render.message(f"{len(rows)} youths {verb} {action}.")
+    render.message(_purged(len(rows), dry_run, rows[0]["action"] if rows else None))
+
+
+def _purged(count: int, dry_run: bool, mode: str | None) -> str:
+    """The closing line, one whole sentence per mode (`delete`, `anonymise`; None: nobody)."""
+    if mode == "delete" and dry_run:
+        said = n_("{n} youth would be deleted.", "{n} youths would be deleted.", count)
+    elif mode == "delete":
+        said = n_("{n} youth was deleted.", "{n} youths were deleted.", count)
+    elif mode == "anonymise" and dry_run:
+        said = n_("{n} youth would be anonymised.", "{n} youths would be anonymised.", count)
+    elif mode == "anonymise":
+        said = n_("{n} youth was anonymised.", "{n} youths were anonymised.", count)
+    elif dry_run:
+        said = n_("{n} youth would be removed.", "{n} youths would be removed.", count)
+    else:
+        said = n_("{n} youth was removed.", "{n} youths were removed.", count)
+    return said.format(n=count)
 
 
 def _confirm(ctx: typer.Context) -> None:
@@ -68,15 +84,26 @@ def _confirm(ctx: typer.Context) -> None:
 
     if not invocation.interactive():
         raise KuiError(
-            "retention purge deletes youths for good: give --yes to confirm "
-            "(or --dry-run to see who is due)"
+            _(
+                "retention purge deletes youths for good: give --yes to confirm "
+                "(or --dry-run to see who is due)"
+            )
         )
     with invocation.session(ctx) as (session, actor):
         count, mode = retention.pending(session, actor, profile.current(session))
     if not count:
         return
-    verb = "Anonymise" if mode == "anonymise" else "Delete"
-    if not typer.confirm(
-        f"{verb} {count} youths past the retention age? This cannot be undone.", err=True
-    ):
-        raise KuiError("purge cancelled: no youth was removed")
+    if mode == "anonymise":
+        question = n_(
+            "Anonymise {n} youth past the retention age? This cannot be undone.",
+            "Anonymise {n} youths past the retention age? This cannot be undone.",
+            count,
+        )
+    else:
+        question = n_(
+            "Delete {n} youth past the retention age? This cannot be undone.",
+            "Delete {n} youths past the retention age? This cannot be undone.",
+            count,
+        )
+    if not typer.confirm(question.format(n=count), err=True):
+        raise KuiError(_("purge cancelled: no youth was removed"))

@@ -8,7 +8,8 @@ import typer
 
 from kui_cli import invocation, render
 from kui_cli.invocation import ColumnsOption, FieldsOption, FormatOption, WideOption
-from kui_cli.render import Format
+from kui_cli.render import Format, labels
+from kui_cli.render.i18n import _
 
 app = typer.Typer(help="Staff (fagpersoner): UU counsellors, jobcentre advisers, social workers...")
 
@@ -53,7 +54,7 @@ def add(
     new = staff.NewStaff(initials, name, role, department, capacity, phone, email, login)
     with invocation.session(ctx) as (session, actor):
         member = staff.add(session, actor, new)
-    render.message(f"Added staff member {member.initials}.")
+    render.message(_("Added staff member {initials}.").format(initials=member.initials))
 
 
 StaffRef = Annotated[str, typer.Argument(help="Initials or id.", show_default=False)]
@@ -120,23 +121,30 @@ def update(
     from kui_cli.errors import KuiError
 
     if login is not None and no_login:
-        raise KuiError("give either --login NAME or --no-login, not both")
+        raise KuiError(_("give either --login NAME or --no-login, not both"))
     details = staff.StaffUpdate(name, department, role, capacity, phone, email)
     logins = login is not None or no_login
     if not details.given() and not logins:
         raise KuiError(
-            "nothing to change: give either --login NAME or --no-login, or a detail (--name, "
-            "--department, --role, --capacity, --phone, --email)"
+            _(
+                "nothing to change: give either --login NAME or --no-login, or a detail (--name, "
+                "--department, --role, --capacity, --phone, --email)"
+            )
         )
     with invocation.session(ctx) as (session, who):
         changed = staff.update(session, who, member, details) if details.given() else {}
         held = staff.set_login(session, who, member, login) if logins else None
         initials = staff.find(session, member).initials
     for key, value in changed.items():
-        render.message(f"{initials}: {key} is now {value if value is not None else 'empty'}.")
+        now = (
+            _("{initials}: {field} is now empty.")
+            if value is None
+            else _("{initials}: {field} is now {value}.")
+        )
+        render.message(now.format(initials=initials, field=labels.word(key), value=value))
     if held is not None:
-        has = f"login {held.os_login}" if held.os_login else "no login"
-        render.message(f"{held.initials} has {has}.")
+        has = _("{initials} has login {login}.") if held.os_login else _("{initials} has no login.")
+        render.message(has.format(initials=held.initials, login=held.os_login))
 
 
 @app.command("deactivate")
@@ -154,7 +162,7 @@ def deactivate(ctx: typer.Context, member: StaffRef) -> None:
         changed, warning = staff.set_active(session, actor, member, active=False)
     if warning:
         render.warning(warning)
-    render.message(f"{changed.initials} is no longer active.")
+    render.message(_("{initials} is no longer active.").format(initials=changed.initials))
 
 
 @app.command("activate")
@@ -167,5 +175,5 @@ def activate(ctx: typer.Context, member: StaffRef) -> None:
     from kui_cli.domain import staff
 
     with invocation.session(ctx) as (session, actor):
-        changed, _ = staff.set_active(session, actor, member, active=True)
-    render.message(f"{changed.initials} is active.")
+        changed, _warning = staff.set_active(session, actor, member, active=True)
+    render.message(_("{initials} is active.").format(initials=changed.initials))

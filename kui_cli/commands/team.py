@@ -9,6 +9,7 @@ import typer
 from kui_cli import invocation, render
 from kui_cli.invocation import ColumnsOption, FieldsOption, FormatOption, WideOption
 from kui_cli.render import Format
+from kui_cli.render.i18n import _
 
 app = typer.Typer(help="Teams (teams, fora) of the profile: list, show, add and remove members.")
 member_app = typer.Typer(help="Team members (faste og ad hoc-medlemmer).")
@@ -48,7 +49,7 @@ def show(ctx: typer.Context, team: TeamRef, fmt: FormatOption = Format.table) ->
 
     with invocation.session(ctx) as (session, _actor):
         record = teams.details(session, team)
-    render.record(record, fmt, title=f"Team {record['slug']}")
+    render.record(record, fmt, title=_("Team {team}").format(team=record["slug"]))
 
 
 @member_app.command("add")
@@ -70,7 +71,10 @@ def member_add(
 
     with invocation.session(ctx) as (session, actor):
         teams.add_member(session, actor, team, staff, ad_hoc)
-    render.message(f"Added {staff.upper()} to {team} ({'ad hoc' if ad_hoc else 'fixed'}).")
+    added = (
+        _("Added {staff} to {team} (ad hoc).") if ad_hoc else _("Added {staff} to {team} (fixed).")
+    )
+    render.message(added.format(staff=staff.upper(), team=team))
 
 
 @member_app.command("remove")
@@ -91,4 +95,4 @@ def member_remove(
         warnings = teams.remove_member(session, actor, team, staff)
     for warning in warnings:
         render.warning(warning)
-    render.message(f"Removed {staff.upper()} from {team}.")
+    render.message(_("Removed {staff} from {team}.").format(staff=staff.upper(), team=team))

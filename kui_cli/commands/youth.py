@@ -10,7 +10,8 @@ import typer
 
 from kui_cli import invocation, render
 from kui_cli.invocation import ColumnsOption, FieldsOption, FormatOption, WideOption
-from kui_cli.render import Format
+from kui_cli.render import Format, labels
+from kui_cli.render.i18n import _, n_
 from kui_cli.render.tables import Layout
 from kui_cli.state import optional_date
 
@@ -61,7 +62,7 @@ def add(
     )
     with invocation.session(ctx) as (session, actor):
         youth = youths.register(session, actor, new)
-    render.message(f"Registered youth {youth.id}.")
+    render.message(_("Registered youth {id}.").format(id=youth.id))
     print(youth.id)
 
 
@@ -104,7 +105,7 @@ def import_(
     from kui_cli.render.progress import progress
 
     if reason is not None and not update:
-        raise typer.BadParameter("--reason goes with --update", param_hint="--reason")
+        raise typer.BadParameter(_("--reason goes with --update"), param_hint="--reason")
     shown = fmt or (Format.table if update else None)
     try:
         with invocation.session(ctx) as (session, actor), progress() as told:
@@ -114,19 +115,31 @@ def import_(
                 done = importer.import_csv(session, actor, file, told, encoding)
     except importer.ImportRejected as exc:
         for bad in exc.bad:
-            print(f"{file}: line {bad.line}: {bad.reason}", file=sys.stderr)
+            line = _("{file}: line {line}: {reason}")
+            print(line.format(file=file, line=bad.line, reason=bad.reason), file=sys.stderr)
         if shown is Format.json:
             render.record(importer.refused_summary(file, exc.bad), shown)
         raise
     if shown is not None:
-        render.record(importer.summary_record(file, done), shown, title="Import")
+        render.record(importer.summary_record(file, done), shown, title=_("Import"))
     if update:
+        imported = _(
+            "Imported {file}: {new} new, {updated} updated, {unchanged} unchanged ({encoding})."
+        )
         render.message(
-            f"Imported {file}: {done.new} new, {done.updated} updated, "
-            f"{done.unchanged} unchanged ({done.encoding})."
+            imported.format(
+                file=file,
+                new=done.new,
+                updated=done.updated,
+                unchanged=done.unchanged,
+                encoding=done.encoding,
+            )
         )
     else:
-        render.message(f"Imported {done.new} youths from {file}.")
+        imported = n_(
+            "Imported {n} youth from {file}.", "Imported {n} youths from {file}.", done.new
+        )
+        render.message(imported.format(n=done.new, file=file))
 
 
 @app.command("list")
@@ -214,7 +227,7 @@ def show(
 
     with invocation.session(ctx) as (session, actor):
         record = youths.details(session, actor, profile.current(session), youth, reveal=reveal)
-    render.record(record, fmt, title=f"Youth {record['id']}")
+    render.record(record, fmt, title=_("Youth {id}").format(id=record["id"]))
 
 
 @app.command("update")
@@ -266,15 +279,18 @@ def update(
     with invocation.session(ctx) as (session, actor):
         done = youths.update(session, actor, youth, upd)
     already = ", ".join(
-        f"{field} is already {'empty' if value is None else value}"
+        _("{field} is already empty").format(field=labels.word(field))
+        if value is None
+        else _("{field} is already {value}").format(field=labels.word(field), value=value)
         for field, value in done.unchanged.items()
     )
     if not done.changed:
-        render.message(f"Nothing changed for youth {done.youth.id}: {already}.")
+        said = _("Nothing changed for youth {id}: {unchanged}.")
     elif already:
-        render.message(f"Updated youth {done.youth.id}; not changed: {already}.")
+        said = _("Updated youth {id}; not changed: {unchanged}.")
     else:
-        render.message(f"Updated youth {done.youth.id}.")
+        said = _("Updated youth {id}.")
+    render.message(said.format(id=done.youth.id, unchanged=already))
 
 
 @app.command("assess")
@@ -301,7 +317,7 @@ def assess(
         found = youths.find(session, youth)
         assessments.assess(session, actor, found, grade, result, note)
         need = found.need
-    render.message(f"Assessment recorded; need is {need}.")
+    render.message(_("Assessment recorded; need is {need}.").format(need=need))
 
 
 @guardian_app.command("add")
@@ -321,7 +337,8 @@ def guardian_add(
 
     with invocation.session(ctx) as (session, actor):
         guardian = youths.add_guardian(session, actor, youth, name, phone, email)
-    render.message(f"Added custody holder {guardian.name} (id {guardian.id}).")
+    added = _("Added custody holder {name} (id {id}).")
+    render.message(added.format(name=guardian.name, id=guardian.id))
 
 
 GuardianRef = Annotated[
@@ -347,7 +364,8 @@ def guardian_update(
 
     with invocation.session(ctx) as (session, actor):
         changed = youths.update_guardian(session, actor, guardian, name, phone, email)
-    render.message(f"Custody holder {guardian}: changed {', '.join(changed)}.")
+    fields = ", ".join(labels.word(field) for field in changed)
+    render.message(_("Custody holder {id}: changed {fields}.").format(id=guardian, fields=fields))
 
 
 @guardian_app.command("remove")
@@ -366,4 +384,4 @@ def guardian_remove(
 
     with invocation.session(ctx) as (session, actor):
         removed = youths.remove_guardian(session, actor, guardian, reason)
-    render.message(f"Removed custody holder {removed.name}.")
+    render.message(_("Removed custody holder {name}.").format(name=removed.name))

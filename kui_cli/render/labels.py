@@ -152,3 +152,9 @@ def label(column: str) -> str:
 def measure(key: str) -> str:
     """A report measure's name for a person ("Behov C uden koordinator")."""
     return p_(MEASURE, key)
+
+
+def word(key: str) -> str:
+    """A field's name inside a sentence ("telefon er allerede ..."): its column label in lower
+    case in Danish, the key itself in English."""
+    return label(key).lower()
