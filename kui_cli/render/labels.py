@@ -1,5 +1,6 @@
 """The Danish labels of the keys a person reads as words: column headers of tables and markdown,
-and the measures of the reports (`need_c_without_coordinator`).
+the measures of the reports (`need_c_without_coordinator`), and the codes in a table's cells
+(`primary-school` is "i grundskolen").
 
 A key stays the key in JSON and csv (the stable contract for scripts) and in the English
 output (where a header is the name `--columns` and `--fields` take); in Danish it is translated
@@ -10,10 +11,15 @@ is shown as itself: a new column is readable before it is translated, and the ca
 
 from __future__ import annotations
 
-from kui_cli.render.i18n import mark, p_
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from typing import Any
+
+from kui_cli.render.i18n import language, mark, p_
 
 COLUMN = "column"
 MEASURE = "measure"
+CODE = "code"
 
 COLUMNS = frozenset(
     {
@@ -152,3 +158,90 @@ def label(column: str) -> str:
 def measure(key: str) -> str:
     """A report measure's name for a person ("Behov C uden koordinator")."""
     return p_(MEASURE, key)
+
+
+# The codes a cell may hold that the command map's lists (`codes`) do not name: their Danish
+# labels are in the catalog, with the context `code`.
+CODES = frozenset(
+    {
+        # the kinds of `kui today`'s items, of agenda items and of transitions
+        mark("code", "unacknowledged"),
+        mark("code", "duty"),
+        mark("code", "consent"),
+        mark("code", "goal"),
+        mark("code", "agreement"),
+        mark("code", "effort-ending"),
+        mark("code", "transition"),
+        mark("code", "no-contact"),
+        mark("code", "at-risk"),
+        mark("code", "meeting"),
+        mark("code", "fixed"),
+        mark("code", "referral"),
+        mark("code", "handover"),
+        mark("code", "overdue"),
+        mark("code", "carried-over"),
+        mark("code", "turns-18"),
+        mark("code", "turns-25"),
+        mark("code", "leaves-kui"),
+        # the groups of urgency of `kui today`
+        mark("code", "today"),
+        mark("code", "upcoming"),
+        # the states of a coordinator's assignment and of an effort, of a meeting
+        mark("code", "active"),
+        mark("code", "pending"),
+        mark("code", "planned"),
+        mark("code", "ended"),
+        mark("code", "cancelled"),
+        mark("code", "moved"),
+        # the steps of the education obligation (`duty check`'s `overdue`)
+        mark("code", "contact"),
+        mark("code", "offer"),
+    }
+)
+# The columns whose cells hold codes from the catalog's `code` list.
+CODED = frozenset({"kind", "state", "status", "when", "overdue"})
+
+
+@lru_cache(maxsize=1)
+def _listed() -> dict[str, Mapping[str, str]]:
+    """The Danish labels of the command map's code lists (`codes`), by the column holding them."""
+    from kui_cli.domain import codes
+
+    return {
+        "status": codes.STATUSES,
+        "need": {code: f"{code} ({label})" for code, label in codes.NEEDS.items()},
+        "role": codes.ROLES,
+        "consent": codes.TYPED_NAMES["--consent"],
+        "consent_by": codes.TYPED_NAMES["--consent-by"],
+        "channel": codes.CONTACT_CHANNELS,
+        "legislation": codes.LEGISLATIONS,
+    }
+
+
+def coder(column: str) -> Callable[[Any], Any] | None:
+    """How a column's codes are shown to a person, or None when they are shown as they are: in
+    Danish a code is its Danish label ("i grundskolen", "UU-vejleder", "C (flerfaglig
+    indsats)"), in English the code itself (the word `--status` takes). JSON and csv keep the
+    codes, whatever the language. Asked once per column, not per cell: a listing may have
+    33,000 rows."""
+    if language() != "da":
+        return None
+    listed = _listed().get(column)
+    if listed is None and column not in CODED:
+        return None
+    labels = dict(listed or {})
+    if column in CODED:
+        labels.update({code: p_(CODE, code) for code in CODES if code not in labels})
+    return lambda code: _labelled(code, labels)
+
+
+def _labelled(code: Any, labels: Mapping[str, str]) -> Any:
+    if isinstance(code, list | tuple):
+        return [_labelled(each, labels) for each in code]
+    return labels.get(code, code) if isinstance(code, str) else code
+
+
+def value(column: str, code: Any) -> Any:
+    """One code of a column as `coder` shows it."""
+    label = coder(column)
+    return code if label is None else label(code)
