@@ -9,8 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from kui_cli import invocation, render
-from kui_cli.invocation import output_file
-from kui_cli.render import labels
+from kui_cli.invocation import ColumnsOption, WideOption, output_file
 
 app = typer.Typer(help="Reports for management: counts and shares, no personal data.")
 
@@ -39,6 +38,8 @@ def overview(
             "--html", help="Also write a one-page HTML report with charts.", parser=output_file
         ),
     ] = None,
+    wide: WideOption = False,
+    pick: ColumnsOption = None,
 ) -> None:
     """The month at a glance (månedsoverblik): groups, needs, statuses, caseloads, deadlines.
 
@@ -50,9 +51,11 @@ def overview(
 
     Example:
         kui report overview --month 2026-10 --html overblik-2026-10.html
+        kui report overview --columns label,total
     """
     from kui_cli.domain import files, profile
     from kui_cli.domain.reports import charts, months, reports
+    from kui_cli.render import reports as shown
 
     period = months.parse_month(month, invocation.state(ctx).today)
     with invocation.session(ctx) as (session, actor):
@@ -61,41 +64,16 @@ def overview(
             files.write_private(html, charts.overview_page(data))
     if html:
         render.message(f"Wrote {html}.")
-    _print_overview(data, fmt)
-
-
-def _print_overview(data: dict[str, Any], fmt: ReportFormat) -> None:
     if fmt is ReportFormat.json:
-        print(render.to_json(data))
-        return
-    so_far = f" (so far, to {data['to']})" if data["so_far"] else ""
-    figures = {
-        "kui_youths": data["kui_youths"],
-        "need_c_without_coordinator": data["need_c_without_coordinator"],
-        "without_plan_owner": data["without_plan_owner"],
-        **{f"deadlines_{k}": v for k, v in data["deadlines"].items()},
-        **{f"plan_changes_{k}": v for k, v in data["plan_changes"].items()},
-    }
-    sections = [
-        (
-            f"Overview {data['month']}{so_far}",
-            [{"figure": labels.measure(k), "value": v} for k, v in figures.items()],
-        ),
-        ("Youths by age group", data["age_groups"]),
-        ("Youths by need and age group", data["needs"]),
-        ("Youths by status and age group", [r for r in data["statuses"] if r["total"]]),
-        ("Coordinators' caseloads", data["caseloads"]),
-        ("Referrals per team", data["referrals"]),
-        ("Outside education and job, month ends", data["out_of_activity_trend"]),
-        ("Goals achieved by need-C youths, per month", data["goals_achieved_need_c"]),
-    ]
-    for index, (title, rows) in enumerate(sections):
-        if index:
-            print()
-        if rows:
-            render.listing(rows, fmt.value, title=title)
-        else:
-            print(f"{title}: none")
+        _json(data, pick)
+    else:
+        shown.overview(data, fmt.value, render.View.of(wide, pick))
+
+
+def _json(data: dict[str, Any], pick: str | None) -> None:
+    """A report's JSON, the contract: `--columns` is for its tables."""
+    render.no_columns(render.View.of(columns=pick))
+    print(render.to_json(data))
 
 
 @app.command("applications")
@@ -103,6 +81,8 @@ def applications(
     ctx: typer.Context,
     year: Annotated[int, typer.Option(help="The year the applications were recorded.")],
     fmt: FormatOption = ReportFormat.table,
+    wide: WideOption = False,
+    pick: ColumnsOption = None,
 ) -> None:
     """Application shares (søgetal) to vocational, gymnasial and other education, in percent.
 
@@ -111,27 +91,18 @@ def applications(
 
     Example:
         kui report applications --year 2026 --format markdown
+        kui report applications --year 2026 --columns education,percent
     """
     from kui_cli.domain.reports import reports
+    from kui_cli.render import reports as shown
 
     with invocation.session(ctx) as (session, actor):
         data = reports.applications(session, actor, year)
-    if data["applicants"] == 0:
-        render.warning(f"no applications recorded in {year} (youth update --applied)")
-    elif data["action_plan_required"]:
-        render.warning(
-            "under 10 % applied to vocational education (erhvervsuddannelse): "
-            "the municipality must make an action plan (handlingsplan)"
-        )
+    shown.application_warnings(data)
     if fmt is ReportFormat.json:
-        print(render.to_json(data))
-    elif fmt is ReportFormat.markdown:
-        print(f"## Søgetal {year}\n")
-        for share in data["shares"]:
-            shown = "–" if share["percent"] is None else share["percent"]
-            print(f"- {shown} % {share['label']}")
+        _json(data, pick)
     else:
-        render.listing(data["shares"], fmt.value, title=f"Applications {year}")
+        shown.applications(data, fmt.value, render.View.of(wide, pick))
 
 
 @app.command("targets")
@@ -141,6 +112,8 @@ def targets(
         int | None, typer.Option(help="Measure on 1 October of YEAR (default: the latest).")
     ] = None,
     fmt: FormatOption = ReportFormat.table,
+    wide: WideOption = False,
+    pick: ColumnsOption = None,
 ) -> None:
     """The two national 2030 targets (2030-målene) measured on 1 October.
 
@@ -149,13 +122,15 @@ def targets(
 
     Example:
         kui report targets --year 2026
+        kui report targets --columns target,percent,target_2030
     """
     from kui_cli.domain import profile
     from kui_cli.domain.reports import reports
+    from kui_cli.render import reports as shown
 
     with invocation.session(ctx) as (session, actor):
         data = reports.targets(session, actor, profile.current(session), year)
     if fmt is ReportFormat.json:
-        print(render.to_json(data))
+        _json(data, pick)
     else:
-        render.listing(data["targets"], fmt.value, title=f"2030 targets on {data['date']}")
+        shown.targets(data, fmt.value, render.View.of(wide, pick))
