@@ -182,3 +182,13 @@ def test_the_worklist_text_follows_the_language_and_the_digest_stays_danish(
     assert "Uddannelsespligt: kontakt den unge (uden aktivitet siden 20. november 2026)." in digest
     assert f"IJ (16 år, nr. {youth})" in digest and "Education" not in digest
     assert "; de næste 7 dage." in digest and "2 ændringer i planen" in digest
+
+
+def test_an_empty_listing_says_so_in_danish(
+    ready: KuiRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KUI_LANG", "da")
+    assert ok(ready("youth", "list")).stdout.strip() == "Ingen unge matcher."
+    assert ok(ready("meeting", "list")).stdout.strip().endswith("Ingen møder matcher.")
+    monkeypatch.setenv("KUI_LANG", "en")
+    assert ok(ready("youth", "list")).stdout.strip() == "No youths match."

@@ -117,13 +117,21 @@ def _names(text: str | None) -> tuple[str, ...] | None:
 
 
 def empty(noun: str | None = None) -> str:
-    """The line an empty listing prints instead of a bare header (`noun`: what it lists)."""
-    return f"No {noun} match." if noun else "No rows match."
+    """The line an empty listing prints instead of a bare header (`noun`: what it lists, in
+    English, translated as `labels.noun`): "Ingen unge matcher."."""
+    if noun is None:
+        return _("No rows match.")
+    from kui_cli.render import labels
+
+    return _("No {noun} match.").format(noun=labels.noun(noun))
 
 
 def left_out(names: Sequence[str], width: int) -> str:
-    """The line saying which columns a table too wide for the terminal left out."""
-    return f"Left out at {width} columns: {', '.join(names)} (see them with --wide or --columns)."
+    """The line saying which columns a table too wide for the terminal left out (by the names
+    `--columns` takes)."""
+    return _("Left out at {width} columns: {names} (see them with --wide or --columns).").format(
+        width=width, names=", ".join(names)
+    )
 
 
 def pick_names(asked: Sequence[str], valid: Sequence[str], option: str) -> list[str]:

@@ -20,6 +20,7 @@ from kui_cli.render.i18n import language, mark, p_
 COLUMN = "column"
 MEASURE = "measure"
 CODE = "code"
+NOUN = "noun"
 
 COLUMNS = frozenset(
     {
@@ -158,6 +159,27 @@ def label(column: str) -> str:
 def measure(key: str) -> str:
     """A report measure's name for a person ("Behov C uden koordinator")."""
     return p_(MEASURE, key)
+
+
+# What a listing lists, as its empty line names it ("No youths match.": `render.empty`).
+NOUNS = frozenset(
+    {
+        mark("noun", "youths"),
+        mark("noun", "staff members"),
+        mark("noun", "open episodes"),
+        mark("noun", "meetings"),
+        mark("noun", "coordinator assignments"),
+        mark("noun", "plan changes"),
+        mark("noun", "teams"),
+        mark("noun", "transitions"),
+        mark("noun", "audit entries"),
+    }
+)
+
+
+def noun(what: str) -> str:
+    """What a listing lists, for a person ("unge")."""
+    return p_(NOUN, what)
 
 
 # The codes a cell may hold that the command map's lists (`codes`) do not name: their Danish
