@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from kui_cli import invocation, render
+from kui_cli.render.i18n import n_
 
 
 def digest(
@@ -68,6 +69,14 @@ def digest(
                     mail.send(connection, mail.message(sender, each.email, subject, text))
                     domain.record(session, actor, each, "send", "mail")
     if out is not None:
-        render.message(f"Wrote {len(found)} digests to {out}.")
+        render.message(
+            n_("Wrote {n} digest to {out}.", "Wrote {n} digests to {out}.", len(found)).format(
+                n=len(found), out=out
+            )
+        )
     if smtp is not None:
-        render.message(f"Sent {len(chosen)} digests by {smtp}.")
+        render.message(
+            n_("Sent {n} digest by {smtp}.", "Sent {n} digests by {smtp}.", len(chosen)).format(
+                n=len(chosen), smtp=smtp
+            )
+        )
