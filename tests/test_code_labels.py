@@ -192,3 +192,14 @@ def test_an_empty_listing_says_so_in_danish(
     assert ok(ready("meeting", "list")).stdout.strip().endswith("Ingen møder matcher.")
     monkeypatch.setenv("KUI_LANG", "en")
     assert ok(ready("youth", "list")).stdout.strip() == "No youths match."
+
+
+def test_a_record_shows_fields_and_codes_by_their_labels_in_danish(
+    ready: KuiRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    youth = add_youth(ready, BORN_16, "Ida Jensen", *SCHOOL)
+    monkeypatch.setenv("KUI_LANG", "da")
+    shown = ok(ready("youth", "show", str(youth), "-f", "markdown")).stdout
+    assert "| Status " in shown and "| i grundskolen " in shown and "| Næste overgang " in shown
+    kept = ok(ready("youth", "show", str(youth), "-f", "csv")).stdout
+    assert "status,primary-school" in kept and "next_transition," in kept

@@ -293,20 +293,29 @@ def _json_list(rows: Iterable[dict[str, Any]], out: TextIO) -> None:
 def record(
     value: dict[str, Any], fmt: Format | str = Format.table, *, title: str | None = None
 ) -> None:
-    """Print one object (`show`): JSON as one object, otherwise field/value rows.
+    """Print one object (`show`): JSON as one object, otherwise field/value rows: for a person
+    (table, markdown) each field by its label and a code by its label, as a column would be;
+    csv keeps the keys and codes.
 
     Nested lists (history, guardians) are printed as their own tables below the fields.
     """
+    from kui_cli.render import labels
+
     fmt = Format(fmt)
     if fmt is Format.json:
         sys.stdout.write(to_json(value) + "\n")
         return
     scalars = [{"field": k, "value": v} for k, v in value.items() if not _is_table(v)]
+    if fmt is not Format.csv:
+        scalars = [
+            {"field": labels.label(r["field"]), "value": labels.value(r["field"], r["value"])}
+            for r in scalars
+        ]
     listing(scalars, fmt, columns=["field", "value"], title=title)
     for key, nested in value.items():
         if _is_table(nested) and nested:
             sys.stdout.write("\n")
-            listing(nested, fmt, title=key)
+            listing(nested, fmt, title=key if fmt is Format.csv else labels.label(key))
 
 
 def _is_table(value: Any) -> bool:

@@ -128,6 +128,38 @@ COLUMNS = frozenset(
         mark("column", "last_contact"),
         mark("column", "days_without_contact"),
         mark("column", "contacts"),
+        mark("column", "hours"),
+        mark("column", "applied"),
+        mark("column", "completed_on"),
+        mark("column", "at_risk"),
+        mark("column", "duty_out_since"),
+        mark("column", "next_transition"),
+        mark("column", "next_transition_on"),
+        mark("column", "last_contact_channel"),
+        mark("column", "last_contact_reached"),
+        mark("column", "last_reached_contact"),
+        mark("column", "no_contact"),
+        mark("column", "professionals"),
+        mark("column", "history"),
+        mark("column", "task"),
+        mark("column", "since"),
+        mark("column", "until"),
+        mark("column", "group_1"),
+        mark("column", "group_2"),
+        mark("column", "group_3"),
+        mark("column", "group_4"),
+        mark("column", "received"),
+        mark("column", "handled"),
+        mark("column", "open"),
+        mark("column", "as_of"),
+        mark("column", "goals"),
+        mark("column", "description"),
+        mark("column", "milestone_2025"),
+        mark("column", "met_2025"),
+        mark("column", "target_2030"),
+        mark("column", "met_2030"),
+        mark("column", "education"),
+        mark("column", "applicants"),
     }
 )
 
@@ -215,13 +247,20 @@ CODES = frozenset(
         mark("code", "ended"),
         mark("code", "cancelled"),
         mark("code", "moved"),
+        # the states of a goal or an agreement of the plan (`status`)
+        mark("code", "open"),
+        mark("code", "achieved"),
+        mark("code", "done"),
+        mark("code", "dropped"),
+        # a professional's task on a case (`youth show`)
+        mark("code", "coordinator"),
         # the steps of the education obligation (`duty check`'s `overdue`)
         mark("code", "contact"),
         mark("code", "offer"),
     }
 )
 # The columns whose cells hold codes from the catalog's `code` list.
-CODED = frozenset({"kind", "state", "status", "when", "overdue"})
+CODED = frozenset({"kind", "state", "status", "when", "overdue", "next_transition", "task"})
 
 
 @lru_cache(maxsize=1)
@@ -237,6 +276,8 @@ def _listed() -> dict[str, Mapping[str, str]]:
         "consent_by": codes.TYPED_NAMES["--consent-by"],
         "channel": codes.CONTACT_CHANNELS,
         "legislation": codes.LEGISLATIONS,
+        "last_contact_channel": codes.CONTACT_CHANNELS,
+        "applied": codes.APPLIED,
     }
 
 
