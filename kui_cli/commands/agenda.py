@@ -15,7 +15,6 @@ import typer
 from kui_cli import invocation, render
 from kui_cli.errors import KuiError
 from kui_cli.invocation import ColumnsOption, WideOption, output_folder
-from kui_cli.render.i18n import _, n_
 
 app = typer.Typer(help="Agendas (dagsordener): refer youths, show, decide, minutes, cron.")
 
@@ -70,11 +69,7 @@ def add(
     new = referrals.NewReferral(youth, team, reason, meeting, leader, consulted)
     with invocation.session(ctx) as (session, actor):
         referral = referrals.add(session, actor, profile.current(session), new)
-    render.message(
-        _("Referred to {team}: item {item} on meeting {meeting}.").format(
-            team=team, item=referral.id, meeting=referral.meeting_id
-        )
-    )
+    render.message(f"Referred to {team}: item {referral.id} on meeting {referral.meeting_id}.")
     print(referral.id)
 
 
@@ -212,7 +207,7 @@ def decide(
     )
     with invocation.session(ctx) as (session, actor):
         referrals.decide(session, actor, item, decision)
-    render.message(_("Recorded the decision on item {item}.").format(item=item))
+    render.message(f"Recorded the decision on item {item}.")
 
 
 @app.command("withdraw")
@@ -232,7 +227,7 @@ def withdraw(
 
     with invocation.session(ctx) as (session, actor):
         referrals.withdraw(session, actor, item, reason)
-    render.message(_("Withdrew item {item}.").format(item=item))
+    render.message(f"Withdrew item {item}.")
 
 
 @app.command("generate")
@@ -276,14 +271,7 @@ def generate(
                 agendas.record(session, actor, batch)
                 session.commit()  # the entries before the files: a written agenda is logged
             written += _write_agenda(out, composed.doc)
-    made = n_("{n} agenda in {out}", "{n} agendas in {out}", len(docs)).format(n=len(docs), out=out)
-    render.message(
-        n_(
-            "{agendas}: {n} file written, the rest unchanged.",
-            "{agendas}: {n} files written, the rest unchanged.",
-            written,
-        ).format(agendas=made, n=written)
-    )
+    render.message(f"{len(docs)} agendas in {out}: {written} files written, the rest unchanged.")
 
 
 def _write_agenda(out: Path, doc: dict[str, Any]) -> int:

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from kui_cli import invocation, render
-from kui_cli.render.i18n import n_
 
 
 def digest(
@@ -69,14 +68,6 @@ def digest(
                     mail.send(connection, mail.message(sender, each.email, subject, text))
                     domain.record(session, actor, each, "send", "mail")
     if out is not None:
-        render.message(
-            n_("Wrote {n} digest to {out}.", "Wrote {n} digests to {out}.", len(found)).format(
-                n=len(found), out=out
-            )
-        )
+        render.message(f"Wrote {len(found)} digests to {out}.")
     if smtp is not None:
-        render.message(
-            n_("Sent {n} digest by {smtp}.", "Sent {n} digests by {smtp}.", len(chosen)).format(
-                n=len(chosen), smtp=smtp
-            )
-        )
+        render.message(f"Sent {len(chosen)} digests by {smtp}.")

@@ -10,7 +10,6 @@ import typer
 
 from kui_cli import invocation, render
 from kui_cli.invocation import ColumnsOption, WideOption, output_file
-from kui_cli.render.i18n import _
 
 app = typer.Typer(help="Reports for management: counts and shares, no personal data.")
 
@@ -64,7 +63,7 @@ def overview(
         if html:  # inside the session: a page that cannot be written leaves no audit entry
             files.write_private(html, charts.overview_page(data))
     if html:
-        render.message(_("Wrote {path}.").format(path=html))
+        render.message(f"Wrote {html}.")
     if fmt is ReportFormat.json:
         _json(data, pick)
     else:

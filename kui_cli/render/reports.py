@@ -62,7 +62,7 @@ def application_warnings(data: dict[str, Any]) -> None:
 
 def applications(data: dict[str, Any], fmt: str, view: render.View) -> None:
     """The shares: a list in markdown (as the municipality publishes them), else a table."""
-    title = _("Application shares {year}").format(year=data["year"])
+    title = _("Applications {year}").format(year=data["year"])
     if fmt == "markdown" and view.columns is None:
         print(f"## {title}\n")
         for share in data["shares"]:
