@@ -94,7 +94,6 @@ def show(
     Example:
         kui agenda show --team team-2 --next --format markdown
         kui agenda show --meeting 42 --format html > dagsorden.html
-        kui agenda show --meeting 42 --columns id,initials,text
     """
     view = _view(fmt, wide, pick)
     doc = _document(ctx, meeting, team, next_, names, minutes=False)
@@ -116,7 +115,6 @@ def minutes(
 
     Example:
         kui agenda minutes 42 --format markdown
-        kui agenda minutes 42 --columns id,initials,outcome
     """
     view = _view(fmt, wide, pick)
     _print(_document(ctx, meeting, None, False, names, minutes=True), fmt, view, minutes=True)

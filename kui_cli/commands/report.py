@@ -51,7 +51,6 @@ def overview(
 
     Example:
         kui report overview --month 2026-10 --html overblik-2026-10.html
-        kui report overview --columns label,total
     """
     from kui_cli.domain import files, profile
     from kui_cli.domain.reports import charts, months, reports
@@ -91,7 +90,6 @@ def applications(
 
     Example:
         kui report applications --year 2026 --format markdown
-        kui report applications --year 2026 --columns education,percent
     """
     from kui_cli.domain.reports import reports
     from kui_cli.render import reports as shown
@@ -122,7 +120,6 @@ def targets(
 
     Example:
         kui report targets --year 2026
-        kui report targets --columns target,percent,target_2030
     """
     from kui_cli.domain import profile
     from kui_cli.domain.reports import reports
