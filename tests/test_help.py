@@ -215,12 +215,15 @@ def test_usage_errors_in_both_languages(
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2
     assert (
-        result.stderr.startswith(f"Error: {in_english}") and f"(see `{where} --help`)" in result.stderr
+        result.stderr.startswith(f"Error: {in_english}")
+        and f"(see `{where} --help`)" in result.stderr
     )
     monkeypatch.setenv("KUI_LANG", "da")
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2
-    assert result.stderr.startswith(f"Fejl: {in_danish}") and f"(se `{where} --help`)" in result.stderr
+    assert (
+        result.stderr.startswith(f"Fejl: {in_danish}") and f"(se `{where} --help`)" in result.stderr
+    )
 
 
 def test_every_help_text_has_a_danish_translation() -> None:

@@ -124,13 +124,21 @@ def test_efforts_that_end_within_the_horizon(office: KuiRunner) -> None:
     assert "Mentor" in found[0]["text"] and found[0]["command"].startswith("kui plan effort update")
 
 
-def test_transitions_within_the_horizon(office: KuiRunner) -> None:
+def test_transitions_within_the_horizon(office: KuiRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     young = coordinated(office, "CD", dt.date(2008, 11, 26))  # 18 on Thursday
     later = coordinated(office, "CD", dt.date(2008, 12, 26))  # 18 in a month
     found = [i for i in items(office) if i["kind"] == "transition"]
     assert [(i["youth_id"], i["due"]) for i in found] == [(young, "2026-11-26")]
     assert later not in [i["youth_id"] for i in found]
-    assert "Fylder 18 år" in found[0]["text"]
+    assert found[0]["text"].startswith("Turns 18: ")
+    assert found[0]["text"].endswith("; handed over from team-2 to team-3.")
+    monkeypatch.setenv("KUI_LANG", "da")  # the text is in the reader's language
+    danish = [i for i in items(office) if i["kind"] == "transition"]
+    assert danish[0]["text"] == (
+        "Fylder 18 år: uddannelsespligten og forældrenes del ophører; overdrages fra team-2 "
+        "til team-3."
+    )
+    assert [{**i, "text": ""} for i in danish] == [{**i, "text": ""} for i in found]
 
 
 def test_agreements_of_theirs_overdue_or_due(office: KuiRunner) -> None:
@@ -163,10 +171,12 @@ def test_youths_at_risk_of_drop_out(office: KuiRunner, db_url: str) -> None:
     set_column(db_url, youth, "at_risk_since", dt.date(2026, 11, 10))
     found = [i for i in items(office) if i["kind"] == "at-risk"]
     assert [i["youth_id"] for i in found] == [youth]
-    assert "10. november 2026" in found[0]["text"]
+    assert found[0]["text"] == "Reported at risk of drop-out since 10 November 2026."
 
 
-def test_meetings_of_the_members_teams_with_their_youths_on_the_agenda(office: KuiRunner) -> None:
+def test_meetings_of_the_members_teams_with_their_youths_on_the_agenda(
+    office: KuiRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     youth = coordinated(office, "CD")
     other = coordinated(office, "EF")
     ok(office("team", "member", "add", "team-2", "CD"))
@@ -175,11 +185,16 @@ def test_meetings_of_the_members_teams_with_their_youths_on_the_agenda(office: K
         ok(office("agenda", "add", str(who), "--team", "team-2", "--reason", "Ingen aktivitet"))
     found = [i for i in items(office, "--days", "14") if i["kind"] == "meeting"]
     assert found and all(i["youth_id"] is None for i in found)
-    assert f"IJ (16 år, nr. {youth})" in found[0]["text"]
+    assert f"; on the agenda: IJ (16 years, no. {youth})" in found[0]["text"]
+    assert found[0]["text"].startswith("Meeting of Team 2 ")
     # the colleague's youth is referred to the team: CD sees it as a team member, but it is
     # not one of CD's own youths' lines
     assert found[0]["command"].startswith("kui agenda show --meeting ")
     assert "meeting" not in kinds(items(office, "--days", "14", user="EF"))
+    monkeypatch.setenv("KUI_LANG", "da")
+    danish = [i for i in items(office, "--days", "14") if i["kind"] == "meeting"]
+    assert danish[0]["text"].startswith("Møde i Team 2 ")
+    assert ", uge 48, kl. 09.00-10.30; på dagsordenen: IJ (16 år, nr. " in danish[0]["text"]
 
 
 def test_order_is_by_urgency_and_every_item_has_exactly_the_contract(office: KuiRunner) -> None:
@@ -266,29 +281,37 @@ def test_the_table_fits_the_width_and_keeps_every_command(office: KuiRunner, wid
     from kui_cli.render import today as shown
 
     long = "Et meget langt mål med mange ord om uddannelse og job og bolig og fritid"
+    starts = dt.datetime(2026, 11, 25, 10)
     found = domain.Worklist(
         REF,
         7,
         [
-            domain.Item(
-                "goal", 42, dt.date(2026, 11, 1), long, "kui plan goal achieve 7 --reason TEXT"
+            domain.Item.of(
+                "goal",
+                42,
+                dt.date(2026, 11, 1),
+                "kui plan goal achieve 7 --reason TEXT",
+                text=long,
             ),
-            domain.Item(
+            domain.Item.of(
                 "consent",
                 43,
                 None,
-                "Samtykke mangler.",
                 "kui coordinator assign 43 CD --consent accepted|declined",
+                proposed_on=dt.date(2026, 11, 20),
             ),
-            domain.Item(
+            domain.Item.of(
                 "meeting",
                 None,
-                dt.date(2026, 11, 25),
-                "Møde i Team 2",
+                starts.date(),
                 "kui agenda show --meeting 17",
+                team="Team 2",
+                starts_at=starts,
+                ends_at=starts + dt.timedelta(hours=1),
+                youths=(42,),
             ),
         ],
-        {42: "IJ (16 år, nr. 42)", 43: "BH (17 år, nr. 43)"},
+        {42: domain.Named("IJ", 16), 43: domain.Named("BH", 17)},
         "CD",
     )
     out = io.StringIO()
@@ -306,4 +329,4 @@ def test_the_table_fits_the_width_and_keeps_every_command(office: KuiRunner, wid
 def test_markdown_names_youths_by_initials_age_and_id(office: KuiRunner) -> None:
     youth = coordinated(office, "CD", BORN_16, "--status", "none", "--since", "2026-11-20")
     out = ok(office("today", "--format", "markdown", user="CD")).stdout
-    assert f"IJ (16 år, nr. {youth})" in out and "Jensen" not in out
+    assert f"IJ (16 years, no. {youth})" in out and "Jensen" not in out

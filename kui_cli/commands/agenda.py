@@ -14,7 +14,7 @@ import typer
 
 from kui_cli import invocation, render
 from kui_cli.errors import KuiError
-from kui_cli.invocation import output_folder
+from kui_cli.invocation import ColumnsOption, WideOption, output_folder
 from kui_cli.render.i18n import _, n_
 
 app = typer.Typer(help="Agendas (dagsordener): refer youths, show, decide, minutes, cron.")
@@ -83,6 +83,8 @@ def show(
     next_: Annotated[bool, typer.Option("--next", help="The team's next meeting.")] = False,
     names: Names = False,
     fmt: AgendaFormatOption = AgendaFormat.table,
+    wide: WideOption = False,
+    pick: ColumnsOption = None,
 ) -> None:
     """Show a meeting's agenda (dagsorden): fixed items, referrals, carried-over items.
 
@@ -95,7 +97,9 @@ def show(
         kui agenda show --team team-2 --next --format markdown
         kui agenda show --meeting 42 --format html > dagsorden.html
     """
-    _print(_document(ctx, meeting, team, next_, names, minutes=False), fmt, minutes=False)
+    view = _view(fmt, wide, pick)
+    doc = _document(ctx, meeting, team, next_, names, minutes=False)
+    _print(doc, fmt, view, minutes=False)
 
 
 @app.command("minutes")
@@ -104,6 +108,8 @@ def minutes(
     meeting: Annotated[int, typer.Argument(help="The meeting's id.", show_default=False)],
     names: Names = False,
     fmt: AgendaFormatOption = AgendaFormat.table,
+    wide: WideOption = False,
+    pick: ColumnsOption = None,
 ) -> None:
     """Print a meeting's minutes (referat): the agenda with the team's decisions.
 
@@ -112,7 +118,16 @@ def minutes(
     Example:
         kui agenda minutes 42 --format markdown
     """
-    _print(_document(ctx, meeting, None, False, names, minutes=True), fmt, minutes=True)
+    view = _view(fmt, wide, pick)
+    _print(_document(ctx, meeting, None, False, names, minutes=True), fmt, view, minutes=True)
+
+
+def _view(fmt: AgendaFormat, wide: bool, pick: str | None) -> render.View:
+    """`--wide` and `--columns` are for the table: the documents and JSON are whole. Checked
+    before the document is built (and audited)."""
+    if fmt is not AgendaFormat.table and (wide or pick is not None):
+        raise KuiError("--columns and --wide are for --format table: the documents are whole")
+    return render.View.of(wide, pick)
 
 
 def _document(
@@ -137,11 +152,11 @@ def _document(
         return agendas.build(session, actor, loaded, found, options)
 
 
-def _print(doc: dict[str, Any], fmt: AgendaFormat, *, minutes: bool) -> None:
+def _print(doc: dict[str, Any], fmt: AgendaFormat, view: render.View, *, minutes: bool) -> None:
     from kui_cli.render import agenda as render_agenda
 
     if fmt is AgendaFormat.json:
-        print(render.to_json(doc))
+        print(render.to_json(render_agenda.for_scripts(doc)))
     elif fmt is AgendaFormat.markdown:
         print(render_agenda.markdown(doc, minutes), end="")
     elif fmt is AgendaFormat.html:
@@ -151,7 +166,8 @@ def _print(doc: dict[str, Any], fmt: AgendaFormat, *, minutes: bool) -> None:
         columns = COLUMNS[:4] + (["name"] if named else []) + COLUMNS[4:]
         columns += ["outcome"] if minutes else []
         title = render_agenda.table_title(doc, minutes)
-        render.listing(doc["items"], "table", columns=columns, title=title)
+        rows = render_agenda.rows(doc)
+        render.listing(rows, "table", columns=columns, title=title, view=view)
         left_out = render_agenda.left_out(doc)
         if left_out:
             render.message(left_out)

@@ -9,8 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from kui_cli import invocation, render
-from kui_cli.invocation import output_file
-from kui_cli.render import labels
+from kui_cli.invocation import ColumnsOption, WideOption, output_file
 from kui_cli.render.i18n import _
 
 app = typer.Typer(help="Reports for management: counts and shares, no personal data.")
@@ -40,6 +39,8 @@ def overview(
             "--html", help="Also write a one-page HTML report with charts.", parser=output_file
         ),
     ] = None,
+    wide: WideOption = False,
+    pick: ColumnsOption = None,
 ) -> None:
     """The month at a glance (månedsoverblik): groups, needs, statuses, caseloads, deadlines.
 
@@ -54,6 +55,7 @@ def overview(
     """
     from kui_cli.domain import files, profile
     from kui_cli.domain.reports import charts, months, reports
+    from kui_cli.render import reports as shown
 
     period = months.parse_month(month, invocation.state(ctx).today)
     with invocation.session(ctx) as (session, actor):
@@ -62,42 +64,16 @@ def overview(
             files.write_private(html, charts.overview_page(data))
     if html:
         render.message(_("Wrote {file}.").format(file=html))
-    _print_overview(data, fmt)
-
-
-def _print_overview(data: dict[str, Any], fmt: ReportFormat) -> None:
     if fmt is ReportFormat.json:
-        print(render.to_json(data))
-        return
-    so_far = _("Overview {month} (so far, to {date})")
-    heading = so_far if data["so_far"] else _("Overview {month}")
-    figures = {
-        "kui_youths": data["kui_youths"],
-        "need_c_without_coordinator": data["need_c_without_coordinator"],
-        "without_plan_owner": data["without_plan_owner"],
-        **{f"deadlines_{k}": v for k, v in data["deadlines"].items()},
-        **{f"plan_changes_{k}": v for k, v in data["plan_changes"].items()},
-    }
-    sections = [
-        (
-            heading.format(month=data["month"], date=data["to"]),
-            [{"figure": labels.measure(k), "value": v} for k, v in figures.items()],
-        ),
-        (_("Youths by age group"), data["age_groups"]),
-        (_("Youths by need and age group"), data["needs"]),
-        (_("Youths by status and age group"), [r for r in data["statuses"] if r["total"]]),
-        (_("Coordinators' caseloads"), data["caseloads"]),
-        (_("Referrals per team"), data["referrals"]),
-        (_("Outside education and job, month ends"), data["out_of_activity_trend"]),
-        (_("Goals achieved by need-C youths, per month"), data["goals_achieved_need_c"]),
-    ]
-    for index, (title, rows) in enumerate(sections):
-        if index:
-            print()
-        if rows:
-            render.listing(rows, fmt.value, title=title)
-        else:
-            print(_("{title}: none").format(title=title))
+        _json(data, pick)
+    else:
+        shown.overview(data, fmt.value, render.View.of(wide, pick))
+
+
+def _json(data: dict[str, Any], pick: str | None) -> None:
+    """A report's JSON, the contract: `--columns` is for its tables."""
+    render.no_columns(render.View.of(columns=pick))
+    print(render.to_json(data))
 
 
 @app.command("applications")
@@ -105,6 +81,8 @@ def applications(
     ctx: typer.Context,
     year: Annotated[int, typer.Option(help="The year the applications were recorded.")],
     fmt: FormatOption = ReportFormat.table,
+    wide: WideOption = False,
+    pick: ColumnsOption = None,
 ) -> None:
     """Application shares (søgetal) to vocational, gymnasial and other education, in percent.
 
@@ -115,29 +93,15 @@ def applications(
         kui report applications --year 2026 --format markdown
     """
     from kui_cli.domain.reports import reports
+    from kui_cli.render import reports as shown
 
     with invocation.session(ctx) as (session, actor):
         data = reports.applications(session, actor, year)
-    if data["applicants"] == 0:
-        none = _("no applications recorded in {year} (youth update --applied)")
-        render.warning(none.format(year=year))
-    elif data["action_plan_required"]:
-        render.warning(
-            _(
-                "under 10 % applied to vocational education (erhvervsuddannelse): "
-                "the municipality must make an action plan (handlingsplan)"
-            )
-        )
-    title = _("Applications {year}").format(year=year)
+    shown.application_warnings(data)
     if fmt is ReportFormat.json:
-        print(render.to_json(data))
-    elif fmt is ReportFormat.markdown:
-        print(f"## {title}\n")
-        for share in data["shares"]:
-            shown = "–" if share["percent"] is None else share["percent"]
-            print(f"- {shown} % {share['label']}")
+        _json(data, pick)
     else:
-        render.listing(data["shares"], fmt.value, title=title)
+        shown.applications(data, fmt.value, render.View.of(wide, pick))
 
 
 @app.command("targets")
@@ -147,6 +111,8 @@ def targets(
         int | None, typer.Option(help="Measure on 1 October of YEAR (default: the latest).")
     ] = None,
     fmt: FormatOption = ReportFormat.table,
+    wide: WideOption = False,
+    pick: ColumnsOption = None,
 ) -> None:
     """The two national 2030 targets (2030-målene) measured on 1 October.
 
@@ -158,12 +124,11 @@ def targets(
     """
     from kui_cli.domain import profile
     from kui_cli.domain.reports import reports
+    from kui_cli.render import reports as shown
 
     with invocation.session(ctx) as (session, actor):
         data = reports.targets(session, actor, profile.current(session), year)
     if fmt is ReportFormat.json:
-        print(render.to_json(data))
+        _json(data, pick)
     else:
-        render.listing(
-            data["targets"], fmt.value, title=_("2030 targets on {date}").format(date=data["date"])
-        )
+        shown.targets(data, fmt.value, render.View.of(wide, pick))

@@ -44,7 +44,7 @@ def today(
     with invocation.session(ctx) as (session, actor):
         found = domain.worklist(session, actor, profile.current(session), days, team, everyone)
     if fmt is Format.json:
-        render.listing([item.as_record() for item in found.items], fmt)
+        render.listing(shown.records(found), fmt, columns=shown.FIELDS)
     elif fmt is Format.table and not render.plain_output():
         shown.table(found, sys.stdout)
     else:

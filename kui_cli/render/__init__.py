@@ -74,6 +74,17 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+def cells(rows: Sequence[dict[str, Any]], column: str) -> list[str]:
+    """A column's cells in a table or markdown, for a person: a code by its label in the
+    reader's language (`labels.coder`), any other value as `cell` writes it."""
+    from kui_cli.render import labels
+
+    label = labels.coder(column)
+    if label is None:
+        return [cell(row.get(column)) for row in rows]
+    return [cell(label(row.get(column))) for row in rows]
+
+
 def csv_cell(value: Any) -> str:
     """A value as a csv cell, for a script: a moment in ISO 8601 with its offset, to the second;
     anything else as its `cell` text, neutralised when it is text a spreadsheet would run (a
@@ -106,16 +117,24 @@ def _names(text: str | None) -> tuple[str, ...] | None:
 
 
 def empty(noun: str | None = None) -> str:
-    """The line an empty listing prints instead of a bare header (`noun`: what it lists)."""
-    return f"No {noun} match." if noun else "No rows match."
+    """The line an empty listing prints instead of a bare header (`noun`: what it lists, in
+    English, translated as `labels.noun`): "Ingen unge matcher."."""
+    if noun is None:
+        return _("No rows match.")
+    from kui_cli.render import labels
+
+    return _("No {noun} match.").format(noun=labels.noun(noun))
 
 
 def left_out(names: Sequence[str], width: int) -> str:
-    """The line saying which columns a table too wide for the terminal left out."""
-    return f"Left out at {width} columns: {', '.join(names)} (see them with --wide or --columns)."
+    """The line saying which columns a table too wide for the terminal left out (by the names
+    `--columns` takes)."""
+    return _("Left out at {width} columns: {names} (see them with --wide or --columns).").format(
+        width=width, names=", ".join(names)
+    )
 
 
-def _picked(asked: Sequence[str], valid: Sequence[str], option: str) -> list[str]:
+def pick_names(asked: Sequence[str], valid: Sequence[str], option: str) -> list[str]:
     """The names asked for, in their order, when each is one the listing has."""
     if not valid:  # an empty listing without declared columns: nothing to choose from
         return list(asked)
@@ -124,6 +143,20 @@ def _picked(asked: Sequence[str], valid: Sequence[str], option: str) -> list[str
         shown = ", ".join(unknown) or "(none)"
         raise KuiError(f"Unknown {option} {shown}: choose from {', '.join(valid)}.")
     return list(dict.fromkeys(asked))
+
+
+def no_columns(view: View) -> None:
+    """`--columns` picks the columns of a table, markdown or csv: JSON refuses it."""
+    if view.columns is not None:
+        raise KuiError(
+            "--columns is for tables, markdown and csv: with --format json use --fields."
+        )
+
+
+def no_fields(view: View) -> None:
+    """`--fields` picks the fields of JSON: a table or markdown refuses it."""
+    if view.fields is not None:
+        raise KuiError("--fields is for --format json: for a table use --columns.")
 
 
 def listing(
@@ -143,19 +176,17 @@ def listing(
     lacks."""
     out = out or sys.stdout
     fmt = Format(fmt)
-    if fmt is Format.json and view.columns is not None:
-        raise KuiError(
-            "--columns is for tables, markdown and csv: with --format json use --fields."
-        )
-    if fmt is not Format.json and view.fields is not None:
-        raise KuiError("--fields is for --format json: for a table use --columns.")
+    if fmt is Format.json:
+        no_columns(view)
+    if fmt is not Format.json:
+        no_fields(view)
     first, rest = _peek(iter(rows))
     keys = list(dict.fromkeys([*(columns or []), *(first or {})]))
     if fmt is Format.json:
-        fields = _picked(view.fields, keys, "field") if view.fields is not None else None
+        fields = pick_names(view.fields, keys, "field") if view.fields is not None else None
         _json_list(_chain(first, rest, fields), out)
         return
-    cols = _picked(view.columns, keys, "column") if view.columns is not None else columns or keys
+    cols = pick_names(view.columns, keys, "column") if view.columns is not None else columns or keys
     if fmt is Format.csv:
         _csv(_chain(first, rest), cols, out)
         return
@@ -175,13 +206,12 @@ def grouped(
     """Titled tables (or markdown) of one listing for people (`plan inbox`, by youth): one line
     at the end says which columns any of them left out. Scripts get the rows as one listing."""
     fmt = Format(fmt)
-    if view.fields is not None:
-        raise KuiError("--fields is for --format json: for a table use --columns.")
+    no_fields(view)
     left: dict[str, None] = {}
     width = 0
     for title, rows in groups:
         keys = list(dict.fromkeys([*columns, *(rows[0] if rows else {})]))
-        cols = _picked(view.columns, keys, "column") if view.columns is not None else columns
+        cols = pick_names(view.columns, keys, "column") if view.columns is not None else columns
         names, width = _for_people(rows, list(cols), fmt, title, sys.stdout, view, layout, None)
         left.update(dict.fromkeys(names))
     if left:
@@ -207,7 +237,7 @@ def _for_people(
         out.write(empty(noun) + "\n")
         return [], 0
     if view.columns is None:
-        cols = tables.drawn({c: [cell(r.get(c)) for r in rows] for c in cols}, cols)
+        cols = tables.drawn({c: cells(rows, c) for c in cols}, cols)
     if fmt is Format.markdown:
         out.write(tables.markdown(rows, cols, title))
         return [], 0
@@ -263,20 +293,29 @@ def _json_list(rows: Iterable[dict[str, Any]], out: TextIO) -> None:
 def record(
     value: dict[str, Any], fmt: Format | str = Format.table, *, title: str | None = None
 ) -> None:
-    """Print one object (`show`): JSON as one object, otherwise field/value rows.
+    """Print one object (`show`): JSON as one object, otherwise field/value rows: for a person
+    (table, markdown) each field by its label and a code by its label, as a column would be;
+    csv keeps the keys and codes.
 
     Nested lists (history, guardians) are printed as their own tables below the fields.
     """
+    from kui_cli.render import labels
+
     fmt = Format(fmt)
     if fmt is Format.json:
         sys.stdout.write(to_json(value) + "\n")
         return
     scalars = [{"field": k, "value": v} for k, v in value.items() if not _is_table(v)]
+    if fmt is not Format.csv:
+        scalars = [
+            {"field": labels.label(r["field"]), "value": labels.value(r["field"], r["value"])}
+            for r in scalars
+        ]
     listing(scalars, fmt, columns=["field", "value"], title=title)
     for key, nested in value.items():
         if _is_table(nested) and nested:
             sys.stdout.write("\n")
-            listing(nested, fmt, title=key)
+            listing(nested, fmt, title=key if fmt is Format.csv else labels.label(key))
 
 
 def _is_table(value: Any) -> bool:

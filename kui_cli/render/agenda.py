@@ -9,6 +9,11 @@ about a youth by the youth's id; items the reader may not see are counted ("2 pu
 udeladt"), and the reader's own items that are not on the team's agenda come last, apart.
 `write_if_changed` puts a file in place by rename (`files`), so a reader (or the mail job after
 cron) never sees half a file.
+
+The documents are Danish whatever the reader's language (they are circulated in a Danish
+municipality): their wording is English in the code and Danish in the catalog, and each public
+function here speaks Danish (`i18n.speaking`). The automatic items' sentences are written here
+from the domain's facts (`item_text`); the JSON of `agenda show` gets them as its `text`.
 """
 
 from __future__ import annotations
@@ -19,18 +24,139 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kui_cli import danish
+from kui_cli.render import prose
+from kui_cli.render.i18n import _, language, n_, speaking
 
-KIND_LABELS = {
-    "referral": "Indstilling nr. {id}",
-    "handover": "Overgang fra 17 til 18 år",
-    "overdue": "Overskredet frist (uddannelsespligt)",
-    "at-risk": "I risiko for frafald (ungedatabasen)",
-    "no-contact": "Ingen kontakt (opsøgende indsats)",
-    "unacknowledged": "Planændringer, ikke kvitteret",
-    "carried-over": "Overført indstilling nr. {id}",
+DOCUMENT_LANGUAGE = "da"
+danish_document = speaking(DOCUMENT_LANGUAGE)
+FREE_TEXT = ("fixed", "referral", "carried-over")  # items whose text is a person's own words
+
+
+def kind_label(kind: str) -> str:
+    """An item's heading before the youth it is about."""
+    return {
+        "referral": _("Referral no. {id}"),
+        "handover": _("Transition from 17 to 18"),
+        "overdue": _("Deadline passed (education obligation)"),
+        "at-risk": _("At risk of drop-out (youth database)"),
+        "no-contact": _("No contact (outreach)"),
+        "unacknowledged": _("Plan changes, not acknowledged"),
+        "carried-over": _("Carried-over referral no. {id}"),
+    }.get(kind, kind)
+
+
+def aside() -> str:
+    return _(
+        "Only for you, not on the team's agenda: youths in the team's target group who are not "
+        "referred"
+    )
+
+
+def confidential() -> str:
+    """The footer of a document that names youths by initials (the agenda, the digest)."""
+    return _("Confidential. The youths are named only by initials, age and youth number.")
+
+
+# --- the automatic items' sentences, from the domain's facts ---
+
+
+def handed_over(what: str, facts: dict[str, Any]) -> str:
+    """A transition's sentence, with the teams when the youth is handed over to another."""
+    if facts.get("to_team"):
+        return _("{what}; handed over from {from_team} to {to_team}.").format(
+            what=what, from_team=facts.get("from_team") or _("no team"), to_team=facts["to_team"]
+        )
+    return f"{what}."
+
+
+def _handover(facts: dict[str, Any]) -> str:
+    what = _(
+        "Turns 18 on {date}: the education obligation and the parents' part end, the plan "
+        "responsibility passes from UU to the job centre"
+    ).format(date=prose.date(facts["date"]))
+    return handed_over(what, facts)
+
+
+def _overdue(facts: dict[str, Any]) -> str:
+    steps = {
+        "contact": _("contact by {date}"),
+        "offer": _("offer of a new activity by {date}"),
+    }
+    missed = [steps[step].format(date=prose.date(day)) for step, day in facts["missed"].items()]
+    joined = (
+        missed[0]
+        if len(missed) == 1
+        else _("{first} and {second}").format(first=missed[0], second=missed[1])
+    )
+    return _("No activity since {date}; the deadline is passed: {missed}.").format(
+        date=prose.date(facts["out_since"]), missed=joined
+    )
+
+
+def at_risk(facts: dict[str, Any]) -> str:
+    return _("Reported at risk of drop-out since {date}.").format(date=prose.date(facts["since"]))
+
+
+def no_contact(facts: dict[str, Any]) -> str:
+    """Days without contact, since the last contact or (never reached) the registration."""
+    days = facts["days"]
+    if facts["last_reached"] is None:
+        sentence = n_(
+            "No contact for {days} day: not reached since the registration on {date}.",
+            "No contact for {days} days: not reached since the registration on {date}.",
+            days,
+        )
+        return sentence.format(days=days, date=prose.date(facts["counted_from"]))
+    sentence = n_(
+        "No contact for {days} day: last reached on {date}.",
+        "No contact for {days} days: last reached on {date}.",
+        days,
+    )
+    return sentence.format(days=days, date=prose.date(facts["last_reached"]))
+
+
+def _unacknowledged(facts: dict[str, Any]) -> str:
+    return n_(
+        "{count} change in the plan is not acknowledged by the plan owner {owner}; the oldest "
+        "is from {date}.",
+        "{count} changes in the plan are not acknowledged by the plan owner {owner}; the oldest "
+        "is from {date}.",
+        facts["count"],
+    ).format(
+        count=prose.number(facts["count"]), owner=facts["owner"], date=prose.date(facts["oldest"])
+    )
+
+
+SENTENCES = {
+    "handover": _handover,
+    "overdue": _overdue,
+    "at-risk": at_risk,
+    "no-contact": no_contact,
+    "unacknowledged": _unacknowledged,
 }
-ASIDE = "Kun til dig, ikke på teamets dagsorden: unge i teamets målgruppe, som ikke er indstillet"
+
+
+def item_text(item: dict[str, Any]) -> str:
+    """An item's text: a person's own words, or the sentence of an automatic item."""
+    if item["kind"] in FREE_TEXT or item["kind"] not in SENTENCES:
+        return item.get("text") or ""
+    return SENTENCES[item["kind"]](item["facts"])
+
+
+@danish_document
+def for_scripts(doc: dict[str, Any]) -> dict[str, Any]:
+    """The document as `agenda show --format json` gives it (CLI.md): each item with its
+    `text`, in Danish as the document."""
+    return {**doc, "items": rows(doc)}
+
+
+@danish_document
+def rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The items as listing rows: the domain's facts written as their `text`."""
+    return [
+        {**{k: v for k, v in item.items() if k != "facts"}, "text": item_text(item)}
+        for item in doc["items"]
+    ]
 
 
 @dataclass
@@ -50,33 +176,36 @@ class Document:
     aside: list[Section] = field(default_factory=list)
 
 
+@danish_document
 def document(doc: dict[str, Any], minutes: bool) -> Document:
     meeting = doc["meeting"]
     starts, ends = _datetime(meeting["starts_at"]), _datetime(meeting["ends_at"])
     header = [
         f"{label}: {value}"
         for label, value in (
-            ("Sted", meeting.get("place")),
-            ("Arrangør", meeting.get("organiser")),
-            ("Deltagere", ", ".join(meeting.get("participants") or [])),
+            (_("Place"), meeting.get("place")),
+            (_("Organiser"), meeting.get("organiser")),
+            (_("Participants"), ", ".join(meeting.get("participants") or [])),
         )
         if value
     ]
     if meeting["status"] == "cancelled":
-        header.insert(0, f"AFLYST: {meeting.get('note') or 'mødet er aflyst'}")
+        note = meeting.get("note") or _("the meeting is cancelled")
+        header.insert(0, _("CANCELLED: {note}").format(note=note))
     elif meeting["status"] == "moved":
-        header.insert(0, "Mødet er flyttet til dette tidspunkt.")
+        header.insert(0, _("The meeting has been moved to this time."))
     sections = [_section(item, minutes) for item in doc["items"] if item.get("circulated", True)]
     aside = [_section(item, minutes) for item in doc["items"] if not item.get("circulated", True)]
     named = any("name" in item for item in doc["items"])
     footer = (
-        "Formandens eget eksemplar med fulde navne: må ikke rundsendes."
+        _("The chair's own copy with full names: not to be circulated.")
         if named
-        else "Fortroligt. De unge nævnes kun ved initialer, alder og ungenummer."
+        else confidential()
     )
+    title = _("Minutes: {team}") if minutes else _("Agenda: {team}")
     return Document(
-        title=f"{'Referat' if minutes else 'Dagsorden'}: {meeting['team_name']}",
-        when=danish.when(starts, ends),
+        title=title.format(team=meeting["team_name"]),
+        when=prose.when(starts, ends),
         header=header,
         sections=sections,
         footer=footer,
@@ -85,18 +214,21 @@ def document(doc: dict[str, Any], minutes: bool) -> Document:
     )
 
 
+@danish_document
 def left_out(doc: dict[str, Any]) -> str | None:
     """The line that says how many of the team's items this reader may not see (None if none)."""
     if "hidden" not in doc or doc["hidden"] == 0:
         return None
     if doc["hidden"] is None:
-        return (
-            "Punkter om unge, du ikke arbejder med, kan være udeladt: under dit eget "
-            "databaselogin kan kui ikke tælle dem."
+        return _(
+            "Items about youths you do not work on may be left out: under your own database "
+            "login kui cannot count them."
         )
-    if doc["hidden"] == 1:
-        return "1 punkt om en ung, du ikke arbejder med, er udeladt."
-    return f"{doc['hidden']} punkter om unge, du ikke arbejder med, er udeladt."
+    return n_(
+        "{n} item about a youth you do not work on is left out.",
+        "{n} items about youths you do not work on are left out.",
+        doc["hidden"],
+    ).format(n=prose.number(doc["hidden"]))
 
 
 def _datetime(value: Any) -> dt.datetime:
@@ -109,24 +241,32 @@ def _date(value: Any) -> dt.date:
 
 def _section(item: dict[str, Any], minutes: bool) -> Section:
     if item.get("youth_id") is None:
-        return Section(item["text"], _outcome(item) if minutes else [])
-    label = KIND_LABELS.get(item["kind"], item["kind"]).format(id=item.get("id"))
-    who = f"{item['initials']}, {item['age']} år (ung nr. {item['youth_id']})"
+        return Section(item_text(item), _outcome(item) if minutes else [])
+    label = kind_label(item["kind"]).format(id=item.get("id"))
+    who = _("{initials}, {age} years (youth no. {id})").format(
+        initials=item["initials"], age=item["age"], id=item["youth_id"]
+    )
     if item.get("name"):
         who = f"{item['name']}, {who}"
     lines = []
     if item["kind"] in ("referral", "carried-over"):
         if item.get("from_meeting"):
-            lines.append(f"Fra mødet {danish.date(_date(item['from_meeting']), weekday=True)}.")
-        lines.append(f"Begrundelse: {item['text']}")
-        referred = f"Indstillet af {item['referred_by']}"
+            day = prose.date(_date(item["from_meeting"]), weekday=True)
+            lines.append(_("From the meeting on {date}.").format(date=day))
+        lines.append(_("Reason: {text}").format(text=item["text"]))
         if item.get("referred_on"):
-            referred += f" den {danish.date(_date(item['referred_on']))}"
+            referred = _("Referred by {who} on {date}").format(
+                who=item["referred_by"], date=prose.date(_date(item["referred_on"]))
+            )
+        else:
+            referred = _("Referred by {who}").format(who=item["referred_by"])
         if item.get("leader"):
-            referred += f"; leder: {item['leader']}"
+            referred = _("{referred}; leader: {leader}").format(
+                referred=referred, leader=item["leader"]
+            )
         lines.append(f"{referred}.")
     else:
-        lines.append(item["text"])
+        lines.append(item_text(item))
     if minutes:
         lines += _outcome(item)
     return Section(f"{label}: {who}", lines)
@@ -136,24 +276,25 @@ def _outcome(item: dict[str, Any]) -> list[str]:
     if item.get("id") is None:
         return []
     if not item.get("outcome"):
-        return ["Ikke afgjort: overføres til næste møde."]
+        return [_("Not decided: carried over to the next meeting.")]
     first, *rest = str(item["outcome"]).splitlines()
-    return [f"Beslutning: {first}", *rest]
+    return [_("Decision: {text}").format(text=first), *rest]
 
 
+@danish_document
 def markdown(doc: dict[str, Any], minutes: bool = False) -> str:
     d = document(doc, minutes)
     out = [f"# {_md(d.title)}", "", f"**{d.when}**", ""]
     if d.header:
         out += ["  \n".join(_md(line) for line in d.header), ""]
     if not d.sections:
-        out += ["Ingen punkter.", ""]
+        out += [_("No items."), ""]
     for section in d.sections:
         out += _md_section(section, "##")
     if d.left_out:
         out += [f"*{_md(d.left_out)}*", ""]
     if d.aside:
-        out += [f"## {_md(ASIDE)}", ""]
+        out += [f"## {_md(aside())}", ""]
     for section in d.aside:
         out += _md_section(section, "###")
     out += ["---", "", f"*{_md(d.footer)}*", ""]
@@ -182,12 +323,13 @@ STYLE = (
 )
 
 
+@danish_document
 def to_html(doc: dict[str, Any], minutes: bool = False) -> str:
     d = document(doc, minutes)
     e = html.escape
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="da">',
+        f'<html lang="{language()}">',
         "<head>",
         '<meta charset="utf-8">',
         f"<title>{e(d.title)}</title>",
@@ -200,13 +342,13 @@ def to_html(doc: dict[str, Any], minutes: bool = False) -> str:
     if d.header:
         parts.append("<p>" + "<br>".join(e(line) for line in d.header) + "</p>")
     if not d.sections:
-        parts.append("<p>Ingen punkter.</p>")
+        parts.append(f"<p>{e(_('No items.'))}</p>")
     for section in d.sections:
         parts += _html_section(section, "h2")
     if d.left_out:
         parts.append(f'<p class="left-out">{e(d.left_out)}</p>')
     if d.aside:
-        parts.append(f"<h2>{e(ASIDE)}</h2>")
+        parts.append(f"<h2>{e(aside())}</h2>")
     for section in d.aside:
         parts += _html_section(section, "h3")
     parts += [f"<footer>{e(d.footer)}</footer>", "</body>", "</html>", ""]
@@ -221,6 +363,7 @@ def _html_section(section: Section, tag: str) -> list[str]:
     return parts
 
 
+@danish_document
 def table_title(doc: dict[str, Any], minutes: bool = False) -> str:
     d = document(doc, minutes)
     return f"{d.title}, {d.when}"

@@ -33,6 +33,8 @@ fail while a message or a help text has no Danish translation.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,11 +51,12 @@ LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 KEYWORDS = {"_": None, "n_": (1, 2), "p_": ((1, "c"), 2), "mark": ((1, "c"), 2)}
 
 _profile_language: str | None = None
+_document_language: str | None = None
 
 
 def language() -> str:
     """The language to speak now (read each time: a test or a command may change it)."""
-    chosen = _known(os.environ.get("KUI_LANG")) or _profile_language
+    chosen = _document_language or _known(os.environ.get("KUI_LANG")) or _profile_language
     if chosen:
         return chosen
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
@@ -73,6 +76,19 @@ def use_profile_language(value: str | None) -> None:
     """The stored profile's `language` (None: the profile leaves it to the locale)."""
     global _profile_language
     _profile_language = _known(value)
+
+
+@contextmanager
+def speaking(lang: str) -> Iterator[None]:
+    """Every message in `lang` within, whatever the reader's language: for the documents kui
+    writes in Danish only (the agenda and minutes for circulation, the staff digest), whose
+    wording is still kept in the catalog."""
+    global _document_language
+    before, _document_language = _document_language, lang
+    try:
+        yield
+    finally:
+        _document_language = before
 
 
 @lru_cache(maxsize=len(LANGUAGES))

@@ -1,5 +1,6 @@
 """The Danish labels of the keys a person reads as words: column headers of tables and markdown,
-and the measures of the reports (`need_c_without_coordinator`).
+the measures of the reports (`need_c_without_coordinator`), and the codes in a table's cells
+(`primary-school` is "i grundskolen").
 
 A key stays the key in JSON and csv (the stable contract for scripts) and in the English
 output (where a header is the name `--columns` and `--fields` take); in Danish it is translated
@@ -10,10 +11,16 @@ is shown as itself: a new column is readable before it is translated, and the ca
 
 from __future__ import annotations
 
-from kui_cli.render.i18n import mark, p_
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from typing import Any
+
+from kui_cli.render.i18n import language, mark, p_
 
 COLUMN = "column"
 MEASURE = "measure"
+CODE = "code"
+NOUN = "noun"
 
 COLUMNS = frozenset(
     {
@@ -121,6 +128,38 @@ COLUMNS = frozenset(
         mark("column", "last_contact"),
         mark("column", "days_without_contact"),
         mark("column", "contacts"),
+        mark("column", "hours"),
+        mark("column", "applied"),
+        mark("column", "completed_on"),
+        mark("column", "at_risk"),
+        mark("column", "duty_out_since"),
+        mark("column", "next_transition"),
+        mark("column", "next_transition_on"),
+        mark("column", "last_contact_channel"),
+        mark("column", "last_contact_reached"),
+        mark("column", "last_reached_contact"),
+        mark("column", "no_contact"),
+        mark("column", "professionals"),
+        mark("column", "history"),
+        mark("column", "task"),
+        mark("column", "since"),
+        mark("column", "until"),
+        mark("column", "group_1"),
+        mark("column", "group_2"),
+        mark("column", "group_3"),
+        mark("column", "group_4"),
+        mark("column", "received"),
+        mark("column", "handled"),
+        mark("column", "open"),
+        mark("column", "as_of"),
+        mark("column", "goals"),
+        mark("column", "description"),
+        mark("column", "milestone_2025"),
+        mark("column", "met_2025"),
+        mark("column", "target_2030"),
+        mark("column", "met_2030"),
+        mark("column", "education"),
+        mark("column", "applicants"),
     }
 )
 
@@ -158,3 +197,120 @@ def word(key: str) -> str:
     """A field's name inside a sentence ("telefon er allerede ..."): its column label in lower
     case in Danish, the key itself in English."""
     return label(key).lower()
+
+
+# What a listing lists, as its empty line names it ("No youths match.": `render.empty`).
+NOUNS = frozenset(
+    {
+        mark("noun", "youths"),
+        mark("noun", "staff members"),
+        mark("noun", "open episodes"),
+        mark("noun", "meetings"),
+        mark("noun", "coordinator assignments"),
+        mark("noun", "plan changes"),
+        mark("noun", "teams"),
+        mark("noun", "transitions"),
+        mark("noun", "audit entries"),
+    }
+)
+
+
+def noun(what: str) -> str:
+    """What a listing lists, for a person ("unge")."""
+    return p_(NOUN, what)
+
+
+# The codes a cell may hold that the command map's lists (`codes`) do not name: their Danish
+# labels are in the catalog, with the context `code`.
+CODES = frozenset(
+    {
+        # the kinds of `kui today`'s items, of agenda items and of transitions
+        mark("code", "unacknowledged"),
+        mark("code", "duty"),
+        mark("code", "consent"),
+        mark("code", "goal"),
+        mark("code", "agreement"),
+        mark("code", "effort-ending"),
+        mark("code", "transition"),
+        mark("code", "no-contact"),
+        mark("code", "at-risk"),
+        mark("code", "meeting"),
+        mark("code", "fixed"),
+        mark("code", "referral"),
+        mark("code", "handover"),
+        mark("code", "overdue"),
+        mark("code", "carried-over"),
+        mark("code", "turns-18"),
+        mark("code", "turns-25"),
+        mark("code", "leaves-kui"),
+        # the groups of urgency of `kui today`
+        mark("code", "today"),
+        mark("code", "upcoming"),
+        # the states of a coordinator's assignment and of an effort, of a meeting
+        mark("code", "active"),
+        mark("code", "pending"),
+        mark("code", "planned"),
+        mark("code", "ended"),
+        mark("code", "cancelled"),
+        mark("code", "moved"),
+        # the states of a goal or an agreement of the plan (`status`)
+        mark("code", "open"),
+        mark("code", "achieved"),
+        mark("code", "done"),
+        mark("code", "dropped"),
+        # a professional's task on a case (`youth show`)
+        mark("code", "coordinator"),
+        # the steps of the education obligation (`duty check`'s `overdue`)
+        mark("code", "contact"),
+        mark("code", "offer"),
+    }
+)
+# The columns whose cells hold codes from the catalog's `code` list.
+CODED = frozenset({"kind", "state", "status", "when", "overdue", "next_transition", "task"})
+
+
+@lru_cache(maxsize=1)
+def _listed() -> dict[str, Mapping[str, str]]:
+    """The Danish labels of the command map's code lists (`codes`), by the column holding them."""
+    from kui_cli.domain import codes
+
+    return {
+        "status": codes.STATUSES,
+        "need": {code: f"{code} ({label})" for code, label in codes.NEEDS.items()},
+        "role": codes.ROLES,
+        "consent": codes.TYPED_NAMES["--consent"],
+        "consent_by": codes.TYPED_NAMES["--consent-by"],
+        "channel": codes.CONTACT_CHANNELS,
+        "legislation": codes.LEGISLATIONS,
+        "last_contact_channel": codes.CONTACT_CHANNELS,
+        "applied": codes.APPLIED,
+    }
+
+
+def coder(column: str) -> Callable[[Any], Any] | None:
+    """How a column's codes are shown to a person, or None when they are shown as they are: in
+    Danish a code is its Danish label ("i grundskolen", "UU-vejleder", "C (flerfaglig
+    indsats)"), in English the code itself (the word `--status` takes). JSON and csv keep the
+    codes, whatever the language. Asked once per column, not per cell: a listing may have
+    33,000 rows."""
+    if language() != "da":
+        return None
+    listed = _listed().get(column)
+    if listed is None and column not in CODED:
+        return None
+    labels = dict(listed or {})
+    if column in CODED:
+        labels.update({code: p_(CODE, code) for code in CODES if code not in labels})
+    return lambda code: _labelled(code, labels)
+
+
+def _labelled(code: Any, labels: Mapping[str, str]) -> Any:
+    if isinstance(code, list | tuple):
+        return [_labelled(each, labels) for each in code]
+    return labels.get(code, code) if isinstance(code, str) else code
+
+
+def value(column: str, code: Any) -> Any:
+    """One code of a column as `coder` shows it."""
+    label = coder(column)
+    return code if label is None else label(code)

@@ -13,14 +13,22 @@ from typing import Any
 
 from kui_cli.domain import progress as phases
 from kui_cli.domain.progress import Progress
+from kui_cli.render.i18n import _
 
-# The words of each phase, for a person (helper H's catalogs translate them).
-LABELS = {
-    phases.READING: "Reading",
-    phases.CHECKING: "Checking",
-    phases.WRITING: "Writing",
-}
-UNITS = {phases.READING: "bytes", phases.CHECKING: "rows", phases.WRITING: "rows"}
+
+def label(name: str) -> str:
+    """The word of a phase, for a person."""
+    words = {
+        phases.READING: _("Reading"),
+        phases.CHECKING: _("Checking"),
+        phases.WRITING: _("Writing"),
+    }
+    return words.get(name, name.capitalize())
+
+
+def unit(name: str) -> str:
+    """What a phase counts: the bytes of a file read, or rows."""
+    return _("bytes") if name == phases.READING else _("rows")
 
 
 class Bar:
@@ -34,8 +42,7 @@ class Bar:
 
     def phase(self, name: str, total: int | None) -> None:
         self._finish()
-        label = LABELS.get(name, name.capitalize())
-        self._task = self._bar.add_task(label, total=total, unit=UNITS.get(name, "rows"))
+        self._task = self._bar.add_task(label(name), total=total, unit=unit(name))
 
     def advance(self, done: int) -> None:
         if self._task is not None:

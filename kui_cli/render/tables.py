@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TextIO
 
-from kui_cli.render import cell, plain_output
+from kui_cli.render import cells, plain_output
 
 
 class Kind(enum.StrEnum):
@@ -118,8 +118,7 @@ def drawn(texts: dict[str, list[str]], cols: Sequence[str]) -> list[str]:
 def markdown(rows: list[dict[str, Any]], cols: list[str], title: str | None) -> str:
     from tabulate import tabulate
 
-    cells = [[cell(r.get(c)) for c in cols] for r in rows]
-    body = tabulate(cells, headers=[header(c) for c in cols], tablefmt="github")
+    body = tabulate(_rows_of(rows, cols), headers=[header(c) for c in cols], tablefmt="github")
     heading = f"## {title}\n\n" if title else ""
     return f"{heading}{body}\n"
 
@@ -148,7 +147,7 @@ def table(
     from rich.console import Console
     from rich.table import Table
 
-    texts = {c: [cell(r.get(c)) for r in rows] for c in cols}
+    texts = {c: cells(rows, c) for c in cols}
     every = columns_of(rows, cols, texts, layout)
     console = Console(file=out)
     shown = every if wide else fitting(every, layout.ranked(cols), console.width)
@@ -181,15 +180,21 @@ def plain_table(rows: list[dict[str, Any]], cols: list[str]) -> str:
     table is the one tabulate makes of the cells."""
     from tabulate import tabulate
 
-    cells = [[cell(r.get(c)) for c in cols] for r in rows]
+    texts = _rows_of(rows, cols)
     headers = [header(c) for c in cols]
-    if not cells:
-        return tabulate(cells, headers=headers)
-    kinds = [_column_kind([r.get(c) for r in rows], [line[i] for line in cells])
+    if not texts:
+        return tabulate(texts, headers=headers)
+    kinds = [_column_kind([r.get(c) for r in rows], [line[i] for line in texts])
              for i, c in enumerate(cols)]  # fmt: skip
     known = [i for i, kind in enumerate(kinds) if kind is not None]
     aligns = [kind or "global" for kind in kinds]  # "global": tabulate's own choice
-    return tabulate(cells, headers=headers, disable_numparse=known, colalign=aligns)
+    return tabulate(texts, headers=headers, disable_numparse=known, colalign=aligns)
+
+
+def _rows_of(rows: list[dict[str, Any]], cols: list[str]) -> list[list[str]]:
+    """The cells for a person, row by row."""
+    columns = [cells(rows, c) for c in cols]
+    return [list(line) for line in zip(*columns, strict=True)] if cols else [[] for _ in rows]
 
 
 def _column_kind(values: list[Any], texts: list[str]) -> str | None:

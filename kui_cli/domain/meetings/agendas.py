@@ -15,7 +15,8 @@ and the automatic items about them. A reader who may see more youths of the team
 marked `circulated: false`: theirs to act on, or to refer. A reader who may not see some of the
 team's items is told how many are left out (`hidden`), never shown a silently shorter agenda.
 Items are known by their own number, the same for every reader: the referral id, which
-`agenda decide` takes, and the youth's id.
+`agenda decide` takes, and the youth's id. An automatic item holds what it is about as data
+(`facts`: dates, counts, teams); its sentence is written by the render layer (`render.agenda`).
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, select
 from sqlmodel import Session
 
-from kui_cli import danish
 from kui_cli.domain.law import duty, transitions
 from kui_cli.domain.meetings import meetings, teams
 from kui_cli.domain.plan import contacts, inbox, owners
@@ -55,10 +55,13 @@ KINDS = (
 
 @dataclass
 class Item:
-    """One agenda item. `id` is the referral id for the items `agenda decide` takes."""
+    """One agenda item. `id` is the referral id for the items `agenda decide` takes; `text` is
+    the free text of a fixed item or a referral's reason, `facts` what an automatic item is
+    about."""
 
     kind: str
-    text: str
+    text: str | None = None
+    facts: dict[str, Any] = field(default_factory=dict)
     id: int | None = None
     youth_id: int | None = None
     referred_by: str | None = None
@@ -140,17 +143,15 @@ def handover_items(ctx: Context, so_far: list[Item]) -> list[Item]:
         where=ctx.automatic_condition(),
         kinds=(transitions.TURNS_18,),
     )
-    return [Item(kind="handover", text=_handover_text(t), youth_id=t.youth_id) for t in found]
+    return [Item(kind="handover", facts=_handover_facts(t), youth_id=t.youth_id) for t in found]
 
 
-def _handover_text(found: transitions.Transition) -> str:
-    text = (
-        f"Fylder 18 år {danish.date(found.date)}: uddannelsespligten og forældrenes del ophører, "
-        "planansvaret går fra UU til jobcentret"
-    )
+def _handover_facts(found: transitions.Transition) -> dict[str, Any]:
+    """The birthday, and the teams when the youth is handed over to another."""
+    facts: dict[str, Any] = {"date": found.date}
     if found.to_team and found.to_team != found.from_team:
-        text += f"; overdrages fra {found.from_team or 'intet team'} til {found.to_team}"
-    return text + "."
+        facts.update(from_team=found.from_team, to_team=found.to_team)
+    return facts
 
 
 def overdue_items(ctx: Context, so_far: list[Item]) -> list[Item]:
@@ -166,22 +167,18 @@ def overdue_items(ctx: Context, so_far: list[Item]) -> list[Item]:
     return [
         Item(
             kind="overdue",
-            text=_overdue_text(episode, duty.overdue(episode, day)),
+            facts={
+                "out_since": episode.out_since,
+                # the steps missed (`contact`, `offer`), each with its deadline
+                "missed": {
+                    step: getattr(episode, f"{step}_deadline")
+                    for step in duty.overdue(episode, day)
+                },
+            },
             youth_id=episode.youth_id,
         )
         for episode in ctx.session.execute(query).scalars()
     ]
-
-
-def _overdue_text(episode: DutyEpisode, late: list[str]) -> str:
-    steps = {
-        "contact": f"kontakt senest {danish.date(episode.contact_deadline)}",
-        "offer": f"tilbud om ny aktivitet senest {danish.date(episode.offer_deadline)}",
-    }
-    missed = " og ".join(steps[step] for step in late)
-    return (
-        f"Uden aktivitet siden {danish.date(episode.out_since)}; fristen er overskredet: {missed}."
-    )
 
 
 def at_risk_items(ctx: Context, so_far: list[Item]) -> list[Item]:
@@ -197,7 +194,7 @@ def at_risk_items(ctx: Context, so_far: list[Item]) -> list[Item]:
     return [
         Item(
             kind="at-risk",
-            text=f"Meldt i risiko for frafald siden {danish.date(since)}.",
+            facts={"since": since},
             youth_id=youth_id,
         )
         for youth_id, since in ctx.session.execute(query)
@@ -217,16 +214,15 @@ def no_contact_items(ctx: Context, so_far: list[Item]) -> list[Item]:
         .order_by(since, Youth.id)
     )
     return [
-        Item(kind="no-contact", text=_no_contact_text(last, start, day), youth_id=youth_id)
+        Item(kind="no-contact", facts=no_contact_facts(last, start, day), youth_id=youth_id)
         for youth_id, last, start in ctx.session.execute(query)
     ]
 
 
-def _no_contact_text(last: dt.date | None, start: dt.date, day: dt.date) -> str:
-    days = (day - start).days
-    if last is None:
-        return f"Ingen kontakt i {days} dage: ikke nået siden registreringen {danish.date(start)}."
-    return f"Ingen kontakt i {days} dage: sidst nået {danish.date(last)}."
+def no_contact_facts(last: dt.date | None, start: dt.date, day: dt.date) -> dict[str, Any]:
+    """Days without contact on `day`, counted from `start`: the last day the youth was reached
+    (`last_reached`), or their registration when they never were (`last_reached` None)."""
+    return {"days": (day - start).days, "last_reached": last, "counted_from": start}
 
 
 def unacknowledged_items(ctx: Context, so_far: list[Item]) -> list[Item]:
@@ -244,12 +240,8 @@ def unacknowledged_items(ctx: Context, so_far: list[Item]) -> list[Item]:
     items = []
     waiting = inbox.open_counts(ctx.session, owner_of, ctx.today)
     for youth_id, (count, oldest) in sorted(waiting.items()):
-        text = (
-            f"{danish.counted(count, 'ændring', 'ændringer')} i planen er ikke kvitteret af "
-            "planansvarlig "
-            f"{owner_of[youth_id][0]}; den ældste er fra {danish.date(oldest)}."
-        )
-        items.append(Item(kind="unacknowledged", text=text, youth_id=youth_id))
+        facts = {"count": count, "owner": owner_of[youth_id][0], "oldest": oldest}
+        items.append(Item(kind="unacknowledged", facts=facts, youth_id=youth_id))
     return items
 
 
@@ -421,7 +413,8 @@ def _row(
     row: dict[str, Any] = {
         "id": item.id,
         "kind": item.kind,
-        "text": cpr.blanked(item.text),
+        "text": cpr.blanked(item.text) if item.text is not None else None,
+        "facts": item.facts,
         "youth_id": item.youth_id,
         "initials": initials(youth.name) if youth else None,
         "age": ages.age_on(youth.birth_date, day) if youth else None,

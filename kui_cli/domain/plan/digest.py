@@ -44,8 +44,7 @@ def compose(session: Session, actor: Actor, profile: Profile, days: int) -> list
     found = []
     for member in today.active_staff(session):
         items = today.items_of(session, member, actor.today, days, profile)
-        ids = {item.youth_id for item in items if item.youth_id is not None}
-        labels = today.labels(session, ids, actor.today)
+        labels = today.labels(session, today.named(items), actor.today)
         worklist = today.Worklist(actor.today, days, items, labels, member.initials)
         found.append(Digest(member.initials, _address(member), worklist))
     return found

@@ -12,20 +12,21 @@ kind of item comes from one small provider; none restates a rule of its room.
 Items are ordered by urgency: by due date (an item without a date, something waiting now, counts
 as due today), so what is overdue comes first; within a day by kind, then youth. Each names the
 command that deals with it. A youth is named by id only; the reader's document names them by
-initials and age (`labels`), as agendas do, never by CPR number or name.
+initials and age (`labels`), as agendas do, never by CPR number or name. An item holds what it
+is about as data (its `facts`: dates, counts, a goal's text); the sentence a person reads is
+written from them by the render layer (`render.today`), in the reader's language.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
 from sqlmodel import Session
 
-from kui_cli import danish
 from kui_cli.domain.law import duty, transitions
 from kui_cli.domain.meetings import agendas, teams
 from kui_cli.domain.plan import agreements, contacts, goals, inbox, owners
@@ -59,7 +60,6 @@ KINDS = (
     "at-risk",
     "meeting",
 )
-FIELDS = ["kind", "youth_id", "due", "text", "command"]  # the JSON contract (CLI.md)
 DEFAULT_DAYS = 7
 MAX_DAYS = 92  # a quarter: the longest cycle of a team's meetings
 OVERDUE, TODAY, UPCOMING = "overdue", "today", "upcoming"
@@ -67,16 +67,34 @@ OVERDUE, TODAY, UPCOMING = "overdue", "today", "upcoming"
 
 @dataclass(frozen=True)
 class Item:
-    """One line of the worklist: JSON as CLI.md's `today`."""
+    """One line of the worklist: what it is about (`facts`, name and value pairs, hashable so
+    the same item of several members is merged) and the command that deals with it; `who` are
+    the members it is shared by in a merged worklist."""
 
     kind: str
     youth_id: int | None
     due: dt.date | None
-    text: str
+    facts: tuple[tuple[str, Any], ...]
     command: str
+    who: tuple[str, ...] = ()
 
-    def as_record(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in FIELDS}
+    @classmethod
+    def of(
+        cls, kind: str, youth_id: int | None, due: dt.date | None, command: str, **facts: Any
+    ) -> Item:
+        return cls(kind, youth_id, due, tuple(sorted(facts.items())), command)
+
+    @property
+    def about(self) -> dict[str, Any]:
+        return dict(self.facts)
+
+
+@dataclass(frozen=True)
+class Named:
+    """A youth as agendas and worklists name them: initials and age, never a name or CPR."""
+
+    initials: str
+    age: int
 
 
 @dataclass(frozen=True)
@@ -108,12 +126,13 @@ def group(item: Item, today: dt.date) -> str:
 
 
 def urgency(today: dt.date) -> Callable[[Item], tuple[Any, ...]]:
-    """The sort key: due date (none: today), kind, youth, text."""
+    """The sort key: due date (none: today), kind, youth, then the command (which names the
+    goal, agreement or meeting)."""
     return lambda item: (
         item.due or today,
         KINDS.index(item.kind),
         item.youth_id or 0,
-        item.text,
+        item.command,
     )
 
 
@@ -130,13 +149,13 @@ def unacknowledged_items(day: Day) -> list[Item]:
         waiting.setdefault(row.youth_id, []).append(row.id)
         oldest[row.youth_id] = min(row.effective_on, oldest.get(row.youth_id, dt.date.max))
     return [
-        Item(
+        Item.of(
             "unacknowledged",
             youth_id,
             None,
-            f"{danish.counted(len(ids), 'ændring', 'ændringer')} i planen venter på din "
-            f"kvittering; den ældste er fra {danish.date(oldest[youth_id])}.",
             "kui plan ack " + " ".join(str(i) for i in ids),
+            count=len(ids),
+            oldest=oldest[youth_id],
         )
         for youth_id, ids in sorted(waiting.items())
     ]
@@ -159,14 +178,15 @@ def duty_items(day: Day) -> list[Item]:
 
 
 def _duty_item(episode: DutyEpisode, step: str) -> Item:
-    out = danish.date(episode.out_since)
+    """`step` is `contact` or `offer`."""
+    out = episode.out_since
     if step == "contact":
-        text = f"Uddannelsespligt: kontakt den unge (uden aktivitet siden {out})."
         command = f"kui duty contact {episode.youth_id}"
-        return Item("duty", episode.youth_id, episode.contact_deadline, text, command)
-    text = f"Uddannelsespligt: tilbud om ny aktivitet (uden aktivitet siden {out})."
-    command = f"kui duty offer {episode.youth_id} --activity TEXT"
-    return Item("duty", episode.youth_id, episode.offer_deadline, text, command)
+        due = episode.contact_deadline
+    else:
+        command = f"kui duty offer {episode.youth_id} --activity TEXT"
+        due = episode.offer_deadline
+    return Item.of("duty", episode.youth_id, due, command, step=step, out_since=out)
 
 
 def consent_items(day: Day) -> list[Item]:
@@ -182,12 +202,12 @@ def consent_items(day: Day) -> list[Item]:
     )
     me = day.member.initials
     return [
-        Item(
+        Item.of(
             "consent",
             youth_id,
             None,
-            f"Du er foreslået som koordinator {danish.date(proposed)}: samtykket mangler.",
             f"kui coordinator assign {youth_id} {me} --consent accepted|declined",
+            proposed_on=proposed,
         )
         for youth_id, proposed in day.session.execute(query)
     ]
@@ -196,12 +216,12 @@ def consent_items(day: Day) -> list[Item]:
 def goal_items(day: Day) -> list[Item]:
     """Open goals of the plans the member owns, past or within the horizon of their due date."""
     return [
-        Item(
+        Item.of(
             "goal",
             goal["youth_id"],
             goal["due"],
-            f"Mål: {cpr.blanked(goal['text'])}",
             f"kui plan goal achieve {goal['id']} --reason TEXT",
+            text=cpr.blanked(goal["text"]),
         )
         for goal in goals.goals_due(day.session, sorted(day.owned), day.until)
     ]
@@ -211,12 +231,12 @@ def agreement_items(day: Day) -> list[Item]:
     """The member's open agreements about their youths, overdue or due within the horizon."""
     assert day.member.id is not None
     return [
-        Item(
+        Item.of(
             "agreement",
             found["youth_id"],
             found["due"],
-            f"Aftale: {cpr.blanked(found['text'])}",
             f"kui plan agreement done {found['id']}",
+            text=cpr.blanked(found["text"]),
         )
         for found in agreements.open_for(day.session, day.member.id, day.until)
         if found["youth_id"] in day.youths
@@ -233,22 +253,16 @@ def effort_items(day: Day) -> list[Item]:
         day.mine(Effort.youth_id),
     )
     return [
-        Item(
+        Item.of(
             "effort-ending",
             youth_id,
             end_on,
-            f"Indsatsen «{cpr.blanked(title)}» slutter {danish.date(end_on)}.",
             f"kui plan effort update {effort_id} --end DATE --reason TEXT",
+            title=cpr.blanked(title),
+            end_on=end_on,
         )
         for effort_id, youth_id, end_on, title in day.session.execute(query)
     ]
-
-
-TRANSITION_TEXT = {
-    transitions.TURNS_18: "Fylder 18 år: uddannelsespligten og forældrenes del ophører",
-    transitions.TURNS_25: "Fylder 25 år: uddannelsesplanen ophører",
-    transitions.LEAVES_KUI: "Fylder {age} år og forlader KUI",
-}
 
 
 def transition_items(day: Day) -> list[Item]:
@@ -264,15 +278,24 @@ def transition_items(day: Day) -> list[Item]:
 
 
 def _transition_item(found: transitions.Transition) -> Item:
-    text = TRANSITION_TEXT[found.kind].format(age=found.age)
-    if found.to_team and found.to_team != found.from_team:
-        text += f"; overdrages fra {found.from_team or 'intet team'} til {found.to_team}"
+    """The transition's kind and age, and the teams when the youth is handed over."""
+    handed_over = bool(found.to_team and found.to_team != found.from_team)
+    if handed_over:
         command = f"kui agenda add {found.youth_id} --team {found.to_team} --reason TEXT"
     elif found.kind == transitions.LEAVES_KUI:
         command = f"kui coordinator end {found.youth_id} --reason TEXT"
     else:
         command = f"kui plan show {found.youth_id}"
-    return Item("transition", found.youth_id, found.date, text + ".", command)
+    teams_of = {"from_team": found.from_team, "to_team": found.to_team} if handed_over else {}
+    return Item.of(
+        "transition",
+        found.youth_id,
+        found.date,
+        command,
+        transition=found.kind,
+        age=found.age,
+        **teams_of,
+    )
 
 
 def no_contact_items(day: Day) -> list[Item]:
@@ -284,12 +307,12 @@ def no_contact_items(day: Day) -> list[Item]:
         contacts.without_contact_since(day.today, days), day.mine(Youth.id)
     )
     return [
-        Item(
+        Item.of(
             "no-contact",
             youth_id,
             start + dt.timedelta(days=days),
-            agendas._no_contact_text(last, start, day.today),  # the agenda's words
             f"kui contact add {youth_id} --channel phone --reached yes|no",
+            **agendas.no_contact_facts(last, start, day.today),  # the agenda's facts
         )
         for youth_id, last, start in day.session.execute(query)
     ]
@@ -302,12 +325,12 @@ def at_risk_items(day: Day) -> list[Item]:
         Youth.at_risk_since <= day.today, day.mine(Youth.id)
     )
     return [
-        Item(
+        Item.of(
             "at-risk",
             youth_id,
             None,
-            f"Meldt i risiko for frafald siden {danish.date(since)}.",
             f"kui contact add {youth_id} --channel phone --reached yes|no",
+            since=since,
         )
         for youth_id, since in day.session.execute(query)
     ]
@@ -330,18 +353,19 @@ def meeting_items(day: Day) -> list[Item]:
         )
         .order_by(Meeting.starts_at, Meeting.id)
     )
-    found = []
-    for meeting, team in day.session.execute(query).all():
-        on_agenda = _on_agenda(day, meeting, team)
-        named = labels(day.session, set(on_agenda), day.today)
-        mine = ", ".join(named[youth_id] for youth_id in on_agenda) or "ingen af dine unge"
-        text = (
-            f"Møde i {cpr.blanked(team.name)} {danish.when(meeting.starts_at, meeting.ends_at)}; "
-            f"på dagsordenen: {mine}."
+    return [
+        Item.of(
+            "meeting",
+            None,
+            meeting.starts_at.date(),
+            f"kui agenda show --meeting {meeting.id}",
+            team=cpr.blanked(team.name),
+            starts_at=meeting.starts_at,
+            ends_at=meeting.ends_at,
+            youths=tuple(_on_agenda(day, meeting, team)),
         )
-        command = f"kui agenda show --meeting {meeting.id}"
-        found.append(Item("meeting", None, meeting.starts_at.date(), text, command))
-    return found
+        for meeting, team in day.session.execute(query).all()
+    ]
 
 
 def _on_agenda(day: Day, meeting: Meeting, team: Team) -> list[int]:
@@ -401,12 +425,12 @@ def check_days(days: int) -> int:
 
 @dataclass
 class Worklist:
-    """What `kui today` shows: the items, whose they are, and the youths' labels."""
+    """What `kui today` shows: the items, whose they are, and the youths they name."""
 
     today: dt.date
     days: int
     items: list[Item]
-    labels: dict[int, str]
+    labels: dict[int, Named]
     whose: str
 
 
@@ -432,8 +456,7 @@ def worklist(
         found = items_of(session, members[0], actor.today, days, profile)
     filters = {"today": whose, "days": days}
     audit.record(session, actor, "list", filters=filters, rows=len(found))
-    ids = {item.youth_id for item in found if item.youth_id is not None}
-    return Worklist(actor.today, days, found, labels(session, ids, actor.today), whose)
+    return Worklist(actor.today, days, found, labels(session, named(found), actor.today), whose)
 
 
 def _members(
@@ -482,19 +505,24 @@ def _merged(
     for member in members:
         for item in items_of(session, member, today, days, profile):
             whose.setdefault(item, []).append(member.initials)
-    merged = [
-        Item(i.kind, i.youth_id, i.due, f"{', '.join(who)}: {i.text}", i.command)
-        for i, who in whose.items()
-    ]
+    merged = [replace(item, who=tuple(who)) for item, who in whose.items()]
     return sorted(merged, key=urgency(today))
 
 
-def labels(session: Session, ids: set[int], today: dt.date) -> dict[int, str]:
-    """Each youth as agendas name them: initials and age on `today`, and the id."""
+def named(items: list[Item]) -> set[int]:
+    """The youths the items name: their own, and those on a meeting's agenda."""
+    ids = {item.youth_id for item in items if item.youth_id is not None}
+    for item in items:
+        ids.update(item.about.get("youths", ()))
+    return ids
+
+
+def labels(session: Session, ids: set[int], today: dt.date) -> dict[int, Named]:
+    """Each youth as agendas name them: initials and age on `today` (and the id, the key)."""
     if not ids:
         return {}
     query = select(Youth.id, Youth.name, Youth.birth_date).where(Youth.id.in_(sorted(ids)))
     return {
-        youth_id: f"{agendas.initials(name)} ({ages.age_on(born, today)} år, nr. {youth_id})"
+        youth_id: Named(agendas.initials(name), ages.age_on(born, today))
         for youth_id, name, born in session.execute(query)
     }
