@@ -981,7 +981,9 @@ def load_postgres(path: Path, url: str, log: Any = print) -> None:
     try:
         cursor = raw.cursor()
         cursor.execute("SET TIME ZONE 'UTC'")
+        # The rows the migrations wrote come from the SQLite file instead.
         cursor.execute("DELETE FROM setting")
+        cursor.execute("DELETE FROM data_version")
         # COPY refuses tables under forced row-level security (schema 0003): lift it for the load
         # and force it again in the same transaction.
         cursor.execute(
