@@ -5,9 +5,11 @@ of counts and medians: a caller keeps nothing that names a youth or a staff memb
 of the period and the profile, with the data's fingerprint, and uses them again only while the
 fingerprint is unchanged. The fingerprint is migration 0013's `data_version.n`, which its
 triggers raise with every update and delete (SQLite) or every committed change (PostgreSQL) of
-a counted table, and on SQLite the highest row id of each counted table (its inserts). It is
-read before the figures are counted: a change committed while they are counted makes them newer
-than their fingerprint, never older, so the next read counts again rather than use stale ones.
+a counted table, and on SQLite the highest row id of each counted table (its inserts: the one
+change it would miss is a row inserted by hand under an id below the table's highest, which kui
+never writes, the database handing out its ids). It is read before the figures are counted: a
+change committed while they are counted makes them newer than their fingerprint, never older,
+so the next read counts again rather than use stale ones.
 
 On PostgreSQL only the service account keeps figures: a staff member's own login counts under
 row-level security, only the youths it may see, and counts afresh every time.
@@ -23,23 +25,22 @@ from typing import Any
 from sqlalchemy import delete, insert, select, text
 from sqlmodel import Session
 
+from kui_cli import __version__
 from kui_cli.models import KeptFigures
 
-# Raise when the way a kept report is counted changes: figures kept by an older kui are then
-# counted again.
+# Raise when the way a kept report is counted changes between releases: figures kept by an older
+# kui are then counted again (so are they by any other release).
 RULES_VERSION = 1
 
 
-def kept(
-    session: Session, report: str, key: dict[str, Any], count: Callable[[], Any]
-) -> Any:
+def kept(session: Session, report: str, key: dict[str, Any], count: Callable[[], Any]) -> Any:
     """The figures `count()` returns, as JSON values (dates become ISO strings): kept ones when
     the data has not changed since they were counted for the same `key`, else counted now."""
     fingerprint = data_fingerprint(session)
     if fingerprint is None:
         return _as_json(count())
     name = hashlib.sha256(
-        json.dumps([report, RULES_VERSION, key], sort_keys=True, default=str).encode()
+        json.dumps([report, __version__, RULES_VERSION, key], sort_keys=True, default=str).encode()
     ).hexdigest()
     found = session.execute(
         select(KeptFigures.figures).where(
