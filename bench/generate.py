@@ -981,6 +981,10 @@ def load_postgres(path: Path, url: str, log: Any = print) -> None:
     try:
         cursor = raw.cursor()
         cursor.execute("SET TIME ZONE 'UTC'")
+        # Migration 0013 raises the data version at the commit of a change (a deferred trigger
+        # on `data_change`): raised at once instead, so that no trigger event is pending on
+        # `data_change` when its row-level security is lifted and forced again below.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         # The rows the migrations wrote come from the SQLite file instead.
         cursor.execute("DELETE FROM setting")
         cursor.execute("DELETE FROM data_version")
