@@ -981,7 +981,13 @@ def load_postgres(path: Path, url: str, log: Any = print) -> None:
     try:
         cursor = raw.cursor()
         cursor.execute("SET TIME ZONE 'UTC'")
+        # Migration 0013 raises the data version at the commit of a change (a deferred trigger
+        # on `data_change`): raised at once instead, so that no trigger event is pending on
+        # `data_change` when its row-level security is lifted and forced again below.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        # The rows the migrations wrote come from the SQLite file instead.
         cursor.execute("DELETE FROM setting")
+        cursor.execute("DELETE FROM data_version")
         # COPY refuses tables under forced row-level security (schema 0003): lift it for the load
         # and force it again in the same transaction.
         cursor.execute(

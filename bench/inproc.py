@@ -2,8 +2,9 @@
 
     python bench/inproc.py REPEAT [--capture FILE] -- KUI-ARGS...
 
-Runs the command once to warm up (lazy imports, SQL compilation), then REPEAT times, each with a
-fresh engine as a new process would have; a command that takes seconds runs once. Then replays
+Runs the command once to warm up (lazy imports, SQL compilation), then REPEAT times (with 0 the
+first run is the figure), each with a fresh engine as a new process would have; a command that
+takes seconds runs once. Then replays
 the SELECT statements of the last run, with their parameters, on a plain driver connection and
 fetches every row: that is the command's query time, without what Python does with the rows.
 Prints JSON: the wall time of each run ("runs"), the best query time ("query") and the rows the
@@ -94,7 +95,7 @@ def run(repeat: int, args: list[str], capture: str | None) -> dict[str, Any]:
         db.dispose_engines()
         if code:
             return {"code": code, "stderr": err.getvalue().strip()[-500:], "runs": []}
-        if index or elapsed > SLOW:
+        if index or elapsed > SLOW or not repeat:
             runs.append(elapsed)
         if elapsed > SLOW:
             break

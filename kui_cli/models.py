@@ -429,3 +429,37 @@ class AuditHead(Table, table=True):
     __tablename__ = "audit_head"
 
     id: int = Field(primary_key=True)
+
+
+class DataVersion(Table, table=True):
+    """One row whose `n` the triggers of migration 0013 raise with every change to a table that
+    kept figures are counted from (`domain/reports/kept.py`): on SQLite every updated or deleted
+    row (an insert raises the table's highest id instead), on PostgreSQL every transaction that
+    changed such a table, at its commit."""
+
+    __tablename__ = "data_version"
+
+    id: int = Field(primary_key=True)
+    n: int
+
+
+class DataChange(Table, table=True):
+    """PostgreSQL: the transactions that have changed a counted table and not yet committed, one
+    row each, so that `data_version` is raised once per transaction and only at its commit (a
+    lock on it taken at the first change would queue every writer behind the slowest).
+    Always empty on SQLite."""
+
+    __tablename__ = "data_change"
+
+    xact: str = Field(primary_key=True, max_length=24)
+
+
+class KeptFigures(Table, table=True):
+    """Figures of a report kept for the data they were counted from (`domain/reports/kept.py`):
+    counts and medians only, never a youth, a CPR number or a staff member."""
+
+    __tablename__ = "kept_figures"
+
+    key: str = Field(primary_key=True, max_length=64)
+    fingerprint: str = Field(sa_column=Column(Text, nullable=False))
+    figures: str = Field(sa_column=Column(Text, nullable=False))

@@ -285,8 +285,8 @@ def ensure_demo_database(session: Session) -> None:
 
 def clear(session: Session) -> None:
     """Remove the previous demo's youths and everything hanging on them (audit entries and
-    the chain's head stay)."""
-    keep = {"setting", "audit_log", "audit_head", "alembic_version"}
+    the chain's head stay, and the data version, which kept figures are checked against)."""
+    keep = {"setting", "audit_log", "audit_head", "alembic_version", "data_version"}
     for table in reversed(SQLModel.metadata.sorted_tables):
         if table.name not in keep:
             session.execute(delete(table))

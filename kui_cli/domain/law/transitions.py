@@ -14,8 +14,10 @@ as a column of its query: `kind_between` is the same windows (`birth_range`) as 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, or_, select
@@ -46,9 +48,6 @@ class Transition:
     from_team: str | None = None
     to_team: str | None = None
 
-    def as_record(self) -> dict[str, Any]:
-        return dict(self.__dict__)  # the fields in order (`asdict` copies deeply: 4x slower)
-
 
 def milestones(upper_age: int) -> list[tuple[int, str]]:
     """(age, kind) of the birthdays that matter under a profile's upper age, youngest first."""
@@ -75,40 +74,38 @@ def kind_between(
     )
 
 
-def team_change(
-    session: Session, found: list[Transition], youth_of: Mapping[int, Any], upper_age: int
-) -> list[Transition]:
-    """Fill `from_team` and `to_team`: the team whose target group the youth is in the day before
-    the birthday and on it (team 2 to team 3 at 18); null where no team takes the youth.
-    `youth_of` holds each youth's birth_date, status and need (rows of `between`'s query)."""
+# A transition found, before its teams: (date, youth id, age, name, kind, birth date, status,
+# need), in the order the transitions are listed.
+Found = tuple[dt.date, int, int, str, str, dt.date, str, str]
+
+
+def team_change(session: Session, found: list[Found], upper_age: int) -> list[tuple[Any, ...]]:
+    """The rows of `found` with `from_team` and `to_team`: the team whose target group the youth
+    is in the day before the birthday and on it (team 2 to team 3 at 18); null where no team
+    takes the youth. Every youth turning the same age has the same age on both days, so the
+    teams depend on the age, the need and the status alone (all that `ages.age_group` and
+    `teams.team_taking` read): they are matched once for each of these, on the first youth that
+    has them, by the rule itself (a month of a million youths has tens of thousands of
+    transitions and a few dozen of these)."""
     # teams -> youths -> transitions: imported here, where it is needed, to break the cycle.
     from kui_cli.domain.meetings import teams
 
     candidates = teams.targets(teams.referral_teams(session))
-    if not found or not candidates:
-        return found
-    chosen: dict[tuple[int | None, str, str], str | None] = {}
+    chosen: dict[tuple[int, str, str], tuple[str | None, str | None]] = {}
 
-    def slug(youth: Any, day: dt.date) -> str | None:
-        group = ages.age_group(youth.birth_date, youth.status, day, upper_age)
-        key = (group, youth.need, youth.status)  # all that `teams.team_taking` reads
+    def slug(born: dt.date, status: str, need: str, day: dt.date) -> str | None:
+        group = ages.age_group(born, status, day, upper_age)
+        team = teams.team_taking(candidates, SimpleNamespace(status=status, need=need), group)
+        return team.slug if team else None
+
+    rows = []
+    for day, youth_id, age, name, kind, born, status, need in found:
+        key = (age, need, status)
         if key not in chosen:
-            team = teams.team_taking(candidates, youth, group)
-            chosen[key] = team.slug if team else None
-        return chosen[key]
-
-    return [
-        Transition(
-            t.youth_id,
-            t.name,
-            t.date,
-            t.age,
-            t.kind,
-            slug(youth_of[t.youth_id], t.date - dt.timedelta(days=1)),
-            slug(youth_of[t.youth_id], t.date),
-        )
-        for t in found
-    ]
+            before = day - dt.timedelta(days=1)
+            chosen[key] = (slug(born, status, need, before), slug(born, status, need, day))
+        rows.append((youth_id, name, day, age, kind, *chosen[key]))
+    return rows
 
 
 def between(
@@ -122,8 +119,22 @@ def between(
 ) -> list[Transition]:
     """Every transition from `start` to `end` (both included) of the youths matching `where`
     (only those of `kinds` when given), ordered by date, then youth id, with the teams before
-    and after. One query on the indexed birth date, its rows (not ORM objects) also what the
-    teams are matched on."""
+    and after."""
+    found = rows_between(session, start, end, upper_age, where=where, kinds=kinds)
+    return [Transition(*row) for row in found]
+
+
+def rows_between(
+    session: Session,
+    start: dt.date,
+    end: dt.date,
+    upper_age: int,
+    *,
+    where: Sequence[ColumnElement[bool]] = (),
+    kinds: Collection[str] | None = None,
+) -> list[tuple[Any, ...]]:
+    """`between` as plain tuples of `COLUMNS` (a listing of tens of thousands makes no objects).
+    One query on the indexed birth date, its rows also what the teams are matched on."""
     wanted = [(age, kind) for age, kind in milestones(upper_age) if kinds is None or kind in kinds]
     if end < start or not wanted:
         return []
@@ -132,17 +143,17 @@ def between(
         and_(Youth.birth_date > after, Youth.birth_date <= upto) for (after, upto), *_ in windows
     ]
     fields = (Youth.id, Youth.name, Youth.birth_date, Youth.status, Youth.need)
-    rows = session.connection().execute(select(*fields).where(or_(*ranges), *where)).all()
+    query = select(*fields).where(or_(*ranges), *where)
     # A youth born in an age's window (`birth_range`) has that birthday start..end: the windows
     # pick the transitions, so only the birthdays found are computed.
-    found = [
-        Transition(row.id, row.name, ages.birthday(row.birth_date, age), age, kind)
-        for row in rows
+    found: list[Found] = [
+        (ages.birthday(born, age), youth_id, age, name, kind, born, status, need)
+        for youth_id, name, born, status, need in session.connection().execute(query).tuples()
         for (after, upto), age, kind in windows
-        if after < row.birth_date <= upto
+        if after < born <= upto
     ]
-    found.sort(key=lambda t: (t.date, t.youth_id, t.age))
-    return team_change(session, found, {row.id: row for row in rows}, upper_age)
+    found.sort(key=itemgetter(0, 1, 2))
+    return team_change(session, found, upper_age)
 
 
 def listing(
@@ -156,9 +167,10 @@ def listing(
             _("--within must be 0-{max} days, got {days}").format(max=MAX_WINDOW_DAYS, days=days)
         )
     end = actor.today + dt.timedelta(days=days)
-    found = between(session, actor.today, end, prof.upper_age, where=[access.condition(session)])
+    where = [access.condition(session)]
+    found = rows_between(session, actor.today, end, prof.upper_age, where=where)
     audit.record(session, actor, "list", filters={"within": days}, rows=len(found))
-    return [t.as_record() for t in found]
+    return [dict(zip(COLUMNS, row, strict=True)) for row in found]
 
 
 def next_for(born: dt.date, today: dt.date, upper_age: int) -> tuple[dt.date, str] | None:

@@ -46,8 +46,9 @@ APPEND_ONLY = {"audit_log"}
 # (migration 0008), so a staff login cannot forge or remove its lookups; `feed_event` by the
 # service account, which alone applies the status feed (migration 0010).
 READ_ONLY = {"alembic_version", "cpr_lookup", "feed_event"}
-# The chain's head: for the service account's trigger only, no privilege for any staff login.
-PRIVATE = {"audit_head"}
+# The chain's head, and the data version with the figures kept against it (migration 0013): for
+# the service account and its definer functions only, no privilege for any staff login.
+PRIVATE = {"audit_head", "data_version", "data_change", "kept_figures"}
 
 
 def is_postgres(session: Session) -> bool:

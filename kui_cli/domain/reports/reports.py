@@ -25,7 +25,7 @@ from kui_cli.domain.protection import audit
 from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import ages, history
 from kui_cli.domain.register.kui import kui_youth_during
-from kui_cli.domain.reports import measures, months
+from kui_cli.domain.reports import kept, measures, months
 from kui_cli.domain.reports.months import Period
 from kui_cli.errors import KuiError
 from kui_cli.models import (
@@ -84,9 +84,19 @@ def overview(
     profile: Profile,
     period: Period,
 ) -> dict[str, Any]:
-    """Every figure of the monthly overview, as the JSON contract of `report overview`."""
+    """Every figure of the monthly overview, as the JSON contract of `report overview`.
+
+    The counts are kept (`kept`): they change only when the data does. The caseloads, which
+    name coordinators, are counted every time (a few hundred staff rows)."""
     as_of = period.as_of
-    kui_youths, without_owner = _kui_youths(session, period)
+    key = {"start": period.start, "today": period.today, "profile": profile.data}
+    counted = kept.kept(
+        session, "overview", key, lambda: _overview_counts(session, profile, period)
+    )
+    for trend in ("out_of_activity_trend", "goals_achieved_need_c"):
+        for month in counted[trend]:
+            month["as_of"] = dt.date.fromisoformat(month["as_of"])
+    before, after = OVERVIEW_COUNTS[:6], OVERVIEW_COUNTS[6:]  # the caseloads come between
     result: dict[str, Any] = {
         "month": period.month,
         "from": period.start,
@@ -94,19 +104,43 @@ def overview(
         "so_far": period.so_far,
         "municipality": profile.data.get("name"),
         "upper_age": profile.upper_age,
-        **register_counts(session, as_of, profile.upper_age),
-        "kui_youths": kui_youths,
-        "need_c_without_coordinator": _need_c_without_coordinator(session, as_of, profile),
-        "without_plan_owner": without_owner,
+        **{name: counted[name] for name in before},
         "caseloads": caseloads(session, as_of),
+        **{name: counted[name] for name in after},
+    }
+    audit.record(session, actor, "report", filters={"report": "overview", "month": period.month})
+    return result
+
+
+OVERVIEW_COUNTS = (
+    "age_groups",
+    "needs",
+    "statuses",
+    "kui_youths",
+    "need_c_without_coordinator",
+    "without_plan_owner",
+    "deadlines",
+    "plan_changes",
+    "referrals",
+    "out_of_activity_trend",
+    "goals_achieved_need_c",
+)
+
+
+def _overview_counts(session: Session, profile: Profile, period: Period) -> dict[str, Any]:
+    """The overview's kept figures (`OVERVIEW_COUNTS`): counts and medians, no one named."""
+    kui_youths, without_owner = _kui_youths(session, period)
+    return {
+        **register_counts(session, period.as_of, profile.upper_age),
+        "kui_youths": kui_youths,
+        "need_c_without_coordinator": _need_c_without_coordinator(session, period.as_of, profile),
+        "without_plan_owner": without_owner,
         "deadlines": deadline_figures(session, period),
         "plan_changes": plan_change_figures(session, period),
         "referrals": referrals_per_team(session, period),
         "out_of_activity_trend": neet_trend(session, period, profile),
         "goals_achieved_need_c": goals_achieved_trend(session, period, profile),
     }
-    audit.record(session, actor, "report", filters={"report": "overview", "month": period.month})
-    return result
 
 
 def register_counts(session: Session, on: dt.date, upper_age: int) -> dict[str, Any]:
