@@ -4,10 +4,12 @@ of codes accepted as input."""
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import io
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -431,3 +433,43 @@ def test_danish_labels_are_accepted_on_the_command_line(ready: KuiRunner) -> Non
     member = [m for m in json.loads(ok(ready("staff", "list", "-f", "json")).stdout)
               if m["initials"] == "CD"]  # fmt: skip
     assert member[0]["role"] == "uu"
+
+
+# What a person reads passes through the catalog: a literal or an f-string handed straight to
+# one of these is English in every language (the sweep of issue 17). `_()`, `n_()`, `p_()`
+# wrap the literal; the value of a variable is marked where it was made.
+READ_BY_A_PERSON = {"KuiError", "message", "warning", "echo", "BadParameter", "confirm", "prompt"}
+
+
+def _unmarked(tree: ast.AST) -> Iterator[int]:
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+        if name in READ_BY_A_PERSON and _is_text(node.args[0]):
+            yield node.lineno
+
+
+def _is_text(node: ast.expr) -> bool:
+    """A literal with a letter in it, an f-string, or a concatenation of them."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and any(ch.isalpha() for ch in node.value)
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.BinOp):
+        return _is_text(node.left) or _is_text(node.right)
+    return False
+
+
+def test_every_message_a_person_reads_is_marked() -> None:
+    """Fails on `KuiError("...")`, `render.message(f"...")` and the like: mark the text with
+    `_()` (placeholders filled by `.format` after translation) and translate it."""
+    package = ROOT / "kui_cli"
+    found = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for path in sorted(package.rglob("*.py"))
+        if "migrations" not in path.parts
+        for line in _unmarked(ast.parse(path.read_text("utf-8")))
+    ]
+    assert not found, f"unmarked messages: {found}"

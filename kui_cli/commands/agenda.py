@@ -126,7 +126,7 @@ def _view(fmt: AgendaFormat, wide: bool, pick: str | None) -> render.View:
     """`--wide` and `--columns` are for the table: the documents and JSON are whole. Checked
     before the document is built (and audited)."""
     if fmt is not AgendaFormat.table and (wide or pick is not None):
-        raise KuiError("--columns and --wide are for --format table: the documents are whole")
+        raise KuiError(_("--columns and --wide are for --format table: the documents are whole"))
     return render.View.of(wide, pick)
 
 

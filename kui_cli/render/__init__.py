@@ -140,8 +140,9 @@ def pick_names(asked: Sequence[str], valid: Sequence[str], option: str) -> list[
         return list(asked)
     unknown = [name for name in asked if name not in valid]
     if unknown or not asked:
-        shown = ", ".join(unknown) or "(none)"
-        raise KuiError(f"Unknown {option} {shown}: choose from {', '.join(valid)}.")
+        shown = ", ".join(unknown) or _("(none)")
+        unknown_names = _("Unknown {option} {names}: choose from {valid}.")
+        raise KuiError(unknown_names.format(option=option, names=shown, valid=", ".join(valid)))
     return list(dict.fromkeys(asked))
 
 
@@ -149,14 +150,14 @@ def no_columns(view: View) -> None:
     """`--columns` picks the columns of a table, markdown or csv: JSON refuses it."""
     if view.columns is not None:
         raise KuiError(
-            "--columns is for tables, markdown and csv: with --format json use --fields."
+            _("--columns is for tables, markdown and csv: with --format json use --fields.")
         )
 
 
 def no_fields(view: View) -> None:
     """`--fields` picks the fields of JSON: a table or markdown refuses it."""
     if view.fields is not None:
-        raise KuiError("--fields is for --format json: for a table use --columns.")
+        raise KuiError(_("--fields is for --format json: for a table use --columns."))
 
 
 def listing(

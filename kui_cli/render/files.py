@@ -22,6 +22,7 @@ from sqlmodel import Session
 from kui_cli import formulas, render
 from kui_cli.domain.progress import SILENT, WRITING, Progress
 from kui_cli.errors import KuiError
+from kui_cli.render.i18n import _
 
 
 @contextmanager
@@ -56,7 +57,7 @@ def write_query(
     from kui_cli.domain.files import sync, sync_file
 
     if fmt == "xlsx" and target is None:
-        raise KuiError("xlsx needs a file: give --out FILE")
+        raise KuiError(_("xlsx needs a file: give --out FILE"))
     columns = [column.name for column in query.selected_columns]
     if fmt == "csv":
         query = csv_cells(query)

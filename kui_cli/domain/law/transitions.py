@@ -148,7 +148,7 @@ def rows_between(
     # pick the transitions, so only the birthdays found are computed.
     found: list[Found] = [
         (ages.birthday(born, age), youth_id, age, name, kind, born, status, need)
-        for youth_id, name, born, status, need in session.connection().execute(query).tuples()
+        for youth_id, name, born, status, need in session.connection().execute(query)
         for (after, upto), age, kind in windows
         if after < born <= upto
     ]
