@@ -78,10 +78,8 @@ class FeedRejected(KuiError):
 
     def __init__(self, bad: list[BadLine]) -> None:
         self.bad = sorted(bad, key=lambda b: b.line)
-        shown = "; ".join(
-            _("line {line}: {reason}").format(line=b.line, reason=b.reason) for b in self.bad[:3]
-        )
-        if len(bad) > 3:
+        shown = importer.first_bad_lines(self.bad)
+        if len(bad) > importer.SHOWN_BAD:
             summary = _("{n} bad lines, nothing applied: {lines} (and {more} more)")
         else:
             summary = n_(
@@ -89,7 +87,9 @@ class FeedRejected(KuiError):
                 "{n} bad lines, nothing applied: {lines}",
                 len(bad),
             )
-        super().__init__(summary.format(n=len(bad), lines=shown, more=len(bad) - 3))
+        super().__init__(
+            summary.format(n=len(bad), lines=shown, more=len(bad) - importer.SHOWN_BAD)
+        )
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -73,10 +73,8 @@ class ImportRejected(KuiError):
 
     @staticmethod
     def summary(bad: list[BadRow]) -> str:
-        shown = "; ".join(
-            _("line {line}: {reason}").format(line=b.line, reason=b.reason) for b in bad[:3]
-        )
-        if len(bad) > 3:
+        shown = first_bad_lines(bad)
+        if len(bad) > SHOWN_BAD:
             summary = _("{n} bad rows, nothing imported: {lines} (and {more} more)")
         else:
             summary = n_(
@@ -84,7 +82,18 @@ class ImportRejected(KuiError):
                 "{n} bad rows, nothing imported: {lines}",
                 len(bad),
             )
-        return summary.format(n=len(bad), lines=shown, more=len(bad) - 3)
+        return summary.format(n=len(bad), lines=shown, more=len(bad) - SHOWN_BAD)
+
+
+SHOWN_BAD = 3  # the bad lines a refusal names; the rest are counted
+
+
+def first_bad_lines(bad: Sequence[Any]) -> str:
+    """The first bad lines of a refused file (an import's rows, a feed's lines), as its one
+    error line names them: "line 3: ...; line 7: ..." (each bad one has `line` and `reason`)."""
+    return "; ".join(
+        _("line {line}: {reason}").format(line=b.line, reason=b.reason) for b in bad[:SHOWN_BAD]
+    )
 
 
 class AlreadyRegistered(ImportRejected, Refused):
