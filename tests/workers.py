@@ -5,7 +5,8 @@ command (as separate `kui` invocations would), and prints a JSON summary on stdo
 commands ran and every failure with its output. It never raises: the test judges the summary.
 
 Modes:
-  write URL WORKER N        N times: `youth add` a new youth, then `youth update` it
+  write URL WORKER N [STOP] N times: `youth add` a new youth, then `youth update` it; stops
+                            early once the file STOP exists
   plan URL WORKER N         for N registered youths (`plan_cpr`): a goal, an effort and a referral
   agendas URL DIR STOPFILE  `agenda generate` into DIR in a loop until STOPFILE exists
 
@@ -56,9 +57,11 @@ class Runner:
         return json.dumps({"commands": self.commands, "failures": self.failures})
 
 
-def write(url: str, worker: int, count: int) -> Runner:
+def write(url: str, worker: int, count: int, stop: Path | None = None) -> Runner:
     run = Runner(url, f"W{worker}")
     for index in range(count):
+        if stop is not None and stop.exists():
+            break
         added = run("youth", "add", "--cpr", cpr_of(worker, index), "--name", f"W{worker} {index}")
         if added is not None:
             run("youth", "update", added.strip(), "--need", "B", "--reason", f"worker {worker}")
@@ -97,7 +100,7 @@ def main(argv: list[str]) -> None:
     if os.environ.get("KUI_TEST_BUSY_TIMEOUT_MS"):  # tests/test_locks.py: waits that run out
         db.BUSY_TIMEOUT_MS = int(os.environ["KUI_TEST_BUSY_TIMEOUT_MS"])
     if mode == "write":
-        run = write(url, int(rest[0]), int(rest[1]))
+        run = write(url, int(rest[0]), int(rest[1]), Path(rest[2]) if rest[2:] else None)
     elif mode == "plan":
         run = plan(url, int(rest[0]), int(rest[1]))
     elif mode == "agendas":
