@@ -249,9 +249,10 @@ section + section { break-before: page; page-break-before: always; }
 @danish_document
 def to_html(plan: PlanPrint) -> str:
     e = html.escape
+    title = _("Your plan")
     body = [
         f'<!DOCTYPE html>\n<html lang="{language()}">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{e(_('Your plan'))}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+        f"<title>{e(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
     ]
     for blocks in documents(plan):
         body.append("<section>\n")
