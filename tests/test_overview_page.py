@@ -125,3 +125,9 @@ def test_every_value_is_escaped_and_the_svgs_are_well_formed() -> None:
 def test_a_chart_without_bars_says_so_in_danish() -> None:
     page = overview_page.overview_page(overview(referrals=[]))
     assert '<p class="note">Ingen at vise.</p>' in page
+
+
+def test_a_danish_reader_gets_the_same_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    english_reader = overview_page.overview_page(overview())
+    monkeypatch.setenv("KUI_LANG", "da")
+    assert overview_page.overview_page(overview()) == english_reader

@@ -359,3 +359,16 @@ def test_html_escapes_every_value_of_the_structure() -> None:
     assert "<script" not in page
     assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 9
     assert "&quot;a&quot;@b.dk" in page
+
+
+@pytest.mark.own_staff
+def test_the_copy_is_the_same_danish_document_for_a_danish_reader(
+    plan: tuple[KuiRunner, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kui, ida = plan
+    english_reader = ok(kui("plan", "print", str(ida))).stdout
+    monkeypatch.setenv("KUI_LANG", "da")
+    danish_reader = ok(kui("plan", "print", str(ida))).stdout
+    assert danish_reader == english_reader
+    for heading in ("# Din plan", "## Dine mål", "## Hvem gør hvad", "## Hvis noget ændrer sig"):
+        assert f"{heading}\n" in danish_reader
