@@ -43,10 +43,10 @@ def format_for(path: Path | None) -> str:
 
 def possessive(name: str) -> str:
     """A name's possessive: Danish Idas, Mads', Felix' (English Ida's, Mads')."""
-    ends_in_s = name[-1:].lower() in (("s", "x", "z") if language() == "da" else ("s",))
-    if ends_in_s:
-        return f"{name}'"
-    return f"{name}s" if language() == "da" else f"{name}'s"
+    last = name[-1:].lower()
+    if language() == "da":
+        return f"{name}'" if last in ("s", "x", "z") else f"{name}s"
+    return f"{name}'" if last == "s" else f"{name}'s"
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,7 @@ class Voice:
 
 
 def youth_voice(plan: PlanPrint) -> Voice:
+    """The youth's own copy: it speaks to them (du, din, dine)."""
     return Voice(
         heading=_("Your plan"),
         addressed=f"{plan.name}.",
@@ -89,6 +90,7 @@ def youth_voice(plan: PlanPrint) -> Voice:
 
 
 def guardians_voice(plan: PlanPrint) -> Voice:
+    """A minor's copy for the custody holders: about the youth by first name, to them (jer)."""
     assert plan.turns_18 is not None
     first, whose = plan.first_name, possessive(plan.first_name)
     guardians = ", ".join(plan.guardians)
