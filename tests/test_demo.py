@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from tests.conftest import KuiRunner, leader, ok
 
 SEED_GROUPS = {1: 1905, 2: 1451, 3: 5795, 4: 3694}
@@ -24,6 +26,16 @@ def test_demo_scales_and_refreshes(kui: KuiRunner) -> None:
     ok(kui("demo", "--youths", "200"))
     ok(kui("demo", "--youths", "100"))
     assert len(json.loads(ok(kui("youth", "list", "-f", "json")).stdout)) == 100
+
+
+def test_the_total_row_is_worded_in_danish_and_kept_as_a_code_for_scripts(
+    kui: KuiRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KUI_LANG", "da")
+    markdown = ok(kui("demo", "--youths", "100", "-f", "markdown")).stdout
+    assert "| (alle) " in markdown and "(all)" not in markdown
+    rows = json.loads(ok(kui("demo", "--youths", "100", "-f", "json")).stdout)
+    assert "(all)" in {row["status"] for row in rows}
 
 
 def test_demo_refuses_a_real_database(kui: KuiRunner) -> None:

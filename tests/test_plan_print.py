@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import gettext
 import os
 import stat
 from pathlib import Path
@@ -15,10 +17,32 @@ from sqlalchemy import create_engine, text
 from kui_cli import danish
 from kui_cli.domain.plan import plan_print
 from kui_cli.errors import KuiError
+from kui_cli.render import i18n, plan_document
 from tests.casework import BORN_16, add_effort, add_staff, as_json, assign
 from tests.conftest import KuiRunner, add_youth, cpr_for, ok, snapshot
+from tests.test_tour import Untranslated
 
 ADULT = dt.date(2004, 6, 1)
+AB = plan_print.Person("Person AB", "uu", "Afdeling uu", "24 68 10 12", "ab@kommune.dk")
+CD = plan_print.Person("Person CD", "social", "Familieafdelingen")
+PLAN = plan_print.PlanPrint(
+    name="Ida Jensen",
+    first_name="Ida",
+    printed_on=dt.date(2026, 11, 22),
+    coordinator_title="uddannelseskoordinator",
+    coordinator=AB,
+    owner=CD,
+    goals=[
+        plan_print.Goal(0, "Jeg vil være tømrer", "open", dt.date(2027, 8, 1), None),
+        plan_print.Goal(1, "Møde op hver dag", "achieved", None, dt.date(2026, 11, 20)),
+    ],
+    efforts=[plan_print.Effort(CD, "Støtte-kontaktperson", "planned", dt.date(2026, 12, 1), None)],
+    agreements=[
+        plan_print.Agreement(CD, "Ringe til Tech College.", "open", dt.date(2026, 12, 4), None)
+    ],
+    turns_18=dt.date(2028, 3, 15),
+    guardians=["Mette Jensen", "Jens Jensen"],
+)
 
 
 @pytest.fixture
@@ -169,11 +193,13 @@ def test_without_contact_person_or_efforts(ready: KuiRunner) -> None:
 
 def test_danish_words() -> None:
     assert danish.date(dt.date(2027, 2, 1)) == "1. februar 2027"
-    assert [plan_print.genitive(n) for n in ("Ida", "Mads", "Felix")] == ["Idas", "Mads'", "Felix'"]
-    assert plan_print.format_for(None) == "markdown"
-    assert plan_print.format_for(Path("a.HTML")) == "html"
+    with i18n.speaking("da"):
+        possessive = [plan_document.possessive(n) for n in ("Ida", "Mads", "Felix")]
+    assert possessive == ["Idas", "Mads'", "Felix'"]
+    assert plan_document.format_for(None) == "markdown"
+    assert plan_document.format_for(Path("a.HTML")) == "html"
     with pytest.raises(KuiError):
-        plan_print.format_for(Path("a.pdf"))
+        plan_document.format_for(Path("a.pdf"))
 
 
 @pytest.mark.own_staff
@@ -249,7 +275,9 @@ def goal_trees(draw: st.DrawFn) -> list[dict]:
 def test_the_print_leaves_out_exactly_the_dropped_goals_and_what_is_under_them(
     goals: list[dict],
 ) -> None:
-    [_, *body] = plan_print._goals({"goals": goals}, plan_print.YOUTH_VOICE)
+    shown = plan_print.shown_goals(goals)
+    with i18n.speaking("da"):
+        [_, *body] = plan_document.goals(shown, plan_document.youth_voice(PLAN))
     printed = body[0][1] if body[0][0] == "ul" else []
     ancestors: list[dict] = []
     expected = []
@@ -259,3 +287,88 @@ def test_the_print_leaves_out_exactly_the_dropped_goals_and_what_is_under_them(
             note = " (nået 1. november 2026)" if goal["status"] == "achieved" else ""
             expected.append((goal["level"], goal["text"] + note))
     assert printed == expected
+
+
+# --- the render layer on a small structure ---
+
+
+def test_the_render_words_the_facts_in_danish_whatever_the_readers_language(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The conftest reads English; the copy is still the Danish document, every word of it
+    from the Danish catalog (no English msgid asked for and missed)."""
+    danish_catalog = Untranslated(i18n.translations("da"))
+    english = gettext.NullTranslations()
+    monkeypatch.setattr(
+        i18n, "translations", lambda lang: danish_catalog if lang == "da" else english
+    )
+    copy = plan_document.markdown(PLAN)
+    page = plan_document.to_html(PLAN)
+    assert not danish_catalog.missed, sorted(danish_catalog.missed)
+    youth_part, guardians_part = copy.split("\n---\n\n")
+    assert youth_part.startswith("# Din plan\n\nIda Jensen. Udskrevet 22. november 2026.\n")
+    for heading in ("Dine mål", "Din kontaktperson", "Hvem gør hvad", "Det har vi aftalt"):
+        assert f"## {heading}\n" in youth_part
+    assert (
+        "- Jeg vil være tømrer (inden 1. august 2027)\n  - Møde op hver dag (nået 20. november "
+        "2026)\n" in youth_part
+    )
+    assert "Person AB er din uddannelseskoordinator.\n\n- Telefon: 24 68 10 12\n" in youth_part
+    assert "Person CD (socialrådgiver, Familieafdelingen) har ansvaret for planen." in copy
+    assert "- Afdeling: Familieafdelingen" in copy
+    assert (
+        "- Person CD (socialrådgiver, Familieafdelingen): Støtte-kontaktperson, starter "
+        "1. december 2026." in copy
+    )
+    assert "Ringe til Tech College. Senest 4. december 2026." in copy
+    assert guardians_part.startswith(
+        "# Ida Jensens plan: kopi til forældremyndighedsindehaverne\n\n"
+        "Til Mette Jensen, Jens Jensen. Udskrevet 22. november 2026.\n"
+    )
+    assert "Indtil Ida fylder 18 år den 15. marts 2028" in guardians_part
+    assert "## Idas mål" in guardians_part and "Alle, der arbejder med Ida, skal" in guardians_part
+    assert page.count("<section>") == 2 and "<title>Din plan</title>" in page
+    for english_word in ("Your", "Printed", "Who does", "agreed", "goals"):
+        assert english_word not in copy and english_word not in page
+
+
+def test_an_adults_copy_without_anyone_or_anything_yet() -> None:
+    adult = dataclasses.replace(
+        PLAN, coordinator=None, owner=None, goals=[], efforts=[], agreements=[], turns_18=None
+    )
+    copy = plan_document.markdown(adult)
+    assert "---" not in copy
+    assert "Du har ikke en fast kontaktperson endnu." in copy
+    assert "Kontakt kommunens ungeindsats, hvis der er brug for hjælp." in copy
+    assert "Der er ingen indsatser i gang for dig lige nu." in copy
+    assert "## Det har vi aftalt\n\nDer står ingen aftaler i planen lige nu." in copy
+
+
+def test_html_escapes_every_value_of_the_structure() -> None:
+    """Attack: names, a goal, an agreement and an e-mail address that carry markup."""
+    script = "<script>alert(1)</script>"
+    hostile = dataclasses.replace(
+        PLAN,
+        name=f"Ida {script}",
+        goals=[plan_print.Goal(0, f"Mål {script}", "open", None, None)],
+        coordinator=dataclasses.replace(AB, name=f"AB {script}", email='"a"@b.dk'),
+        guardians=[f"Mor {script}"],
+        agreements=[dataclasses.replace(PLAN.agreements[0], text=f"Aftale {script}")],
+    )
+    page = plan_document.to_html(hostile)
+    assert "<script" not in page
+    assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 9
+    assert "&quot;a&quot;@b.dk" in page
+
+
+@pytest.mark.own_staff
+def test_the_copy_is_the_same_danish_document_for_a_danish_reader(
+    plan: tuple[KuiRunner, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kui, ida = plan
+    english_reader = ok(kui("plan", "print", str(ida))).stdout
+    monkeypatch.setenv("KUI_LANG", "da")
+    danish_reader = ok(kui("plan", "print", str(ida))).stdout
+    assert danish_reader == english_reader
+    for heading in ("# Din plan", "## Dine mål", "## Hvem gør hvad", "## Hvis noget ændrer sig"):
+        assert f"{heading}\n" in danish_reader

@@ -20,7 +20,7 @@ from kui_cli.domain import profile as profiles
 from kui_cli.domain.plan import owners
 from kui_cli.domain.profile import read_profile
 from kui_cli.domain.protection.audit import Actor
-from kui_cli.domain.register import history
+from kui_cli.domain.register import cpr, history
 from kui_cli.domain.register.kui import kui_youth_during
 from kui_cli.domain.reports import months, reports
 from kui_cli.errors import KuiError
@@ -172,6 +172,7 @@ def test_html_report_is_one_page_with_its_svg_charts(
     assert "Test &lt;b&gt;&amp;amp; Kommune" in page and "<b>" not in page
     for forbidden in ("<script", "<link", "<img", "src=", "href=", "@import", "url("):
         assert forbidden not in page
+    assert not cpr.spans_in_text(page)  # counts, initials and teams: never a CPR number
     svgs = [ET.fromstring(s) for s in re.findall(r"<svg.*?</svg>", page, flags=re.S)]
     assert len(svgs) == 7  # the seventh: goals achieved by need C (test_goals_report.py)
     bars = {s.get("aria-label"): s.findall("rect") for s in svgs}

@@ -12,7 +12,7 @@ import pytest
 from kui_cli.domain import codes, profile
 from kui_cli.domain.law import duty
 from kui_cli.domain.register import ages
-from kui_cli.domain.reports import charts
+from kui_cli.render import overview_page
 from tests.conftest import KuiRunner, cpr_for, ok
 
 ON = dt.date(2026, 10, 1)  # a measurement day of the 2030 targets
@@ -37,7 +37,7 @@ def test_every_reader_follows_the_table(code: str) -> None:
     assert duty.is_out_of_activity(code, None, 20) is (not meaning.activity)
     assert duty.is_out_of_activity(code, 10, 20) is (not meaning.activity or meaning.weekly_hours)
     assert (ages.age_group(BORN, code, ON, 30) == 1) is meaning.primary_school
-    assert (meaning.label in charts.neet_statuses_text().split("; ")) is meaning.neet
+    assert (meaning.label in overview_page.neet_statuses_text().split("; ")) is meaning.neet
     team = {"slug": "t", "name": "T", "target": {"statuses": [code]}}
     assert profile.validate({"name": "X", "teams": [team]})["teams"][0]["target"]["statuses"]
 

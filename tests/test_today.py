@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 from typing import Any
 
 import pytest
@@ -237,6 +238,31 @@ def test_a_leader_sees_a_team_or_everyone(office: KuiRunner) -> None:
     everyone = items(office, "--all", user="AB")
     assert {i["youth_id"] for i in everyone} == {mine, theirs}
     assert items(office, user="AB") == []  # the leader's own day: no youths of their own
+
+
+def test_whose_day_is_worded_by_the_render_layer(
+    office: KuiRunner, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A team's or everyone's empty day in Danish; the audit keeps the filter as it was."""
+    ok(office("team", "member", "add", "team-2", "CD"))
+    monkeypatch.setenv("KUI_LANG", "da")
+    monkeypatch.setenv("FORCE_COLOR", "1")  # the terminal's table, as a person reads it
+
+    def day(*asked: str) -> str:
+        shown = ok(office("today", *asked, "--days", "3", user="AB")).stdout
+        return re.sub(r"\x1b\[[0-9;]*m", "", shown)
+
+    team = day("--team", "team-2")
+    assert "Intet forfalder for team team-2 de næste 3 dage." in team
+    everyone = day("--all")
+    assert "Intet forfalder for alle de næste 3 dage." in everyone
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        asked = conn.execute(
+            text("SELECT filter FROM audit_log WHERE command = 'kui today' ORDER BY id")
+        ).scalars()
+        assert [json.loads(f)["today"] for f in asked][-2:] == ["team team-2", "all"]
+    engine.dispose()
 
 
 @pytest.mark.parametrize("asked", [("--team", "team-2"), ("--all",)])

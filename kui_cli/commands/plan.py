@@ -387,10 +387,12 @@ def print_(
     from kui_cli.domain import profile
     from kui_cli.domain.files import write_private
     from kui_cli.domain.plan import plan_print
+    from kui_cli.render import plan_document
 
-    fmt = plan_print.format_for(out)
+    fmt = plan_document.format_for(out)
     with invocation.session(ctx) as (session, actor):
-        text = plan_print.print_plan(session, actor, profile.current(session), youth, fmt)
+        printed = plan_print.print_plan(session, actor, profile.current(session), youth)
+        text = plan_document.text(printed, fmt)
         if out is not None:
             write_private(out, text)
     if out is None:

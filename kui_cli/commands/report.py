@@ -54,14 +54,15 @@ def overview(
         kui report overview --month 2026-10 --html overblik-2026-10.html
     """
     from kui_cli.domain import files, profile
-    from kui_cli.domain.reports import charts, months, reports
+    from kui_cli.domain.reports import months, reports
+    from kui_cli.render import overview_page
     from kui_cli.render import reports as shown
 
     period = months.parse_month(month, invocation.state(ctx).today)
     with invocation.session(ctx) as (session, actor):
         data = reports.overview(session, actor, profile.current(session), period)
         if html:  # inside the session: a page that cannot be written leaves no audit entry
-            files.write_private(html, charts.overview_page(data))
+            files.write_private(html, overview_page.overview_page(data))
     if html:
         render.message(_("Wrote {file}.").format(file=html))
     if fmt is ReportFormat.json:

@@ -49,7 +49,7 @@ def markdown(worklist: domain.Worklist) -> str:
     """`# Din dag i KUI` with a section per group of urgency, one line per item."""
     day = prose.date(worklist.today, weekday=True)
     lines = [
-        _("# Your day in KUI: {whose}").format(whose=worklist.whose),
+        _("# Your day in KUI: {whose}").format(whose=worklists.whose(worklist)),
         "",
         n_("{date}; the next {n} day.", "{date}; the next {n} days.", worklist.days).format(
             date=day[:1].upper() + day[1:], n=worklist.days

@@ -287,6 +287,8 @@ CODES = frozenset(
         # the steps of the education obligation (`duty check`'s `overdue`)
         mark("code", "contact"),
         mark("code", "offer"),
+        # the demo's row of an age group's total over every status
+        mark("code", "(all)"),
     }
 )
 # The columns whose cells hold codes from the catalog's `code` list.

@@ -39,9 +39,17 @@ def when(starts: dt.datetime, ends: dt.datetime) -> str:
     )
 
 
-def number(value: int) -> str:
-    """A count: "1.905" in Danish, "1,905" in English."""
-    return danish.number(value) if language() == "da" else f"{value:,}"
+def number(value: float, decimals: int = 0) -> str:
+    """A count or a share: "1.905" and "85,3" in Danish, "1,905" and "85.3" in English."""
+    return danish.number(value, decimals) if language() == "da" else f"{value:,.{decimals}f}"
+
+
+def month(year_month: str, short: bool = False) -> str:
+    """`2026-11` as "november 2026" ("nov 26" short) in Danish, "November 2026" ("Nov 26")
+    in English."""
+    year, index = year_month.split("-")
+    name = (danish.MONTHS if language() == "da" else MONTHS)[int(index) - 1]
+    return f"{name[:3]} {year[2:]}" if short else f"{name} {year}"
 
 
 def youth(initials: str, age: int, youth_id: int) -> str:

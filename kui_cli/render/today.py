@@ -33,6 +33,13 @@ def headings() -> dict[str, str]:
     return {"overdue": _("Overdue"), "today": _("Today"), "upcoming": _("Coming days")}
 
 
+def whose(worklist: domain.Worklist) -> str:
+    """Whose day it is, for a person: a member's initials, a team, or everyone."""
+    if worklist.scope == "team":
+        return _("team {team}").format(team=worklist.whose)
+    return _("everyone") if worklist.scope == "all" else worklist.whose
+
+
 def youth(worklist: domain.Worklist, youth_id: int) -> str:
     """A youth of the worklist by initials, age and id."""
     named = worklist.labels[youth_id]
@@ -161,7 +168,7 @@ def table(worklist: domain.Worklist, out: TextIO, width: int | None = None) -> N
                 "Nothing due for {whose} in the next {days} day.",
                 "Nothing due for {whose} in the next {days} days.",
                 worklist.days,
-            ).format(whose=worklist.whose, days=worklist.days)
+            ).format(whose=whose(worklist), days=worklist.days)
         )
         return
     for when, heading in headings().items():

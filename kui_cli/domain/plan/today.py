@@ -431,7 +431,8 @@ class Worklist:
     days: int
     items: list[Item]
     labels: dict[int, Named]
-    whose: str
+    whose: str  # a member's initials, a team's slug, or "" for everyone
+    scope: str = "member"  # "member", "team" or "all": the render layer words it
 
 
 def worklist(
@@ -449,19 +450,22 @@ def worklist(
     check_days(days)
     if team and everyone:
         raise KuiError(_("give --team TEAM or --all, not both"))
-    members, whose = _members(session, actor, team, everyone)
+    members, scope, whose = _members(session, actor, team, everyone)
     if team or everyone:
         found = _merged(session, members, actor.today, days, profile)
     else:
         found = items_of(session, members[0], actor.today, days, profile)
-    filters = {"today": whose, "days": days}
-    audit.record(session, actor, "list", filters=filters, rows=len(found))
-    return Worklist(actor.today, days, found, labels(session, named(found), actor.today), whose)
+    asked = {"member": whose, "team": f"team {whose}", "all": "all"}[scope]
+    audit.record(session, actor, "list", filters={"today": asked, "days": days}, rows=len(found))
+    named_youths = labels(session, named(found), actor.today)
+    return Worklist(actor.today, days, found, named_youths, whose, scope)
 
 
 def _members(
     session: Session, actor: Actor, team: str | None, everyone: bool
-) -> tuple[list[Staff], str]:
+) -> tuple[list[Staff], str, str]:
+    """The members whose days are asked for, the scope ("member", "team", "all") and the
+    member's initials or the team's slug."""
     granted = access.established(session)
     if (team or everyone) and not granted.see_all:
         raise Refused(
@@ -475,15 +479,15 @@ def _members(
         found = teams.find(session, team)
         assert found.id is not None
         members = [m for m, _ad_hoc in teams.members_of(session, [found.id])[found.id] if m.active]
-        return members, f"team {found.slug}"
+        return members, "team", found.slug
     if everyone:
-        return active_staff(session), "all"
+        return active_staff(session), "all", ""
     me = session.get(Staff, granted.staff_id)
     if me is None:
         raise KuiError(
             _("the acting user {user} is not a staff member").format(user=repr(actor.user))
         )
-    return [me], me.initials
+    return [me], "member", me.initials
 
 
 def active_staff(session: Session) -> list[Staff]:

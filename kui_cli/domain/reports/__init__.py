@@ -1,1 +1,2 @@
-"""Figures for management: shared measures, the overview, the monthly export, months and charts."""
+"""Figures for management: shared measures, the overview, the monthly export and months (the
+overview's page with its charts is `render.overview_page`'s)."""
