@@ -16,6 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+# One encoder for every row (the status feed writes thousands): `json.dumps` with options
+# builds a new one per call.
+_encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+
 
 @dataclass(frozen=True, slots=True)
 class Phrase:
@@ -29,9 +33,7 @@ class Phrase:
 
     def stored_args(self) -> str | None:
         """`args` as `change_log.what_args` keeps them: a JSON object (a date as ISO text)."""
-        if self.args is None:
-            return None
-        return json.dumps(self.args, ensure_ascii=False, default=str)
+        return None if self.args is None else _encode(self.args)
 
     @classmethod
     def stored(cls, what: str, what_args: str | None) -> Phrase:

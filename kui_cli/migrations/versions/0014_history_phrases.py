@@ -10,9 +10,9 @@ English. From now on it holds the sentence's English template (a catalog message
 in the reader's language when it is shown (`kui_cli/render/history.py`). A row whose
 `what_args` is null is finished text, shown as stored.
 
-The rows written most often are converted: the registration of an import (a million rows in
-one statement), and the registrations and status changes written one at a time, read by a
-pattern and converted only where their template and values give the stored text again exactly.
+The rows written most often are converted: the registrations (an import's, a million rows, and
+those written one at a time, one SQL statement each) and the status changes, read by a pattern
+and converted only where their template and values give the stored text again exactly.
 Every other older row stays finished text. The downgrade writes the converted rows' text back.
 """
 
@@ -28,69 +28,83 @@ branch_labels = None
 depends_on = None
 
 IMPORTED = "registered by import of "
-IMPORTED_TEMPLATE = IMPORTED + "{file}"
-# The rows written one at a time, by their kind: the pattern of the finished text and the
-# template it was written from (its placeholders are the pattern's groups).
-PATTERNS = {
-    "registered": [
-        (
-            re.compile(r"registered with status (?P<status>\S+), need (?P<need>\S+)"),
-            "registered with status {status}, need {need}",
-        )
-    ],
-    "status": [
-        (
-            re.compile(
-                r"status: (?P<status>\S+) \((?P<hours>\S+) h/week\) since "
-                r"(?P<since>\d{4}-\d\d-\d\d) \(was (?P<old_status>\S+)\)"
-            ),
-            "status: {status} ({hours} h/week) since {since} (was {old_status})",
+REGISTERED = "registered with status "
+NEED = ", need "
+# The status lines, read by a pattern: the finished text and the template it was written from
+# (its placeholders are the pattern's groups).
+STATUS_PATTERNS = [
+    (
+        re.compile(
+            r"status: (?P<status>\S+) \((?P<hours>\S+) h/week\) since "
+            r"(?P<since>\d{4}-\d\d-\d\d) \(was (?P<old_status>\S+)\)"
         ),
-        (
-            re.compile(
-                r"status: (?P<status>\S+) since (?P<since>\d{4}-\d\d-\d\d) "
-                r"\(was (?P<old_status>\S+)\)"
-            ),
-            "status: {status} since {since} (was {old_status})",
+        "status: {status} ({hours} h/week) since {since} (was {old_status})",
+    ),
+    (
+        re.compile(
+            r"status: (?P<status>\S+) since (?P<since>\d{4}-\d\d-\d\d) "
+            r"\(was (?P<old_status>\S+)\)"
         ),
-    ],
-}
+        "status: {status} since {since} (was {old_status})",
+    ),
+]
 BATCH = 10_000
 
 
 def upgrade() -> None:
     op.add_column("change_log", sa.Column("what_args", sa.Text(), nullable=True))
     bind = op.get_bind()
-    file_args = (
-        "json_build_object('file', substr(what, :start))::text"
-        if bind.dialect.name == "postgresql"
-        else "json_object('file', substr(what, :start))"
-    )
-    bind.execute(
-        sa.text(
-            f"UPDATE change_log SET what_args = {file_args}, what = :template "
-            "WHERE kind = 'registered' AND what_args IS NULL AND substr(what, 1, :n) = :prefix"
-        ),
-        {
-            "start": len(IMPORTED) + 1,
-            "template": IMPORTED_TEMPLATE,
-            "n": len(IMPORTED),
-            "prefix": IMPORTED,
-        },
-    )
+    _registrations(bind)
     rows = bind.execute(
-        sa.text(
-            "SELECT id, kind, what FROM change_log "
-            "WHERE kind IN ('registered', 'status') AND what_args IS NULL"
-        )
+        sa.text("SELECT id, what FROM change_log WHERE kind = 'status' AND what_args IS NULL")
     )
     converted = [c for c in (_converted(*row) for row in rows) if c is not None]
     _write(bind, "what_args = :args, what = :what", converted)
+    _counted_now(bind)
 
 
-def _converted(row_id: int, kind: str, what: str) -> dict | None:
-    """The row as template and values, when one of its kind's patterns gives the text again."""
-    for pattern, template in PATTERNS[kind]:
+def _registrations(bind: sa.Connection) -> None:
+    """The registrations, one statement each for the million an import may have written: by an
+    import ("registered by import of FILE") and one at a time ("registered with status S, need
+    N", where S and N are codes: one word each)."""
+    postgres = bind.dialect.name == "postgresql"
+    find = "strpos" if postgres else "instr"
+
+    def as_json(*pairs: tuple[str, str]) -> str:
+        items = ", ".join(f"'{key}', {value}" for key, value in pairs)
+        return f"json_build_object({items})::text" if postgres else f"json_object({items})"
+
+    def convert(template: str, args: str, where: str) -> None:
+        bind.execute(
+            sa.text(
+                f"UPDATE change_log SET what_args = {args}, what = :template "
+                f"WHERE kind = 'registered' AND what_args IS NULL AND {where}"
+            ),
+            {"template": template},
+        )
+
+    begins = "substr(what, 1, {n}) = '{prefix}'"
+    file = f"substr(what, {len(IMPORTED) + 1})"
+    convert(
+        IMPORTED + "{file}",
+        as_json(("file", file)),
+        begins.format(n=len(IMPORTED), prefix=IMPORTED),
+    )
+    split = f"{find}(what, '{NEED}')"
+    status = f"substr(what, {len(REGISTERED) + 1}, {split} - {len(REGISTERED) + 1})"
+    need = f"substr(what, {split} + {len(NEED)})"
+    convert(
+        REGISTERED + "{status}" + NEED + "{need}",
+        as_json(("status", status), ("need", need)),
+        f"{begins.format(n=len(REGISTERED), prefix=REGISTERED)} AND {split} > 0 "
+        f"AND {find}({status}, ' ') = 0 AND {find}({need}, ' ') = 0 "
+        f"AND {find}({status}, ',') = 0 AND length({status}) > 0 AND length({need}) > 0",
+    )
+
+
+def _converted(row_id: int, what: str) -> dict | None:
+    """The row as template and values, when a pattern gives its text again."""
+    for pattern, template in STATUS_PATTERNS:
         found = pattern.fullmatch(what)
         if found and template.format_map(found.groupdict()) == what:
             return {"id": row_id, "what": template, "args": json.dumps(found.groupdict())}
@@ -103,6 +117,14 @@ def _write(bind: sa.Connection, assignments: str, rows: list[dict]) -> None:
         bind.execute(statement, rows[start : start + BATCH])
 
 
+def _counted_now(bind: sa.Connection) -> None:
+    """PostgreSQL: the data version's deferred trigger (0013) fires for these updates now, not
+    at the commit, so a migration after this one in the same transaction (a downgrade past
+    0013 drops the trigger's table) finds no trigger event pending."""
+    if bind.dialect.name == "postgresql":
+        bind.execute(sa.text("SET CONSTRAINTS ALL IMMEDIATE"))
+
+
 def downgrade() -> None:
     bind = op.get_bind()
     rows = bind.execute(
@@ -112,4 +134,5 @@ def downgrade() -> None:
         {"id": row_id, "what": what.format_map(json.loads(args))} for row_id, what, args in rows
     ]
     _write(bind, "what = :what", finished)
+    _counted_now(bind)
     op.drop_column("change_log", "what_args")
