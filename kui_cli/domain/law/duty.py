@@ -531,6 +531,26 @@ def _step_date(on: dt.date | None, episode: DutyEpisode, today: dt.date) -> dt.d
     return day
 
 
+# The history's sentences of the steps: by whether the step was late (and for the contact,
+# whether the offer's deadline runs from it, `offer_from`).
+CONTACTED = {
+    (False, False): mark("history", "education obligation: contact on {day} (deadline {due}, "
+                         "in time)"),
+    (True, False): mark("history", "education obligation: contact on {day} (deadline {due}, "
+                        "{late} days late)"),
+    (False, True): mark("history", "education obligation: contact on {day} (deadline {due}, "
+                        "in time); new activity offered by {offer_by}"),
+    (True, True): mark("history", "education obligation: contact on {day} (deadline {due}, "
+                       "{late} days late); new activity offered by {offer_by}"),
+}  # fmt: skip
+OFFERED = {
+    False: mark("history", "education obligation: offered {activity} on {day} (deadline {due}, "
+                "in time)"),
+    True: mark("history", "education obligation: offered {activity} on {day} (deadline {due}, "
+               "{late} days late)"),
+}  # fmt: skip
+
+
 def _timing(day: dt.date, due: dt.date) -> dict[str, Any]:
     """A step's deadline and, when it was late, by how many days (`late`)."""
     return {"day": day, "due": due} | ({} if day <= due else {"late": (day - due).days})
@@ -543,21 +563,8 @@ def _contact(
     episode.offer_deadline = law.offer_deadline(
         episode.out_since, episode.contact_deadline, episode.contacted_on
     )
-    args = _timing(day, episode.contact_deadline)
-    if law.offer_from != "contact":
-        what = Phrase(
-            mark("history", "education obligation: contact on {day} (deadline {due}, in time)")
-            if "late" not in args else
-            mark("history", "education obligation: contact on {day} (deadline {due}, {late} days "
-                 "late)"), args)  # fmt: skip
-    else:
-        what = Phrase(
-            mark("history", "education obligation: contact on {day} (deadline {due}, in time); "
-                 "new activity offered by {offer_by}")
-            if "late" not in args else
-            mark("history", "education obligation: contact on {day} (deadline {due}, {late} days "
-                 "late); new activity offered by {offer_by}"),
-            {**args, "offer_by": episode.offer_deadline})  # fmt: skip
+    args = {**_timing(day, episode.contact_deadline), "offer_by": episode.offer_deadline}
+    what = Phrase(CONTACTED["late" in args, law.offer_from == "contact"], args)
     session.add(episode)
     changes.record(session, actor, episode.youth_id, KIND, what, new=day)
 
@@ -613,11 +620,7 @@ def record_offer(
     episode.offered_on, episode.activity = day, text
     session.add(episode)
     args = {"activity": text, **_timing(day, episode.offer_deadline)}
-    what = Phrase(
-        mark("history", "education obligation: offered {activity} on {day} (deadline {due}, in "
-             "time)") if "late" not in args else
-        mark("history", "education obligation: offered {activity} on {day} (deadline {due}, "
-             "{late} days late)"), args)  # fmt: skip
+    what = Phrase(OFFERED["late" in args], args)
     changes.record(session, actor, youth.id, KIND, what, new=text)
     audit.record(session, actor, "update", subject=youth.subject_key)
     return episode

@@ -203,6 +203,32 @@ def _row_for(
     return row
 
 
+# The history's sentences of a coordinator's assignment, by its consent and whether who gave
+# or refused it is known (`consent_by`); of a handover, by whether consent was given.
+ASSIGNED = {
+    ("accepted", False): mark("history", "coordinator: {initials} ({name}, {role}), consent "
+                              "given"),
+    ("accepted", True): mark("history", "coordinator: {initials} ({name}, {role}), consent given "
+                             "by {consenting}"),
+    ("pending", False): mark("history", "coordinator proposed: {initials} ({name}, {role}), "
+                             "awaiting consent"),
+    ("declined", False): mark("history", "coordinator declined: {initials} ({name}, {role}) was "
+                              "proposed; no coordinator"),
+    ("declined", True): mark("history", "coordinator declined by {consenting}: {initials} "
+                             "({name}, {role}) was proposed; no coordinator"),
+}  # fmt: skip
+ASSIGNED["pending", True] = ASSIGNED["pending", False]
+HANDED_OVER = {
+    (True, False): mark("history", "coordinator handed over from {giver}: {initials} ({name}, "
+                        "{role}), consent kept (given)"),
+    (True, True): mark("history", "coordinator handed over from {giver}: {initials} ({name}, "
+                       "{role}), consent kept (given by {consenting})"),
+    (False, False): mark("history", "coordinator proposal handed over from {giver}: {initials} "
+                         "({name}, {role}), awaiting consent"),
+}  # fmt: skip
+HANDED_OVER[False, True] = HANDED_OVER[False, False]
+
+
 def _who(member: Staff, row: CoordinatorAssignment) -> dict[str, str]:
     """The history's values of a coordinator and who consented (when it is known)."""
     who = {"initials": member.initials, "name": member.name, "role": member.role}
@@ -221,18 +247,7 @@ def _log(
 ) -> None:
     row, member = outcome.assignment, outcome.staff
     args = _who(member, row)
-    by = "consenting" in args
-    what = Phrase({
-        "accepted": mark("history", "coordinator: {initials} ({name}, {role}), consent given by "
-                     "{consenting}") if by else
-                    mark("history", "coordinator: {initials} ({name}, {role}), consent given"),
-        "pending": mark("history", "coordinator proposed: {initials} ({name}, {role}), awaiting "
-                    "consent"),
-        "declined": mark("history", "coordinator declined by {consenting}: {initials} ({name}, "
-                     "{role}) was proposed; no coordinator") if by else
-                    mark("history", "coordinator declined: {initials} ({name}, {role}) was "
-                         "proposed; no coordinator"),
-    }[row.consent], args)  # fmt: skip
+    what = Phrase(ASSIGNED[row.consent, "consenting" in args], args)
     old = _initials(session, current) if current is not None else None
     new = member.initials if row.consent == "accepted" else None
     why = row.note or f"consent {row.consent}"
@@ -520,16 +535,7 @@ def _move_assignment(
     session.add(moved)
     session.flush()
     args = {"giver": giver, **_who(taker, row)}
-    if row.consent == "accepted":
-        what = Phrase(
-            mark("history", "coordinator handed over from {giver}: {initials} ({name}, {role}), "
-                 "consent kept (given by {consenting})") if "consenting" in args else
-            mark("history", "coordinator handed over from {giver}: {initials} ({name}, {role}), "
-                 "consent kept (given)"), args)  # fmt: skip
-        old, new = giver, taker.initials
-    else:
-        what = Phrase(mark("history", "coordinator proposal handed over from {giver}: {initials} "
-                           "({name}, {role}), awaiting consent"), args)  # fmt: skip
-        old = new = None
+    what = Phrase(HANDED_OVER[row.consent == "accepted", "consenting" in args], args)
+    old, new = (giver, taker.initials) if row.consent == "accepted" else (None, None)
     changes.record(session, actor, youth.id, "coordinator", what, old=old, new=new, why=why)
     return moved
