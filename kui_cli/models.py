@@ -106,6 +106,9 @@ class ChangeLog(Table, table=True):
     by: str = Field(max_length=40)
     kind: str = Field(max_length=32)
     what: str = Field(sa_column=Column(Text, nullable=False))
+    # The values of `what`'s placeholders, as JSON (`kui_cli.phrase`); null: `what` is finished
+    # text, written before migration 0014.
+    what_args: str | None = Field(default=None, sa_column=Column(Text))
     old_value: str | None = Field(default=None, sa_column=Column(Text))
     new_value: str | None = Field(default=None, sa_column=Column(Text))
     why: str | None = Field(default=None, sa_column=Column(Text))

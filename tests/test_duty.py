@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, text
 
 from kui_cli.domain.law import duty
 from kui_cli.domain.law.duty import DutyRules
+from kui_cli.phrase import Phrase
 from tests.conftest import KuiRunner, add_youth, cpr_for, ok, snapshot
 
 BORN_16 = dt.date(2010, 3, 15)  # 16 on 2026-04-01
@@ -169,7 +170,8 @@ def test_import_opens_episodes_in_bulk(ready: KuiRunner, db_url: str, tmp_path: 
         ("None", None),
         ("2026-05-01", "turned-18"),
     ]
-    history = rows_of(db_url, "SELECT what FROM change_log WHERE kind = 'duty' ORDER BY id")
+    sql = "SELECT what, what_args FROM change_log WHERE kind = 'duty' ORDER BY id"
+    history = [{"what": str(Phrase.stored(**h))} for h in rows_of(db_url, sql)]
     opened = (
         "education obligation (uddannelsespligt): out of activity since 2026-04-28; "
         "contact by 2026-05-05, new activity offered by 2026-05-28"

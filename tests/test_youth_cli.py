@@ -8,6 +8,7 @@ import json
 import pytest
 from sqlalchemy import create_engine, text
 
+from kui_cli.phrase import Phrase
 from tests.conftest import (
     TODAY,
     KuiRunner,
@@ -172,9 +173,14 @@ def test_a_status_cannot_start_after_today(ready: KuiRunner, db_url: str) -> Non
 
 
 def change_log(url: str) -> list[tuple]:
+    """The rows, each sentence as it reads in English (`what` a template with `what_args`)."""
     engine = create_engine(url)
     with engine.connect() as conn:
-        rows = [tuple(r) for r in conn.execute(text("SELECT * FROM change_log ORDER BY id"))]
+        found = conn.execute(text("SELECT * FROM change_log ORDER BY id")).mappings()
+        rows = [
+            tuple({**r, "what": str(Phrase.stored(r["what"], r["what_args"]))}.values())
+            for r in found
+        ]
     engine.dispose()
     return rows
 

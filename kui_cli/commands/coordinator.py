@@ -81,10 +81,11 @@ def end(
         kui coordinator end 42 --reason "Started at EUD, no longer needs a coordinator"
     """
     from kui_cli.domain.plan import coordinators
+    from kui_cli.render import history
 
     with invocation.session(ctx) as (session, actor):
         ended, what = coordinators.end(session, actor, youth, reason)
-    render.message(_("Youth {id}: {what}.").format(id=ended.id, what=what))
+    render.message(_("Youth {id}: {what}.").format(id=ended.id, what=history.text(what)))
 
 
 @app.command("history")

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kui_cli.errors import KuiError
-from kui_cli.render.i18n import _, p_
+from kui_cli.render.i18n import _, mark, p_
 
 NEEDS = {
     "A": "ingen indsats",
@@ -116,10 +116,11 @@ AGREEMENT_STATES = {
 OPEN = "open"
 # A coordinator's assignment: the youth's consent, and who gave it (samtykke).
 CONSENTS = {"accepted": "accepted", "declined": "declined", "pending": "pending"}
+# Who gave it, as the history's sentence names them (`render.history` translates them there).
 CONSENT_BY = {
-    "youth": "the youth",
-    "guardian": "the custody holders",
-    "both": "the youth and the custody holders",
+    "youth": mark("history", "the youth"),
+    "guardian": mark("history", "the custody holders"),
+    "both": mark("history", "the youth and the custody holders"),
 }
 
 APPLIED = {

@@ -24,7 +24,8 @@ from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import ages, importer
 from kui_cli.errors import KuiError
 from kui_cli.models import DutyEpisode, SQLModel, Youth
-from kui_cli.render.i18n import _
+from kui_cli.phrase import Phrase
+from kui_cli.render.i18n import _, mark
 
 SEED = 2019
 
@@ -299,7 +300,9 @@ def build(session: Session, actor: Actor, youths: int | None) -> int:
     settings.put(session, settings.DEMO_KEY, actor.today.isoformat())
     rows = generate(actor.today, youths, settings.subject_secret(session))
     importer.insert_rows(session, rows)
-    importer.record_registrations(session, actor, 0, "registered by kui demo (synthetic)")
+    importer.record_registrations(
+        session, actor, 0, Phrase(mark("history", "registered by kui demo (synthetic)"), {})
+    )
     law_clock(session, actor)
     audit.record(session, actor, "import", filters={"demo": True}, rows=len(rows))
     return len(rows)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from kui_cli import danish, formulas
 from kui_cli.errors import KuiError
+from kui_cli.phrase import Phrase
 from kui_cli.render.i18n import _
 
 if TYPE_CHECKING:
@@ -45,9 +46,12 @@ def plain_output(stream: TextIO | None = None) -> bool:
 
 
 def json_default(value: Any) -> Any:
-    """Dates as YYYY-MM-DD and datetimes as ISO 8601, as the contract says."""
+    """Dates as YYYY-MM-DD and datetimes as ISO 8601, as the contract says; a history sentence
+    in English (`Phrase`), as scripts have always read it."""
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
+    if isinstance(value, Phrase):
+        return str(value)
     if isinstance(value, enum.Enum):
         return value.value
     raise TypeError(f"cannot serialise {type(value).__name__}")
@@ -71,6 +75,10 @@ def cell(value: Any) -> str:
         return f"{value:g}"
     if isinstance(value, list | tuple):
         return ", ".join(cell(v) for v in value)
+    if isinstance(value, Phrase):
+        from kui_cli.render import history
+
+        return history.text(value)
     return str(value)
 
 
@@ -91,6 +99,8 @@ def csv_cell(value: Any) -> str:
     name, a reason); a number stays a number, whatever its sign."""
     if isinstance(value, dt.datetime):
         return value.isoformat(timespec="seconds")
+    if isinstance(value, Phrase):  # English, as JSON has it
+        return formulas.neutralised(str(value))
     text = cell(value)
     return formulas.neutralised(text) if isinstance(value, str | list | tuple) else text
 

@@ -19,7 +19,8 @@ from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import cpr
 from kui_cli.errors import KuiError
 from kui_cli.models import Assessment, Youth
-from kui_cli.render.i18n import _
+from kui_cli.phrase import Phrase
+from kui_cli.render.i18n import _, mark
 
 GRADES = (8, 9)
 NOT_READY = "not-ready"
@@ -52,13 +53,16 @@ def assess(
         assessed_by=actor.user,
     )
     session.add(row)
-    what = f"readiness assessment (uddannelsesparathedsvurdering), grade {grade}: {outcome}"
+    what = Phrase(
+        mark("history", "readiness assessment (uddannelsesparathedsvurdering), grade {grade}: "
+             "{outcome}"), {"grade": grade, "outcome": outcome})  # fmt: skip
     changes.record(session, actor, youth.id, "assessment", what, new=outcome, why=row.note)
     if outcome == NOT_READY and youth.need == "A":
         youth.need = NOT_READY_NEED
         session.add(youth)
         why = f"assessed {outcome} in grade {grade}: at least a single-discipline effort from UU"
-        changes.record(session, actor, youth.id, "need", "need: B", old="A", new="B", why=why)
+        what = Phrase(mark("history", "need: {need}"), {"need": NOT_READY_NEED})
+        changes.record(session, actor, youth.id, "need", what, old="A", new="B", why=why)
     session.flush()
     audit.record(session, actor, "update", subject=youth.subject_key)
     return row

@@ -39,7 +39,8 @@ from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import ages, cpr
 from kui_cli.errors import KuiError
 from kui_cli.models import DutyEpisode, Youth
-from kui_cli.render.i18n import _
+from kui_cli.phrase import Phrase
+from kui_cli.render.i18n import _, mark
 
 KIND = "duty"
 FIRST_AGE, END_AGE = 15, 18
@@ -301,17 +302,19 @@ def new_episode(
     return values
 
 
-def turned_18_text(birthday: dt.date) -> str:
-    return f"education obligation ended: turned 18 on {birthday}"
+def turned_18_text(birthday: dt.date) -> Phrase:
+    template = mark("history", "education obligation ended: turned 18 on {day}")
+    return Phrase(template, {"day": birthday})
 
 
-def opening_history(values: dict[str, Any], status: str) -> list[tuple[str, str]]:
+def opening_history(values: dict[str, Any], status: str) -> list[tuple[Phrase, str]]:
     """The change-log rows (what, new value) of a new episode, as `new_episode` gave it."""
-    opened = (
-        f"education obligation (uddannelsespligt): out of activity since {values['out_since']}; "
-        f"contact by {values['contact_deadline']}, new activity offered by "
-        f"{values['offer_deadline']}"
-    )
+    opened = Phrase(
+        mark("history", "education obligation (uddannelsespligt): out of activity since {since}; "
+             "contact by {contact_by}, new activity offered by {offer_by}"),
+        {"since": values["out_since"], "contact_by": values["contact_deadline"],
+         "offer_by": values["offer_deadline"]},
+    )  # fmt: skip
     history = [(opened, status)]
     if values["closed_on"] is not None:
         history.append((turned_18_text(values["closed_on"]), TURNED_18))
@@ -368,7 +371,10 @@ def transition(
     if episode is not None and not out:
         reason = EXEMPTED if youth.status in codes.EXEMPTED else ACTIVITY
         on = max(youth.status_since, episode.out_since)
-        what = f"education obligation: episode closed, {youth.status} since {on}"
+        what = Phrase(
+            mark("history", "education obligation: episode closed, {status} since {since}"),
+            {"status": youth.status, "since": on},
+        )
         rows.append(_closing(actor, episode, on, reason, what, why=why))
     return None, rows
 
@@ -401,7 +407,7 @@ def _closing(
     episode: Episode,
     on: dt.date,
     reason: str,
-    what: str,
+    what: Phrase,
     why: str | None = None,
 ) -> dict[str, Any]:
     """Close the episode on `on`; the change-log row that records it."""
@@ -415,7 +421,7 @@ def _close(
     episode: DutyEpisode,
     on: dt.date,
     reason: str,
-    what: str,
+    what: Phrase,
     why: str | None = None,
 ) -> None:
     row = _closing(actor, episode, on, reason, what, why)
@@ -433,7 +439,9 @@ def moved_away(
     if episode is None:
         return rows
     day = max(on, episode.out_since)
-    what = f"education obligation: episode closed, moved away on {day}"
+    what = Phrase(
+        mark("history", "education obligation: episode closed, moved away on {day}"), {"day": day}
+    )
     return [*rows, _closing(actor, episode, day, MOVED_AWAY, what, why=why)]
 
 
@@ -523,8 +531,29 @@ def _step_date(on: dt.date | None, episode: DutyEpisode, today: dt.date) -> dt.d
     return day
 
 
-def _in_time(day: dt.date, due: dt.date) -> str:
-    return f"deadline {due}, " + ("in time" if day <= due else f"{(day - due).days} days late")
+# The history's sentences of the steps: by whether the step was late (and for the contact,
+# whether the offer's deadline runs from it, `offer_from`).
+CONTACTED = {
+    (False, False): mark("history", "education obligation: contact on {day} (deadline {due}, "
+                         "in time)"),
+    (True, False): mark("history", "education obligation: contact on {day} (deadline {due}, "
+                        "{late} days late)"),
+    (False, True): mark("history", "education obligation: contact on {day} (deadline {due}, "
+                        "in time); new activity offered by {offer_by}"),
+    (True, True): mark("history", "education obligation: contact on {day} (deadline {due}, "
+                       "{late} days late); new activity offered by {offer_by}"),
+}  # fmt: skip
+OFFERED = {
+    False: mark("history", "education obligation: offered {activity} on {day} (deadline {due}, "
+                "in time)"),
+    True: mark("history", "education obligation: offered {activity} on {day} (deadline {due}, "
+               "{late} days late)"),
+}  # fmt: skip
+
+
+def _timing(day: dt.date, due: dt.date) -> dict[str, Any]:
+    """A step's deadline and, when it was late, by how many days (`late`)."""
+    return {"day": day, "due": due} | ({} if day <= due else {"late": (day - due).days})
 
 
 def _contact(
@@ -534,9 +563,8 @@ def _contact(
     episode.offer_deadline = law.offer_deadline(
         episode.out_since, episode.contact_deadline, episode.contacted_on
     )
-    what = f"education obligation: contact on {day} ({_in_time(day, episode.contact_deadline)})"
-    if law.offer_from == "contact":
-        what += f"; new activity offered by {episode.offer_deadline}"
+    args = {**_timing(day, episode.contact_deadline), "offer_by": episode.offer_deadline}
+    what = Phrase(CONTACTED["late" in args, law.offer_from == "contact"], args)
     session.add(episode)
     changes.record(session, actor, episode.youth_id, KIND, what, new=day)
 
@@ -591,9 +619,8 @@ def record_offer(
         contacts.write(session, actor, youth, contacts.DUTY_CHANNEL, True, day, None)
     episode.offered_on, episode.activity = day, text
     session.add(episode)
-    what = (
-        f"education obligation: offered {text} on {day} ({_in_time(day, episode.offer_deadline)})"
-    )
+    args = {"activity": text, **_timing(day, episode.offer_deadline)}
+    what = Phrase(OFFERED["late" in args], args)
     changes.record(session, actor, youth.id, KIND, what, new=text)
     audit.record(session, actor, "update", subject=youth.subject_key)
     return episode
@@ -609,7 +636,9 @@ def record_fgu_assessment(session: Session, actor: Actor, youth: Youth, result: 
     old = episode.fgu_result
     episode.fgu_result, episode.fgu_on = text, actor.today
     session.add(episode)
-    what = f"education obligation: FGU target-group assessment (målgruppevurdering): {text}"
+    what = Phrase(
+        mark("history", "education obligation: FGU target-group assessment "
+             "(målgruppevurdering): {result}"), {"result": text})  # fmt: skip
     changes.record(session, actor, youth.id, KIND, what, old=old, new=text)
     audit.record(session, actor, "update", subject=youth.subject_key)
     return episode
@@ -623,8 +652,7 @@ def exempt(session: Session, actor: Actor, youth: Youth, reason: str) -> DutyEpi
         raise KuiError(_("--reason is required: illness, disability or serious social problems"))
     episode = _episode_for_step(session, youth, actor.today)
     episode.exempt_reason = text
-    _close(
-        session, actor, episode, actor.today, EXEMPTED, f"education obligation: exempted ({text})"
-    )
+    what = Phrase(mark("history", "education obligation: exempted ({reason})"), {"reason": text})
+    _close(session, actor, episode, actor.today, EXEMPTED, what)
     audit.record(session, actor, "update", subject=youth.subject_key)
     return episode

@@ -24,7 +24,8 @@ from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import ages, cpr, youths
 from kui_cli.errors import KuiError
 from kui_cli.models import Meeting, Referral, Team, Youth
-from kui_cli.render.i18n import _
+from kui_cli.phrase import Phrase
+from kui_cli.render.i18n import _, mark
 
 
 @dataclass
@@ -68,8 +69,10 @@ def add(session: Session, actor: Actor, profile: Profile, new: NewReferral) -> R
     session.add(referral)
     session.flush()
     assert youth.id is not None
-    on = f"{meeting.starts_at:%Y-%m-%d %H:%M}"
-    what = f"referred to {team.name} (meeting {meeting.id} on {on})"
+    what = Phrase(
+        mark("history", "referred to {team} (meeting {meeting} on {on})"),
+        {"team": team.name, "meeting": meeting.id, "on": f"{meeting.starts_at:%Y-%m-%d %H:%M}"},
+    )
     changes.record(session, actor, youth.id, "referral", what, new=team.slug, why=reason)
     audit.record(session, actor, "update", subject=youth.subject_key)
     return referral
@@ -244,7 +247,10 @@ def decide(session: Session, actor: Actor, item_id: int | str, decision: Decisio
     notes = [effect(session, actor, referral, youth, decision) for effect in DECISION_EFFECTS]
     referral.outcome = "\n".join([outcome, *(note for note in notes if note)])
     referral.decided_on, referral.decided_by = actor.today, actor.user
-    what = f"{team.name} decided on item {referral.id}: {outcome}"
+    what = Phrase(
+        mark("history", "{team} decided on item {id}: {outcome}"),
+        {"team": team.name, "id": referral.id, "outcome": outcome},
+    )
     changes.record(session, actor, youth.id, "decision", what, new=team.slug, why=referral.reason)
     audit.record(session, actor, "update", subject=youth.subject_key)
     session.flush()
@@ -285,8 +291,15 @@ def withdraw(session: Session, actor: Actor, item_id: int | str, reason: str) ->
     assert youth.id is not None and team is not None
     session.delete(referral)
     session.flush()
-    on = f", meeting {meeting.id} on {meeting.starts_at:%Y-%m-%d}" if meeting is not None else ""
-    what = f"referral to {team.name} withdrawn (item {referral.id}{on})"
+    args: dict[str, object] = {"team": team.name, "id": referral.id}
+    if meeting is None:
+        what = Phrase(mark("history", "referral to {team} withdrawn (item {id})"), args)
+    else:
+        args.update(meeting=meeting.id, on=f"{meeting.starts_at:%Y-%m-%d}")
+        what = Phrase(
+            mark("history", "referral to {team} withdrawn (item {id}, meeting {meeting} on {on})"),
+            args,
+        )
     changes.record(session, actor, youth.id, "referral", what, old=team.slug, why=why)
     audit.record(session, actor, "update", subject=youth.subject_key)
     return referral

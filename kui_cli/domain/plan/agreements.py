@@ -24,7 +24,8 @@ from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import cpr, youths
 from kui_cli.errors import KuiError
 from kui_cli.models import Agreement, Staff, Youth
-from kui_cli.render.i18n import _
+from kui_cli.phrase import Phrase
+from kui_cli.render.i18n import _, mark
 
 KIND = "agreement"  # its rows in the change log (a plan change)
 
@@ -60,7 +61,10 @@ def add(
     )
     session.add(agreement)
     session.flush()
-    what = f"agreement {agreement.id} added: {words} (responsible {member.initials}, due {due})"
+    what = Phrase(
+        mark("history", "agreement {id} added: {text} (responsible {initials}, due {due})"),
+        {"id": agreement.id, "text": words, "initials": member.initials, "due": due},
+    )
     changes.record(session, actor, youth.id, KIND, what, new=words, why=why)
     audit.record(session, actor, "update", subject=youth.subject_key)
     return agreement
@@ -99,8 +103,7 @@ def _close(
     if agreement is None:
         raise KuiError(_("no agreement with id {id}").format(id=agreement_id))
     youth = access.require_youth(session, session.get(Youth, agreement.youth_id))
-    label = f"agreement {agreement.id}"
-    closing.close(session, actor, youth, agreement, kind=KIND, label=label, status=status, why=why)
+    closing.close(session, actor, youth, agreement, kind=KIND, status=status, why=why)
     agreement.closed_by = actor.user
     session.flush()
     return agreement

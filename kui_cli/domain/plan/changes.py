@@ -27,6 +27,7 @@ from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import cpr, history
 from kui_cli.errors import KuiError
 from kui_cli.models import ChangeLog
+from kui_cli.phrase import Phrase
 from kui_cli.render.i18n import _
 
 # What the plan is built on: the youth's status and need, the application and completed education,
@@ -82,7 +83,7 @@ def row(
     actor: Actor,
     youth_id: int | None,
     kind: str,
-    what: str,
+    what: Phrase,
     *,
     old: object = None,
     new: object = None,
@@ -90,10 +91,11 @@ def row(
     effective_on: dt.date | None = None,
     at: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """The columns of one change-log row. The timestamp is the real clock (evidence) unless a
-    bulk write gives all its rows one; the effective date is the reference date unless the
-    change takes effect on another day (a status `--since`). A kind that is neither a plan
-    change nor listed as none is a programming error, not bad input."""
+    """The columns of one change-log row; `what` is kept as its template and values, so it is
+    read in the reader's language (`kui_cli.phrase`). The timestamp is the real clock
+    (evidence) unless a bulk write gives all its rows one; the effective date is the reference
+    date unless the change takes effect on another day (a status `--since`). A kind that is
+    neither a plan change nor listed as none is a programming error, not bad input."""
     if kind not in PLAN_CHANGES | NOT_PLAN_CHANGES:
         raise ValueError(f"change kind {kind!r} is unclassified: PLAN_CHANGES or NOT_PLAN_CHANGES?")
     return {
@@ -101,7 +103,8 @@ def row(
         "at": at or dt.datetime.now(dt.UTC),
         "by": actor.user,
         "kind": kind,
-        "what": what,
+        "what": what.template,
+        "what_args": what.stored_args(),
         "old_value": None if old is None else str(old),
         "new_value": None if new is None else str(new),
         "why": why,
@@ -114,7 +117,7 @@ def record(
     actor: Actor,
     youth_id: int,
     kind: str,
-    what: str,
+    what: Phrase,
     *,
     old: object = None,
     new: object = None,
@@ -146,7 +149,9 @@ def record_many(session: Session, rows: list[dict[str, Any]]) -> None:
         bulk.insert_many(session, ChangeLog, rows)
 
 
-def record_selected(session: Session, actor: Actor, kind: str, what: str, youths: Select) -> None:
+def record_selected(
+    session: Session, actor: Actor, kind: str, what: Phrase, youths: Select
+) -> None:
     """Bulk: the same change (`row`) for every youth `youths` selects as (id, new value), written
     by the database in one INSERT ... SELECT; as `record_many`, for changes that close no past
     value."""
@@ -162,6 +167,11 @@ def for_youth(session: Session, youth_id: int) -> list[ChangeLog]:
         select(ChangeLog).where(ChangeLog.youth_id == youth_id).order_by(ChangeLog.at, ChangeLog.id)
     )
     return list(session.execute(query).scalars())
+
+
+def said(row: ChangeLog) -> Phrase:
+    """What a change-log row says, for the reader's language (`render.history.text`)."""
+    return Phrase.stored(row.what, row.what_args)
 
 
 def acknowledgement_delay(row: ChangeLog) -> dt.timedelta | None:

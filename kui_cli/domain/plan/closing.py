@@ -18,6 +18,7 @@ from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import cpr
 from kui_cli.errors import KuiError
 from kui_cli.models import Youth
+from kui_cli.phrase import Phrase
 from kui_cli.render.i18n import _, mark, p_
 
 
@@ -33,6 +34,15 @@ class Closable(Protocol):
 # The closed states as a person reads them in the refusal (in English the code itself), marked
 # with their context for extraction and translated with `p_("state", ...)`.
 CLOSED_STATES = (mark("state", "achieved"), mark("state", "done"), mark("state", "dropped"))
+
+
+# The history's sentence of a goal or an agreement closed, by its kind and closed state.
+CLOSED = {
+    ("goal", "achieved"): mark("history", "goal {id} achieved: {text}"),
+    ("goal", "dropped"): mark("history", "goal {id} dropped: {text}"),
+    ("agreement", "done"): mark("history", "agreement {id} done: {text}"),
+    ("agreement", "dropped"): mark("history", "agreement {id} dropped: {text}"),
+}
 
 
 def require_open(kind: str, item: Closable) -> None:
@@ -58,7 +68,6 @@ def close(
     item: Closable,
     *,
     kind: str,
-    label: str,
     status: str,
     why: str | None,
 ) -> None:
@@ -67,6 +76,6 @@ def close(
     old = item.status
     item.status, item.closed_on = status, actor.today
     assert youth.id is not None
-    what = f"{label} {status}: {item.text}"
+    what = Phrase(CLOSED[kind, status], {"id": item.id, "text": item.text})
     changes.record(session, actor, youth.id, kind, what, old=old, new=status, why=why)
     audit.record(session, actor, "update", subject=youth.subject_key)

@@ -36,7 +36,8 @@ from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import cpr, youths
 from kui_cli.errors import KuiError
 from kui_cli.models import Contact, DutyEpisode, Youth
-from kui_cli.render.i18n import _
+from kui_cli.phrase import Phrase
+from kui_cli.render.i18n import _, mark
 
 KIND = "contact"
 DUTY_CHANNEL = "other"  # `duty contact` names no channel
@@ -209,7 +210,12 @@ def write(
     session.add(contact)
     session.flush()
     outcome = "reached" if reached else "not reached"
-    what = f"contact {contact.id} by {channel} on {day}: {outcome}"
+    what = Phrase(
+        mark("history", "contact {id} by {channel} on {day}: reached")
+        if reached
+        else mark("history", "contact {id} by {channel} on {day}: not reached"),
+        {"id": contact.id, "channel": channel, "day": day},
+    )
     changes.record(session, actor, youth.id, KIND, what, new=outcome, effective_on=day)
     episode = duty.contact_step(session, actor, youth, day) if reached else None
     return Recorded(contact, episode)

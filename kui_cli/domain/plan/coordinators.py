@@ -24,7 +24,8 @@ from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import ages, cpr, youths
 from kui_cli.errors import KuiError
 from kui_cli.models import CoordinatorAssignment, Effort, Staff, Youth
-from kui_cli.render.i18n import _, n_
+from kui_cli.phrase import Phrase
+from kui_cli.render.i18n import _, mark, n_
 
 HISTORY_COLUMNS = [
     "id",
@@ -202,6 +203,40 @@ def _row_for(
     return row
 
 
+# The history's sentences of a coordinator's assignment, by its consent and whether who gave
+# or refused it is known (`consent_by`); of a handover, by whether consent was given.
+ASSIGNED = {
+    ("accepted", False): mark("history", "coordinator: {initials} ({name}, {role}), consent "
+                              "given"),
+    ("accepted", True): mark("history", "coordinator: {initials} ({name}, {role}), consent given "
+                             "by {consenting}"),
+    ("pending", False): mark("history", "coordinator proposed: {initials} ({name}, {role}), "
+                             "awaiting consent"),
+    ("declined", False): mark("history", "coordinator declined: {initials} ({name}, {role}) was "
+                              "proposed; no coordinator"),
+    ("declined", True): mark("history", "coordinator declined by {consenting}: {initials} "
+                             "({name}, {role}) was proposed; no coordinator"),
+}  # fmt: skip
+ASSIGNED["pending", True] = ASSIGNED["pending", False]
+HANDED_OVER = {
+    (True, False): mark("history", "coordinator handed over from {giver}: {initials} ({name}, "
+                        "{role}), consent kept (given)"),
+    (True, True): mark("history", "coordinator handed over from {giver}: {initials} ({name}, "
+                       "{role}), consent kept (given by {consenting})"),
+    (False, False): mark("history", "coordinator proposal handed over from {giver}: {initials} "
+                         "({name}, {role}), awaiting consent"),
+}  # fmt: skip
+HANDED_OVER[False, True] = HANDED_OVER[False, False]
+
+
+def _who(member: Staff, row: CoordinatorAssignment) -> dict[str, str]:
+    """The history's values of a coordinator and who consented (when it is known)."""
+    who = {"initials": member.initials, "name": member.name, "role": member.role}
+    if row.consent_by:
+        who["consenting"] = codes.CONSENT_BY[row.consent_by]
+    return who
+
+
 def _initials(session: Session, row: CoordinatorAssignment) -> str:
     member = session.get(Staff, row.staff_id)
     return member.initials if member else str(row.staff_id)
@@ -211,13 +246,8 @@ def _log(
     session: Session, actor: Actor, outcome: Outcome, current: CoordinatorAssignment | None
 ) -> None:
     row, member = outcome.assignment, outcome.staff
-    who = f"{member.initials} ({member.name}, {member.role})"
-    by = f" by {codes.CONSENT_BY[row.consent_by]}" if row.consent_by else ""
-    what = {
-        "accepted": f"coordinator: {who}, consent given{by}",
-        "pending": f"coordinator proposed: {who}, awaiting consent",
-        "declined": f"coordinator declined{by}: {who} was proposed; no coordinator",
-    }[row.consent]
+    args = _who(member, row)
+    what = Phrase(ASSIGNED[row.consent, "consenting" in args], args)
     old = _initials(session, current) if current is not None else None
     new = member.initials if row.consent == "accepted" else None
     why = row.note or f"consent {row.consent}"
@@ -243,7 +273,7 @@ def capacity_warnings(session: Session, member: Staff, today: dt.date) -> list[s
     ]
 
 
-def end(session: Session, actor: Actor, youth_ref: str, reason: str) -> tuple[Youth, str]:
+def end(session: Session, actor: Actor, youth_ref: str, reason: str) -> tuple[Youth, Phrase]:
     """End the youth's coordinator, or withdraw the proposal when there is no coordinator."""
     reason = changes.required_reason(reason, _("the coordinator ends"))
     youth = youths.find(session, youth_ref)
@@ -255,7 +285,7 @@ def end(session: Session, actor: Actor, youth_ref: str, reason: str) -> tuple[Yo
     change = ending(session, actor, youth.id, rows, reason)
     changes.add(session, change)
     audit.record(session, actor, "update", subject=youth.subject_key)
-    return youth, change["what"]
+    return youth, Phrase.stored(change["what"], change["what_args"])
 
 
 def ending(
@@ -271,10 +301,11 @@ def ending(
     row = next((r for r in rows if r.consent == "accepted"), rows[0])
     _close(row, actor.today, reason)
     initials = _initials(session, row)
-    what = (
-        f"coordinator ended: {initials}"
+    what = Phrase(
+        mark("history", "coordinator ended: {initials}")
         if row.consent == "accepted"
-        else f"coordinator proposal withdrawn: {initials}"
+        else mark("history", "coordinator proposal withdrawn: {initials}"),
+        {"initials": initials},
     )
     return changes.row(actor, youth_id, "coordinator", what, old=initials, why=reason)
 
@@ -503,13 +534,8 @@ def _move_assignment(
     )
     session.add(moved)
     session.flush()
-    who = f"{taker.initials} ({taker.name}, {taker.role})"
-    if row.consent == "accepted":
-        by = f" by {codes.CONSENT_BY[row.consent_by]}" if row.consent_by else ""
-        what = f"coordinator handed over from {giver}: {who}, consent kept (given{by})"
-        old, new = giver, taker.initials
-    else:
-        what = f"coordinator proposal handed over from {giver}: {who}, awaiting consent"
-        old = new = None
+    args = {"giver": giver, **_who(taker, row)}
+    what = Phrase(HANDED_OVER[row.consent == "accepted", "consenting" in args], args)
+    old, new = (giver, taker.initials) if row.consent == "accepted" else (None, None)
     changes.record(session, actor, youth.id, "coordinator", what, old=old, new=new, why=why)
     return moved

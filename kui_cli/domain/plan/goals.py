@@ -23,9 +23,17 @@ from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import cpr
 from kui_cli.errors import KuiError
 from kui_cli.models import Goal, Youth
-from kui_cli.render.i18n import _
+from kui_cli.phrase import Phrase
+from kui_cli.render.i18n import _, mark
 
 KIND = "goal"
+
+
+# The history's sentence of a goal's field changed, its new value named as the field.
+GOAL_CHANGED = {
+    "text": mark("history", "goal {id} text changed: {text}"),
+    "due": mark("history", "goal {id} due changed: {due}"),
+}
 
 
 def _find(session: Session, goal_id: int) -> tuple[Goal, Youth]:
@@ -35,6 +43,13 @@ def _find(session: Session, goal_id: int) -> tuple[Goal, Youth]:
         raise KuiError(_("no goal with id {id}").format(id=goal_id))
     youth = access.require_youth(session, session.get(Youth, goal.youth_id))
     return goal, youth
+
+
+# The history's sentence of a goal's field changed, its new value named as the field.
+GOAL_CHANGED = {
+    "text": mark("history", "goal {id} text changed: {text}"),
+    "due": mark("history", "goal {id} due changed: {due}"),
+}
 
 
 def update(
@@ -65,10 +80,17 @@ def update(
         raise KuiError(_("goal {id} already says that: nothing changes").format(id=goal.id))
     for field, old, new in moves:
         setattr(goal, field, new)
-        what = f"goal {goal.id} {field} changed: {new}"
+        what = Phrase(GOAL_CHANGED[field], {"id": goal.id, field: new})
         changes.record(session, actor, youth.id, KIND, what, old=old, new=new, why=why)
     audit.record(session, actor, "update", subject=youth.subject_key)
     return goal
+
+
+# The history's sentence of a goal's field changed, its new value named as the field.
+GOAL_CHANGED = {
+    "text": mark("history", "goal {id} text changed: {text}"),
+    "due": mark("history", "goal {id} due changed: {due}"),
+}
 
 
 def achieve(session: Session, actor: Actor, goal_id: int, reason: str | None = None) -> Goal:
@@ -76,6 +98,13 @@ def achieve(session: Session, actor: Actor, goal_id: int, reason: str | None = N
     why = closing.optional_reason(reason)
     goal, youth = _find(session, goal_id)
     return _close(session, actor, goal, youth, "achieved", why)
+
+
+# The history's sentence of a goal's field changed, its new value named as the field.
+GOAL_CHANGED = {
+    "text": mark("history", "goal {id} text changed: {text}"),
+    "due": mark("history", "goal {id} due changed: {due}"),
+}
 
 
 def drop(session: Session, actor: Actor, goal_id: int, reason: str) -> Goal:
@@ -95,12 +124,25 @@ def drop(session: Session, actor: Actor, goal_id: int, reason: str) -> Goal:
     return _close(session, actor, goal, youth, "dropped", why)
 
 
+# The history's sentence of a goal's field changed, its new value named as the field.
+GOAL_CHANGED = {
+    "text": mark("history", "goal {id} text changed: {text}"),
+    "due": mark("history", "goal {id} due changed: {due}"),
+}
+
+
 def _close(
     session: Session, actor: Actor, goal: Goal, youth: Youth, status: str, why: str | None
 ) -> Goal:
-    label = f"goal {goal.id}"
-    closing.close(session, actor, youth, goal, kind=KIND, label=label, status=status, why=why)
+    closing.close(session, actor, youth, goal, kind=KIND, status=status, why=why)
     return goal
+
+
+# The history's sentence of a goal's field changed, its new value named as the field.
+GOAL_CHANGED = {
+    "text": mark("history", "goal {id} text changed: {text}"),
+    "due": mark("history", "goal {id} due changed: {due}"),
+}
 
 
 def goals_due(

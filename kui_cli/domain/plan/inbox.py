@@ -154,7 +154,7 @@ def as_record(row: ChangeLog) -> dict[str, Any]:
         "youth_id": row.youth_id,
         "at": row.at,
         "by": row.by,
-        "what": row.what,
+        "what": changes.said(row),
         "why": row.why,
     }
 

@@ -25,7 +25,8 @@ from kui_cli.domain.protection.audit import Actor
 from kui_cli.domain.register import ages, cpr, youths
 from kui_cli.errors import KuiError
 from kui_cli.models import Effort, Goal, Staff, Youth
-from kui_cli.render.i18n import _
+from kui_cli.phrase import Phrase
+from kui_cli.render.i18n import _, mark
 
 LOG_COLUMNS = [
     "id",
@@ -72,8 +73,8 @@ def add_goal(
     )
     session.add(goal)
     session.flush()
-    label = f"sub-goal {goal.id} of goal {parent}" if parent is not None else f"goal {goal.id}"
-    what = f"{label} added: {words}" + (f" (due {due})" if due else "")
+    args = {"id": goal.id, "parent": parent, "text": words, "due": due}
+    what = Phrase(GOAL_ADDED[parent is not None, due is not None], args)
     changes.record(session, actor, youth.id, "goal", what, new=words, why=why)
     audit.record(session, actor, "update", subject=youth.subject_key)
     return goal
@@ -126,14 +127,18 @@ def add_effort(session: Session, actor: Actor, youth_ref: str, new: NewEffort) -
     )
     session.add(effort)
     session.flush()
-    ends = f", ends {new.end}" if new.end else ""
-    what = (
-        f"effort {effort.id} added: {title} ({legislation}, {department}; "
-        f"responsible {member.initials}; from {start}{ends})"
-    )
+    args = {
+        "id": effort.id,
+        "title": title,
+        "legislation": legislation,
+        "department": department,
+        "initials": member.initials,
+        "start": start,
+        "end": new.end,
+    }
+    what = Phrase(EFFORT_ADDED[new.end is not None, joined], args)  # fmt: skip
     # A join reaches the plan owner's inbox on the real day it happens, whatever `--today`.
     on = periods.real_today() if joined else None
-    what = f"{what}; joined the case by CPR" if joined else what
     changes.record(session, actor, youth.id, "effort", what, new=title, why=why, effective_on=on)
     # Joining a case by its CPR is logged as such: the DPO sees who came in on their own.
     audit.record(session, actor, "join" if joined else "update", subject=youth.subject_key)
@@ -184,6 +189,30 @@ def _shown(session: Session, column: str, value: Any) -> Any:
     return member.initials if member else value
 
 
+# The history's sentences of the plan, by what varies in them.
+GOAL_ADDED = {
+    (False, False): mark("history", "goal {id} added: {text}"),
+    (False, True): mark("history", "goal {id} added: {text} (due {due})"),
+    (True, False): mark("history", "sub-goal {id} of goal {parent} added: {text}"),
+    (True, True): mark("history", "sub-goal {id} of goal {parent} added: {text} (due {due})"),
+}
+EFFORT_ADDED = {  # (a planned end, joined the case by CPR)
+    (False, False): mark("history", "effort {id} added: {title} ({legislation}, {department}; "
+                         "responsible {initials}; from {start})"),
+    (True, False): mark("history", "effort {id} added: {title} ({legislation}, {department}; "
+                        "responsible {initials}; from {start}, ends {end})"),
+    (False, True): mark("history", "effort {id} added: {title} ({legislation}, {department}; "
+                        "responsible {initials}; from {start}); joined the case by CPR"),
+    (True, True): mark("history", "effort {id} added: {title} ({legislation}, {department}; "
+                       "responsible {initials}; from {start}, ends {end}); joined the case by CPR"),
+}  # fmt: skip
+EFFORT_CHANGED = {
+    "title": mark("history", "effort {id} title: {old} -> {new} ({title})"),
+    "department": mark("history", "effort {id} department: {old} -> {new} ({title})"),
+    "legislation": mark("history", "effort {id} legislation: {old} -> {new} ({title})"),
+    "staff_id": mark("history", "effort {id} responsible: {old} -> {new} ({title})"),
+    "end_on": mark("history", "effort {id} planned end: {old} -> {new} ({title})"),
+}
 EFFORT_FIELDS = {
     "title": "title",
     "department": "department",
@@ -226,7 +255,8 @@ def update_effort(session: Session, actor: Actor, effort_id: int, upd: EffortUpd
     for column, value in changed.items():
         old, new = _shown(session, column, getattr(effort, column)), _shown(session, column, value)
         setattr(effort, column, value)
-        what = f"effort {effort.id} {EFFORT_FIELDS[column]}: {old} -> {new} ({effort.title})"
+        args = {"id": effort.id, "old": old, "new": new, "title": effort.title}
+        what = Phrase(EFFORT_CHANGED[column], args)
         changes.record(session, actor, youth.id, "effort", what, old=old, new=new, why=why)
     audit.record(session, actor, "update", subject=youth.subject_key)
     return [EFFORT_FIELDS[column] for column in changed]
@@ -258,7 +288,8 @@ def effort_ending(actor: Actor, effort: Effort, why: str) -> dict[str, Any]:
         )
     old = effort.end_on
     effort.end_on, effort.end_reason = today, why
-    what = f"effort {effort.id} ended: {effort.title}"
+    args = {"id": effort.id, "title": effort.title}
+    what = Phrase(mark("history", "effort {id} ended: {title}"), args)
     return changes.row(actor, effort.youth_id, "effort", what, old=old, new=today, why=why)
 
 
@@ -382,7 +413,7 @@ def log(session: Session, actor: Actor, youth_ref: str) -> list[dict[str, Any]]:
             "effective_on": row.effective_on,
             "by": row.by,
             "kind": row.kind,
-            "what": row.what,
+            "what": changes.said(row),
             "old": row.old_value,
             "new": row.new_value,
             "why": row.why,

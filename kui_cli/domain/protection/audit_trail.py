@@ -122,7 +122,7 @@ def subject_report(session: Session, actor: Actor, reference: str) -> dict[str, 
             "at": c.at,
             "by": c.by,
             "kind": c.kind,
-            "what": c.what,
+            "what": changes.said(c),
             "why": c.why,
             "effective_on": c.effective_on,
         }

@@ -47,7 +47,8 @@ from kui_cli.domain.register.feed_lines import Event, parse, read_lines
 from kui_cli.domain.register.registration import NewYouth
 from kui_cli.errors import KuiError
 from kui_cli.models import ChangeLog, DutyEpisode, Effort, FeedEvent, Youth
-from kui_cli.render.i18n import _, n_
+from kui_cli.phrase import Phrase
+from kui_cli.render.i18n import _, mark, n_
 
 APPLIED, KNOWN, SUPERSEDED, SKIPPED = "applied", "already-known", "superseded", "skipped"
 # The status an event sets, where it sets one regardless of the education it names: read from
@@ -573,14 +574,14 @@ def _apply_to(session: Session, actor: Actor, youth: Facts, item: Keyed, bulk: B
         if youth.at_risk_since is not None and youth.at_risk_since <= day:
             return KNOWN
         old, youth.at_risk_since = youth.at_risk_since, day
-        what = f"at risk of dropping out since {day}"
+        what = Phrase(mark("history", "at risk of dropping out since {day}"), {"day": day})
         made.append(changes.row(actor, youth.id, "at-risk", what, old=old, new=day, why=why,
                                 effective_on=day))  # fmt: skip
     elif event.kind == "moved-away":
         made += _moved_away(session, actor, youth, day, why, bulk)
     else:
         if event.kind == "moved-in":
-            what = f"moved into the municipality on {day}"
+            what = Phrase(mark("history", "moved into the municipality on {day}"), {"day": day})
             made.append(changes.row(actor, youth.id, "moved", what, new="moved-in", why=why,
                                     effective_on=day))  # fmt: skip
         made += _status(actor, youth, item, why, bulk)
@@ -628,7 +629,8 @@ def _moved_away(
     episode = bulk.episodes.get(youth.id)
     made += duty.moved_away(actor, youth, episode, day, why)
     bulk.settle(youth.id, episode)
-    what = f"moved away from the municipality on {day}: kui's part ends"
+    what = Phrase(mark("history", "moved away from the municipality on {day}: kui's part ends"),
+                  {"day": day})  # fmt: skip
     made.append(changes.row(actor, youth.id, "moved", what, new="moved-away", why=why,
                             effective_on=day))  # fmt: skip
     return made
@@ -690,15 +692,15 @@ def _changes_since(session: Session, before: int, touched: Touched) -> list[dict
     youth registered by the run is named by the masked CPR number (their id is not kept)."""
     new_ids = {youth_id: number for number, youth_id in touched.registered.items()}
     query = (
-        select(ChangeLog.youth_id, ChangeLog.what)
+        select(ChangeLog.youth_id, ChangeLog.what, ChangeLog.what_args)
         .where(ChangeLog.id > before)
         .order_by(ChangeLog.youth_id, ChangeLog.id)
     )
     rows = []
-    for youth_id, what in session.execute(query):
+    for youth_id, what, args in session.execute(query):
         number = new_ids.get(youth_id)
         who = f"new {cpr.masked(number)}" if number else str(youth_id)
-        rows.append({"youth": who, "what": what})
+        rows.append({"youth": who, "what": Phrase.stored(what, args)})
     return rows
 
 

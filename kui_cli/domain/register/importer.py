@@ -34,7 +34,8 @@ from kui_cli.domain.register import cpr
 from kui_cli.domain.register.registration import MAX_GRADE, AgeWindow, NewYouth, validated
 from kui_cli.errors import KuiError
 from kui_cli.models import Youth
-from kui_cli.render.i18n import _, n_
+from kui_cli.phrase import Phrase
+from kui_cli.render.i18n import _, mark, n_
 
 REQUIRED = ("cpr", "name")
 OPTIONAL = ("status", "since", "need", "school", "grade", "phone", "email")
@@ -454,7 +455,7 @@ def register_rows(
     checked: Validated,
     rows: list[tuple[Any, ...]],
     *,
-    what: str | None = None,
+    what: Phrase | None = None,
     progress: Progress = SILENT,
 ) -> None:
     """Insert the new youths' rows (validated), with their history (`what`, by default the
@@ -474,7 +475,8 @@ def register_rows(
         taken_text = _("CPR {cpr} is already registered")
         bad = [BadRow(line_of[n], taken_text.format(cpr=cpr.masked(n))) for n in taken]
         raise AlreadyRegistered(sorted(bad, key=lambda b: b.line), taken) from None
-    record_registrations(session, actor, before, what or f"registered by import of {path.name}")
+    imported = Phrase(mark("history", "registered by import of {file}"), {"file": path.name})
+    record_registrations(session, actor, before, what or imported)
     duty.open_for_new_youths(session, actor, before)  # education obligation (issue 5)
     if len(rows) > before:
         refresh_statistics(session)
@@ -489,7 +491,7 @@ def refresh_statistics(session: Session) -> None:
         session.execute(text("ANALYZE"))
 
 
-def record_registrations(session: Session, actor: Actor, after_id: int, what: str) -> None:
+def record_registrations(session: Session, actor: Actor, after_id: int, what: Phrase) -> None:
     """One history row per imported youth, written by the database in one statement."""
     youths = select(Youth.id, Youth.status).where(Youth.id > after_id)
     changes.record_selected(session, actor, "registered", what, youths)

@@ -16,7 +16,8 @@ from kui_cli.domain import codes
 from kui_cli.domain.profile import Profile
 from kui_cli.domain.register import ages, cpr
 from kui_cli.errors import KuiError
-from kui_cli.render.i18n import _
+from kui_cli.phrase import Phrase
+from kui_cli.render.i18n import _, mark
 
 MAX_GRADE = 10
 
@@ -132,9 +133,10 @@ def validated(new: NewYouth, window: AgeWindow) -> Registration:
     )
 
 
-def registered_text(status: str, need: str) -> str:
+def registered_text(status: str, need: str) -> Phrase:
     """The history's first row of a youth registered one at a time (`youth add`, the feed)."""
-    return f"registered with status {status}, need {need}"
+    template = mark("history", "registered with status {status}, need {need}")
+    return Phrase(template, {"status": status, "need": need})
 
 
 def checked_grade(grade: int) -> int:

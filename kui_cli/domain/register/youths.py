@@ -25,7 +25,8 @@ from kui_cli.domain.register.registration import NewYouth
 from kui_cli.domain.reports import measures
 from kui_cli.errors import KuiError
 from kui_cli.models import Guardian, Referral, Staff, Team, Youth
-from kui_cli.render.i18n import _
+from kui_cli.phrase import Phrase
+from kui_cli.render.i18n import _, mark
 
 LIST_COLUMNS = [
     "id",
@@ -324,7 +325,7 @@ def details(
         ],
         professionals=owners.professionals(case),
         history=[
-            {"at": c.at, "by": c.by, "what": c.what, "why": c.why}
+            {"at": c.at, "by": c.by, "what": changes.said(c), "why": c.why}
             for c in changes.for_youth(session, youth.id)
         ],
     )
@@ -369,7 +370,8 @@ def add_guardian(
     )
     session.add(guardian)
     session.flush()
-    changes.record(session, actor, youth.id, "guardian", f"custody holder {guardian.name} added")
+    what = Phrase(mark("history", "custody holder {name} added"), {"name": guardian.name})
+    changes.record(session, actor, youth.id, "guardian", what)
     audit.record(session, actor, "update", subject=youth.subject_key)
     return guardian
 
@@ -412,7 +414,10 @@ def update_guardian(
     for key in changed:
         old = getattr(guardian, key)
         setattr(guardian, key, wanted[key])
-        what = f"custody holder {guardian.id}: {key} changed"
+        what = Phrase(
+            mark("history", "custody holder {id}: {field} changed"),
+            {"id": guardian.id, "field": key},
+        )
         changes.record(session, actor, youth.id, "guardian", what, old=old, new=wanted[key])
     audit.record(session, actor, "update", subject=youth.subject_key)
     return changed
@@ -425,7 +430,7 @@ def remove_guardian(session: Session, actor: Actor, guardian_id: int, reason: st
     guardian, youth = guardian_of(session, guardian_id)
     session.delete(guardian)
     session.flush()
-    what = f"custody holder {guardian.name} removed"
+    what = Phrase(mark("history", "custody holder {name} removed"), {"name": guardian.name})
     changes.record(session, actor, youth.id, "guardian", what, old=guardian.name, why=why)
     audit.record(session, actor, "update", subject=youth.subject_key)
     return guardian
@@ -565,8 +570,14 @@ def set_status(
     youth.status, youth.status_since, youth.hours = status, since, hours
     if youth.at_risk_since is not None and youth.at_risk_since <= since:
         youth.at_risk_since = None  # a risk of drop-out is of the status before: it is past
-    weekly = f" ({hours:g} h/week)" if hours is not None else ""
-    what = f"status: {status}{weekly} since {since} (was {old})"
+    args = {"status": status, "since": since, "old_status": old}
+    if hours is None:
+        what = Phrase(mark("history", "status: {status} since {since} (was {old_status})"), args)
+    else:
+        template = mark(
+            "history", "status: {status} ({hours} h/week) since {since} (was {old_status})"
+        )
+        what = Phrase(template, {**args, "hours": f"{hours:g}"})
     return changes.row(
         actor, youth.id, "status", what, old=old, new=status, why=why, effective_on=since
     )
@@ -601,6 +612,19 @@ def _apply_simple_fields(
         done.changed.append(attr)
 
 
+# The history's sentence of each field `set_field` sets, the field's value named as the field.
+FIELD_CHANGED = {
+    "need": mark("history", "need: {need}"),
+    "name": mark("history", "name: {name}"),
+    "applied": mark("history", "applied: {applied}"),
+    "completed_on": mark("history", "completed_on: {completed_on}"),
+    "grade": mark("history", "grade: {grade}"),
+    "school": mark("history", "school: {school}"),
+    "phone": mark("history", "phone: {phone}"),
+    "email": mark("history", "email: {email}"),
+}
+
+
 def set_field(actor: Actor, youth: Any, attr: str, value: Any, why: str) -> dict[str, Any]:
     """One field of `youth update` set (on a `Youth` or the status feed's row of one), and the
     change-log row that records it."""
@@ -610,7 +634,8 @@ def set_field(actor: Actor, youth: Any, attr: str, value: Any, why: str) -> dict
     setattr(youth, attr, value)
     if attr == "applied":
         youth.applied_on = actor.today
-    return changes.row(actor, youth.id, attr, f"{attr}: {value}", old=old, new=value, why=why)
+    what = Phrase(FIELD_CHANGED[attr], {attr: value})
+    return changes.row(actor, youth.id, attr, what, old=old, new=value, why=why)
 
 
 def count(session: Session, *where: ColumnElement[bool]) -> int:
