@@ -31,12 +31,12 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import func, select
 from sqlmodel import Session
 
+from kui_cli.domain import bulk as bulk_writes
 from kui_cli.domain import codes, settings
 from kui_cli.domain import profile as profiles
-from kui_cli.domain.bulk import insert_many
 from kui_cli.domain.law import duty
 from kui_cli.domain.plan import changes, coordinators, owners, plans
 from kui_cli.domain.progress import CHECKING, SILENT, WRITING, Progress, count_lines
@@ -239,13 +239,14 @@ def known_contents(session: Session, events: Iterable[Keyed]) -> dict[tuple[str,
     for item in events:
         by_source.setdefault(item.event.source, []).append(item.key)
     found: dict[tuple[str, str], str] = {}
+    connection = session.connection()
     for source, keys in by_source.items():
         unique = sorted(set(keys))
         for start in range(0, len(unique), BATCH):
             query = select(FeedEvent.event_key, FeedEvent.content).where(
                 FeedEvent.source == source, FeedEvent.event_key.in_(unique[start : start + BATCH])
             )
-            found.update(((source, key), content) for key, content in session.execute(query))
+            found.update(((source, key), content) for key, content in connection.execute(query))
     return found
 
 
@@ -388,6 +389,7 @@ def _apply_all(
         law=duty.rules(session),
     )
     pending = set(registering)  # new youths whose registering event is still to come
+    authors = {name: replace(actor, user=feed_lines.author(name)) for name in summary.sources}
     for item in fresh:
         progress.advance(1)
         event = item.event
@@ -397,9 +399,8 @@ def _apply_all(
             # not the municipality's either.
             touched.count(summary, event, SKIPPED)
             continue
-        by_source = replace(actor, user=feed_lines.author(event.source))
         try:
-            outcome = _apply_to(session, by_source, youth, item, state)
+            outcome = _apply_to(session, authors[event.source], youth, item, state)
         except KuiError as exc:
             touched.bad.append(BadLine(event.line, str(exc)))
             continue
@@ -507,9 +508,10 @@ def rows_by_cpr(session: Session, numbers: Iterable[str]) -> dict[str, Facts]:
     """The registered youths of these numbers, one query per batch (never one per event)."""
     wanted = sorted(set(numbers))
     found: dict[str, Facts] = {}
+    connection = session.connection()  # Core rows: the ORM's result machinery is not needed
     for start in range(0, len(wanted), BATCH):
         query = select(*FACT_COLUMNS).where(Youth.cpr.in_(wanted[start : start + BATCH]))
-        found.update((row.cpr, Facts(*row)) for row in session.execute(query))
+        found.update((row[1], Facts(*row)) for row in connection.execute(query))
     return found
 
 
@@ -517,12 +519,13 @@ def _open_episodes(session: Session, youth_ids: list[int]) -> dict[int, SimpleNa
     """The open episode of each of these youths (`duty.Episode`), one query per batch."""
     found: dict[int, SimpleNamespace] = {}
     columns = (DutyEpisode.id, DutyEpisode.youth_id, DutyEpisode.out_since)
+    connection = session.connection()
     for start in range(0, len(youth_ids), BATCH):
         chunk = youth_ids[start : start + BATCH]
         query = select(*columns).where(
             DutyEpisode.youth_id.in_(chunk), DutyEpisode.closed_on.is_(None)
         )
-        for row in session.execute(query):
+        for row in connection.execute(query):
             found[row.youth_id] = SimpleNamespace(**row._mapping, closed_on=None, close_reason=None)
     return found
 
@@ -635,31 +638,31 @@ def _moved_away(
 
 
 def _write_bulk(session: Session, changed: list[Facts], bulk: Bulk) -> None:
-    """Youths, change log, periods and episodes, each in executemany statements; the
-    coordinators and efforts ended by the session's flush."""
+    """Youths, change log, periods and episodes, each in executemany statements of plain tuples
+    (`bulk.execute_many`); the coordinators and efforts ended by the session's flush."""
     session.flush()
-    connection = session.connection()
-    new_values = update(Youth).where(Youth.id == bindparam("b_id"))
-    new_values = new_values.values({name: bindparam(f"b_{name}") for name in BULK_COLUMNS})
-    rows = [
-        {"b_id": f.id, **{f"b_{name}": getattr(f, name) for name in BULK_COLUMNS}} for f in changed
-    ]
-    if rows:
-        connection.execute(new_values, rows)
+    mark = bulk_writes.mark(session)
+    new_values = ", ".join(f"{name} = {mark}" for name in BULK_COLUMNS)
+    bulk_writes.execute_many(
+        session,
+        f"UPDATE youth SET {new_values} WHERE id = {mark}",
+        [(*(getattr(f, name) for name in BULK_COLUMNS), f.id) for f in changed],
+        BULK_DATES,
+    )
     changes.record_many(session, bulk.rows)
     history.refresh_many(session, bulk.earliest)
     if bulk.opened:
-        insert_many(session, DutyEpisode, [vars(e) for e in bulk.opened])
-    if bulk.closed:
-        closing = update(DutyEpisode).where(DutyEpisode.id == bindparam("b_id"))
-        closing = closing.values(closed_on=bindparam("b_on"), close_reason=bindparam("b_why"))
-        connection.execute(
-            closing,
-            [{"b_id": e.id, "b_on": e.closed_on, "b_why": e.close_reason} for e in bulk.closed],
-        )
+        bulk_writes.insert_many(session, DutyEpisode, [vars(e) for e in bulk.opened])
+    bulk_writes.execute_many(
+        session,
+        f"UPDATE duty_episode SET closed_on = {mark}, close_reason = {mark} WHERE id = {mark}",
+        [(e.closed_on, e.close_reason, e.id) for e in bulk.closed],
+        [0],
+    )
 
 
 BULK_COLUMNS = ("status", "status_since", "hours", "completed_on", "at_risk_since")
+BULK_DATES = [1, 3, 4]  # the positions of the dates among them
 
 
 # --- recording ------------------------------------------------------------------------------
@@ -682,7 +685,7 @@ def _store(session: Session, fresh: list[Keyed], facts: dict[str, Facts], touche
         }
         for item in fresh
     ]
-    insert_many(session, FeedEvent, rows)
+    bulk_writes.insert_many(session, FeedEvent, rows)
 
 
 def _changes_since(session: Session, before: int, touched: Touched) -> list[dict[str, Any]]:

@@ -37,7 +37,6 @@ from sqlalchemy import (
     Connection,
     Select,
     and_,
-    bindparam,
     case,
     delete,
     func,
@@ -139,7 +138,10 @@ def refresh(session: Session, youth_id: int, kind: str, effective_on: dt.date) -
 def refresh_many(session: Session, earliest: dict[int, dt.date]) -> None:
     """`refresh` of the status periods of many youths at once, after their status changes were
     written in bulk (the status feed): one read of their log, one delete and one insert per
-    batch; and each youth known from the earliest day of the changes (`earliest`) if earlier."""
+    batch; and each youth known from the earliest day of the changes (`earliest`) if earlier.
+    Core statements on the session's connection and the driver's executemany of plain tuples
+    (the feed changes thousands: no ORM rows, no per-value processing)."""
+    connection = session.connection()
     ids = sorted(earliest)
     for start in range(0, len(ids), REFRESH_BATCH):
         chunk = ids[start : start + REFRESH_BATCH]
@@ -155,24 +157,20 @@ def refresh_many(session: Session, earliest: dict[int, dt.date]) -> None:
             .order_by(ChangeLog.youth_id, ChangeLog.id)
         )
         batch: list[dict[str, object]] = []
-        for youth_id, group in groupby(session.execute(query), key=lambda r: r.youth_id):
+        for youth_id, group in groupby(connection.execute(query), key=lambda r: r[0]):
             batch += _rows(youth_id, "status", periods([Change(*r[1:]) for r in group]))
-        session.execute(
+        connection.execute(
             delete(HistoryPeriod).where(
                 HistoryPeriod.youth_id.in_(chunk), HistoryPeriod.kind == "status"
             )
         )
-        if batch:
-            bulk.insert_many(session, HistoryPeriod, batch)
-    earlier = or_(Youth.known_from.is_(None), Youth.known_from > bindparam("day"))
+        bulk.insert_many(session, HistoryPeriod, batch)
+    mark = bulk.mark(session)
     known = (
-        update(Youth)
-        .where(Youth.id == bindparam("youth"), earlier)
-        .values(known_from=bindparam("day"))
+        f"UPDATE youth SET known_from = {mark} WHERE id = {mark} "
+        f"AND (known_from IS NULL OR known_from > {mark})"
     )
-    rows = [{"youth": youth_id, "day": day} for youth_id, day in earliest.items()]
-    if rows:
-        session.connection().execute(known, rows)
+    bulk.execute_many(session, known, [(d, i, d) for i, d in earliest.items()], [0, 2])
 
 
 def _rows(youth_id: int, attribute: str, found: Iterable[Period]) -> list[dict[str, object]]:
