@@ -79,23 +79,21 @@ def dated(model: Any, names: list[str]) -> list[int]:
 
 def converted(values: list[tuple[Any, ...]], positions: list[int]) -> list[tuple[Any, ...]]:
     """`values` with the values at `positions` as SQLite stores them (`stored`), column by
-    column."""
+    column, each distinct value converted once (a feed's dates are a few dozen days)."""
     if not positions or not values:
         return values
     columns: list[Any] = list(zip(*values, strict=True))
     for i in positions:
-        columns[i] = map(stored, columns[i])
+        distinct = {value: stored(value) for value in set(columns[i])}
+        columns[i] = map(distinct.__getitem__, columns[i])
     return list(zip(*columns, strict=True))
 
 
 def stored(value: Any) -> Any:
     """A value as SQLAlchemy's SQLite types store it: a date as ISO text, a timestamp as
     `YYYY-MM-DD HH:MM:SS.ffffff` (its fields as given: kui's are UTC)."""
-    if isinstance(value, dt.datetime):
-        return (
-            f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:"
-            f"{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}"
-        )
+    if isinstance(value, dt.datetime):  # the first 26 characters: without the UTC offset
+        return value.isoformat(" ", "microseconds")[:26]
     if isinstance(value, dt.date):
         return value.isoformat()
     return value

@@ -27,6 +27,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -246,7 +247,9 @@ def known_contents(session: Session, events: Iterable[Keyed]) -> dict[tuple[str,
             query = select(FeedEvent.event_key, FeedEvent.content).where(
                 FeedEvent.source == source, FeedEvent.event_key.in_(unique[start : start + BATCH])
             )
-            found.update(((source, key), content) for key, content in connection.execute(query))
+            found.update(
+                ((source, key), content) for key, content in connection.execute(query).all()
+            )
     return found
 
 
@@ -410,7 +413,7 @@ def _apply_all(
         touched.count(summary, event, outcome)
     if touched.bad:
         raise FeedRejected(touched.bad)
-    _write_bulk(session, [f for f in facts.values() if f.changed], state)
+    _write_bulk(session, list(facts.values()), state)
     summary.new_youths = len(touched.registered)
     summary.superseded.sort()
     return touched
@@ -474,17 +477,17 @@ def _register_new(
 
 # --- the rules on rows, written with one statement per table and batch ------------------------
 
+# The columns the rules set (written back by `_write_bulk`), and the positions of the dates.
+BULK_COLUMNS = ("status", "status_since", "hours", "completed_on", "at_risk_since")
+BULK_DATES = [1, 3, 4]
 FACT_COLUMNS = (
     Youth.id,
     Youth.cpr,
     Youth.subject_key,
     Youth.birth_date,
-    Youth.status,
-    Youth.status_since,
-    Youth.hours,
-    Youth.completed_on,
-    Youth.at_risk_since,
+    *(getattr(Youth, name) for name in BULK_COLUMNS),
 )
+SET_FROM = len(FACT_COLUMNS) - len(BULK_COLUMNS)  # where the columns the rules set begin
 
 
 @dataclass
@@ -501,7 +504,10 @@ class Facts:
     hours: float | None
     completed_on: dt.date | None
     at_risk_since: dt.date | None
-    changed: bool = False
+    read: tuple[Any, ...] = ()  # the BULK_COLUMNS as read: a youth they still are is not written
+
+
+set_now = attrgetter(*BULK_COLUMNS)  # a youth's BULK_COLUMNS as the rules have set them
 
 
 def rows_by_cpr(session: Session, numbers: Iterable[str]) -> dict[str, Facts]:
@@ -511,7 +517,8 @@ def rows_by_cpr(session: Session, numbers: Iterable[str]) -> dict[str, Facts]:
     connection = session.connection()  # Core rows: the ORM's result machinery is not needed
     for start in range(0, len(wanted), BATCH):
         query = select(*FACT_COLUMNS).where(Youth.cpr.in_(wanted[start : start + BATCH]))
-        found.update((row[1], Facts(*row)) for row in connection.execute(query))
+        rows = connection.execute(query).all()
+        found.update((row[1], Facts(*row, read=tuple(row[SET_FROM:]))) for row in rows)
     return found
 
 
@@ -525,7 +532,7 @@ def _open_episodes(session: Session, youth_ids: list[int]) -> dict[int, SimpleNa
         query = select(*columns).where(
             DutyEpisode.youth_id.in_(chunk), DutyEpisode.closed_on.is_(None)
         )
-        for row in connection.execute(query):
+        for row in connection.execute(query).all():
             found[row.youth_id] = SimpleNamespace(**row._mapping, closed_on=None, close_reason=None)
     return found
 
@@ -589,7 +596,6 @@ def _apply_to(session: Session, actor: Actor, youth: Facts, item: Keyed, bulk: B
         made += _status(actor, youth, item, why, bulk)
     if not made:
         return KNOWN
-    youth.changed = True
     bulk.rows += made
     return APPLIED
 
@@ -637,16 +643,17 @@ def _moved_away(
     return made
 
 
-def _write_bulk(session: Session, changed: list[Facts], bulk: Bulk) -> None:
-    """Youths, change log, periods and episodes, each in executemany statements of plain tuples
-    (`bulk.execute_many`); the coordinators and efforts ended by the session's flush."""
+def _write_bulk(session: Session, facts: list[Facts], bulk: Bulk) -> None:
+    """Youths (those the rules changed), change log, periods and episodes, each in executemany
+    statements of plain tuples (`bulk_writes.execute_many`); the coordinators and efforts ended
+    by the session's flush."""
     session.flush()
     mark = bulk_writes.mark(session)
     new_values = ", ".join(f"{name} = {mark}" for name in BULK_COLUMNS)
     bulk_writes.execute_many(
         session,
         f"UPDATE youth SET {new_values} WHERE id = {mark}",
-        [(*(getattr(f, name) for name in BULK_COLUMNS), f.id) for f in changed],
+        [(*now, f.id) for f in facts if (now := set_now(f)) != f.read],
         BULK_DATES,
     )
     changes.record_many(session, bulk.rows)
@@ -659,10 +666,6 @@ def _write_bulk(session: Session, changed: list[Facts], bulk: Bulk) -> None:
         [(e.closed_on, e.close_reason, e.id) for e in bulk.closed],
         [0],
     )
-
-
-BULK_COLUMNS = ("status", "status_since", "hours", "completed_on", "at_risk_since")
-BULK_DATES = [1, 3, 4]  # the positions of the dates among them
 
 
 # --- recording ------------------------------------------------------------------------------

@@ -157,7 +157,7 @@ def refresh_many(session: Session, earliest: dict[int, dt.date]) -> None:
             .order_by(ChangeLog.youth_id, ChangeLog.id)
         )
         batch: list[dict[str, object]] = []
-        for youth_id, group in groupby(connection.execute(query), key=lambda r: r[0]):
+        for youth_id, group in groupby(connection.execute(query).all(), key=lambda r: r[0]):
             batch += _rows(youth_id, "status", periods([Change(*r[1:]) for r in group]))
         connection.execute(
             delete(HistoryPeriod).where(
