@@ -170,7 +170,7 @@ def refresh_many(session: Session, earliest: dict[int, dt.date]) -> None:
         f"UPDATE youth SET known_from = {mark} WHERE id = {mark} "
         f"AND (known_from IS NULL OR known_from > {mark})"
     )
-    bulk.execute_many(session, known, [(d, i, d) for i, d in earliest.items()], [0, 2])
+    bulk.execute_many(session, known, [(earliest[i], i, earliest[i]) for i in ids], [0, 2])
 
 
 def _rows(youth_id: int, attribute: str, found: Iterable[Period]) -> list[dict[str, object]]:
