@@ -63,6 +63,7 @@ FIXED_STATUS = {
 # uddannelseshjælp for the education-ready, unless the event names another.
 BENEFITS = codes.statuses_where(lambda s: s.neet and s.activity and not s.exempted)
 BATCH = 500
+PAGE_CACHE_MIB = 64  # SQLite's page cache while a feed applies (`bulk.page_cache`)
 PROGRESS_STEP = 1_000  # lines between two reports to the progress bar
 SUMMARY_COLUMNS = ["field", "value"]
 CHANGE_COLUMNS = ["youth", "what"]
@@ -305,7 +306,21 @@ def apply_file(
 ) -> Summary:
     """Apply a feed in the session's transaction (the caller's, all or nothing); a dry run
     applies it inside a savepoint, gathers the history rows it made and rolls them back.
-    `progress` is told the phases: reading, checking every line, writing the new events."""
+    `progress` is told the phases: reading, checking every line, writing the new events.
+    SQLite gets a page cache the size of what a large feed touches (`PAGE_CACHE_MIB`)."""
+    with bulk_writes.page_cache(session, PAGE_CACHE_MIB):
+        return _apply_file(session, actor, path, source, dry_run, encoding, progress)
+
+
+def _apply_file(
+    session: Session,
+    actor: Actor,
+    path: Path,
+    source: str | None,
+    dry_run: bool,
+    encoding: str | None,
+    progress: Progress,
+) -> Summary:
     prof = profiles.current(session)
     bad: list[BadLine] = []
     summary = Summary(path.name, dry_run)
