@@ -31,12 +31,14 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import groupby
+from operator import itemgetter
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
     Select,
     and_,
+    bindparam,
     case,
     delete,
     func,
@@ -54,7 +56,7 @@ from kui_cli.models import ChangeLog, HistoryPeriod, Youth
 KINDS = {"status": ("registered", "status"), "need": ("need",)}
 STATUS_KINDS = KINDS["status"]
 REBUILD_BATCH = 20_000
-REFRESH_BATCH = 500
+REFRESH_BATCH = 2_000
 
 
 @dataclass(frozen=True)
@@ -143,27 +145,29 @@ def refresh_many(session: Session, earliest: dict[int, dt.date]) -> None:
     (the feed changes thousands: no ORM rows, no per-value processing)."""
     connection = session.connection()
     ids = sorted(earliest)
+    # One statement each, its id list a parameter expanded per batch: compiled once (building
+    # and compiling a 500-value IN per batch was a third of the refresh).
+    wanted = bindparam("ids", expanding=True)
+    query = (
+        select(
+            ChangeLog.youth_id,
+            ChangeLog.id,
+            ChangeLog.effective_on,
+            ChangeLog.old_value,
+            ChangeLog.new_value,
+        )
+        .where(ChangeLog.youth_id.in_(wanted), ChangeLog.kind.in_(STATUS_KINDS))
+        .order_by(ChangeLog.youth_id, ChangeLog.id)
+    )
+    stale = delete(HistoryPeriod).where(
+        HistoryPeriod.youth_id.in_(wanted), HistoryPeriod.kind == "status"
+    )
     for start in range(0, len(ids), REFRESH_BATCH):
-        chunk = ids[start : start + REFRESH_BATCH]
-        query = (
-            select(
-                ChangeLog.youth_id,
-                ChangeLog.id,
-                ChangeLog.effective_on,
-                ChangeLog.old_value,
-                ChangeLog.new_value,
-            )
-            .where(ChangeLog.youth_id.in_(chunk), ChangeLog.kind.in_(STATUS_KINDS))
-            .order_by(ChangeLog.youth_id, ChangeLog.id)
-        )
+        chunk = {"ids": ids[start : start + REFRESH_BATCH]}
         batch: list[dict[str, object]] = []
-        for youth_id, group in groupby(connection.execute(query).all(), key=lambda r: r[0]):
+        for youth_id, group in groupby(connection.execute(query, chunk).all(), key=itemgetter(0)):
             batch += _rows(youth_id, "status", periods([Change(*r[1:]) for r in group]))
-        connection.execute(
-            delete(HistoryPeriod).where(
-                HistoryPeriod.youth_id.in_(chunk), HistoryPeriod.kind == "status"
-            )
-        )
+        connection.execute(stale, chunk)
         bulk.insert_many(session, HistoryPeriod, batch)
     mark = bulk.mark(session)
     known = (
