@@ -32,7 +32,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlmodel import Session
 
 from kui_cli.domain import bulk as bulk_writes
@@ -62,7 +62,9 @@ FIXED_STATUS = {
 # A benefit: outside education and job, yet an activity (not an exemption); the first of them,
 # uddannelseshjælp for the education-ready, unless the event names another.
 BENEFITS = codes.statuses_where(lambda s: s.neet and s.activity and not s.exempted)
-BATCH = 500
+BATCH = 2_000  # values of one IN list (`EXPANDED`)
+# The list of a batch: one statement compiled once, its values expanded per batch.
+EXPANDED = bindparam("ids", expanding=True)
 PAGE_CACHE_MIB = 64  # SQLite's page cache while a feed applies (`bulk.page_cache`)
 PROGRESS_STEP = 1_000  # lines between two reports to the progress bar
 SUMMARY_COLUMNS = ["field", "value"]
@@ -242,15 +244,15 @@ def known_contents(session: Session, events: Iterable[Keyed]) -> dict[tuple[str,
         by_source.setdefault(item.event.source, []).append(item.key)
     found: dict[tuple[str, str], str] = {}
     connection = session.connection()
+    query = select(FeedEvent.event_key, FeedEvent.content).where(
+        FeedEvent.source == bindparam("source"), FeedEvent.event_key.in_(EXPANDED)
+    )
     for source, keys in by_source.items():
         unique = sorted(set(keys))
         for start in range(0, len(unique), BATCH):
-            query = select(FeedEvent.event_key, FeedEvent.content).where(
-                FeedEvent.source == source, FeedEvent.event_key.in_(unique[start : start + BATCH])
-            )
-            found.update(
-                ((source, key), content) for key, content in connection.execute(query).all()
-            )
+            chunk = {"source": source, "ids": unique[start : start + BATCH]}
+            rows = connection.execute(query, chunk).all()
+            found.update(((source, key), content) for key, content in rows)
     return found
 
 
@@ -530,9 +532,9 @@ def rows_by_cpr(session: Session, numbers: Iterable[str]) -> dict[str, Facts]:
     wanted = sorted(set(numbers))
     found: dict[str, Facts] = {}
     connection = session.connection()  # Core rows: the ORM's result machinery is not needed
+    query = select(*FACT_COLUMNS).where(Youth.cpr.in_(EXPANDED))
     for start in range(0, len(wanted), BATCH):
-        query = select(*FACT_COLUMNS).where(Youth.cpr.in_(wanted[start : start + BATCH]))
-        rows = connection.execute(query).all()
+        rows = connection.execute(query, {"ids": wanted[start : start + BATCH]}).all()
         found.update((row[1], Facts(*row, read=tuple(row[SET_FROM:]))) for row in rows)
     return found
 
@@ -542,12 +544,11 @@ def _open_episodes(session: Session, youth_ids: list[int]) -> dict[int, SimpleNa
     found: dict[int, SimpleNamespace] = {}
     columns = (DutyEpisode.id, DutyEpisode.youth_id, DutyEpisode.out_since)
     connection = session.connection()
+    query = select(*columns).where(
+        DutyEpisode.youth_id.in_(EXPANDED), DutyEpisode.closed_on.is_(None)
+    )
     for start in range(0, len(youth_ids), BATCH):
-        chunk = youth_ids[start : start + BATCH]
-        query = select(*columns).where(
-            DutyEpisode.youth_id.in_(chunk), DutyEpisode.closed_on.is_(None)
-        )
-        for row in connection.execute(query).all():
+        for row in connection.execute(query, {"ids": youth_ids[start : start + BATCH]}).all():
             found[row.youth_id] = SimpleNamespace(**row._mapping, closed_on=None, close_reason=None)
     return found
 
