@@ -521,7 +521,7 @@ class Facts:
     hours: float | None
     completed_on: dt.date | None
     at_risk_since: dt.date | None
-    read: tuple[Any, ...] = ()  # the BULK_COLUMNS as read: a youth they still are is not written
+    read: tuple[Any, ...]  # the BULK_COLUMNS as read: only those the rules change are written
 
 
 set_now = attrgetter(*BULK_COLUMNS)  # a youth's BULK_COLUMNS as the rules have set them
@@ -665,15 +665,24 @@ def _write_bulk(session: Session, facts: list[Facts], bulk: Bulk) -> None:
     by the session's flush."""
     session.flush()
     mark = bulk_writes.mark(session)
-    new_values = ", ".join(f"{name} = {mark}" for name in BULK_COLUMNS)
-    # In the order of the table (by id): a feed's youths are scattered over it, and updating
-    # them in CPR order made SQLite read the same pages in and out of its cache.
-    bulk_writes.execute_many(
-        session,
-        f"UPDATE youth SET {new_values} WHERE id = {mark}",
-        sorted(((*now, f.id) for f in facts if (now := set_now(f)) != f.read), key=itemgetter(-1)),
-        BULK_DATES,
-    )
+    # One statement per set of columns changed: a youth's row with only the columns the rules
+    # changed (an at-risk mark leaves the status index alone).
+    by_columns: dict[tuple[int, ...], list[tuple[Any, ...]]] = {}
+    for fact in facts:
+        now = set_now(fact)
+        if now != fact.read:
+            changed = tuple(i for i, value in enumerate(now) if value != fact.read[i])
+            by_columns.setdefault(changed, []).append((*(now[i] for i in changed), fact.id))
+    for changed, rows in by_columns.items():
+        new_values = ", ".join(f"{BULK_COLUMNS[i]} = {mark}" for i in changed)
+        # In the order of the table (by id): a feed's youths are scattered over it, and
+        # updating them in CPR order made SQLite read the same pages in and out of its cache.
+        bulk_writes.execute_many(
+            session,
+            f"UPDATE youth SET {new_values} WHERE id = {mark}",
+            sorted(rows, key=itemgetter(-1)),
+            [at for at, i in enumerate(changed) if i in BULK_DATES],
+        )
     changes.record_many(session, bulk.rows)
     history.refresh_many(session, bulk.earliest)
     if bulk.opened:
