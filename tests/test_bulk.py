@@ -58,3 +58,21 @@ def test_a_row_inserted_in_bulk_is_stored_as_the_orm_stores_it(
         same()
     finally:
         engine.dispose()
+
+
+def test_the_page_cache_of_a_bulk_write_is_handed_back(ready: KuiRunner, db_url: str) -> None:
+    from sqlmodel import Session, create_engine
+
+    engine = create_engine(db_url)
+    sqlite = db_url.startswith("sqlite")
+    try:
+        with Session(engine) as session:
+            size = "PRAGMA cache_size"
+            before = session.connection().exec_driver_sql(size).scalar() if sqlite else None
+            with bulk.page_cache(session, 64):
+                if sqlite:
+                    assert session.connection().exec_driver_sql(size).scalar() == -64 * 1024
+            if sqlite:
+                assert session.connection().exec_driver_sql(size).scalar() == before
+    finally:
+        engine.dispose()

@@ -147,6 +147,23 @@ def test_digit_heavy_text_with_fewer_than_ten_digits_is_never_refused(text: str)
         assert not cpr.in_text(text)
 
 
+FIELD_TEXT = st.text(st.sampled_from("0123456789 -./_abcæ\u2013\u200b\n\u00b9"), max_size=24)
+
+
+@given(st.lists(FIELD_TEXT | st.none() | st.text(max_size=24), max_size=6))
+def test_texts_cleared_at_once_are_each_cleared(texts: list[str | None]) -> None:
+    """`none_in_texts` (the feed's one test of a line's free text) clears only texts that
+    `in_text` clears one by one."""
+    if cpr.none_in_texts(texts):
+        assert not any(cpr.in_text(t) for t in texts), texts
+
+
+def test_texts_with_ten_digits_in_one_field_are_not_cleared_at_once() -> None:
+    assert cpr.none_in_texts(["ungedata", "UD-0006386", "FGU", "850609", None])
+    assert not cpr.none_in_texts(["ungedata", "UD-0006386", "1503012345"])
+    assert not cpr.none_in_texts(["ungedata", "Ida\u00b9"])  # not ASCII: asked field by field
+
+
 @st.composite
 def phone_numbers(draw: st.DrawFn) -> str:
     """A Danish phone number (8 digits, the first 2-9) as people write it."""

@@ -129,6 +129,7 @@ _SERIAL_SHAPES = frozenset({(4,), (2, 2)})
 _MINUS_SIGNS = frozenset("\u2212\u2043\u02d7\u2796")  # minus, hyphen bullet...: not Pd
 _INVISIBLE = frozenset({"Cf", "Cc", "Mn", "Me"})
 _TEN_DIGITS = re.compile(r"(?:\D*+\d){10}")  # possessive: one pass, no backtracking
+_TEN_DIGITS_IN_A_LINE = re.compile(r"(?:[^\d\n]*+\d){10}")
 FreeText = TypeVar("FreeText", bound=str | None)
 REMOVED = "[CPR fjernet]"  # what a printed document shows instead
 
@@ -136,6 +137,18 @@ REMOVED = "[CPR fjernet]"  # what a printed document shows instead
 def in_text(text: str | None) -> bool:
     """Whether free text holds what a reader would take for a CPR number."""
     return bool(spans_in_text(text))
+
+
+def none_in_texts(texts: list[str | None]) -> bool:
+    """Whether no text of these can hold a CPR number, told at once for the usual ones (a feed's
+    six free-text fields a line): printable ASCII with fewer than ten digits in each, which is
+    how `spans_in_text` decides most text. False says only: ask `refuse_in_text` of each."""
+    given = [text for text in texts if text]
+    whole = "".join(given)
+    if not (whole.isascii() and whole.isprintable()):
+        return False
+    # Printable: no text holds a newline, so a line of the joined text is one text.
+    return _TEN_DIGITS_IN_A_LINE.search("\n".join(given)) is None
 
 
 def refuse_in_text(text: FreeText, field: str) -> FreeText:

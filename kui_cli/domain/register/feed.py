@@ -27,16 +27,17 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, select
 from sqlmodel import Session
 
+from kui_cli.domain import bulk as bulk_writes
 from kui_cli.domain import codes, settings
 from kui_cli.domain import profile as profiles
-from kui_cli.domain.bulk import insert_many
 from kui_cli.domain.law import duty
 from kui_cli.domain.plan import changes, coordinators, owners, plans
 from kui_cli.domain.progress import CHECKING, SILENT, WRITING, Progress, count_lines
@@ -62,7 +63,10 @@ FIXED_STATUS = {
 # A benefit: outside education and job, yet an activity (not an exemption); the first of them,
 # uddannelseshjælp for the education-ready, unless the event names another.
 BENEFITS = codes.statuses_where(lambda s: s.neet and s.activity and not s.exempted)
-BATCH = 500
+BATCH = 2_000  # values of one IN list (`EXPANDED`)
+# The list of a batch: one statement compiled once, its values expanded per batch.
+EXPANDED = bindparam("ids", expanding=True)
+PAGE_CACHE_MIB = 64  # SQLite's page cache while a feed applies (`bulk.page_cache`)
 PROGRESS_STEP = 1_000  # lines between two reports to the progress bar
 SUMMARY_COLUMNS = ["field", "value"]
 CHANGE_COLUMNS = ["youth", "what"]
@@ -240,13 +244,16 @@ def known_contents(session: Session, events: Iterable[Keyed]) -> dict[tuple[str,
     for item in events:
         by_source.setdefault(item.event.source, []).append(item.key)
     found: dict[tuple[str, str], str] = {}
+    connection = session.connection()
+    query = select(FeedEvent.event_key, FeedEvent.content).where(
+        FeedEvent.source == bindparam("source"), FeedEvent.event_key.in_(EXPANDED)
+    )
     for source, keys in by_source.items():
         unique = sorted(set(keys))
         for start in range(0, len(unique), BATCH):
-            query = select(FeedEvent.event_key, FeedEvent.content).where(
-                FeedEvent.source == source, FeedEvent.event_key.in_(unique[start : start + BATCH])
-            )
-            found.update(((source, key), content) for key, content in session.execute(query))
+            chunk = {"source": source, "ids": unique[start : start + BATCH]}
+            rows = connection.execute(query, chunk).all()
+            found.update(((source, key), content) for key, content in rows)
     return found
 
 
@@ -302,7 +309,24 @@ def apply_file(
 ) -> Summary:
     """Apply a feed in the session's transaction (the caller's, all or nothing); a dry run
     applies it inside a savepoint, gathers the history rows it made and rolls them back.
-    `progress` is told the phases: reading, checking every line, writing the new events."""
+    `progress` is told the phases: reading, checking every line, writing the new events.
+    SQLite gets a page cache the size of what a large feed touches (`PAGE_CACHE_MIB`), and the
+    cyclic garbage collector pauses (`importer.collector_paused`): the events, the youths' rows
+    and the change rows live until the end and hold no cycles, yet the collector walked them
+    hundreds of times (a twentieth of the feed's time)."""
+    with bulk_writes.page_cache(session, PAGE_CACHE_MIB), importer.collector_paused():
+        return _apply_file(session, actor, path, source, dry_run, encoding, progress)
+
+
+def _apply_file(
+    session: Session,
+    actor: Actor,
+    path: Path,
+    source: str | None,
+    dry_run: bool,
+    encoding: str | None,
+    progress: Progress,
+) -> Summary:
     prof = profiles.current(session)
     bad: list[BadLine] = []
     summary = Summary(path.name, dry_run)
@@ -389,6 +413,7 @@ def _apply_all(
         law=duty.rules(session),
     )
     pending = set(registering)  # new youths whose registering event is still to come
+    authors = {name: replace(actor, user=feed_lines.author(name)) for name in summary.sources}
     for item in fresh:
         progress.advance(1)
         event = item.event
@@ -398,9 +423,8 @@ def _apply_all(
             # not the municipality's either.
             touched.count(summary, event, SKIPPED)
             continue
-        by_source = replace(actor, user=feed_lines.author(event.source))
         try:
-            outcome = _apply_to(session, by_source, youth, item, state)
+            outcome = _apply_to(session, authors[event.source], youth, item, state)
         except KuiError as exc:
             touched.bad.append(BadLine(event.line, str(exc)))
             continue
@@ -410,7 +434,7 @@ def _apply_all(
         touched.count(summary, event, outcome)
     if touched.bad:
         raise FeedRejected(touched.bad)
-    _write_bulk(session, [f for f in facts.values() if f.changed], state)
+    _write_bulk(session, list(facts.values()), state)
     summary.new_youths = len(touched.registered)
     summary.superseded.sort()
     return touched
@@ -474,17 +498,17 @@ def _register_new(
 
 # --- the rules on rows, written with one statement per table and batch ------------------------
 
+# The columns the rules set (written back by `_write_bulk`), and the positions of the dates.
+BULK_COLUMNS = ("status", "status_since", "hours", "completed_on", "at_risk_since")
+BULK_DATES = [1, 3, 4]
 FACT_COLUMNS = (
     Youth.id,
     Youth.cpr,
     Youth.subject_key,
     Youth.birth_date,
-    Youth.status,
-    Youth.status_since,
-    Youth.hours,
-    Youth.completed_on,
-    Youth.at_risk_since,
+    *(getattr(Youth, name) for name in BULK_COLUMNS),
 )
+SET_FROM = len(FACT_COLUMNS) - len(BULK_COLUMNS)  # where the columns the rules set begin
 
 
 @dataclass
@@ -501,16 +525,21 @@ class Facts:
     hours: float | None
     completed_on: dt.date | None
     at_risk_since: dt.date | None
-    changed: bool = False
+    read: tuple[Any, ...]  # the BULK_COLUMNS as read: only those the rules change are written
+
+
+set_now = attrgetter(*BULK_COLUMNS)  # a youth's BULK_COLUMNS as the rules have set them
 
 
 def rows_by_cpr(session: Session, numbers: Iterable[str]) -> dict[str, Facts]:
     """The registered youths of these numbers, one query per batch (never one per event)."""
     wanted = sorted(set(numbers))
     found: dict[str, Facts] = {}
+    connection = session.connection()  # Core rows: the ORM's result machinery is not needed
+    query = select(*FACT_COLUMNS).where(Youth.cpr.in_(EXPANDED))
     for start in range(0, len(wanted), BATCH):
-        query = select(*FACT_COLUMNS).where(Youth.cpr.in_(wanted[start : start + BATCH]))
-        found.update((row.cpr, Facts(*row)) for row in session.execute(query))
+        rows = connection.execute(query, {"ids": wanted[start : start + BATCH]}).all()
+        found.update((row[1], Facts(*row, read=tuple(row[SET_FROM:]))) for row in rows)
     return found
 
 
@@ -518,12 +547,12 @@ def _open_episodes(session: Session, youth_ids: list[int]) -> dict[int, SimpleNa
     """The open episode of each of these youths (`duty.Episode`), one query per batch."""
     found: dict[int, SimpleNamespace] = {}
     columns = (DutyEpisode.id, DutyEpisode.youth_id, DutyEpisode.out_since)
+    connection = session.connection()
+    query = select(*columns).where(
+        DutyEpisode.youth_id.in_(EXPANDED), DutyEpisode.closed_on.is_(None)
+    )
     for start in range(0, len(youth_ids), BATCH):
-        chunk = youth_ids[start : start + BATCH]
-        query = select(*columns).where(
-            DutyEpisode.youth_id.in_(chunk), DutyEpisode.closed_on.is_(None)
-        )
-        for row in session.execute(query):
+        for row in connection.execute(query, {"ids": youth_ids[start : start + BATCH]}).all():
             found[row.youth_id] = SimpleNamespace(**row._mapping, closed_on=None, close_reason=None)
     return found
 
@@ -587,7 +616,6 @@ def _apply_to(session: Session, actor: Actor, youth: Facts, item: Keyed, bulk: B
         made += _status(actor, youth, item, why, bulk)
     if not made:
         return KNOWN
-    youth.changed = True
     bulk.rows += made
     return APPLIED
 
@@ -636,32 +664,40 @@ def _moved_away(
     return made
 
 
-def _write_bulk(session: Session, changed: list[Facts], bulk: Bulk) -> None:
-    """Youths, change log, periods and episodes, each in executemany statements; the
-    coordinators and efforts ended by the session's flush."""
+def _write_bulk(session: Session, facts: list[Facts], bulk: Bulk) -> None:
+    """Youths (those the rules changed), change log, periods and episodes, each in executemany
+    statements of plain tuples (`bulk_writes.execute_many`); the coordinators and efforts ended
+    by the session's flush."""
     session.flush()
-    connection = session.connection()
-    new_values = update(Youth).where(Youth.id == bindparam("b_id"))
-    new_values = new_values.values({name: bindparam(f"b_{name}") for name in BULK_COLUMNS})
-    rows = [
-        {"b_id": f.id, **{f"b_{name}": getattr(f, name) for name in BULK_COLUMNS}} for f in changed
-    ]
-    if rows:
-        connection.execute(new_values, rows)
+    mark = bulk_writes.mark(session)
+    # One statement per set of columns changed: a youth's row with only the columns the rules
+    # changed (an at-risk mark leaves the status index alone).
+    by_columns: dict[tuple[int, ...], list[tuple[Any, ...]]] = {}
+    for fact in facts:
+        now = set_now(fact)
+        if now != fact.read:
+            changed = tuple(i for i, value in enumerate(now) if value != fact.read[i])
+            by_columns.setdefault(changed, []).append((*(now[i] for i in changed), fact.id))
+    for changed, rows in by_columns.items():
+        new_values = ", ".join(f"{BULK_COLUMNS[i]} = {mark}" for i in changed)
+        # In the order of the table (by id): a feed's youths are scattered over it, and
+        # updating them in CPR order made SQLite read the same pages in and out of its cache.
+        bulk_writes.execute_many(
+            session,
+            f"UPDATE youth SET {new_values} WHERE id = {mark}",
+            sorted(rows, key=itemgetter(-1)),
+            [at for at, i in enumerate(changed) if i in BULK_DATES],
+        )
     changes.record_many(session, bulk.rows)
     history.refresh_many(session, bulk.earliest)
     if bulk.opened:
-        insert_many(session, DutyEpisode, [vars(e) for e in bulk.opened])
-    if bulk.closed:
-        closing = update(DutyEpisode).where(DutyEpisode.id == bindparam("b_id"))
-        closing = closing.values(closed_on=bindparam("b_on"), close_reason=bindparam("b_why"))
-        connection.execute(
-            closing,
-            [{"b_id": e.id, "b_on": e.closed_on, "b_why": e.close_reason} for e in bulk.closed],
-        )
-
-
-BULK_COLUMNS = ("status", "status_since", "hours", "completed_on", "at_risk_since")
+        bulk_writes.insert_many(session, DutyEpisode, [vars(e) for e in bulk.opened])
+    bulk_writes.execute_many(
+        session,
+        f"UPDATE duty_episode SET closed_on = {mark}, close_reason = {mark} WHERE id = {mark}",
+        [(e.closed_on, e.close_reason, e.id) for e in bulk.closed],
+        [0],
+    )
 
 
 # --- recording ------------------------------------------------------------------------------
@@ -684,7 +720,7 @@ def _store(session: Session, fresh: list[Keyed], facts: dict[str, Facts], touche
         }
         for item in fresh
     ]
-    insert_many(session, FeedEvent, rows)
+    bulk_writes.insert_many(session, FeedEvent, rows)
 
 
 def _changes_since(session: Session, before: int, touched: Touched) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ import datetime as dt
 import io
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +57,8 @@ SOURCE = re.compile(r"^[A-Za-z][A-Za-z0-9._-]{0,34}$")
 # and the national report tells the feed's changes from decisions made in kui by one rule.
 AUTHOR = "feed:"
 EVENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$")
+# The free-text fields of a line besides the source, checked for CPR numbers (`parse`).
+FREE_TEXT = ("event_id", "education", "institution", "reason", "name")
 MAX_TEXT = 100  # education, institution and reason: codes as the source gives them
 JSON_LINES = (".jsonl", ".ndjson")
 
@@ -182,7 +184,12 @@ def parse(fields: Mapping[str, str], line: int, source: str | None, today: dt.da
     name_of_source = given or source
     if not name_of_source:
         raise KuiError(_("no source: give a source column or --source"))
-    cpr.refuse_in_text(name_of_source, "source")  # before any message repeats it
+    texts = {key: _text(fields, key) for key in FREE_TEXT}
+    # One test of the line's free text first; only a line it cannot clear is checked field by
+    # field, in the order of the rules below (the first field with a CPR number is named).
+    cleared = cpr.none_in_texts([name_of_source, *texts.values()])
+    refuse = _as_given if cleared else cpr.refuse_in_text
+    refuse(name_of_source, "source")  # before any message repeats it
     if not SOURCE.match(name_of_source):
         raise KuiError(
             _(
@@ -190,8 +197,7 @@ def parse(fields: Mapping[str, str], line: int, source: str | None, today: dt.da
                 "'_' or '-'"
             ).format(source=repr(name_of_source))
         )
-    event_id = _text(fields, "event_id")
-    cpr.refuse_in_text(event_id, "event_id")
+    event_id = refuse(texts["event_id"], "event_id")
     if event_id is not None and not EVENT_ID.match(event_id):
         raise KuiError(
             _("event_id {event_id} must be up to 64 letters, digits or . _ : / -").format(
@@ -219,7 +225,6 @@ def parse(fields: Mapping[str, str], line: int, source: str | None, today: dt.da
                 kind=_shown(kind), kinds=", ".join(KINDS)
             )
         )
-    name = _text(fields, "name")
     return Event(
         line,
         name_of_source,
@@ -228,10 +233,10 @@ def parse(fields: Mapping[str, str], line: int, source: str | None, today: dt.da
         born,
         day,
         kind,
-        _code(fields, "education"),
-        _code(fields, "institution"),
-        _code(fields, "reason"),
-        cpr.refuse_in_text(name, "name"),
+        _code(texts, "education", refuse),
+        _code(texts, "institution", refuse),
+        _code(texts, "reason", refuse),
+        refuse(texts["name"], "name"),
     )
 
 
@@ -240,15 +245,22 @@ def _text(fields: Mapping[str, str], key: str) -> str | None:
     return value or None
 
 
-def _code(fields: Mapping[str, str], key: str) -> str | None:
+def _as_given(text: str | None, field: str) -> str | None:
+    """`cpr.refuse_in_text` of a text already cleared (`cpr.none_in_texts`)."""
+    return text
+
+
+def _code(
+    texts: Mapping[str, str | None], key: str, refuse: Callable[[str | None, str], str | None]
+) -> str | None:
     """A code as given (education, institution, reason): short, and never a CPR number, as it
     goes into the history every reader of the youth sees."""
-    value = _text(fields, key)
+    value = texts[key]
     if value is not None and len(value) > MAX_TEXT:
         raise KuiError(
             _("{field} is longer than {most} characters").format(field=key, most=MAX_TEXT)
         )
-    return cpr.refuse_in_text(value, key)
+    return refuse(value, key)
 
 
 def _date(fields: Mapping[str, str], key: str, *, required: bool = False) -> dt.date | None:

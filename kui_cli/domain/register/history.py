@@ -31,6 +31,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import groupby
+from operator import itemgetter
 
 from sqlalchemy import (
     ColumnElement,
@@ -55,7 +56,7 @@ from kui_cli.models import ChangeLog, HistoryPeriod, Youth
 KINDS = {"status": ("registered", "status"), "need": ("need",)}
 STATUS_KINDS = KINDS["status"]
 REBUILD_BATCH = 20_000
-REFRESH_BATCH = 500
+REFRESH_BATCH = 2_000
 
 
 @dataclass(frozen=True)
@@ -139,40 +140,41 @@ def refresh(session: Session, youth_id: int, kind: str, effective_on: dt.date) -
 def refresh_many(session: Session, earliest: dict[int, dt.date]) -> None:
     """`refresh` of the status periods of many youths at once, after their status changes were
     written in bulk (the status feed): one read of their log, one delete and one insert per
-    batch; and each youth known from the earliest day of the changes (`earliest`) if earlier."""
+    batch; and each youth known from the earliest day of the changes (`earliest`) if earlier.
+    Core statements on the session's connection and the driver's executemany of plain tuples
+    (the feed changes thousands: no ORM rows, no per-value processing)."""
+    connection = session.connection()
     ids = sorted(earliest)
-    for start in range(0, len(ids), REFRESH_BATCH):
-        chunk = ids[start : start + REFRESH_BATCH]
-        query = (
-            select(
-                ChangeLog.youth_id,
-                ChangeLog.id,
-                ChangeLog.effective_on,
-                ChangeLog.old_value,
-                ChangeLog.new_value,
-            )
-            .where(ChangeLog.youth_id.in_(chunk), ChangeLog.kind.in_(STATUS_KINDS))
-            .order_by(ChangeLog.youth_id, ChangeLog.id)
+    # One statement each, its id list a parameter expanded per batch: compiled once (building
+    # and compiling a 500-value IN per batch was a third of the refresh).
+    wanted = bindparam("ids", expanding=True)
+    query = (
+        select(
+            ChangeLog.youth_id,
+            ChangeLog.id,
+            ChangeLog.effective_on,
+            ChangeLog.old_value,
+            ChangeLog.new_value,
         )
-        batch: list[dict[str, object]] = []
-        for youth_id, group in groupby(session.execute(query), key=lambda r: r.youth_id):
-            batch += _rows(youth_id, "status", periods([Change(*r[1:]) for r in group]))
-        session.execute(
-            delete(HistoryPeriod).where(
-                HistoryPeriod.youth_id.in_(chunk), HistoryPeriod.kind == "status"
-            )
-        )
-        if batch:
-            bulk.insert_many(session, HistoryPeriod, batch)
-    earlier = or_(Youth.known_from.is_(None), Youth.known_from > bindparam("day"))
-    known = (
-        update(Youth)
-        .where(Youth.id == bindparam("youth"), earlier)
-        .values(known_from=bindparam("day"))
+        .where(ChangeLog.youth_id.in_(wanted), ChangeLog.kind.in_(STATUS_KINDS))
+        .order_by(ChangeLog.youth_id, ChangeLog.id)
     )
-    rows = [{"youth": youth_id, "day": day} for youth_id, day in earliest.items()]
-    if rows:
-        session.connection().execute(known, rows)
+    stale = delete(HistoryPeriod).where(
+        HistoryPeriod.youth_id.in_(wanted), HistoryPeriod.kind == "status"
+    )
+    for start in range(0, len(ids), REFRESH_BATCH):
+        chunk = {"ids": ids[start : start + REFRESH_BATCH]}
+        batch: list[dict[str, object]] = []
+        for youth_id, group in groupby(connection.execute(query, chunk).all(), key=itemgetter(0)):
+            batch += _rows(youth_id, "status", periods([Change(*r[1:]) for r in group]))
+        connection.execute(stale, chunk)
+        bulk.insert_many(session, HistoryPeriod, batch)
+    mark = bulk.mark(session)
+    known = (
+        f"UPDATE youth SET known_from = {mark} WHERE id = {mark} "
+        f"AND (known_from IS NULL OR known_from > {mark})"
+    )
+    bulk.execute_many(session, known, [(earliest[i], i, earliest[i]) for i in ids], [0, 2])
 
 
 def _rows(youth_id: int, attribute: str, found: Iterable[Period]) -> list[dict[str, object]]:
