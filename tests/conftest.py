@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -29,6 +30,9 @@ from kui_cli.app import app
 from kui_cli.migrations import HEAD_REVISION
 
 TODAY = "2026-11-22"
+# Hypothesis keeps its examples and patches under the working directory unless told otherwise;
+# tests write only into temporary folders (read when it first stores something, after this).
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", tempfile.mkdtemp(prefix="kui-hypothesis-"))
 POSTGRES_URL = os.environ.get("KUI_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 

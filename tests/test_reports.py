@@ -514,6 +514,8 @@ def _change(engine: Any, tables: list[str], step: tuple[str, int, int, int]) -> 
     if not rows:
         return
     row, other = rows[row_at % len(rows)], rows[other_at % len(rows)]
+    if table.name == "staff" and "AB" in (row["initials"], other["initials"]):
+        return  # the leader reading the figures stays who they are in every example
     key = [c == row[c.name] for c in table.primary_key.columns]
     values = [c.name for c in table.columns if not c.primary_key]
     if kind == "update" and values:
