@@ -112,6 +112,9 @@ class ChangeLog(Table, table=True):
     old_value: str | None = Field(default=None, sa_column=Column(Text))
     new_value: str | None = Field(default=None, sa_column=Column(Text))
     why: str | None = Field(default=None, sa_column=Column(Text))
+    # The values of `why`'s placeholders when kui wrote the reason (`kui_cli.phrase`); null:
+    # `why` is the user's reason as typed, or written before migration 0015 (shown as stored).
+    why_args: str | None = Field(default=None, sa_column=Column(Text))
     effective_on: dt.date
     acknowledged_at: dt.datetime | None = None
     acknowledged_by: str | None = Field(default=None, max_length=40)

@@ -7,6 +7,10 @@ domain hands the pair on, and `render.history.text` writes the sentence a person
 `str()` is the English sentence, the one JSON and csv have always carried in `what`. A row
 written before the sentences were kept so (no arguments) is its finished text, shown as it
 was stored.
+
+A reason kui writes itself (a status feed's event, an assessment's consequence) is a phrase
+too, kept in `change_log.why` and `why_args` (migration 0015); the reason a user types is
+finished text, never formatted.
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
 """The history a person reads is in their language (issue 17): a status change, an import's
 registration and a status feed's event read in Danish by default and in English with
 KUI_LANG=en, in `youth show`, `plan log` and `plan inbox`; JSON and csv keep the English
-sentence in `what`, as scripts have always read it."""
+sentence in `what`, as scripts have always read it. So do the reasons kui writes itself
+(`why`); a reason the user typed is shown as typed in either language."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -158,3 +160,98 @@ def test_migration_0014_keeps_old_texts_and_converts_the_known_ones(
     monkeypatch.setenv("COLUMNS", "300")
     shown = ok(ready("youth", "show", str(ida))).stdout
     assert STATUS_DA in shown and "goal 1 added: Tilbage i skole {snart}" in shown
+
+
+PUPIL = cpr_for(dt.date(2012, 2, 1))
+FED_WHY_EN = "ungedata event E1: at-risk, institution 280123, reason 07, on 2026-09-01"
+FED_WHY_DA = (
+    "hændelse E1 fra ungedata: at-risk, institution 280123, årsag 07, den 1. september 2026"
+)
+ASSESSED_EN = "assessed not-ready in grade 8: at least a single-discipline effort from UU"
+ASSESSED_DA = "vurderet not-ready i 8. klasse: mindst en enkeltfaglig indsats fra UU"
+CONSENT_EN, CONSENT_DA = "consent accepted", "samtykke: givet"
+TYPED = "Aftalt {x} med {den unge}"  # a user's reason: shown as typed, never formatted
+
+
+@pytest.fixture
+def reasons(ready: KuiRunner, tmp_path: Path) -> int:
+    """A pupil whose history has every kind of reason kui writes itself (a coordinator's consent,
+    a feed's event, an assessment's consequence) and one the user typed, braces and all."""
+    add_staff(ready, "AB", "leader")
+    add_staff(ready, "UU", "uu")
+    pupil = add_youth(ready, dt.date(2012, 2, 1), "Ida", "--status", "primary-school",
+                      "--grade", "8", today="2026-08-01")  # fmt: skip
+    ok(assign(ready, pupil, "UU", today="2026-08-15"))
+    feed = tmp_path / "feed.csv"
+    feed.write_text(FEED + f"ungedata,E1,{PUPIL},2026-09-01,at-risk,,280123,07,\n", "utf-8")
+    ok(ready("feed", "apply", str(feed)))
+    ok(ready("youth", "assess", str(pupil), "--grade", "8", "--result", "not-ready"))
+    ok(ready("youth", "update", str(pupil), "--need", "C", "--reason", TYPED))
+    return pupil
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [("da", (FED_WHY_DA, ASSESSED_DA, CONSENT_DA)), ("en", (FED_WHY_EN, ASSESSED_EN, CONSENT_EN))],
+)
+def test_kuis_own_reasons_read_in_the_readers_language_a_typed_one_as_typed(
+    ready: KuiRunner,
+    reasons: int,
+    monkeypatch: pytest.MonkeyPatch,
+    lang: str,
+    said: tuple[str, str, str],
+) -> None:
+    monkeypatch.setenv("KUI_LANG", lang)
+    monkeypatch.setenv("COLUMNS", "400")
+    shown = ok(ready("youth", "show", str(reasons))).stdout
+    inbox = ok(ready("plan", "inbox", "--owner", "UU", "-f", "markdown", user="UU")).stdout
+    logged = ok(ready("plan", "log", str(reasons), "-f", "markdown")).stdout
+    for text_ in (shown, inbox, logged):
+        assert all(reason in text_ for reason in said[:2]) and TYPED in text_
+    assert said[2] in shown + logged
+    english, danish = (FED_WHY_EN, ASSESSED_EN, CONSENT_EN), (FED_WHY_DA, ASSESSED_DA, CONSENT_DA)
+    other = english if lang == "da" else danish
+    assert not any(reason in shown + inbox + logged for reason in other)
+
+
+def test_json_and_csv_keep_kuis_reasons_in_english(
+    ready: KuiRunner, reasons: int, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KUI_LANG", "da")
+    whys = [h["why"] for h in as_json(ready, "youth", "show", str(reasons))["history"]]
+    assert {FED_WHY_EN, ASSESSED_EN, CONSENT_EN, TYPED} <= set(whys)
+    inbox = as_json(ready, "plan", "inbox", "--owner", "UU", user="UU")
+    assert {FED_WHY_EN, ASSESSED_EN, TYPED} <= {row["why"] for row in inbox}
+    csv = ok(ready("plan", "log", str(reasons), "-f", "csv")).stdout
+    assert FED_WHY_EN in csv and TYPED in csv and FED_WHY_DA not in csv
+    [typed] = [r for r in stored(db_url) if r["why"] == TYPED]
+    assert typed["why_args"] is None
+
+
+def test_migration_0015_writes_kuis_reasons_back_as_english_text(
+    ready: KuiRunner, db_url: str, reasons: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Down to 0014 every reason is its finished English text (a typed one as typed); up to
+    0015 they stay so (not converted) and read as before."""
+    before = [
+        None if r["why"] is None else str(Phrase.stored(r["why"], r["why_args"]))
+        for r in stored(db_url)
+    ]
+    assert FED_WHY_EN in before and TYPED in before
+    config = Config()
+    config.set_main_option("script_location", str(Path(db.__file__).parent / "migrations"))
+    engine = db.get_engine(db_url)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0014")
+    db.dispose_engines()
+    rows = stored(db_url)
+    assert [r["why"] for r in rows] == before and "why_args" not in rows[0]
+    assert db.upgrade(db_url) == ("0014", HEAD_REVISION)
+    rows = stored(db_url)
+    assert [r["why"] for r in rows] == before
+    assert all(r["why_args"] is None for r in rows)
+    monkeypatch.setenv("KUI_LANG", "da")
+    monkeypatch.setenv("COLUMNS", "400")
+    shown = ok(ready("youth", "show", str(reasons))).stdout
+    assert FED_WHY_EN in shown and TYPED in shown

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-HEAD_REVISION = "0014"
+HEAD_REVISION = "0015"
 
 
 def known_revisions() -> frozenset[str]:

@@ -1,4 +1,5 @@
-"""The sentences of a youth's history (`change_log.what`) in the reader's language.
+"""The sentences of a youth's history (`change_log.what`, and `why` where kui wrote the reason)
+in the reader's language.
 
 kui keeps each sentence as its English template and the values it names (`kui_cli.phrase`),
 so one function writes it for whoever reads it: `text`, used by every table, markdown and
@@ -6,7 +7,8 @@ message that shows a change. In Danish the template is the catalog's translation
 `history`), a code among the values is its Danish label (`labels.coder`: a status, a need) and
 a date is written as a Danish sentence writes one ("3. december 2026"); in English it is the
 sentence as kui has always written it, the one JSON and csv carry (`str(phrase)`). A row
-written before migration 0014 is finished text, shown as stored.
+written before migration 0014 (a reason before 0015), and a reason the user typed, is finished
+text, shown as stored: never formatted, braces and all.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ ISO_DATE = re.compile(r"\d{4}-\d\d-\d\d")
 # A placeholder for a code's value before or after the change is labelled as the code's column.
 PREFIXES = ("old_", "new_")
 # Placeholders whose values are kui's own English words, marked in the context `history` where
-# they are defined (`codes.CONSENT_BY`).
-WORDS = frozenset({"consenting"})
+# they are defined (`codes.CONSENT_BY`); a feed event's id is the source's, or kui's "(no id)"
+# (`feed.NO_ID`), and a source's id is no catalog message, so it is shown as it is.
+WORDS = frozenset({"consenting", "event_id"})
 
 
 def text(phrase: Phrase) -> str:

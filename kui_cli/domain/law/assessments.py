@@ -60,7 +60,9 @@ def assess(
     if outcome == NOT_READY and youth.need == "A":
         youth.need = NOT_READY_NEED
         session.add(youth)
-        why = f"assessed {outcome} in grade {grade}: at least a single-discipline effort from UU"
+        why = Phrase(
+            mark("history", "assessed {outcome} in grade {grade}: at least a single-discipline "
+                 "effort from UU"), {"outcome": outcome, "grade": grade})  # fmt: skip
         what = Phrase(mark("history", "need: {need}"), {"need": NOT_READY_NEED})
         changes.record(session, actor, youth.id, "need", what, old="A", new="B", why=why)
     session.flush()

@@ -354,7 +354,11 @@ def status_changed(session: Session, actor: Actor, youth: Youth, why: str | None
 
 
 def transition(
-    actor: Actor, youth: Facts, episode: Episode | None, law: DutyRules, why: str | None = None
+    actor: Actor,
+    youth: Facts,
+    episode: Episode | None,
+    law: DutyRules,
+    why: str | Phrase | None = None,
 ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     """The rule of `status_changed` without a session (the status feed applies it to thousands
     of youths at once): the open episode (if any) is settled and closed on an activity, and the
@@ -408,7 +412,7 @@ def _closing(
     on: dt.date,
     reason: str,
     what: Phrase,
-    why: str | None = None,
+    why: str | Phrase | None = None,
 ) -> dict[str, Any]:
     """Close the episode on `on`; the change-log row that records it."""
     episode.closed_on, episode.close_reason = on, reason
@@ -422,7 +426,7 @@ def _close(
     on: dt.date,
     reason: str,
     what: Phrase,
-    why: str | None = None,
+    why: str | Phrase | None = None,
 ) -> None:
     row = _closing(actor, episode, on, reason, what, why)
     session.add(episode)
@@ -430,7 +434,7 @@ def _close(
 
 
 def moved_away(
-    actor: Actor, youth: Facts, episode: Episode | None, on: dt.date, why: str
+    actor: Actor, youth: Facts, episode: Episode | None, on: dt.date, why: str | Phrase
 ) -> list[dict[str, Any]]:
     """The youth has moved away: their open episode (`settled` first) closes on the day of the
     move, the obligation is the new municipality's. The change-log rows that record it; none

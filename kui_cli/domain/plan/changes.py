@@ -1,5 +1,10 @@
 """The change log: one row per change to a youth's record or plan (who, when, what, why).
 
+`what` is kui's sentence, kept as its template and values (`kui_cli.phrase`). `why` is the
+reason: the user's `--reason` as typed (a str, `why_args` null), or a reason kui writes itself
+(a status feed's event, an assessment's consequence: a Phrase, its values in `why_args`), so
+both are read in the reader's language (`said`, `reason`).
+
 For status changes `old_value`/`new_value` are status codes and `effective_on` is the day the new
 status applies (`--since`), so the status on any past date can be rebuilt.
 
@@ -87,12 +92,13 @@ def row(
     *,
     old: object = None,
     new: object = None,
-    why: str | None = None,
+    why: str | Phrase | None = None,
     effective_on: dt.date | None = None,
     at: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """The columns of one change-log row; `what` is kept as its template and values, so it is
-    read in the reader's language (`kui_cli.phrase`). The timestamp is the real clock
+    """The columns of one change-log row; `what`, and `why` when kui words it (a Phrase), are
+    kept as template and values, so they are read in the reader's language (`kui_cli.phrase`);
+    a str `why` is the user's reason, kept as typed. The timestamp is the real clock
     (evidence) unless a bulk write gives all its rows one; the effective date is the reference
     date unless the change takes effect on another day (a status `--since`). A kind that is
     neither a plan change nor listed as none is a programming error, not bad input."""
@@ -107,7 +113,8 @@ def row(
         "what_args": what.stored_args(),
         "old_value": None if old is None else str(old),
         "new_value": None if new is None else str(new),
-        "why": why,
+        "why": why.template if isinstance(why, Phrase) else why,
+        "why_args": why.stored_args() if isinstance(why, Phrase) else None,
         "effective_on": effective_on or actor.today,
     }
 
@@ -121,7 +128,7 @@ def record(
     *,
     old: object = None,
     new: object = None,
-    why: str | None = None,
+    why: str | Phrase | None = None,
     effective_on: dt.date | None = None,
 ) -> ChangeLog:
     """Append one change (`row`); a status or need change re-derives the youth's past values
@@ -172,6 +179,13 @@ def for_youth(session: Session, youth_id: int) -> list[ChangeLog]:
 def said(row: ChangeLog) -> Phrase:
     """What a change-log row says, for the reader's language (`render.history.text`)."""
     return Phrase.stored(row.what, row.what_args)
+
+
+def reason(row: ChangeLog) -> Phrase | None:
+    """Why a change-log row's change was made, for the reader's language: the user's reason
+    as typed (a Phrase without values, shown as stored) or kui's own sentence; None when the
+    change has no reason."""
+    return None if row.why is None else Phrase.stored(row.why, row.why_args)
 
 
 def acknowledgement_delay(row: ChangeLog) -> dt.timedelta | None:

@@ -250,7 +250,7 @@ def _log(
     what = Phrase(ASSIGNED[row.consent, "consenting" in args], args)
     old = _initials(session, current) if current is not None else None
     new = member.initials if row.consent == "accepted" else None
-    why = row.note or f"consent {row.consent}"
+    why = row.note or Phrase(mark("history", "consent {consent}"), {"consent": row.consent})
     changes.record(session, actor, outcome.youth.id, "coordinator", what, old=old, new=new, why=why)
 
 
@@ -293,13 +293,14 @@ def ending(
     actor: Actor,
     youth_id: int,
     rows: list[CoordinatorAssignment],
-    reason: str,
+    reason: str | Phrase,
 ) -> dict[str, Any]:
     """The rule of `end` on a youth's open assignments (`open_among`, not empty): the
     coordinator ends, or else the proposal is withdrawn; the change-log row (`changes.row`)
-    that records it. The status feed ends many youths' coordinators with it."""
+    that records it. The status feed ends many youths' coordinators with it (`reason` its
+    event's, which the assignment's `end_reason` keeps in English)."""
     row = next((r for r in rows if r.consent == "accepted"), rows[0])
-    _close(row, actor.today, reason)
+    _close(row, actor.today, str(reason))
     initials = _initials(session, row)
     what = Phrase(
         mark("history", "coordinator ended: {initials}")

@@ -155,7 +155,7 @@ def as_record(row: ChangeLog) -> dict[str, Any]:
         "at": row.at,
         "by": row.by,
         "what": changes.said(row),
-        "why": row.why,
+        "why": changes.reason(row),
     }
 
 

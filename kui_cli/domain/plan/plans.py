@@ -274,9 +274,10 @@ def end_effort(session: Session, actor: Actor, effort_id: int, reason: str) -> E
     return effort
 
 
-def effort_ending(actor: Actor, effort: Effort, why: str) -> dict[str, Any]:
-    """The rule of `end_effort` on an effort found (the status feed ends many with it): it
-    ends today, unless it has ended or not begun; the change-log row that records it."""
+def effort_ending(actor: Actor, effort: Effort, why: str | Phrase) -> dict[str, Any]:
+    """The rule of `end_effort` on an effort found (the status feed ends many with it, `why`
+    its event's reason, which the effort's `end_reason` keeps in English): it ends today,
+    unless it has ended or not begun; the change-log row that records it."""
     today = actor.today
     if effort.end_on is not None and effort.end_on <= today:
         raise KuiError(_("effort {id} ended on {date}").format(id=effort.id, date=effort.end_on))
@@ -287,7 +288,7 @@ def effort_ending(actor: Actor, effort: Effort, why: str) -> dict[str, Any]:
             )
         )
     old = effort.end_on
-    effort.end_on, effort.end_reason = today, why
+    effort.end_on, effort.end_reason = today, str(why)
     args = {"id": effort.id, "title": effort.title}
     what = Phrase(mark("history", "effort {id} ended: {title}"), args)
     return changes.row(actor, effort.youth_id, "effort", what, old=old, new=today, why=why)
@@ -416,7 +417,7 @@ def log(session: Session, actor: Actor, youth_ref: str) -> list[dict[str, Any]]:
             "what": changes.said(row),
             "old": row.old_value,
             "new": row.new_value,
-            "why": row.why,
+            "why": changes.reason(row),
             "acknowledged_at": row.acknowledged_at,
             "acknowledged_by": row.acknowledged_by,
         }

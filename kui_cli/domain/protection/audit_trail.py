@@ -123,7 +123,7 @@ def subject_report(session: Session, actor: Actor, reference: str) -> dict[str, 
             "by": c.by,
             "kind": c.kind,
             "what": changes.said(c),
-            "why": c.why,
+            "why": changes.reason(c),
             "effective_on": c.effective_on,
         }
         for c in (changes.for_youth(session, youth.id) if youth and youth.id else [])

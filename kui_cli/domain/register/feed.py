@@ -163,19 +163,55 @@ def status_for(event: Event, table: dict[str, str]) -> str | None:
     return named if kind == "moved-in" else None
 
 
-def reason_text(event: Event) -> str:
-    """The event as the reason of the history rows it causes."""
-    said = [f"{event.source} event {event.event_id or '(no id)'}: {event.kind}"]
-    said += [
-        f"{label} {value}"
-        for label, value in (
-            ("education", event.education),
-            ("institution", event.institution),
-            ("reason", event.reason),
-        )
-        if value
-    ]
-    return ", ".join(said) + f", on {event.event_date}"
+# The reason of the history rows an event causes, by which of the event's optional details
+# (education, institution, the source's reason code) it gives: a sentence each, so each is one
+# catalog message (`render.history`).
+REASONS = {
+    (False, False, False): mark("history", "{source} event {event_id}: {event_kind}, on {on}"),
+    (True, False, False): mark(
+        "history", "{source} event {event_id}: {event_kind}, education {education}, on {on}"
+    ),
+    (False, True, False): mark(
+        "history", "{source} event {event_id}: {event_kind}, institution {institution}, on {on}"
+    ),
+    (False, False, True): mark(
+        "history", "{source} event {event_id}: {event_kind}, reason {reason}, on {on}"
+    ),
+    (True, True, False): mark(
+        "history",
+        "{source} event {event_id}: {event_kind}, education {education}, "
+        "institution {institution}, on {on}",
+    ),
+    (True, False, True): mark(
+        "history",
+        "{source} event {event_id}: {event_kind}, education {education}, reason {reason}, on {on}",
+    ),
+    (False, True, True): mark(
+        "history",
+        "{source} event {event_id}: {event_kind}, institution {institution}, "
+        "reason {reason}, on {on}",
+    ),
+    (True, True, True): mark(
+        "history",
+        "{source} event {event_id}: {event_kind}, education {education}, "
+        "institution {institution}, reason {reason}, on {on}",
+    ),
+}
+# An event without an id, as the reason names it (`render.history` translates it).
+NO_ID = mark("history", "(no id)")
+
+
+def reason_text(event: Event) -> Phrase:
+    """The event as the reason of the history rows it causes, in the reader's language."""
+    details = {
+        "education": event.education,
+        "institution": event.institution,
+        "reason": event.reason,
+    }
+    given = {name: value for name, value in details.items() if value}
+    args = {"source": event.source, "event_id": event.event_id or NO_ID}
+    args |= {"event_kind": event.kind, **given, "on": event.event_date}
+    return Phrase(REASONS[tuple(bool(value) for value in details.values())], args)
 
 
 def content_key(event: Event, subject_key: str) -> str:
@@ -620,7 +656,9 @@ def _apply_to(session: Session, actor: Actor, youth: Facts, item: Keyed, bulk: B
     return APPLIED
 
 
-def _status(actor: Actor, youth: Facts, item: Keyed, why: str, bulk: Bulk) -> list[dict[str, Any]]:
+def _status(
+    actor: Actor, youth: Facts, item: Keyed, why: Phrase, bulk: Bulk
+) -> list[dict[str, Any]]:
     """The status (and for `completed` the completion date) as `youth update` sets them
     (`youths.set_status`, `duty.transition`, `youths.set_field`); the same status is a fact kui
     knows already (its start is not moved)."""
@@ -643,12 +681,15 @@ def _status(actor: Actor, youth: Facts, item: Keyed, why: str, bulk: Bulk) -> li
 
 
 def _moved_away(
-    session: Session, actor: Actor, youth: Facts, day: dt.date, why: str, bulk: Bulk
+    session: Session, actor: Actor, youth: Facts, day: dt.date, why: Phrase, bulk: Bulk
 ) -> list[dict[str, Any]]:
     """kui's part ends as it ends by hand: the coordinator (`coordinators.ending`, the rule of
     `coordinator end`), the active efforts (`plans.effort_ending`, of `plan effort end`) and an
     open education-obligation episode (`duty.moved_away`, closed on the day)."""
-    why = changes.required_reason(why, _("kui's part ends"))
+    # The rules of `coordinator end` and `plan effort end` ask for a reason: the event's, as
+    # the hand-typed one is checked (the coordinator's and effort's own end reason columns
+    # keep it as English text; the history rows keep the phrase).
+    changes.required_reason(str(why), _("kui's part ends"))
     made: list[dict[str, Any]] = []
     open_rows = coordinators.open_among(bulk.assignments.get(youth.id, []), youth.id, actor.today)
     if open_rows:

@@ -325,7 +325,7 @@ def details(
         ],
         professionals=owners.professionals(case),
         history=[
-            {"at": c.at, "by": c.by, "what": changes.said(c), "why": c.why}
+            {"at": c.at, "by": c.by, "what": changes.said(c), "why": changes.reason(c)}
             for c in changes.for_youth(session, youth.id)
         ],
     )
@@ -545,7 +545,7 @@ def _apply_status(
 
 
 def set_status(
-    actor: Actor, youth: Any, status: str, since: dt.date, hours: float | None, why: str
+    actor: Actor, youth: Any, status: str, since: dt.date, hours: float | None, why: str | Phrase
 ) -> dict[str, Any]:
     """The rule of a status change, on a `Youth` or the status feed's row of one: the start is
     checked, status, start and hours are set, an at-risk mark ends, and the change-log row that
@@ -625,7 +625,7 @@ FIELD_CHANGED = {
 }
 
 
-def set_field(actor: Actor, youth: Any, attr: str, value: Any, why: str) -> dict[str, Any]:
+def set_field(actor: Actor, youth: Any, attr: str, value: Any, why: str | Phrase) -> dict[str, Any]:
     """One field of `youth update` set (on a `Youth` or the status feed's row of one), and the
     change-log row that records it."""
     if attr == "completed_on" and value > actor.today:
