@@ -168,7 +168,10 @@ FED_WHY_DA = (
     "hændelse E1 fra ungedata: at-risk, institution 280123, årsag 07, den 1. september 2026"
 )
 ASSESSED_EN = "assessed not-ready in grade 8: at least a single-discipline effort from UU"
-ASSESSED_DA = "vurderet not-ready i 8. klasse: mindst en enkeltfaglig indsats fra UU"
+ASSESSED_DA = (
+    "vurderet i 8. klasse: parat til andre uddannelsesaktiviteter m.v. end gymnasiale "
+    "uddannelser og erhvervsuddannelser; mindst en enkeltfaglig indsats fra UU"
+)
 CONSENT_EN, CONSENT_DA = "consent accepted", "samtykke: givet"
 TYPED = "Aftalt {x} med {den unge}"  # a user's reason: shown as typed, never formatted
 

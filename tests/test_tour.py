@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from kui_cli.app import app
 from kui_cli.render import i18n
+from tests.conftest import KuiRunner, ok
 
 ROOT = Path(__file__).resolve().parent.parent
 TOUR_HEADING = "## A short tour"
@@ -110,3 +111,47 @@ def test_the_tour_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, language
             ran += 1
     assert ran >= 30
     assert not danish.missed, f"read in English in the Danish tour: {sorted(danish.missed)}"
+
+
+def test_every_part_of_a_full_youth_page_is_danish(
+    ready: KuiRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`youth show` and `plan show` of a youth with everything the tour does not give one (a
+    custody holder, an assessment, the education obligation's open deadlines, a coordinator, a
+    goal and an effort): every label and code a coordinator reads is in the Danish catalog."""
+    youth = ok(
+        ready(
+            "youth",
+            "add",
+            "--cpr",
+            "150311-4321",
+            "--name",
+            "Asta Holm",
+            "--status",
+            "primary-school",
+            "--since",
+            "2026-08-10",
+            "--grade",
+            "9",
+        )
+    )
+    youth_id = youth.stdout.strip()
+    for args in (
+        ("youth", "guardian", "add", youth_id, "--name", "Mette Holm", "--phone", "20304050"),
+        ("youth", "assess", youth_id, "--grade", "9", "--result", "not-ready"),
+        ("youth", "update", youth_id, "--status", "none", "--since", "2026-11-01",
+         "--reason", "Stoppet"),
+        ("coordinator", "assign", youth_id, "AB", "--consent", "accepted"),
+        ("plan", "goal", "add", youth_id, "Starte på EUD", "--reason", "Aftalt"),
+        ("plan", "effort", "add", youth_id, "--title", "Mentor", "--department", "Jobcentret",
+         "--legislation", "lab", "--responsible", "AB", "--reason", "Aftalt"),
+    ):  # fmt: skip
+        ok(ready(*args))
+    monkeypatch.setenv("KUI_LANG", "da")
+    monkeypatch.setenv("COLUMNS", "120")
+    danish = Untranslated(i18n.translations("da"))
+    monkeypatch.setattr(i18n, "translations", lambda lang: danish)
+    shown = ok(ready("youth", "show", youth_id)).stdout + ok(ready("plan", "show", youth_id)).stdout
+    assert not danish.missed, f"read in English on a Danish page: {sorted(danish.missed)}"
+    for danish_word in ("Frister", "kontakt", "tilbud", "Forældremyndighedsindehavere"):
+        assert danish_word in shown

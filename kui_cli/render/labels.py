@@ -85,6 +85,25 @@ COLUMNS = frozenset(
         mark("column", "end_on"),
         mark("column", "end_reason"),
         mark("column", "due"),
+        # the nested tables of `youth show` and their columns
+        mark("column", "guardians"),
+        mark("column", "assessments"),
+        mark("column", "deadlines"),
+        mark("column", "deadline"),
+        mark("column", "done_on"),
+        mark("column", "assessed_on"),
+        mark("column", "result"),
+        mark("column", "coordinator_since"),
+        mark("column", "pending_coordinator"),
+        mark("column", "plan_owner_name"),
+        mark("column", "plan_owner_note"),
+        mark("column", "plan_owner_since"),
+        mark("column", "created_by"),
+        mark("column", "created_on"),
+        mark("column", "legislation"),
+        mark("column", "level"),
+        mark("column", "responsible_name"),
+        mark("column", "responsible_role"),
         mark("column", "date"),
         mark("column", "kind"),
         mark("column", "at"),
@@ -307,13 +326,16 @@ CODES = frozenset(
     }
 )
 # The columns whose cells hold codes from the catalog's `code` list.
-CODED = frozenset({"kind", "state", "status", "when", "overdue", "next_transition", "task"})
+CODED = frozenset(
+    {"kind", "state", "status", "when", "overdue", "next_transition", "task", "deadline"}
+)
 
 
 @lru_cache(maxsize=1)
 def _listed() -> dict[str, Mapping[str, str]]:
     """The Danish labels of the command map's code lists (`codes`), by the column holding them."""
     from kui_cli.domain import codes
+    from kui_cli.domain.law import assessments
 
     return {
         "status": codes.STATUSES,
@@ -325,6 +347,7 @@ def _listed() -> dict[str, Mapping[str, str]]:
         "legislation": codes.LEGISLATIONS,
         "last_contact_channel": codes.CONTACT_CHANNELS,
         "applied": codes.APPLIED,
+        "result": assessments.RESULTS,
     }
 
 

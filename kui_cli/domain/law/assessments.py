@@ -55,14 +55,14 @@ def assess(
     session.add(row)
     what = Phrase(
         mark("history", "readiness assessment (uddannelsesparathedsvurdering), grade {grade}: "
-             "{outcome}"), {"grade": grade, "outcome": outcome})  # fmt: skip
+             "{result}"), {"grade": grade, "result": outcome})  # fmt: skip
     changes.record(session, actor, youth.id, "assessment", what, new=outcome, why=row.note)
     if outcome == NOT_READY and youth.need == "A":
         youth.need = NOT_READY_NEED
         session.add(youth)
         why = Phrase(
-            mark("history", "assessed {outcome} in grade {grade}: at least a single-discipline "
-                 "effort from UU"), {"outcome": outcome, "grade": grade})  # fmt: skip
+            mark("history", "assessed {result} in grade {grade}: at least a single-discipline "
+                 "effort from UU"), {"result": outcome, "grade": grade})  # fmt: skip
         what = Phrase(mark("history", "need: {need}"), {"need": NOT_READY_NEED})
         changes.record(session, actor, youth.id, "need", what, old="A", new="B", why=why)
     session.flush()
