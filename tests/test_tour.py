@@ -143,6 +143,7 @@ def test_every_part_of_a_full_youth_page_is_danish(
          "--reason", "Stoppet"),
         ("coordinator", "assign", youth_id, "AB", "--consent", "accepted"),
         ("plan", "goal", "add", youth_id, "Starte på EUD", "--reason", "Aftalt"),
+        ("contact", "add", youth_id, "--channel", "phone", "--reached", "yes"),
         ("plan", "effort", "add", youth_id, "--title", "Mentor", "--department", "Jobcentret",
          "--legislation", "lab", "--responsible", "AB", "--reason", "Aftalt"),
     ):  # fmt: skip
@@ -151,7 +152,20 @@ def test_every_part_of_a_full_youth_page_is_danish(
     monkeypatch.setenv("COLUMNS", "120")
     danish = Untranslated(i18n.translations("da"))
     monkeypatch.setattr(i18n, "translations", lambda lang: danish)
-    shown = ok(ready("youth", "show", youth_id)).stdout + ok(ready("plan", "show", youth_id)).stdout
+    pages = [
+        ("youth", "show", youth_id),
+        ("plan", "show", youth_id),
+        ("plan", "log", youth_id),
+        ("coordinator", "history", youth_id),
+        ("contact", "list", youth_id),
+        ("audit", "subject", youth_id),
+        ("duty", "check"),
+        ("staff", "list"),
+        ("team", "list"),
+        ("youth", "list"),
+        ("today", "--all", "--days", "30"),
+    ]
+    shown = "".join(ok(ready(*page)).stdout for page in pages)
     assert not danish.missed, f"read in English on a Danish page: {sorted(danish.missed)}"
     for danish_word in ("Frister", "kontakt", "tilbud", "Forældremyndighedsindehavere"):
         assert danish_word in shown

@@ -104,6 +104,7 @@ COLUMNS = frozenset(
         mark("column", "level"),
         mark("column", "responsible_name"),
         mark("column", "responsible_role"),
+        mark("column", "schedule"),
         mark("column", "date"),
         mark("column", "kind"),
         mark("column", "at"),
