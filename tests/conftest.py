@@ -12,6 +12,7 @@ unseen: tests/test_real_date.py runs with a `--today` that differs from the real
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import os
 import shutil
@@ -31,8 +32,11 @@ from kui_cli.migrations import HEAD_REVISION
 
 TODAY = "2026-11-22"
 # Hypothesis keeps its examples and patches under the working directory unless told otherwise;
-# tests write only into temporary folders (read when it first stores something, after this).
-os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", tempfile.mkdtemp(prefix="kui-hypothesis-"))
+# tests write only into temporary folders (read when it first stores something, after this),
+# removed when the run ends.
+if "HYPOTHESIS_STORAGE_DIRECTORY" not in os.environ:
+    os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = tempfile.mkdtemp(prefix="kui-hypothesis-")
+    atexit.register(shutil.rmtree, os.environ["HYPOTHESIS_STORAGE_DIRECTORY"], True)
 POSTGRES_URL = os.environ.get("KUI_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
