@@ -598,3 +598,38 @@ def test_no_contact_in_sql_is_the_rule(
         assert (youth in over) == rule_over
         start = today - dt.timedelta(days=days)
         assert during[youth] == sum(1 for y, d, _ in found if y == youth and start <= d <= today)
+
+
+@pytest.fixture
+def numbered(engine: Engine) -> Iterator[tuple[Engine, Any]]:
+    """A table of the ids 1..60, for `idlists.among`."""
+    from sqlalchemy import BigInteger, Column, MetaData, Table
+
+    table = Table("numbered", MetaData(), Column("id", BigInteger, primary_key=True))
+    table.drop(engine, checkfirst=True)
+    table.create(engine)
+    with engine.begin() as connection:
+        connection.execute(insert(table), [{"id": n} for n in range(1, 61)])
+    yield engine, table
+    table.drop(engine)
+
+
+@EVERY_TIME
+@given(ids=st.lists(st.integers(-5, 70), max_size=40), other=st.lists(st.integers(0, 65)))
+@example(ids=[], other=[])
+def test_among_is_in(numbered: tuple[Engine, Any], ids: list[int], other: list[int]) -> None:
+    """`among` (one bound list) finds what `IN` finds, also twice in one statement, and its
+    statement's text does not depend on the list: the driver prepares it once."""
+    from kui_cli.domain.idlists import among
+
+    engine, table = numbered
+    with Session(engine) as session:
+        query = select(table.c.id).where(among(session, table.c.id, ids))
+        assert set(session.execute(query).scalars()) == {n for n in ids if 1 <= n <= 60}
+        both = query.where(among(session, table.c.id, other))
+        wanted = {n for n in ids if n in other and 1 <= n <= 60}
+        assert set(session.execute(both).scalars()) == wanted
+        dialect = session.get_bind().dialect
+        texts = {str(select(table.c.id).where(among(session, table.c.id, x)).compile(
+            dialect=dialect)) for x in (ids, [*ids, 1, 2, 3])}  # fmt: skip
+        assert len(texts) == 1

@@ -20,6 +20,7 @@ from typing import TypeVar
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select, union_all
 from sqlmodel import Session
 
+from kui_cli.domain.idlists import among
 from kui_cli.domain.periods import open_during
 from kui_cli.domain.register import ages
 from kui_cli.models import CoordinatorAssignment, Effort, Staff, Youth
@@ -202,6 +203,9 @@ class Case:
         return next((p.staff for p in self.people if p.kind == PENDING), None)
 
 
+NOBODY = Case((), None)  # the case of most youths in a long listing: nobody on it yet
+
+
 def plan_owner(born: dt.date, today: dt.date, people: Sequence[OnCase]) -> Owner | None:
     """The coordinator when their role fits the age, else the longest-serving active staff
     member of that role responsible for an active effort; None when nobody fits.
@@ -233,6 +237,8 @@ def cases(
     people = people_on_cases(session, list(born), today, members)
     return {
         yid: Case(tuple(people[yid]), plan_owner(birth, today, people[yid]))
+        if yid in people
+        else NOBODY
         for yid, birth in born.items()
     }
 
@@ -255,7 +261,7 @@ def people_on_cases(
         ids = youth_ids[start : start + BATCH]
         assignments = select(
             a.id, a.youth_id, a.consent, a.start_on, a.proposed_on, a.end_on, a.staff_id
-        ).where(a.youth_id.in_(ids), open_assignment(today))
+        ).where(among(session, a.youth_id, ids), open_assignment(today))
         efforts = select(
             Effort.id,
             Effort.youth_id,
@@ -263,7 +269,7 @@ def people_on_cases(
             Effort.start_on,
             Effort.end_on,
             Effort.staff_id,
-        ).where(Effort.youth_id.in_(ids), active_effort(today))
+        ).where(among(session, Effort.youth_id, ids), active_effort(today))
         connection = session.connection()  # Core rows: no ORM loading step per row
         assignments_found = connection.execute(assignments.order_by(a.id)).all()
         efforts_found = connection.execute(efforts.order_by(Effort.start_on, Effort.id)).all()
