@@ -2,11 +2,12 @@
 
     python bench/floor_listing.py database.db TERM json|table > out
 
-sqlite-utils is not installed here, so this is what `sqlite-utils query DB SQL` (json) and
-`sqlite-utils query DB SQL --table` do with the same rows, in plain Python: the youths whose
-name holds TERM (any case), every column of `youth`, in id order, through the sqlite3 module;
-as a JSON list of objects (json.dumps per row, streamed), or as one tabulate table (its default
-per-cell type detection, as sqlite-utils calls it).
+What `sqlite-utils query DB SQL` (json) and `sqlite-utils query DB SQL --table` do with the
+same rows, in plain Python and without sqlite-utils' own start-up (the bench runs the real one
+beside it when the `bench` extra is installed): the youths whose name holds TERM (any case),
+every column of `youth`, in id order, through the sqlite3 module; as a JSON list of objects
+(json.dumps per row, streamed), or as one tabulate table (its default per-cell type detection,
+as sqlite-utils calls it).
 """
 
 from __future__ import annotations

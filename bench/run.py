@@ -18,8 +18,9 @@ of issue 9 and whether it holds. Sections:
   entry, beside a plain sqlite3 fetch of the same columns; its peak RSS at N and at 10,000
   entries; and a verification from the checkpoint the full one wrote;
 - listings (issue 19): a see-all `youth list --search Jensen` as JSON and as a table against
-  the plain floor of the same rows (bench/floor_listing.py: what `sqlite-utils query` does),
-  whole processes and peak RSS (at N and at 10,000: streaming keeps them alike), and
+  `sqlite-utils query` of the same rows (the `bench` extra), and beside it the plain floor
+  (bench/floor_listing.py: what `sqlite-utils query` does, without its start-up), whole
+  processes and peak RSS (at N and at 10,000: streaming keeps them alike), and
   `transitions` as a see-all user in a warm process;
 - import: `youth import` of N rows against the plain Python floor (bench/floor_import.py), the
   sqlite3 shell's `.import --csv` and `sqlite-utils insert --csv` beside it;
@@ -67,7 +68,7 @@ ROOT = HERE.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import feed_events, generate, lookups  # noqa: E402
+from bench import feed_events, floor_listing, generate, lookups  # noqa: E402
 
 PY = sys.executable
 KUI = [PY, "-m", "kui_cli"]
@@ -95,6 +96,7 @@ LIBRARIES = (
     "tabulate",
     "alembic",
     "psycopg",
+    "sqlite-utils",  # what the listings and the import are compared with
 )
 # Every hot command's whole process, and `youth show`, against the bare Typer app (issue 19).
 STARTUP_LIMIT = 3.0
@@ -348,6 +350,15 @@ def checked(proc: Proc, what: str) -> Proc:
         tail = proc.stderr.strip().splitlines()[-3:]
         raise SystemExit(f"bench: {what} failed (exit {proc.code}): {' | '.join(tail)}")
     return proc
+
+
+def sqlite_utils() -> list[str] | None:
+    """The command that runs sqlite-utils (the `bench` extra), or None when it is missing."""
+    if utils := shutil.which("sqlite-utils"):
+        return [utils]
+    if importlib.util.find_spec("sqlite_utils"):
+        return [PY, "-m", "sqlite_utils"]
+    return None
 
 
 def best_of(
@@ -806,13 +817,27 @@ class Bench:
         log("listings ...")
         database = url.split(":///", 1)[1]
         search = ["youth", "list", "--search", SEARCH]
+        utils = sqlite_utils()
         for fmt, limit in (("json", 1.5), ("table", 2.0)):
             args = self.kui(url, *search, "--format", fmt, user=self.meta["leader"])
             floor = [PY, str(HERE / "floor_listing.py"), database, SEARCH, fmt]
-            best = best_of({"kui": args, "floor": floor}, max(2, self.rounds // 3))
-            what = f"plain sqlite3 + {'json.dumps' if fmt == 'json' else 'tabulate'}, same rows"
+            commands = {"kui": args, "floor": floor}
+            if utils:
+                sql = floor_listing.SQL.replace("?", f"'%{SEARCH.lower()}%'")
+                commands["utils"] = [*utils, "query", database, sql]
+                commands["utils"] += ["--table"] if fmt == "table" else []
+            best = best_of(commands, max(2, self.rounds // 3))
+            plain = f"plain sqlite3 + {'json.dumps' if fmt == 'json' else 'tabulate'}, same rows"
             name = f"youth list --search {SEARCH} -f {fmt}, see-all (N={self.n:,}): whole process"
-            self.add(Figure(name, best["kui"], what, best["floor"], **ratio_target(limit)))
+            if utils:
+                what = f"sqlite-utils query{' --table' if fmt == 'table' else ''}, same rows"
+                self.add(Figure(name, best["kui"], what, best["utils"], **ratio_target(limit)))
+                context = f"youth list -f {fmt}, see-all: against the plain floor (context)"
+                self.add(Figure(context, best["kui"], plain, best["floor"]))
+            else:
+                self.add(Figure(name, best["kui"], plain, best["floor"], **ratio_target(limit),
+                                note="sqlite-utils is not installed: measured against the "
+                                "plain floor (pip install -e '.[bench]')"))  # fmt: skip
             peaks = {"kui": own_peak_rss(args), "floor": own_peak_rss(floor)}
             self.add(
                 Figure(
@@ -872,20 +897,9 @@ class Bench:
         rerun = [*commands["kui"], "--update", "--reason", "bench: unchanged re-run"]
         if shutil.which("sqlite3"):
             commands["shell"] = ["sqlite3", str(target), f".import --csv {source} youth"]
-        utils = shutil.which("sqlite-utils")
+        utils = sqlite_utils()
         if utils:
-            commands["utils"] = [utils, "insert", str(target), "youth", str(source), "--csv"]
-        elif importlib.util.find_spec("sqlite_utils"):
-            commands["utils"] = [
-                PY,
-                "-m",
-                "sqlite_utils",
-                "insert",
-                str(target),
-                "youth",
-                str(source),
-                "--csv",
-            ]
+            commands["utils"] = [*utils, "insert", str(target), "youth", str(source), "--csv"]
         runs: dict[str, list[Proc]] = {name: [] for name in [*commands, "rerun"]}
         for index in range(self.import_rounds):
             # Alternate who goes first: a shared machine is not equally busy all the time.

@@ -492,6 +492,67 @@ def test_kept_figures_are_used_until_the_data_changes(
         )
 
 
+# Statements that change no row, among them what the weekly `meeting generate` does when the
+# meetings exist already (schema 0016).
+NO_CHANGE = [
+    "UPDATE youth SET need = 'C' WHERE id < 0",
+    "DELETE FROM referral WHERE id < 0",
+    "INSERT INTO team (slug, name, target, rules) SELECT slug, name, target, rules FROM team "
+    "WHERE id < 0",
+    "INSERT INTO meeting (team_id, series_id, occurrence, starts_at, ends_at, status) SELECT "
+    "team_id, series_id, occurrence, starts_at, ends_at, status FROM meeting "
+    "WHERE series_id IS NOT NULL ON CONFLICT DO NOTHING",
+]
+
+
+@pytest.mark.own_staff
+@pytest.mark.parametrize("change", NO_CHANGE)
+def test_a_statement_that_changes_no_row_keeps_the_figures(
+    ready: KuiRunner, town: dict[str, int], db_url: str, change: str
+) -> None:
+    overview_json(ready, "--month", "2026-10")
+    engine = create_engine(db_url)
+    try:
+        _tamper(engine, 999)
+        with engine.begin() as conn:
+            assert conn.execute(text(change)).rowcount in (0, -1)
+        assert overview_json(ready, "--month", "2026-10")["kui_youths"] == 999  # still kept
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.own_staff
+def test_migration_0016_down_and_up_keeps_the_data_version_counting(
+    ready: KuiRunner, town: dict[str, int], db_url: str
+) -> None:
+    """Down to 0015 every counted table has 0013's one trigger again (any statement counts),
+    up to 0016 its triggers per event; on both a change that touches a row is counted."""
+    from alembic import command
+    from alembic.config import Config
+
+    from kui_cli import db
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(db.__file__).parent / "migrations"))
+    engine = db.get_engine(db_url)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0015")
+    db.dispose_engines()
+    check = create_engine(db_url)
+    try:
+        assert kept_counted(check) == {t.name for t in metadata.sorted_tables} - NOT_COUNTED
+        assert db.upgrade(db_url)[1] == "0016"
+        assert kept_counted(check) == {t.name for t in metadata.sorted_tables} - NOT_COUNTED
+        overview_json(ready, "--month", "2026-10")
+        _tamper(check, 999)
+        with check.begin() as conn:
+            conn.execute(text("UPDATE youth SET need = 'C' WHERE need = 'A'"))
+    finally:
+        check.dispose()
+    assert overview_json(ready, "--month", "2026-10")["kui_youths"] != 999
+
+
 # A change to any row of a counted table: a column set to another row's value, a row deleted
 # (where nothing refers to it), or a row copied under a new id.
 CHANGES = st.lists(

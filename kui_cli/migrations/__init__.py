@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-HEAD_REVISION = "0015"
+HEAD_REVISION = "0016"
 
 
 def known_revisions() -> frozenset[str]:
@@ -27,10 +27,15 @@ def known_revisions() -> frozenset[str]:
 
 def revision_0003() -> ModuleType:
     """Migration 0003 as a module: the policies and functions that later migrations replace,
-    and that their downgrades restore exactly as 0003 states them (a migration file is no
+    and that their downgrades restore exactly as 0003 states them."""
+    return revision_module("0003_row_level_security")
+
+
+def revision_module(name: str) -> ModuleType:
+    """An earlier migration as a module, for what a later one builds on (a migration file is no
     importable module: its name begins with a digit)."""
-    path = Path(__file__).parent / "versions" / "0003_row_level_security.py"
-    spec = importlib.util.spec_from_file_location("kui_migration_0003", path)
+    path = Path(__file__).parent / "versions" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"kui_migration_{name}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
