@@ -269,6 +269,19 @@ def cpr_for(born: dt.date, serial: str = "4321") -> str:
     return born.strftime("%d%m%y") + "-" + serial
 
 
+def migrate(url: str, revision: str, *, down: bool = False) -> None:
+    """Alembic's upgrade (or, `down`, downgrade) of the database at `url` to `revision`, as an
+    operator runs it; kui's own `db.upgrade` only goes up to the head."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(db.__file__).parent / "migrations"))
+    with db.get_engine(url, create=True).begin() as connection:
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, revision)
+
+
 def snapshot(url: str) -> dict[str, list[tuple]]:
     """Every row of every table: to prove that a failed command changed nothing. That holds
     for the kept figures' counter too: on PostgreSQL a statement that row-level security lets

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from itertools import pairwise
-from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, select, text
@@ -19,7 +16,7 @@ from kui_cli.domain.register import history
 from kui_cli.domain.register.history import Change, Period
 from kui_cli.migrations import HEAD_REVISION
 from kui_cli.models import HistoryPeriod, Youth
-from tests.conftest import KuiRunner, add_youth, ok
+from tests.conftest import KuiRunner, add_youth, migrate, ok
 
 D = dt.date
 DAYS = st.dates(min_value=D(2026, 1, 1), max_value=D(2026, 3, 31))
@@ -133,12 +130,8 @@ def test_the_migration_derives_the_history_of_a_database_that_has_none(
 ) -> None:
     a_changing_register(ready)
     kept = history_rows(db_url)
-    config = Config()
-    config.set_main_option("script_location", str(Path(db.__file__).parent / "migrations"))
+    migrate(db_url, "0001", down=True)
     engine = db.get_engine(db_url)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0001")
     with engine.connect() as conn:
         assert "known_from" not in str(conn.execute(text("SELECT * FROM youth")).keys())
     db.dispose_engines()

@@ -11,8 +11,6 @@ import json
 from pathlib import Path
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import text
 
 from kui_cli import db
@@ -21,7 +19,7 @@ from kui_cli.phrase import Phrase
 from kui_cli.render import history
 from kui_cli.render.i18n import speaking
 from tests.casework import add_staff, as_json, assign
-from tests.conftest import KuiRunner, add_youth, cpr_for, ok
+from tests.conftest import KuiRunner, add_youth, cpr_for, migrate, ok
 from tests.test_agenda import BORN_16
 from tests.test_import import write as write_csv
 
@@ -138,12 +136,7 @@ def test_migration_0014_keeps_old_texts_and_converts_the_known_ones(
     ida, bo = casework
     ok(ready("plan", "goal", "add", str(ida), "Tilbage i skole {snart}", "--reason", "samtale"))
     before = [str(Phrase.stored(r["what"], r["what_args"])) for r in stored(db_url)]
-    config = Config()
-    config.set_main_option("script_location", str(Path(db.__file__).parent / "migrations"))
-    engine = db.get_engine(db_url)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0013")
+    migrate(db_url, "0013", down=True)
     db.dispose_engines()
     assert [r["what"] for r in stored(db_url)] == before
     assert db.upgrade(db_url) == ("0013", HEAD_REVISION)
@@ -241,12 +234,7 @@ def test_migration_0015_writes_kuis_reasons_back_as_english_text(
         for r in stored(db_url)
     ]
     assert FED_WHY_EN in before and TYPED in before
-    config = Config()
-    config.set_main_option("script_location", str(Path(db.__file__).parent / "migrations"))
-    engine = db.get_engine(db_url)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0014")
+    migrate(db_url, "0014", down=True)
     db.dispose_engines()
     rows = stored(db_url)
     assert [r["why"] for r in rows] == before and "why_args" not in rows[0]

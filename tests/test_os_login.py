@@ -30,6 +30,7 @@ from tests.conftest import (
     KuiRunner,
     cpr_for,
     leader,
+    migrate,
     ok,
     reset_postgres,
     snapshot,
@@ -307,17 +308,11 @@ def test_migration_0007_adds_the_login_and_its_downgrade_drops_it(
     office: KuiRunner, ida: int, db_url: str
 ) -> None:
     """Staff rows that other tables refer to survive SQLite's rebuild of the table, both ways."""
-    from alembic import command
-    from alembic.config import Config
     from sqlalchemy import inspect
 
     ok(office("coordinator", "assign", str(ida), "AB", "--consent", "accepted", user="LE"))
-    config = Config()
-    config.set_main_option("script_location", str(Path(db.__file__).parent / "migrations"))
+    migrate(db_url, "0004", down=True)
     engine = db.get_engine(db_url)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0004")
     assert "os_login" not in {c["name"] for c in inspect(engine).get_columns("staff")}
     db.dispose_engines()
     assert db.upgrade(db_url)[0] == "0004"

@@ -26,7 +26,7 @@ from kui_cli.domain.reports import months, reports
 from kui_cli.errors import KuiError
 from kui_cli.models import ChangeLog, Youth, metadata
 from tests import municipality
-from tests.conftest import KuiRunner, add_youth, ok, snapshot
+from tests.conftest import KuiRunner, add_youth, migrate, ok, snapshot
 
 D = dt.date
 OCTOBER_TREND = [0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 3, 4]
@@ -527,17 +527,10 @@ def test_migration_0016_down_and_up_keeps_the_data_version_counting(
 ) -> None:
     """Down to 0015 every counted table has 0013's one trigger again (any statement counts),
     up to 0016 its triggers per event; on both a change that touches a row is counted."""
-    from alembic import command
-    from alembic.config import Config
 
     from kui_cli import db
 
-    config = Config()
-    config.set_main_option("script_location", str(Path(db.__file__).parent / "migrations"))
-    engine = db.get_engine(db_url)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0015")
+    migrate(db_url, "0015", down=True)
     db.dispose_engines()
     check = create_engine(db_url)
     try:

@@ -31,7 +31,15 @@ from kui_cli.app import app
 from kui_cli.domain.protection import access
 from kui_cli.models import Youth
 from tests.casework import BORN_16, add_effort, as_json, assign
-from tests.conftest import POSTGRES_URL, TODAY, KuiRunner, cpr_for, ok, reset_postgres
+from tests.conftest import (
+    POSTGRES_URL,
+    TODAY,
+    KuiRunner,
+    cpr_for,
+    migrate,
+    ok,
+    reset_postgres,
+)
 
 PASSWORD = "kui-rls-test"
 ROLES = {"LE": "leader", "AB": "uu", "CD": "social", "SY": "system", "EF": "jobcenter"}
@@ -573,21 +581,6 @@ def test_the_sql_policy_and_access_py_agree_on_who_sees_whom(drawn_office, cases
 
 
 # --- The migration ---------------------------------------------------------------------------
-
-
-def migrate(url: str, revision: str, *, down: bool = False) -> None:
-    from pathlib import Path
-
-    from alembic import command
-    from alembic.config import Config
-
-    import kui_cli.migrations
-
-    config = Config()
-    config.set_main_option("script_location", str(Path(kui_cli.migrations.__file__).parent))
-    with db.get_engine(url, create=True).begin() as connection:
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, revision)
 
 
 SECURED = (
