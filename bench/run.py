@@ -689,7 +689,7 @@ class Bench:
             commands["shell"] = ["sh", "-c", f'sqlite3 -csv "{database}" < "{script}"']
         best = best_of(commands, max(2, self.rounds // 4))
         floor = "plain Python csv writer, same queries"
-        self.add(Figure(name, best["kui"], floor, best["floor"], **ratio_target(1.2)))
+        self.add(Figure(name, best["kui"], floor, best["floor"], **ratio_target(1.15)))
         if "shell" in best:
             self.add(
                 Figure("sqlite3 -csv, same queries (context)", best["shell"], floor, best["floor"])
