@@ -4,6 +4,7 @@ before anything is written, wherever it is."""
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 from pathlib import Path
@@ -88,8 +89,13 @@ def test_any_utf8_text_round_trips(text: str, chunk: int) -> None:
 @given(text=st.text(st.sampled_from(CP1252_CHARS)), chunk=CHUNKS)
 def test_any_cp1252_text_is_read_as_it_was_or_as_the_utf8_it_also_is(text: str, chunk: int) -> None:
     """Windows-1252 bytes whose first non-ASCII sequence is valid UTF-8 are read as UTF-8 (or,
-    when a later byte is not, refused): the only way a Windows-1252 text is not read back."""
+    when a later byte is not, refused): the only way a Windows-1252 text is not read back.
+
+    A text that begins with the bytes of a byte-order mark ("þÿ", "ÿþ", "ï»¿") is another
+    file: the mark decides, as it does for every reader, and the cases above show how such a
+    file is read. No CSV kui reads begins with those letters (its first line is a header)."""
     data = text.encode("cp1252")
+    assume(not data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)))
     try:
         got, name = read(data, chunk=chunk)
     except encodings.Undecodable:
